@@ -1,0 +1,65 @@
+/*
+ * core/config.h - the JSON config: parse, validate every key (unknown keys are errors), compile.
+ *
+ * Shape:
+ * { "version": 1,
+ *   "engine": { "workers": 0, "queue_capacity": 4096, "overflow": "block|drop_oldest|drop_newest",
+ *               "http_enabled": false, "http_allow": ["host", ...],
+ *               "log": { "level": "info", "file": null, "format": "text|json" } },
+ *   "sources": [ { "id": "downloads", "module": "file", "enabled": true, ...module options } ],
+ *   "rules": [ { "name": "...", "enabled": true,
+ *                "when": { "event": "file.created" | "file.*", "source": "downloads",
+ *                          "match": {...}, "all": [...], "any": [...], "not": {...} },
+ *                "do": [ { "action": "log", "on_error": "stop|continue", ...module options } ],
+ *                "throttle_ms": 0, "debounce_ms": 0, "concurrency": 0|1, "allow_engine_events": false } ] }
+ * Every error goes to the diag list with its JSON path; loading continues to collect them all.
+ * Ownership: config_load returns a config the caller frees with config_free (which drops its reference to
+ * the rule set; action instances live as long as the rule set).
+ */
+#ifndef WEE_CONFIG_H
+#define WEE_CONFIG_H
+#include <stddef.h>
+#include <stdint.h>
+#include "loader.h"
+#include "options.h"
+#include "rules.h"
+#include "util/diag.h"
+
+typedef enum { OVERFLOW_BLOCK = 0, OVERFLOW_DROP_OLDEST = 1, OVERFLOW_DROP_NEWEST = 2 } overflow_policy;
+
+typedef struct engine_config {
+    unsigned workers;            /* 0 in the file -> number of cores */
+    size_t queue_capacity;
+    overflow_policy overflow;
+    int http_enabled;
+    char **http_allow;
+    size_t http_allow_count;
+    int log_level;               /* wee_log_level */
+    char *log_file;              /* NULL: stderr */
+    int log_json;
+} engine_config;
+
+typedef struct source_config {
+    char *id;
+    const loaded_module *module;
+    options_tree *options;
+    char *options_fingerprint;   /* canonical JSON of the source object: unchanged -> keep running on reload */
+    char *json_path;             /* "sources[0]" */
+} source_config;
+
+typedef struct config {
+    char *file;
+    engine_config engine;
+    source_config *sources;
+    size_t source_count;
+    rule_set *rules;
+} config;
+
+/* create_actions: call action_create for each action (the running host and `host validate` do; a failed
+ * create is an error at that action's JSON path). */
+config *config_load_file(const char *path, const module_registry *reg, const wee_host_api *api,
+                         int create_actions, diag_list *d);
+config *config_load_text(const char *text, const char *file_name, const module_registry *reg,
+                         const wee_host_api *api, int create_actions, diag_list *d);
+void config_free(config *c);
+#endif

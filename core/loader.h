@@ -1,0 +1,37 @@
+/*
+ * core/loader.h - finds, checks and loads module libraries.
+ *
+ * A module is refused (one WARN log line naming the file, the reason and both ABI versions; the other
+ * modules still load) when: no wee_module_entry symbol; entry returns NULL; struct_size below
+ * WEE_MODULE_DESC_MIN_SIZE; ABI major differs or minor is newer than the host's; name missing or already
+ * taken; kind unknown or its callbacks missing; module_init fails.
+ * Ownership: the registry owns the libraries and the copied descriptors; loaded_module pointers live
+ * until loader_unload_all.
+ */
+#ifndef WEE_LOADER_H
+#define WEE_LOADER_H
+#include <stddef.h>
+#include "wee/module.h"
+
+typedef struct loaded_module {
+    char *path;
+    void *lib;
+    wee_module_desc desc;        /* copy: min(module's struct_size, ours), rest zero */
+    uint32_t desc_size;          /* the module's struct_size */
+} loaded_module;
+
+typedef struct module_registry {
+    loaded_module **mods;
+    size_t count;
+    size_t refused;              /* how many files were refused */
+} module_registry;
+
+/* Loads every <name>.so/.dll in dir. Returns the number loaded; refusals are logged and counted. */
+size_t loader_scan(module_registry *reg, const char *dir, const wee_host_api *api);
+/* Loads one file; on refusal returns a negative WEE_E* code and writes the reason to err. */
+int loader_load_file(module_registry *reg, const char *path, const wee_host_api *api, char *err, size_t err_size);
+const loaded_module *loader_find(const module_registry *reg, const char *name);
+void loader_unload_all(module_registry *reg);
+/* Default module folder: "<exe dir>/modules". */
+int loader_default_dir(char *buf, size_t size);
+#endif

@@ -1,0 +1,54 @@
+/*
+ * core/options.h - module options: validated against a module's wee_option_spec table, defaults filled,
+ * and (for actions) every string compiled as a template and rendered per call.
+ *
+ * struct wee_options (the ABI's opaque handle) is a *view*: a tree plus, for an action call, a render
+ * context and an arena that owns the strings rendered during that call.
+ * Ownership: options_build returns a tree the caller frees (options_tree_free). options_view_* views are
+ * owned by their creator; strings read from a rendering view live until options_view_free.
+ * The accessor functions have the exact wee_host_api signatures.
+ */
+#ifndef WEE_OPTIONS_INTERNAL_H
+#define WEE_OPTIONS_INTERNAL_H
+#include <stddef.h>
+#include "wee/options.h"
+#include "template.h"
+#include "util/diag.h"
+
+typedef struct options_tree options_tree;
+
+/* Validate `obj` (a cJSON object, passed as void* to keep cJSON out of this header) against `spec`.
+ * Keys in `own_keys` (NULL-terminated; e.g. "id", "module", "action", "on_error") belong to the host and
+ * are skipped. Unknown keys, wrong types, out-of-range ints, bad choices, missing required keys and
+ * (templated) template syntax errors are all reported to `d` under `json_path`. Returns NULL when any
+ * error was reported. */
+options_tree *options_build(const wee_option_spec *spec, const void *obj, const char *json_path,
+                            const char *const *own_keys, int templated, diag_list *d);
+void options_tree_free(options_tree *t);
+
+/* The static view (unrendered text) for create(). Lives inside the tree. */
+const wee_options *options_static_view(const options_tree *t);
+/* A view that renders templates against ctx on access. */
+wee_options *options_view_render(const options_tree *t, const render_ctx *ctx);
+void options_view_free(wee_options *v);
+/* Is any string in this tree a non-literal template? (lets a caller skip rendering) */
+int options_has_templates(const options_tree *t);
+
+/* wee_host_api accessors */
+int options_has(const wee_options *o, const char *name);
+const char *options_string(const wee_options *o, const char *name);
+int64_t options_int(const wee_options *o, const char *name);
+int options_bool(const wee_options *o, const char *name);
+size_t options_list_count(const wee_options *o, const char *name);
+const char *options_list_at(const wee_options *o, const char *name, size_t i);
+size_t options_map_count(const wee_options *o, const char *name);
+const char *options_map_key(const wee_options *o, const char *name, size_t i);
+const char *options_map_value(const wee_options *o, const char *name, size_t i);
+char *options_json(const wee_options *o, const char *name); /* caller frees with free() */
+
+/* Prints a module's option table for `host modules --describe` (name, type, default, required,
+ * description), one option per line. */
+void options_describe(const wee_option_spec *spec, void *file /* FILE* */);
+/* Steps through a module's spec array honouring its struct_size stride; NULL at the end. */
+const wee_option_spec *options_spec_next(const wee_option_spec *spec, const wee_option_spec *cur);
+#endif

@@ -1,0 +1,121 @@
+/*
+ * core/platform/platform.h - the only door from portable code to the operating system.
+ *
+ * Implemented twice, side by side: core/platform/posix/*.c and core/platform/win32/*.c. Portable code
+ * (core/, modules' portable files) includes this header and never <windows.h> or <unistd.h>.
+ * Built as the static library `wee_platform` (position independent) so modules can link it too.
+ *
+ * Strings are UTF-8 everywhere; the Win32 side converts to UTF-16 at each call.
+ * Functions returning int return 0 or a negative WEE_E* code (wee/errors.h).
+ */
+#ifndef WEE_PLATFORM_H
+#define WEE_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+/* Same layout as SRWLOCK / CONDITION_VARIABLE (one pointer each), so no <windows.h> here. */
+typedef struct plat_mutex { void *opaque; } plat_mutex;
+typedef struct plat_cond { void *opaque; } plat_cond;
+#else
+#include <pthread.h>
+typedef struct plat_mutex { pthread_mutex_t m; } plat_mutex;
+typedef struct plat_cond { pthread_cond_t c; } plat_cond;
+#endif
+
+typedef struct plat_thread { uintptr_t handle; } plat_thread;
+typedef void (*plat_thread_fn)(void *arg);
+
+/* --- threads and synchronisation --- */
+int plat_thread_start(plat_thread *t, plat_thread_fn fn, void *arg);
+void plat_thread_join(plat_thread *t);
+void plat_mutex_init(plat_mutex *m);
+void plat_mutex_destroy(plat_mutex *m);
+void plat_mutex_lock(plat_mutex *m);
+void plat_mutex_unlock(plat_mutex *m);
+void plat_cond_init(plat_cond *c);
+void plat_cond_destroy(plat_cond *c);
+void plat_cond_wait(plat_cond *c, plat_mutex *m);
+/* Returns 0 when signalled (or spuriously woken), WEE_ETIMEOUT when timeout_ms elapsed. */
+int plat_cond_timedwait(plat_cond *c, plat_mutex *m, int64_t timeout_ms);
+void plat_cond_signal(plat_cond *c);
+void plat_cond_broadcast(plat_cond *c);
+
+/* --- time --- */
+uint64_t plat_monotonic_ns(void);
+int64_t plat_wall_time_ms(void);          /* Unix epoch, UTC */
+void plat_sleep_ms(int64_t ms);
+/* "2026-11-25T06:56:02.123Z" into buf (>= 32 bytes). */
+void plat_format_rfc3339(int64_t epoch_ms, char *buf, size_t size);
+/* Local broken-down time for daily schedules: fills hour, minute, second, weekday (0 = Sunday). */
+int plat_local_time(int64_t epoch_ms, int *hour, int *minute, int *second, int *weekday);
+
+/* --- system facts --- */
+unsigned plat_cpu_count(void);
+void plat_hostname(char *buf, size_t size);
+int plat_exe_dir(char *buf, size_t size);  /* folder of the running executable, no trailing slash */
+uint64_t plat_getpid(void);
+const char *plat_path_sep(void);          /* "/" or "\\" */
+int plat_is_wine(void);                   /* 1 under Wine (wine_get_version exists) */
+size_t plat_peak_rss_kb(void);            /* 0 if unknown */
+size_t plat_current_rss_kb(void);         /* 0 if unknown */
+
+/* --- dynamic libraries --- */
+const char *plat_dl_suffix(void);         /* ".so" / ".dll" */
+void *plat_dl_open(const char *path, char *err, size_t err_size);
+void *plat_dl_sym(void *lib, const char *name);
+void plat_dl_close(void *lib);
+
+/* --- files and directories --- */
+typedef int (*plat_dir_fn)(const char *name, int is_dir, void *ctx); /* non-zero stops the walk */
+/* Calls fn for each entry of dir except "." and "..", in no particular order. */
+int plat_dir_list(const char *dir, plat_dir_fn fn, void *ctx);
+int plat_path_is_dir(const char *path);
+int plat_path_exists(const char *path);
+/* Reads a whole file into a NUL-terminated malloc'd buffer (caller frees with free()). */
+int plat_read_file(const char *path, char **data, size_t *len);
+/* Canonical absolute path (symlinks resolved) into buf; WEE_ENOTFOUND if it does not exist. */
+int plat_realpath(const char *path, char *buf, size_t size);
+
+/* --- signals / console control --- */
+enum { PLAT_SIGNAL_NONE = 0, PLAT_SIGNAL_STOP = 1, PLAT_SIGNAL_RELOAD = 2 };
+/* Call first in main(), before any thread starts: routes SIGINT/SIGTERM (Ctrl+C, Ctrl+Break, console
+ * close on Windows) to STOP and SIGHUP to RELOAD, and installs the crash handler. */
+int plat_signals_init(void);
+/* Waits up to timeout_ms for a signal; returns PLAT_SIGNAL_*. */
+int plat_signals_wait(int64_t timeout_ms);
+/* Lets another thread wake plat_signals_wait as if a signal came (used by tests and reload). */
+void plat_signals_raise(int which);
+
+/* --- child processes (exec, pwsh, lua exec.run) --- */
+typedef struct plat_process_spec {
+    const char *const *argv;       /* argv[0] is the program (searched in PATH if it has no separator) */
+    const char *const *env_add;    /* "NAME=value" strings added to (or replacing in) the inherited env */
+    const char *cwd;               /* NULL: inherit */
+    int64_t timeout_ms;            /* <= 0: no limit */
+    size_t stdout_max;             /* bytes of stdout kept; the rest is drained and dropped */
+    size_t stderr_max;
+    int capture_stderr;            /* 0: stderr inherited */
+} plat_process_spec;
+
+typedef struct plat_process_result {
+    int started;                   /* 0: could not start (see error) */
+    int exit_code;                 /* exit status, or -signal on POSIX when killed by a signal */
+    int timed_out;                 /* 1: killed with its whole process group / job at timeout */
+    char *out;                     /* captured stdout, NUL-terminated, malloc'd (may be NULL) */
+    size_t out_len;
+    int out_truncated;
+    char *err;                     /* captured stderr when capture_stderr */
+    size_t err_len;
+    uint64_t pid;
+    char error[256];               /* why it could not start */
+} plat_process_result;
+
+/* Runs a child to completion (or timeout), without a shell: argv reaches the child byte for byte.
+ * The child runs in its own process group (POSIX) / a kill-on-close job object (Windows), so a
+ * timeout kills grandchildren too. Returns 0 if it ran (whatever its exit code). */
+int plat_process_run(const plat_process_spec *spec, plat_process_result *res);
+void plat_process_result_free(plat_process_result *res);
+
+#endif

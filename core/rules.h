@@ -1,0 +1,64 @@
+/*
+ * core/rules.h - a compiled, immutable rule set.
+ *
+ * Rules are indexed by event type: an exact "event" lands in a hash bucket, a glob ("file.*") in a short
+ * list checked by glob, so an event only meets rules that can match it. The set is reference counted:
+ * hot reload swaps in a new set while in-flight events finish on the old one.
+ * Ownership: a rule set owns its rules, conditions, templates (via options trees) and action instances
+ * (action_destroy is called when the last reference goes). Per-rule runtime state (throttle, debounce,
+ * serial lock) lives in rule_state, owned by the rule.
+ */
+#ifndef WEE_RULES_H
+#define WEE_RULES_H
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cond.h"
+#include "loader.h"
+#include "options.h"
+
+typedef enum { ON_ERROR_STOP = 0, ON_ERROR_CONTINUE = 1 } on_error_policy;
+
+typedef struct rule_action {
+    const loaded_module *module;
+    options_tree *params;        /* templated */
+    void *instance;              /* from action_create; NULL until created */
+    on_error_policy on_error;
+    char *json_path;             /* "rules[2].do[1]" */
+} rule_action;
+
+typedef struct rule_state rule_state; /* dispatcher-owned runtime state, see rule_state.h */
+
+typedef struct rule {
+    char *name;
+    int enabled;
+    char *event_pattern;         /* exact type or glob */
+    int event_is_glob;
+    char *source;                /* NULL: any source */
+    cond *when;                  /* NULL: always */
+    int64_t throttle_ms;         /* 0: off */
+    int64_t debounce_ms;         /* 0: off */
+    int serial;                  /* "concurrency": 1 */
+    int allow_engine_events;     /* "allow_engine_events": true -> also events caused by our own actions */
+    rule_action *actions;
+    size_t action_count;
+    char *json_path;             /* "rules[2]" */
+    size_t index;
+    rule_state *state;
+} rule;
+
+typedef struct rule_set rule_set;
+
+/* Builds the index over rules[0..count) and takes ownership of the array (allocated with malloc). */
+rule_set *rule_set_new(rule *rules, size_t count);
+rule_set *rule_set_ref(rule_set *rs);
+void rule_set_unref(rule_set *rs);
+size_t rule_set_count(const rule_set *rs);
+rule *rule_set_at(const rule_set *rs, size_t i);
+/* Calls fn for each enabled rule whose event pattern and source filter accept (type, source), in config
+ * order; conditions are NOT evaluated here. Stops early when fn returns non-zero. */
+typedef int (*rule_visit_fn)(rule *r, void *ctx);
+void rule_set_candidates(const rule_set *rs, const char *type, const char *source, rule_visit_fn fn, void *ctx);
+/* Frees one rule's members (used by rule_set_unref and by config on a failed build). */
+void rule_free_members(rule *r);
+#endif

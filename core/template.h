@@ -1,0 +1,35 @@
+/*
+ * core/template.h - "{{field}}" templates, compiled once at config load and rendered per event.
+ *
+ * Syntax: literal text with {{name}} placeholders; spaces inside the braces are ignored. `name` is a
+ * field name ("path", "exec.exit_code"), "event.<field>" (same as the bare field), or one of the Rust
+ * original's aliases: EVENT_PATH->path, FILENAME->name, DIRECTORY->dir, OLD_PATH->old_path,
+ * EVENT_TYPE->type, EVENT_SOURCE->source, TIMESTAMP->time, PID->pid, PROCESS_NAME->process,
+ * WINDOW_TITLE->title. "{{{{" renders a literal "{{". An unknown field renders as "".
+ * Lookup order: results published by earlier actions of the rule, then the event.
+ * Ownership: template_compile returns a template owned by the caller (template_free).
+ * Render is read-only on the template: safe from many threads at once.
+ */
+#ifndef WEE_TEMPLATE_H
+#define WEE_TEMPLATE_H
+#include <stddef.h>
+#include "wee/event.h"
+#include "util/strbuf.h"
+
+typedef struct template template;
+
+typedef struct render_ctx {
+    const wee_event *event;
+    const wee_event *results; /* may be NULL */
+} render_ctx;
+
+/* NULL on a syntax error ("unclosed '{{' at offset 12"), message in err. */
+template *template_compile(const char *text, char *err, size_t err_size);
+void template_free(template *t);
+int template_is_literal(const template *t);   /* no placeholders: text never changes */
+const char *template_source(const template *t); /* the text as written */
+/* Appends the rendering to out. */
+void template_render(const template *t, const render_ctx *ctx, strbuf *out);
+/* Resolves one placeholder name the way a template would (aliases, "event." prefix). NULL if unset. */
+const char *template_lookup(const render_ctx *ctx, const char *name);
+#endif

@@ -1,0 +1,24 @@
+/*
+ * core/util/diag.h - collected configuration errors, each with a JSON path.
+ * Printed as "<file>: <json path>: <message>" (file prefixed by diag_print).
+ * Ownership: the list owns its messages; diag_free releases them.
+ */
+#ifndef WEE_DIAG_H
+#define WEE_DIAG_H
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct diag_item { char *path; char *message; } diag_item;
+typedef struct diag_list { diag_item *items; size_t count, cap; } diag_list;
+
+#define DIAG_INIT { NULL, 0, 0 }
+/* path: "rules[1].do[0].timeout_ms" (may be "" for the whole document). */
+void diag_add(diag_list *d, const char *path, const char *fmt, ...);
+void diag_print(const diag_list *d, const char *file, FILE *out);
+void diag_free(diag_list *d);
+/* Helpers to build child paths into a caller buffer: "base.key", "base[i]". */
+const char *diag_path_key(char *buf, size_t size, const char *base, const char *key);
+const char *diag_path_index(char *buf, size_t size, const char *base, size_t index);
+/* Short human rendering of a JSON value for "got ..." (cJSON*, as void* to keep cJSON out). */
+void diag_describe_json(const void *cjson_item, char *buf, size_t size);
+#endif

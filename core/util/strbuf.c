@@ -1,0 +1,60 @@
+#include "strbuf.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void strbuf_reserve(strbuf *sb, size_t extra)
+{
+    size_t need = sb->len + extra + 1;
+    if (need <= sb->cap) return;
+    size_t cap = sb->cap ? sb->cap : 64;
+    while (cap < need) cap *= 2;
+    char *p = realloc(sb->data, cap);
+    if (!p) { fputs("wee: out of memory\n", stderr); abort(); }
+    sb->data = p;
+    sb->cap = cap;
+}
+
+void strbuf_append(strbuf *sb, const char *s, size_t n)
+{
+    strbuf_reserve(sb, n);
+    if (n) memcpy(sb->data + sb->len, s, n);
+    sb->len += n;
+    sb->data[sb->len] = '\0';
+}
+
+void strbuf_puts(strbuf *sb, const char *s) { strbuf_append(sb, s, strlen(s)); }
+void strbuf_putc(strbuf *sb, char c) { strbuf_append(sb, &c, 1); }
+
+void strbuf_vprintf(strbuf *sb, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n <= 0) return;
+    strbuf_reserve(sb, (size_t)n);
+    vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+    sb->len += (size_t)n;
+}
+
+void strbuf_printf(strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    strbuf_vprintf(sb, fmt, ap);
+    va_end(ap);
+}
+
+void strbuf_reset(strbuf *sb) { sb->len = 0; if (sb->data) sb->data[0] = '\0'; }
+const char *strbuf_cstr(const strbuf *sb) { return sb->data ? sb->data : ""; }
+
+char *strbuf_detach(strbuf *sb)
+{
+    char *p = sb->data;
+    if (!p) { p = malloc(1); if (!p) abort(); p[0] = '\0'; }
+    sb->data = NULL; sb->len = sb->cap = 0;
+    return p;
+}
+
+void strbuf_free(strbuf *sb) { free(sb->data); sb->data = NULL; sb->len = sb->cap = 0; }

@@ -1,0 +1,73 @@
+/*
+ * wee/module.h - the module descriptor and its one exported entry symbol.
+ *
+ * A module is a shared library (module.dll / module.so) exporting exactly one symbol:
+ *
+ *     WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void);
+ *
+ * Ownership and lifetime:
+ *  - The descriptor, its strings and its option table are static in the module; the host copies
+ *    min(struct_size, sizeof(wee_module_desc)) into a zeroed struct and never writes to them.
+ *  - `instance` pointers are the module's own: created by *_create, freed by *_destroy. The host calls
+ *    destroy exactly once for each successful create, and never calls anything on an instance after.
+ *  - `err`/`err_size`: a buffer the host owns; on failure write one line saying what is wrong and what
+ *    to do (the host adds the config file and JSON path).
+ *
+ * Threads:
+ *  - source_start must return promptly; the source runs its own thread(s) and calls host->emit.
+ *    source_stop blocks until those threads have stopped emitting.
+ *  - action_run is called from any worker, possibly concurrently on the same instance: keep per-call
+ *    state on the stack or per worker (host->call_worker_index).
+ */
+#ifndef WEE_MODULE_H
+#define WEE_MODULE_H
+
+#include "abi.h"
+#include "event.h"
+#include "options.h"
+#include "host.h"
+
+typedef enum wee_module_kind {
+    WEE_MODULE_SOURCE = 1,
+    WEE_MODULE_ACTION = 2
+} wee_module_kind;
+
+typedef struct wee_module_desc {
+    uint32_t struct_size;  /* sizeof(wee_module_desc) at the module's build time */
+    uint32_t abi_version;  /* WEE_ABI_VERSION the module was built against */
+    const char *name;      /* short lowercase name used in configs: "file", "exec" */
+    const char *version;   /* the module's own version, "1.0.0" */
+    const char *description;
+    wee_module_kind kind;
+    const wee_option_spec *options; /* ends with an entry whose name is NULL; may be NULL */
+
+    /* Optional: once after load / once before unload. */
+    int (*module_init)(const wee_host_api *host, char *err, size_t err_size);
+    void (*module_shutdown)(void);
+
+    /* Sources (kind == WEE_MODULE_SOURCE). */
+    int (*source_create)(const wee_host_api *host, wee_source *src, const wee_options *opts,
+                         void **instance, char *err, size_t err_size);
+    int (*source_start)(void *instance, char *err, size_t err_size);
+    void (*source_stop)(void *instance);
+    void (*source_destroy)(void *instance);
+
+    /* Actions (kind == WEE_MODULE_ACTION). opts are unrendered (templates as written). */
+    int (*action_create)(const wee_host_api *host, const wee_options *opts, void **instance,
+                         char *err, size_t err_size);
+    /* Returns 0 on success; on failure a negative WEE_E* code, with call_set_error for the reason. */
+    int (*action_run)(void *instance, wee_action_call *call);
+    void (*action_destroy)(void *instance);
+
+    /* Event types a source emits, NULL-terminated ("file.created", ...); for docs. May be NULL. */
+    const char *const *event_types;
+    /* --- new fields go below this line only --- */
+} wee_module_desc;
+
+/* The smallest descriptor the host accepts: everything up to and including action_destroy. */
+#define WEE_MODULE_DESC_MIN_SIZE \
+    (offsetof(wee_module_desc, action_destroy) + sizeof(void (*)(void *)))
+
+typedef const wee_module_desc *(*wee_module_entry_fn)(void);
+
+#endif

@@ -1,0 +1,10 @@
+/* wee/wee.h - everything a module needs: include this one header. */
+#ifndef WEE_WEE_H
+#define WEE_WEE_H
+#include "abi.h"
+#include "errors.h"
+#include "event.h"
+#include "options.h"
+#include "host.h"
+#include "module.h"
+#endif
