@@ -1,0 +1,34 @@
+/*
+ * core/action_call.h - one invocation of one action for one event (the ABI's wee_action_call).
+ *
+ * Lives on the worker's stack for the duration of action_run. `results` is shared by all actions of a
+ * rule for this event: earlier actions publish into it, later ones read it (and templates see it).
+ * Ownership: params is owned by the call (freed by action_call_finish); event and results are borrowed.
+ */
+#ifndef WEE_ACTION_CALL_H
+#define WEE_ACTION_CALL_H
+#include "wee/host.h"
+#include "util/strbuf.h"
+
+struct wee_action_call {
+    const wee_event *event;
+    wee_event *results;
+    wee_options *params;         /* rendering view */
+    const char *module_name;     /* prefix for published results */
+    const char *rule_name;
+    unsigned worker_index;
+    strbuf error;                /* call_set_error text */
+    /* Where call_emit sends events (the dispatcher); NULL: emitting from actions is refused. */
+    int (*emit)(void *ctx, wee_event *ev);
+    void *emit_ctx;
+};
+
+/* params_tree: the action's options_tree (void* to keep options.h out); renders lazily against
+ * event + results. */
+void action_call_init(struct wee_action_call *call, const void *params_tree, const wee_event *event,
+                      wee_event *results, const char *module_name, const char *rule_name, unsigned worker);
+void action_call_finish(struct wee_action_call *call);
+/* Worker count reported to modules (set once by the engine before modules run). */
+void action_call_set_worker_count(unsigned n);
+unsigned action_call_worker_count(void);
+#endif

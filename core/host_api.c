@@ -1,0 +1,203 @@
+#include "host_api.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "action_call.h"
+#include "event.h"
+#include "log.h"
+#include "options.h"
+#include "platform/platform.h"
+#include "template.h"
+#include "wee/errors.h"
+
+/* Chain depth past which an event raised by an action is refused: rules that emit what they react to
+ * would otherwise loop forever. */
+#define MAX_EMIT_DEPTH 8
+
+static atomic_ullong g_seq;
+static unsigned g_worker_count = 1;
+static char g_hostname[256];
+
+static void *api_alloc(size_t n) { return malloc(n ? n : 1); }
+static void *api_realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
+static void api_free(void *p) { free(p); }
+
+static void api_log(wee_log_level level, const char *module, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_vwrite(level, module, fmt, ap);
+    va_end(ap);
+}
+
+void host_api_stamp(wee_event *ev, const char *source_id)
+{
+    char ts[40];
+    if (!g_hostname[0]) plat_hostname(g_hostname, sizeof g_hostname);
+    plat_format_rfc3339(plat_wall_time_ms(), ts, sizeof ts);
+    event_set_string(ev, "source", source_id ? source_id : "");
+    event_set_string(ev, "time", ts);
+    event_set_int(ev, "seq", (int64_t)(atomic_fetch_add(&g_seq, 1) + 1));
+    event_set_string(ev, "host", g_hostname);
+    event_set_string(ev, "type", ev->type);
+}
+
+static int api_emit(wee_source *src, wee_event *ev)
+{
+    if (!ev) return WEE_EINVAL;
+    if (!src || !src->emit) { event_unref(ev); return WEE_EINVAL; }
+    host_api_stamp(ev, src->id);
+    atomic_fetch_add(&src->emitted, 1);
+    return src->emit(src, ev);
+}
+
+static const char *api_source_id(const wee_source *src) { return src ? src->id : NULL; }
+
+static void api_report_lost(wee_source *src, uint64_t count, const char *reason)
+{
+    if (!src) return;
+    atomic_fetch_add(&src->lost, count);
+    log_write(WEE_LOG_WARN, src->id, "source lost %llu event(s): %s", (unsigned long long)count,
+              reason ? reason : "unknown reason");
+}
+
+/* --- action calls --- */
+static const wee_event *api_call_event(const wee_action_call *c) { return c->event; }
+static const wee_options *api_call_params(const wee_action_call *c) { return c->params; }
+static const wee_event *api_call_results(const wee_action_call *c) { return c->results; }
+static const char *api_call_rule_name(const wee_action_call *c) { return c->rule_name; }
+static unsigned api_call_worker_index(const wee_action_call *c) { return c->worker_index; }
+static unsigned api_worker_count(void) { return g_worker_count; }
+
+static void publish_name(const wee_action_call *c, const char *name, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s.%s", c->module_name ? c->module_name : "action", name);
+}
+
+static int api_publish_string(wee_action_call *c, const char *name, const char *value)
+{
+    char key[128];
+    if (!c->results || !name) return WEE_EINVAL;
+    publish_name(c, name, key, sizeof key);
+    return event_set_string(c->results, key, value);
+}
+
+static int api_publish_int(wee_action_call *c, const char *name, int64_t value)
+{
+    char key[128];
+    if (!c->results || !name) return WEE_EINVAL;
+    publish_name(c, name, key, sizeof key);
+    return event_set_int(c->results, key, value);
+}
+
+static int api_publish_bool(wee_action_call *c, const char *name, int value)
+{
+    char key[128];
+    if (!c->results || !name) return WEE_EINVAL;
+    publish_name(c, name, key, sizeof key);
+    return event_set_bool(c->results, key, value);
+}
+
+static void api_call_set_error(wee_action_call *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    strbuf_reset(&c->error);
+    strbuf_vprintf(&c->error, fmt, ap);
+    va_end(ap);
+}
+
+static int api_call_emit(wee_action_call *c, wee_event *ev)
+{
+    if (!ev) return WEE_EINVAL;
+    if (!c->emit) { event_unref(ev); return WEE_EUNSUPPORTED; }
+    int depth = c->event ? c->event->depth + 1 : 1;
+    if (depth > MAX_EMIT_DEPTH) {
+        log_write(WEE_LOG_WARN, c->module_name, "rule '%s': event '%s' refused: emit chain deeper than %d "
+                  "(a rule is probably reacting to its own events)", c->rule_name, ev->type, MAX_EMIT_DEPTH);
+        event_unref(ev);
+        return WEE_EINVAL;
+    }
+    ev->depth = depth;
+    ev->by_engine = 1;
+    host_api_stamp(ev, c->rule_name);
+    return c->emit(c->emit_ctx, ev);
+}
+
+void action_call_init(struct wee_action_call *call, const void *params_tree, const wee_event *event,
+                      wee_event *results, const char *module_name, const char *rule_name, unsigned worker)
+{
+    memset(call, 0, sizeof *call);
+    call->event = event;
+    call->results = results;
+    call->module_name = module_name;
+    call->rule_name = rule_name;
+    call->worker_index = worker;
+    if (params_tree) {
+        render_ctx ctx = { event, results };
+        call->params = options_view_render((const options_tree *)params_tree, &ctx);
+    }
+}
+
+void action_call_finish(struct wee_action_call *call)
+{
+    if (call->params) options_view_free(call->params);
+    call->params = NULL;
+    strbuf_free(&call->error);
+}
+
+void action_call_set_worker_count(unsigned n) { g_worker_count = n ? n : 1; }
+unsigned action_call_worker_count(void) { return g_worker_count; }
+
+static const wee_host_api g_api = {
+    .struct_size = sizeof(wee_host_api),
+    .abi_version = WEE_ABI_VERSION,
+    .alloc = api_alloc,
+    .realloc = api_realloc,
+    .free = api_free,
+    .log = api_log,
+    .vlog = log_vwrite,
+    .log_enabled = log_enabled,
+    .monotonic_ns = plat_monotonic_ns,
+    .wall_time_ms = plat_wall_time_ms,
+    .event_new = event_new,
+    .event_free = event_free,
+    .event_set_string = event_set_string,
+    .event_set_int = event_set_int,
+    .event_set_bool = event_set_bool,
+    .event_type = event_type,
+    .event_get_type = event_get_type,
+    .event_get_string = event_get_string,
+    .event_get_int = event_get_int,
+    .event_get_bool = event_get_bool,
+    .event_field_count = event_field_count,
+    .event_field_name = event_field_name,
+    .event_field_type = event_field_type,
+    .event_field_string = event_field_string,
+    .emit = api_emit,
+    .source_id = api_source_id,
+    .report_lost = api_report_lost,
+    .opt_has = options_has,
+    .opt_string = options_string,
+    .opt_int = options_int,
+    .opt_bool = options_bool,
+    .opt_list_count = options_list_count,
+    .opt_list_at = options_list_at,
+    .opt_map_count = options_map_count,
+    .opt_map_key = options_map_key,
+    .opt_map_value = options_map_value,
+    .opt_json = options_json,
+    .call_event = api_call_event,
+    .call_params = api_call_params,
+    .call_results = api_call_results,
+    .call_publish_string = api_publish_string,
+    .call_publish_int = api_publish_int,
+    .call_publish_bool = api_publish_bool,
+    .call_rule_name = api_call_rule_name,
+    .call_worker_index = api_call_worker_index,
+    .worker_count = api_worker_count,
+    .call_set_error = api_call_set_error,
+    .call_emit = api_call_emit,
+};
+
+const wee_host_api *host_api_get(void) { return &g_api; }
