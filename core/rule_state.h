@@ -1,10 +1,24 @@
 /*
  * core/rule_state.h - per-rule runtime state owned by a rule (throttle clock, debounce slot, serial lock).
- * Created by config compile (one per rule), freed with the rule. Used only by the dispatcher.
+ * Created by config compile (one per rule), freed with the rule. Only the dispatcher reads or writes it.
  */
 #ifndef WEE_RULE_STATE_H
 #define WEE_RULE_STATE_H
-typedef struct rule_state rule_state;
+#include <stdatomic.h>
+#include <stdint.h>
+#include "platform/platform.h"
+#include "wee/event.h"
+
+typedef struct rule_state {
+    atomic_uint_fast64_t last_fire_ns;  /* throttle: monotonic time of the last firing, 0 = never */
+    plat_mutex serial_lock;             /* "concurrency": 1 - held while the rule's actions run */
+    plat_mutex debounce_lock;
+    wee_event *debounce_event;          /* latest event waiting for the quiet period; NULL = none */
+    uint64_t debounce_deadline_ns;
+    atomic_uint_fast64_t fired;         /* times the actions ran */
+    atomic_uint_fast64_t suppressed;    /* matches skipped by throttle or merged by debounce */
+} rule_state;
+
 rule_state *rule_state_new(void);
 void rule_state_free(rule_state *s);
 #endif

@@ -1,7 +1,7 @@
 /*
  * core/platform/platform.h - the only door from portable code to the operating system.
  *
- * Implemented twice, side by side: core/platform/posix/*.c and core/platform/win32/*.c. Portable code
+ * Implemented twice, side by side: core/platform/posix/ and core/platform/win32/. Portable code
  * (core/, modules' portable files) includes this header and never <windows.h> or <unistd.h>.
  * Built as the static library `wee_platform` (position independent) so modules can link it too.
  *
@@ -77,6 +77,10 @@ int plat_path_exists(const char *path);
 int plat_read_file(const char *path, char **data, size_t *len);
 /* Canonical absolute path (symlinks resolved) into buf; WEE_ENOTFOUND if it does not exist. */
 int plat_realpath(const char *path, char *buf, size_t size);
+
+/* UTF-8 argv: on Windows rebuilt from GetCommandLineW (the CRT's argv is in the ANSI code page and
+ * loses characters outside it); elsewhere argv itself. Lives until exit. */
+char **plat_utf8_argv(int argc, char **argv);
 
 /* --- signals / console control --- */
 enum { PLAT_SIGNAL_NONE = 0, PLAT_SIGNAL_STOP = 1, PLAT_SIGNAL_RELOAD = 2 };

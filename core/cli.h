@@ -1,0 +1,17 @@
+/*
+ * core/cli.h - the host's subcommands. Each returns the process exit code.
+ *   host [--modules DIR] --config FILE | -c FILE      run until Ctrl+C / SIGTERM
+ *   host [--modules DIR] modules [--describe NAME]
+ *   host [--modules DIR] validate FILE
+ *   host [--modules DIR] test --config FILE --event EVENT.json [--run]
+ */
+#ifndef WEE_CLI_H
+#define WEE_CLI_H
+#include <stdio.h>
+#include "loader.h"
+
+int cli_modules(const module_registry *reg, const char *describe_name);
+int cli_validate(const module_registry *reg, const char *file);
+int cli_test(const module_registry *reg, const char *config_file, const char *event_file, int run);
+void cli_usage(FILE *out);
+#endif

@@ -1,0 +1,129 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "action_call.h"
+#include "cli.h"
+#include "config.h"
+#include "event.h"
+#include "host_api.h"
+#include "platform/platform.h"
+#include "rule_state.h"
+#include "util/glob.h"
+#include "wee/errors.h"
+
+int cli_validate(const module_registry *reg, const char *file)
+{
+    diag_list d = DIAG_INIT;
+    config *c = config_load_file(file, reg, host_api_get(), 1, &d);
+    if (!c) {
+        diag_print(&d, file, stderr);
+        fprintf(stderr, "%s: %zu error(s); nothing was started\n", file, d.count);
+        diag_free(&d);
+        return 1;
+    }
+    printf("%s: OK (%zu source(s), %zu rule(s))\n", file, c->source_count, c->rules ? rule_set_count(c->rules) : (size_t)0);
+    config_free(c);
+    diag_free(&d);
+    return 0;
+}
+
+static void print_params(const rule_action *a, const wee_event *ev, const wee_event *results)
+{
+    render_ctx ctx = { ev, results };
+    wee_options *view = options_view_render(a->params, &ctx);
+    const wee_option_spec *spec = a->module->desc.options;
+    for (const wee_option_spec *s = spec; s && s->name; s = options_spec_next(spec, s)) {
+        if (!options_has(view, s->name)) continue;
+        char *json = options_json(view, s->name);
+        printf("      %s = %s\n", s->name, json ? json : "?");
+        free(json);
+    }
+    options_view_free(view);
+}
+
+/* Why a rule is not even a candidate for this event; NULL if it is. */
+static const char *candidate_miss(const rule *r, const wee_event *ev, char *buf, size_t size)
+{
+    const char *src = event_get_string(ev, "source");
+    if (!r->enabled) return "rule is disabled (\"enabled\": false)";
+    int type_ok = r->event_is_glob ? glob_match(r->event_pattern, ev->type, 0) : strcmp(r->event_pattern, ev->type) == 0;
+    if (!type_ok) {
+        snprintf(buf, size, "event type \"%s\" does not match \"%s\"", ev->type, r->event_pattern);
+        return buf;
+    }
+    if (r->source && (!src || strcmp(src, r->source) != 0)) {
+        snprintf(buf, size, "source \"%s\" is not \"%s\"", src ? src : "(none)", r->source);
+        return buf;
+    }
+    if (ev->by_engine && !r->allow_engine_events) return "event was caused by the engine (set \"allow_engine_events\": true)";
+    return NULL;
+}
+
+int cli_test(const module_registry *reg, const char *config_file, const char *event_file, int run)
+{
+    diag_list d = DIAG_INIT;
+    config *c = config_load_file(config_file, reg, host_api_get(), 1, &d);
+    if (!c) {
+        diag_print(&d, config_file, stderr);
+        diag_free(&d);
+        return 1;
+    }
+    diag_free(&d);
+    char *text = NULL;
+    size_t len = 0;
+    if (plat_read_file(event_file, &text, &len) != 0) {
+        fprintf(stderr, "%s: cannot read the event file\n", event_file);
+        config_free(c);
+        return 1;
+    }
+    char err[256];
+    wee_event *ev = event_from_json(text, err, sizeof err);
+    free(text);
+    if (!ev) {
+        fprintf(stderr, "%s: %s\n", event_file, err);
+        config_free(c);
+        return 1;
+    }
+    if (!event_find(ev, "source")) event_set_string(ev, "source", "test");
+    if (!event_find(ev, "time")) { char ts[40]; plat_format_rfc3339(plat_wall_time_ms(), ts, sizeof ts); event_set_string(ev, "time", ts); }
+    event_set_string(ev, "type", ev->type);
+
+    int matched = 0, failed = 0;
+    for (size_t i = 0; c->rules && i < rule_set_count(c->rules); i++) {
+        rule *r = rule_set_at(c->rules, i);
+        char why[512];
+        const char *miss = candidate_miss(r, ev, why, sizeof why);
+        if (!miss && r->when && !cond_explain(r->when, ev, why, sizeof why)) miss = why;
+        if (miss) {
+            printf("no match  rule '%s' (%s): %s\n", r->name, r->json_path, miss);
+            continue;
+        }
+        matched++;
+        printf("MATCH     rule '%s' (%s)%s%s\n", r->name, r->json_path,
+               r->throttle_ms ? " [throttled in the running host]" : "", r->debounce_ms ? " [debounced in the running host]" : "");
+        wee_event *results = event_new("results");
+        for (size_t j = 0; j < r->action_count; j++) {
+            rule_action *a = &r->actions[j];
+            printf("    %s: %s\n", a->json_path, a->module->desc.name);
+            print_params(a, ev, results);
+            if (!run) continue;
+            struct wee_action_call call;
+            action_call_init(&call, a->params, ev, results, a->module->desc.name, r->name, 0);
+            int rc = a->module->desc.action_run(a->instance, &call);
+            printf("      -> %s%s%s\n", rc == 0 ? "ok" : "FAILED", rc ? ": " : "",
+                   rc ? (call.error.len ? strbuf_cstr(&call.error) : wee_strerror(rc)) : "");
+            action_call_finish(&call);
+            if (rc) failed++;
+            if (rc && a->on_error == ON_ERROR_STOP) break;
+        }
+        if (run) {
+            for (size_t k = 0; k < event_field_count(results); k++)
+                printf("      result %s = %s\n", event_field_name(results, k), event_field_string(results, k));
+        }
+        event_unref(results);
+    }
+    printf("%d rule(s) matched%s\n", matched, run ? "" : " (actions not run; add --run to run them)");
+    event_unref(ev);
+    config_free(c);
+    return failed ? 2 : 0;
+}

@@ -1,0 +1,465 @@
+#include "dispatcher.h"
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "action_call.h"
+#include "event.h"
+#include "host_api.h"
+#include "log.h"
+#include "platform/platform.h"
+#include "rule_state.h"
+#include "wee/errors.h"
+
+/* Drop reports are rate-limited to one per second so a flood of drops cannot itself flood the queue. */
+#define DROP_REPORT_INTERVAL_NS 1000000000ull
+
+typedef struct job {
+    wee_event *ev;
+    rule *direct;          /* debounce firing: run this rule's actions, skip evaluation */
+    rule_set *direct_set;  /* keeps `direct` alive */
+    struct job *next;
+} job;
+
+/* Counters are per worker and written only by their worker, so counting needs no shared cache line
+ * and no lock; readers sum them. */
+typedef struct worker {
+    plat_thread thread;
+    struct dispatcher *d;
+    unsigned index;
+    atomic_uint_fast64_t processed, evaluated, matched, ok, failed, suppressed;
+    char pad[64];
+} worker;
+
+typedef struct debounce_entry { rule *r; rule_set *set; } debounce_entry;
+
+struct dispatcher {
+    plat_mutex lock;
+    plat_cond not_empty, not_full, idle, timer_wake;
+    job *ring;                 /* bounded queue of source events */
+    size_t capacity, head, count;
+    job *direct_head, *direct_tail; /* unbounded: debounce firings, drop reports, events from actions */
+    overflow_policy policy;
+    int accepting, stopping, timer_stop;
+    unsigned busy;
+    worker *workers;
+    unsigned nworkers;
+    plat_thread timer;
+    debounce_entry *debounce;
+    size_t debounce_count, debounce_cap;
+    plat_mutex rules_lock;
+    rule_set *rules;
+    atomic_uint_fast64_t received, dropped;
+    uint64_t dropped_reported, last_drop_report_ns;
+};
+
+static rule_set *acquire_rules(dispatcher *d)
+{
+    plat_mutex_lock(&d->rules_lock);
+    rule_set *rs = d->rules ? rule_set_ref(d->rules) : NULL;
+    plat_mutex_unlock(&d->rules_lock);
+    return rs;
+}
+
+rule_set *dispatcher_rules(dispatcher *d) { return acquire_rules(d); }
+
+void dispatcher_swap_rules(dispatcher *d, rule_set *rules)
+{
+    plat_mutex_lock(&d->rules_lock);
+    rule_set *old = d->rules;
+    d->rules = rules;
+    plat_mutex_unlock(&d->rules_lock);
+    if (old) rule_set_unref(old);
+}
+
+/* Caller holds d->lock. */
+static void push_direct(dispatcher *d, wee_event *ev, rule *r, rule_set *set)
+{
+    job *j = malloc(sizeof *j);
+    if (!j) {
+        /* Out of memory: count it as a drop rather than lose it silently. */
+        atomic_fetch_add(&d->dropped, 1);
+        event_unref(ev);
+        if (set) rule_set_unref(set);
+        return;
+    }
+    *j = (job){ ev, r, set, NULL };
+    if (d->direct_tail) d->direct_tail->next = j; else d->direct_head = j;
+    d->direct_tail = j;
+    plat_cond_signal(&d->not_empty);
+}
+
+static int submit(dispatcher *d, wee_event *ev, int may_block)
+{
+    atomic_fetch_add(&d->received, 1);
+    plat_mutex_lock(&d->lock);
+    if (!d->accepting) {
+        plat_mutex_unlock(&d->lock);
+        atomic_fetch_add(&d->dropped, 1);
+        event_unref(ev);
+        return WEE_ESTOPPED;
+    }
+    if (d->count == d->capacity) {
+        if (!may_block) {
+            /* Events raised by actions must not wait on the queue their own worker drains. */
+            push_direct(d, ev, NULL, NULL);
+            plat_mutex_unlock(&d->lock);
+            return 0;
+        }
+        if (d->policy == OVERFLOW_BLOCK) {
+            while (d->count == d->capacity && d->accepting) plat_cond_wait(&d->not_full, &d->lock);
+            if (!d->accepting) {
+                plat_mutex_unlock(&d->lock);
+                atomic_fetch_add(&d->dropped, 1);
+                event_unref(ev);
+                return WEE_ESTOPPED;
+            }
+        } else if (d->policy == OVERFLOW_DROP_NEWEST) {
+            plat_mutex_unlock(&d->lock);
+            atomic_fetch_add(&d->dropped, 1);
+            event_unref(ev);
+            plat_cond_signal(&d->timer_wake);
+            return WEE_EFULL;
+        } else {
+            job *old = &d->ring[d->head];
+            event_unref(old->ev);
+            d->head = (d->head + 1) % d->capacity;
+            d->count--;
+            atomic_fetch_add(&d->dropped, 1);
+            plat_cond_signal(&d->timer_wake);
+        }
+    }
+    d->ring[(d->head + d->count) % d->capacity] = (job){ ev, NULL, NULL, NULL };
+    d->count++;
+    plat_cond_signal(&d->not_empty);
+    plat_mutex_unlock(&d->lock);
+    return 0;
+}
+
+int dispatcher_submit(dispatcher *d, wee_event *ev)
+{
+    if (!ev) return WEE_EINVAL;
+    return submit(d, ev, 1);
+}
+
+static int submit_from_action(void *ctx, wee_event *ev) { return submit(ctx, ev, 0); }
+
+static void run_actions(worker *w, rule *r, const wee_event *ev)
+{
+    dispatcher *d = w->d;
+    if (r->serial) plat_mutex_lock(&r->state->serial_lock);
+    atomic_fetch_add_explicit(&r->state->fired, 1, memory_order_relaxed);
+    wee_event *results = event_new("results");
+    for (size_t i = 0; i < r->action_count; i++) {
+        rule_action *a = &r->actions[i];
+        struct wee_action_call call;
+        action_call_init(&call, a->params, ev, results, a->module->desc.name, r->name, w->index);
+        call.emit = submit_from_action;
+        call.emit_ctx = d;
+        int rc = a->module->desc.action_run(a->instance, &call);
+        if (rc == 0) {
+            atomic_fetch_add_explicit(&w->ok, 1, memory_order_relaxed);
+        } else {
+            atomic_fetch_add_explicit(&w->failed, 1, memory_order_relaxed);
+            log_write(WEE_LOG_WARN, a->module->desc.name, "rule '%s' %s (%s) failed on %s: %s%s", r->name,
+                      a->json_path, a->module->desc.name, ev->type,
+                      call.error.len ? strbuf_cstr(&call.error) : wee_strerror(rc),
+                      a->on_error == ON_ERROR_STOP && i + 1 < r->action_count ? "; later actions skipped (on_error: stop)" : "");
+        }
+        action_call_finish(&call);
+        if (rc != 0 && a->on_error == ON_ERROR_STOP) break;
+    }
+    event_unref(results);
+    if (r->serial) plat_mutex_unlock(&r->state->serial_lock);
+}
+
+/* 1 if the throttle window lets this firing through (and claims it). */
+static int throttle_admits(rule *r)
+{
+    if (r->throttle_ms <= 0) return 1;
+    uint64_t now = plat_monotonic_ns(), window = (uint64_t)r->throttle_ms * 1000000ull;
+    uint64_t last = atomic_load(&r->state->last_fire_ns);
+    for (;;) {
+        if (last != 0 && now - last < window) return 0;
+        if (atomic_compare_exchange_weak(&r->state->last_fire_ns, &last, now ? now : 1)) return 1;
+    }
+}
+
+static void schedule_debounce(dispatcher *d, rule *r, rule_set *rs, wee_event *ev)
+{
+    rule_state *st = r->state;
+    int need_entry;
+    plat_mutex_lock(&st->debounce_lock);
+    need_entry = st->debounce_event == NULL;
+    if (!need_entry) {
+        event_unref(st->debounce_event);
+        atomic_fetch_add_explicit(&st->suppressed, 1, memory_order_relaxed);
+    }
+    st->debounce_event = event_ref(ev);
+    st->debounce_deadline_ns = plat_monotonic_ns() + (uint64_t)r->debounce_ms * 1000000ull;
+    plat_mutex_unlock(&st->debounce_lock);
+    if (!need_entry) return;
+    plat_mutex_lock(&d->lock);
+    if (d->debounce_count == d->debounce_cap) {
+        size_t cap = d->debounce_cap ? d->debounce_cap * 2 : 8;
+        debounce_entry *p = realloc(d->debounce, cap * sizeof *p);
+        if (!p) { plat_mutex_unlock(&d->lock); return; } /* stays pending; fires at the next schedule */
+        d->debounce = p;
+        d->debounce_cap = cap;
+    }
+    d->debounce[d->debounce_count++] = (debounce_entry){ r, rule_set_ref(rs) };
+    plat_cond_signal(&d->timer_wake);
+    plat_mutex_unlock(&d->lock);
+}
+
+typedef struct visit_ctx { worker *w; wee_event *ev; rule_set *rs; } visit_ctx;
+
+static int visit_rule(rule *r, void *p)
+{
+    visit_ctx *c = p;
+    worker *w = c->w;
+    atomic_fetch_add_explicit(&w->evaluated, 1, memory_order_relaxed);
+    if (c->ev->by_engine && !r->allow_engine_events) return 0;
+    if (r->when && !cond_eval(r->when, c->ev)) return 0;
+    atomic_fetch_add_explicit(&w->matched, 1, memory_order_relaxed);
+    if (r->debounce_ms > 0) {
+        schedule_debounce(w->d, r, c->rs, c->ev);
+        return 0;
+    }
+    if (!throttle_admits(r)) {
+        atomic_fetch_add_explicit(&w->suppressed, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&r->state->suppressed, 1, memory_order_relaxed);
+        return 0;
+    }
+    run_actions(w, r, c->ev);
+    return 0;
+}
+
+static void process_job(worker *w, job *j)
+{
+    if (j->direct) {
+        if (throttle_admits(j->direct)) run_actions(w, j->direct, j->ev);
+        else atomic_fetch_add_explicit(&w->suppressed, 1, memory_order_relaxed);
+        event_unref(j->ev);
+        rule_set_unref(j->direct_set);
+        return;
+    }
+    rule_set *rs = acquire_rules(w->d);
+    if (rs) {
+        visit_ctx c = { w, j->ev, rs };
+        rule_set_candidates(rs, j->ev->type, event_get_string(j->ev, "source"), visit_rule, &c);
+        rule_set_unref(rs);
+    }
+    event_unref(j->ev);
+    atomic_fetch_add_explicit(&w->processed, 1, memory_order_release);
+}
+
+static void worker_main(void *arg)
+{
+    worker *w = arg;
+    dispatcher *d = w->d;
+    plat_mutex_lock(&d->lock);
+    for (;;) {
+        while (!d->direct_head && d->count == 0 && !d->stopping) plat_cond_wait(&d->not_empty, &d->lock);
+        job j, *heap_job = NULL;
+        if (d->direct_head) {
+            heap_job = d->direct_head;
+            d->direct_head = heap_job->next;
+            if (!d->direct_head) d->direct_tail = NULL;
+            j = *heap_job;
+        } else if (d->count) {
+            j = d->ring[d->head];
+            d->head = (d->head + 1) % d->capacity;
+            d->count--;
+            plat_cond_signal(&d->not_full);
+        } else {
+            break; /* stopping and nothing left */
+        }
+        d->busy++;
+        plat_mutex_unlock(&d->lock);
+        free(heap_job);
+        process_job(w, &j);
+        plat_mutex_lock(&d->lock);
+        d->busy--;
+        if (d->busy == 0 && d->count == 0 && !d->direct_head) plat_cond_broadcast(&d->idle);
+    }
+    plat_mutex_unlock(&d->lock);
+}
+
+/* Caller holds d->lock. */
+static void maybe_report_drops(dispatcher *d, uint64_t now)
+{
+    uint64_t dropped = atomic_load(&d->dropped);
+    if (dropped == d->dropped_reported || now - d->last_drop_report_ns < DROP_REPORT_INTERVAL_NS) return;
+    wee_event *ev = event_new("engine.events_dropped");
+    if (!ev) return;
+    uint64_t n = dropped - d->dropped_reported;
+    d->dropped_reported = dropped;
+    d->last_drop_report_ns = now;
+    host_api_stamp(ev, "engine");
+    event_set_int(ev, "count", (int64_t)n);
+    event_set_string(ev, "reason", d->policy == OVERFLOW_DROP_OLDEST ? "queue full; oldest events dropped"
+                     : d->policy == OVERFLOW_DROP_NEWEST ? "queue full; new events dropped"
+                     : "engine stopping or out of memory");
+    log_write(WEE_LOG_WARN, "dispatcher", "%llu event(s) dropped since the last report (%s); raise "
+              "engine.queue_capacity or engine.workers, or use \"overflow\": \"block\"",
+              (unsigned long long)n, event_get_string(ev, "reason"));
+    atomic_fetch_add(&d->received, 1);
+    push_direct(d, ev, NULL, NULL);
+}
+
+/* Caller holds d->lock. Fires due (or, when flushing, all) debounced rules; returns the next deadline. */
+static uint64_t fire_debounced(dispatcher *d, uint64_t now, int flush)
+{
+    uint64_t next = now + DROP_REPORT_INTERVAL_NS;
+    for (size_t i = 0; i < d->debounce_count;) {
+        debounce_entry *e = &d->debounce[i];
+        rule_state *st = e->r->state;
+        wee_event *ev = NULL;
+        int pending;
+        plat_mutex_lock(&st->debounce_lock);
+        pending = st->debounce_event != NULL;
+        if (pending && (flush || st->debounce_deadline_ns <= now)) {
+            ev = st->debounce_event;
+            st->debounce_event = NULL;
+        } else if (pending && st->debounce_deadline_ns < next) {
+            next = st->debounce_deadline_ns;
+        }
+        plat_mutex_unlock(&st->debounce_lock);
+        if (ev || !pending) {
+            debounce_entry done = *e;
+            d->debounce[i] = d->debounce[--d->debounce_count];
+            if (ev) push_direct(d, ev, done.r, done.set);
+            else rule_set_unref(done.set);
+            continue;
+        }
+        i++;
+    }
+    return next;
+}
+
+static void timer_main(void *arg)
+{
+    dispatcher *d = arg;
+    plat_mutex_lock(&d->lock);
+    while (!d->timer_stop) {
+        uint64_t now = plat_monotonic_ns();
+        uint64_t next = fire_debounced(d, now, 0);
+        maybe_report_drops(d, now);
+        int64_t wait_ms = (int64_t)((next - now) / 1000000ull) + 1;
+        plat_cond_timedwait(&d->timer_wake, &d->lock, wait_ms);
+    }
+    fire_debounced(d, plat_monotonic_ns(), 1);
+    maybe_report_drops(d, plat_monotonic_ns() + DROP_REPORT_INTERVAL_NS * 2);
+    plat_mutex_unlock(&d->lock);
+}
+
+dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy policy, rule_set *rules)
+{
+    if (workers == 0) workers = plat_cpu_count();
+    if (capacity == 0) capacity = 4096;
+    dispatcher *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->ring = calloc(capacity, sizeof *d->ring);
+    d->workers = calloc(workers, sizeof *d->workers);
+    if (!d->ring || !d->workers) { free(d->ring); free(d->workers); free(d); return NULL; }
+    d->capacity = capacity;
+    d->policy = policy;
+    d->accepting = 1;
+    d->rules = rules;
+    d->nworkers = workers;
+    atomic_init(&d->received, 0);
+    atomic_init(&d->dropped, 0);
+    plat_mutex_init(&d->lock);
+    plat_mutex_init(&d->rules_lock);
+    plat_cond_init(&d->not_empty);
+    plat_cond_init(&d->not_full);
+    plat_cond_init(&d->idle);
+    plat_cond_init(&d->timer_wake);
+    action_call_set_worker_count(workers);
+    for (unsigned i = 0; i < workers; i++) {
+        worker *w = &d->workers[i];
+        w->d = d;
+        w->index = i;
+        plat_thread_start(&w->thread, worker_main, w);
+    }
+    plat_thread_start(&d->timer, timer_main, d);
+    return d;
+}
+
+void dispatcher_get_stats(dispatcher *d, dispatcher_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    for (unsigned i = 0; i < d->nworkers; i++) {
+        worker *w = &d->workers[i];
+        s->processed += atomic_load_explicit(&w->processed, memory_order_acquire);
+        s->rules_evaluated += atomic_load_explicit(&w->evaluated, memory_order_relaxed);
+        s->rules_matched += atomic_load_explicit(&w->matched, memory_order_relaxed);
+        s->actions_ok += atomic_load_explicit(&w->ok, memory_order_relaxed);
+        s->actions_failed += atomic_load_explicit(&w->failed, memory_order_relaxed);
+        s->suppressed += atomic_load_explicit(&w->suppressed, memory_order_relaxed);
+    }
+    s->dropped = atomic_load(&d->dropped);
+    s->received = atomic_load(&d->received);
+    plat_mutex_lock(&d->lock);
+    s->queued = d->count;
+    for (job *j = d->direct_head; j; j = j->next) if (!j->direct) s->queued++;
+    plat_mutex_unlock(&d->lock);
+}
+
+int dispatcher_wait_idle(dispatcher *d, int64_t timeout_ms)
+{
+    uint64_t deadline = plat_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
+    plat_mutex_lock(&d->lock);
+    while (d->busy || d->count || d->direct_head) {
+        uint64_t now = plat_monotonic_ns();
+        if (now >= deadline) { plat_mutex_unlock(&d->lock); return WEE_ETIMEOUT; }
+        plat_cond_timedwait(&d->idle, &d->lock, (int64_t)((deadline - now) / 1000000ull) + 1);
+    }
+    plat_mutex_unlock(&d->lock);
+    return 0;
+}
+
+void dispatcher_drain_and_stop(dispatcher *d)
+{
+    plat_mutex_lock(&d->lock);
+    if (d->stopping) { plat_mutex_unlock(&d->lock); return; }
+    d->timer_stop = 1;
+    plat_cond_signal(&d->timer_wake);
+    plat_mutex_unlock(&d->lock);
+    /* The timer flushes pending debounces into the queue before it exits, so they still run. */
+    plat_thread_join(&d->timer);
+    dispatcher_wait_idle(d, INT64_MAX / 2000000);
+    plat_mutex_lock(&d->lock);
+    d->accepting = 0;
+    d->stopping = 1;
+    plat_cond_broadcast(&d->not_empty);
+    plat_cond_broadcast(&d->not_full);
+    plat_mutex_unlock(&d->lock);
+    for (unsigned i = 0; i < d->nworkers; i++) plat_thread_join(&d->workers[i].thread);
+}
+
+void dispatcher_free(dispatcher *d)
+{
+    if (!d) return;
+    dispatcher_drain_and_stop(d);
+    for (size_t i = 0; i < d->count; i++) event_unref(d->ring[(d->head + i) % d->capacity].ev);
+    while (d->direct_head) {
+        job *j = d->direct_head;
+        d->direct_head = j->next;
+        event_unref(j->ev);
+        if (j->direct_set) rule_set_unref(j->direct_set);
+        free(j);
+    }
+    for (size_t i = 0; i < d->debounce_count; i++) rule_set_unref(d->debounce[i].set);
+    free(d->debounce);
+    if (d->rules) rule_set_unref(d->rules);
+    plat_cond_destroy(&d->not_empty);
+    plat_cond_destroy(&d->not_full);
+    plat_cond_destroy(&d->idle);
+    plat_cond_destroy(&d->timer_wake);
+    plat_mutex_destroy(&d->lock);
+    plat_mutex_destroy(&d->rules_lock);
+    free(d->ring);
+    free(d->workers);
+    free(d);
+}

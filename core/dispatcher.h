@@ -1,0 +1,40 @@
+/*
+ * core/dispatcher.h - bounded event queue + worker pool that evaluates rules and runs actions.
+ *
+ * Each event is taken by exactly one worker. Actions of one rule run in order for that event. A rule
+ * with "concurrency": 1 runs its actions under a per-rule lock. Throttle and debounce are applied
+ * after the conditions match; debounced events fire from the timer thread as direct jobs.
+ * Accounting: received == processed + dropped + (in queue) at every instant; once drained,
+ * received == processed + dropped exactly.
+ * Ownership: dispatcher_submit takes the event in every case. The dispatcher holds a reference to the
+ * current rule set; swap_rules takes the caller's reference.
+ */
+#ifndef WEE_DISPATCHER_H
+#define WEE_DISPATCHER_H
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "rules.h"
+#include "wee/event.h"
+
+typedef struct dispatcher dispatcher;
+
+typedef struct dispatcher_stats {
+    uint64_t received, processed, dropped, queued;
+    uint64_t rules_evaluated, rules_matched, actions_ok, actions_failed, suppressed;
+} dispatcher_stats;
+
+/* rules: reference handed over (may be NULL: events are counted and discarded). */
+dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy policy, rule_set *rules);
+/* Returns 0, WEE_EFULL (dropped and counted) or WEE_ESTOPPED (counted as dropped). */
+int dispatcher_submit(dispatcher *d, wee_event *ev);
+/* Installs a new rule set (takes the reference); in-flight events finish on the old one. */
+void dispatcher_swap_rules(dispatcher *d, rule_set *rules);
+rule_set *dispatcher_rules(dispatcher *d); /* new reference; caller unrefs */
+void dispatcher_get_stats(dispatcher *d, dispatcher_stats *out);
+/* Stops accepting, runs every queued event and pending debounce, joins the workers. */
+void dispatcher_drain_and_stop(dispatcher *d);
+void dispatcher_free(dispatcher *d);
+/* Blocks until the queue is empty and no worker is busy, or timeout; 0 when idle. For tests/bench. */
+int dispatcher_wait_idle(dispatcher *d, int64_t timeout_ms);
+#endif

@@ -1,0 +1,201 @@
+#include "loader.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+#include "platform/platform.h"
+#include "wee/errors.h"
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+int loader_default_dir(char *buf, size_t size)
+{
+    char exe[1024];
+    int rc = plat_exe_dir(exe, sizeof exe);
+    if (rc != 0) return rc;
+    snprintf(buf, size, "%s%smodules", exe, plat_path_sep());
+    return 0;
+}
+
+const loaded_module *loader_find(const module_registry *reg, const char *name)
+{
+    for (size_t i = 0; reg && name && i < reg->count; i++)
+        if (strcmp(reg->mods[i]->desc.name, name) == 0) return reg->mods[i];
+    return NULL;
+}
+
+/* Checks a copied descriptor; returns 0 or fills err with the reason. The ABI check names both
+ * versions because the fix (rebuild the module against this SDK) depends on which side is newer. */
+static int check_descriptor(const module_registry *reg, const wee_module_desc *d, uint32_t size,
+                            char *err, size_t err_size)
+{
+    unsigned hmaj = WEE_ABI_MAJOR, hmin = WEE_ABI_MINOR;
+    if (size < WEE_MODULE_DESC_MIN_SIZE) {
+        snprintf(err, err_size, "descriptor is %u bytes, smaller than the minimum %u (module ABI %u.%u, host ABI %u.%u); "
+                 "rebuild the module against the current SDK", (unsigned)size, (unsigned)WEE_MODULE_DESC_MIN_SIZE,
+                 WEE_ABI_MAJOR_OF(d->abi_version), WEE_ABI_MINOR_OF(d->abi_version), hmaj, hmin);
+        return WEE_EABI;
+    }
+    unsigned mmaj = WEE_ABI_MAJOR_OF(d->abi_version), mmin = WEE_ABI_MINOR_OF(d->abi_version);
+    if (mmaj != hmaj) {
+        snprintf(err, err_size, "module ABI %u.%u, host ABI %u.%u: major versions differ; rebuild the module against SDK %u.x",
+                 mmaj, mmin, hmaj, hmin, hmaj);
+        return WEE_EABI;
+    }
+    if (mmin > hmin) {
+        snprintf(err, err_size, "module ABI %u.%u is newer than host ABI %u.%u; upgrade the host or rebuild the module "
+                 "against SDK %u.%u", mmaj, mmin, hmaj, hmin, hmaj, hmin);
+        return WEE_EABI;
+    }
+    if (!d->name || !*d->name) {
+        snprintf(err, err_size, "descriptor has no name (module ABI %u.%u, host ABI %u.%u)", mmaj, mmin, hmaj, hmin);
+        return WEE_EINVAL;
+    }
+    if (d->kind == WEE_MODULE_SOURCE) {
+        if (!d->source_create || !d->source_start || !d->source_stop || !d->source_destroy) {
+            snprintf(err, err_size, "source module '%s' lacks source_create/start/stop/destroy", d->name);
+            return WEE_EINVAL;
+        }
+    } else if (d->kind == WEE_MODULE_ACTION) {
+        if (!d->action_create || !d->action_run || !d->action_destroy) {
+            snprintf(err, err_size, "action module '%s' lacks action_create/run/destroy", d->name);
+            return WEE_EINVAL;
+        }
+    } else {
+        snprintf(err, err_size, "module '%s' has unknown kind %d (expected source or action)", d->name, (int)d->kind);
+        return WEE_EINVAL;
+    }
+    if (loader_find(reg, d->name)) {
+        snprintf(err, err_size, "a module named '%s' is already loaded from %s", d->name, loader_find(reg, d->name)->path);
+        return WEE_EEXISTS;
+    }
+    return 0;
+}
+
+int loader_load_file(module_registry *reg, const char *path, const wee_host_api *api, char *err, size_t err_size)
+{
+    char dlerr[512] = "";
+    void *lib = plat_dl_open(path, dlerr, sizeof dlerr);
+    if (!lib) {
+        snprintf(err, err_size, "cannot load: %s", dlerr[0] ? dlerr : "unknown error");
+        return WEE_EIO;
+    }
+    wee_module_entry_fn entry = (wee_module_entry_fn)plat_dl_sym(lib, WEE_ENTRY_SYMBOL);
+    if (!entry) {
+        snprintf(err, err_size, "no exported symbol '%s' (host ABI %u.%u); is this a WinEventEngine module?",
+                 WEE_ENTRY_SYMBOL, WEE_ABI_MAJOR, WEE_ABI_MINOR);
+        plat_dl_close(lib);
+        return WEE_ENOTFOUND;
+    }
+    const wee_module_desc *src = entry();
+    if (!src) {
+        snprintf(err, err_size, "%s() returned NULL (host ABI %u.%u)", WEE_ENTRY_SYMBOL, WEE_ABI_MAJOR, WEE_ABI_MINOR);
+        plat_dl_close(lib);
+        return WEE_EINVAL;
+    }
+    loaded_module *m = calloc(1, sizeof *m);
+    if (!m) { plat_dl_close(lib); return WEE_ENOMEM; }
+    m->desc_size = src->struct_size;
+    memcpy(&m->desc, src, src->struct_size < sizeof m->desc ? src->struct_size : sizeof m->desc);
+    int rc = check_descriptor(reg, &m->desc, m->desc_size, err, err_size);
+    if (rc == 0 && m->desc.module_init) {
+        char ierr[512] = "";
+        if (m->desc.module_init(api, ierr, sizeof ierr) != 0) {
+            snprintf(err, err_size, "module_init failed: %s", ierr[0] ? ierr : "no reason given");
+            rc = WEE_EFAILED;
+        }
+    }
+    if (rc != 0) {
+        free(m);
+        plat_dl_close(lib);
+        return rc;
+    }
+    m->lib = lib;
+    m->path = dup_str(path);
+    loaded_module **mods = realloc(reg->mods, (reg->count + 1) * sizeof *mods);
+    if (!m->path || !mods) {
+        if (m->desc.module_shutdown) m->desc.module_shutdown();
+        free(m->path); free(m); plat_dl_close(lib);
+        if (mods) reg->mods = mods;
+        return WEE_ENOMEM;
+    }
+    reg->mods = mods;
+    reg->mods[reg->count++] = m;
+    return 0;
+}
+
+typedef struct scan_ctx {
+    char **names;
+    size_t count, cap;
+} scan_ctx;
+
+static int collect_module_file(const char *name, int is_dir, void *ctx)
+{
+    scan_ctx *s = ctx;
+    const char *suffix = plat_dl_suffix();
+    size_t n = strlen(name), k = strlen(suffix);
+    if (is_dir || n <= k || strcmp(name + n - k, suffix) != 0) return 0;
+    if (s->count == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        char **p = realloc(s->names, cap * sizeof *p);
+        if (!p) return 1;
+        s->names = p;
+        s->cap = cap;
+    }
+    s->names[s->count] = dup_str(name);
+    if (s->names[s->count]) s->count++;
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t loader_scan(module_registry *reg, const char *dir, const wee_host_api *api)
+{
+    scan_ctx s = { NULL, 0, 0 };
+    if (plat_dir_list(dir, collect_module_file, &s) != 0) {
+        log_write(WEE_LOG_WARN, "loader", "cannot read module folder %s; no modules loaded from it "
+                  "(pass --modules DIR to use another folder)", dir);
+        return 0;
+    }
+    /* Sorted so load order, and so which of two same-named modules wins, is reproducible. */
+    qsort(s.names, s.count, sizeof *s.names, cmp_names);
+    size_t loaded = 0;
+    for (size_t i = 0; i < s.count; i++) {
+        char path[2048], err[768] = "";
+        snprintf(path, sizeof path, "%s%s%s", dir, plat_path_sep(), s.names[i]);
+        if (loader_load_file(reg, path, api, err, sizeof err) == 0) {
+            loaded++;
+            log_write(WEE_LOG_DEBUG, "loader", "loaded %s (%s %s)", path, reg->mods[reg->count - 1]->desc.name,
+                      reg->mods[reg->count - 1]->desc.version ? reg->mods[reg->count - 1]->desc.version : "?");
+        } else {
+            reg->refused++;
+            log_write(WEE_LOG_WARN, "loader", "refused module %s: %s", path, err);
+        }
+        free(s.names[i]);
+    }
+    free(s.names);
+    return loaded;
+}
+
+void loader_unload_all(module_registry *reg)
+{
+    for (size_t i = reg->count; i-- > 0;) {
+        loaded_module *m = reg->mods[i];
+        if (m->desc.module_shutdown) m->desc.module_shutdown();
+        plat_dl_close(m->lib);
+        free(m->path);
+        free(m);
+    }
+    free(reg->mods);
+    reg->mods = NULL;
+    reg->count = 0;
+}

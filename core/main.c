@@ -1,0 +1,118 @@
+/* host: loads modules, reads a config, runs sources -> rules -> actions until told to stop. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "config.h"
+#include "engine.h"
+#include "host_api.h"
+#include "loader.h"
+#include "log.h"
+#include "platform/platform.h"
+
+#ifndef WEE_VERSION
+#define WEE_VERSION "0.0.0"
+#endif
+
+void cli_usage(FILE *out)
+{
+    fprintf(out,
+        "WinEventEngine host %s (module ABI %u.%u)\n"
+        "usage:\n"
+        "  host [--modules DIR] --config FILE     run the engine (also -c FILE); Ctrl+C stops it\n"
+        "  host [--modules DIR] modules [--describe NAME]\n"
+        "                                         list loaded modules, or print one module's options\n"
+        "  host [--modules DIR] validate FILE     check a config; prints every error with its JSON path\n"
+        "  host [--modules DIR] test --config FILE --event EVENT.json [--run]\n"
+        "                                         show which rules match an event and what they would do\n"
+        "  host --version | --help\n"
+        "options: --log-level trace|debug|info|warn|error (default info; the config's engine.log wins when running)\n",
+        WEE_VERSION, WEE_ABI_MAJOR, WEE_ABI_MINOR);
+}
+
+static int run_engine(module_registry *reg, const char *file)
+{
+    diag_list d = DIAG_INIT;
+    config *cfg = config_load_file(file, reg, host_api_get(), 1, &d);
+    if (!cfg) {
+        diag_print(&d, file, stderr);
+        fprintf(stderr, "%s: %zu error(s); fix them and start again ('host validate %s' checks without running)\n",
+                file, d.count, file);
+        diag_free(&d);
+        return 1;
+    }
+    diag_free(&d);
+    if (log_configure(cfg->engine.log_level, cfg->engine.log_file, cfg->engine.log_json) != 0) {
+        fprintf(stderr, "%s: engine.log.file: cannot open \"%s\" for appending\n", file, cfg->engine.log_file);
+        config_free(cfg);
+        return 1;
+    }
+    engine *e = engine_start(cfg, reg);
+    if (!e) { fprintf(stderr, "host: out of memory starting the engine\n"); return 1; }
+    for (;;) {
+        int sig = plat_signals_wait(1000);
+        if (sig == PLAT_SIGNAL_STOP) break;
+        if (sig == PLAT_SIGNAL_RELOAD)
+            log_write(WEE_LOG_WARN, "host", "reload requested; hot reload is not available in this build, restart to apply");
+    }
+    log_write(WEE_LOG_INFO, "host", "stopping");
+    engine_stop(e);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    plat_signals_init();
+    argv = plat_utf8_argv(argc, argv);
+    const char *modules_dir = NULL, *config_file = NULL, *cmd = NULL, *arg = NULL, *event_file = NULL;
+    int run = 0, level = WEE_LOG_INFO;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_next = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { cli_usage(stdout); return 0; }
+        else if (strcmp(a, "--version") == 0) { printf("host %s (module ABI %u.%u)\n", WEE_VERSION, WEE_ABI_MAJOR, WEE_ABI_MINOR); return 0; }
+        else if (strcmp(a, "--modules") == 0 && has_next) modules_dir = argv[++i];
+        else if ((strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0) && has_next) config_file = argv[++i];
+        else if (strcmp(a, "--event") == 0 && has_next) event_file = argv[++i];
+        else if (strcmp(a, "--describe") == 0 && has_next) arg = argv[++i];
+        else if (strcmp(a, "--log-level") == 0 && has_next) {
+            level = log_level_parse(argv[++i]);
+            if (level < 0) { fprintf(stderr, "host: --log-level: expected trace|debug|info|warn|error, got \"%s\"\n", argv[i]); return 2; }
+        }
+        else if (strcmp(a, "--run") == 0) run = 1;
+        else if (!cmd && a[0] != '-' && (strcmp(a, "modules") == 0 || strcmp(a, "validate") == 0 || strcmp(a, "test") == 0)) cmd = a;
+        else if (cmd && strcmp(cmd, "validate") == 0 && !config_file && a[0] != '-') config_file = a;
+        else {
+            fprintf(stderr, "host: unexpected argument \"%s\"\n\n", a);
+            cli_usage(stderr);
+            return 2;
+        }
+    }
+    log_configure(level, NULL, 0);
+
+    char dir[2048];
+    if (!modules_dir) {
+        if (loader_default_dir(dir, sizeof dir) != 0) { fprintf(stderr, "host: cannot find the executable's folder; pass --modules DIR\n"); return 1; }
+        modules_dir = dir;
+    }
+    module_registry reg = { NULL, 0, 0 };
+    loader_scan(&reg, modules_dir, host_api_get());
+
+    int rc;
+    if (cmd && strcmp(cmd, "modules") == 0) rc = cli_modules(&reg, arg);
+    else if (cmd && strcmp(cmd, "validate") == 0) {
+        if (!config_file) { fprintf(stderr, "host: validate needs a config file: host validate FILE\n"); rc = 2; }
+        else rc = cli_validate(&reg, config_file);
+    } else if (cmd && strcmp(cmd, "test") == 0) {
+        if (!config_file || !event_file) { fprintf(stderr, "host: test needs --config FILE and --event EVENT.json\n"); rc = 2; }
+        else rc = cli_test(&reg, config_file, event_file, run);
+    } else if (config_file) {
+        rc = run_engine(&reg, config_file);
+    } else {
+        cli_usage(stderr);
+        rc = 2;
+    }
+    loader_unload_all(&reg);
+    log_shutdown();
+    return rc;
+}
