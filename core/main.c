@@ -26,11 +26,17 @@ void cli_usage(FILE *out)
         "  host [--modules DIR] test --config FILE --event EVENT.json [--run]\n"
         "                                         show which rules match an event and what they would do\n"
         "  host --version | --help\n"
+        "run options: --duration MS (stop after MS), --stop-file PATH (stop when PATH exists)\n"
         "options: --log-level trace|debug|info|warn|error (default info; the config's engine.log wins when running)\n",
         WEE_VERSION, WEE_ABI_MAJOR, WEE_ABI_MINOR);
 }
 
-static int run_engine(module_registry *reg, const char *file)
+typedef struct run_limits {
+    int64_t duration_ms;     /* > 0: stop after this long */
+    const char *stop_file;   /* stop as soon as this path exists */
+} run_limits;
+
+static int run_engine(module_registry *reg, const char *file, const run_limits *lim)
 {
     diag_list d = DIAG_INIT;
     config *cfg = config_load_file(file, reg, host_api_get(), 1, &d);
@@ -49,9 +55,16 @@ static int run_engine(module_registry *reg, const char *file)
     }
     engine *e = engine_start(cfg, reg);
     if (!e) { fprintf(stderr, "host: out of memory starting the engine\n"); return 1; }
+    uint64_t start = plat_monotonic_ns();
     for (;;) {
-        int sig = plat_signals_wait(1000);
+        /* Short waits only when a stop file must be noticed promptly. */
+        int sig = plat_signals_wait(lim->stop_file ? 50 : 1000);
         if (sig == PLAT_SIGNAL_STOP) break;
+        if (lim->stop_file && plat_path_exists(lim->stop_file)) {
+            log_write(WEE_LOG_INFO, "host", "stop file %s appeared", lim->stop_file);
+            break;
+        }
+        if (lim->duration_ms > 0 && (int64_t)((plat_monotonic_ns() - start) / 1000000u) >= lim->duration_ms) break;
         if (sig == PLAT_SIGNAL_RELOAD)
             log_write(WEE_LOG_WARN, "host", "reload requested; hot reload is not available in this build, restart to apply");
     }
@@ -66,6 +79,7 @@ int main(int argc, char **argv)
     argv = plat_utf8_argv(argc, argv);
     const char *modules_dir = NULL, *config_file = NULL, *cmd = NULL, *arg = NULL, *event_file = NULL;
     int run = 0, level = WEE_LOG_INFO;
+    run_limits lim = { 0, NULL };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_next = i + 1 < argc;
@@ -80,6 +94,12 @@ int main(int argc, char **argv)
             if (level < 0) { fprintf(stderr, "host: --log-level: expected trace|debug|info|warn|error, got \"%s\"\n", argv[i]); return 2; }
         }
         else if (strcmp(a, "--run") == 0) run = 1;
+        else if (strcmp(a, "--stop-file") == 0 && has_next) lim.stop_file = argv[++i];
+        else if (strcmp(a, "--duration") == 0 && has_next) {
+            char *end;
+            lim.duration_ms = strtoll(argv[++i], &end, 10);
+            if (*end || lim.duration_ms <= 0) { fprintf(stderr, "host: --duration: expected milliseconds > 0, got \"%s\"\n", argv[i]); return 2; }
+        }
         else if (!cmd && a[0] != '-' && (strcmp(a, "modules") == 0 || strcmp(a, "validate") == 0 || strcmp(a, "test") == 0)) cmd = a;
         else if (cmd && strcmp(cmd, "validate") == 0 && !config_file && a[0] != '-') config_file = a;
         else {
@@ -107,7 +127,7 @@ int main(int argc, char **argv)
         if (!config_file || !event_file) { fprintf(stderr, "host: test needs --config FILE and --event EVENT.json\n"); rc = 2; }
         else rc = cli_test(&reg, config_file, event_file, run);
     } else if (config_file) {
-        rc = run_engine(&reg, config_file);
+        rc = run_engine(&reg, config_file, &lim);
     } else {
         cli_usage(stderr);
         rc = 2;

@@ -1,0 +1,94 @@
+#include "rt_support.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+#ifdef _WIN32
+#define EXE ".exe"
+#else
+#define EXE ""
+#endif
+
+void rt_paths_init(rt_paths *p)
+{
+    char dir[1024];
+    assert_int_equal(plat_exe_dir(dir, sizeof dir), 0);
+    const char *sep = plat_path_sep();
+    snprintf(p->host, sizeof p->host, "%s%s..%shost%s", dir, sep, sep, EXE);
+    snprintf(p->modules, sizeof p->modules, "%s%s..%smodules", dir, sep, sep);
+    snprintf(p->testchild, sizeof p->testchild, "%s%stestchild%s", dir, sep, EXE);
+    snprintf(p->broken_modules, sizeof p->broken_modules, "%s%sbroken_modules", dir, sep);
+}
+
+static void host_thread(void *arg)
+{
+    rt_host *h = arg;
+    plat_process_run(&h->spec, &h->res);
+}
+
+void rt_host_start(rt_host *h, const rt_paths *p, const char *config, const char *work_dir)
+{
+    memset(h, 0, sizeof *h);
+    h->stop_file = test_path_join(work_dir, "STOP");
+    const char **a = h->argv;
+    *a++ = p->host; *a++ = "--config"; *a++ = config; *a++ = "--modules"; *a++ = p->modules;
+    *a++ = "--stop-file"; *a++ = h->stop_file; *a++ = "--log-level"; *a++ = "info"; *a = NULL;
+    h->spec.argv = h->argv;
+    h->spec.timeout_ms = 240000;
+    h->spec.stdout_max = 1 << 16;
+    h->spec.stderr_max = 1 << 20;
+    h->spec.capture_stderr = 1;
+    assert_int_equal(plat_thread_start(&h->thread, host_thread, h), 0);
+}
+
+int rt_host_stop(rt_host *h)
+{
+    test_write_file(h->stop_file, "stop");
+    plat_thread_join(&h->thread);
+    int code = h->res.started ? h->res.exit_code : -1000;
+    if (code != 0 || !h->res.started) {
+        fprintf(stderr, "host exit %d (started=%d, timed_out=%d, %s)\n--- host stderr ---\n%s\n---\n", code,
+                h->res.started, h->res.timed_out, h->res.error, h->res.err ? h->res.err : "");
+    }
+    free(h->stop_file);
+    return code;
+}
+
+char *rt_json(const char *s)
+{
+    cJSON *j = cJSON_CreateString(s);
+    char *out = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return out;
+}
+
+int rt_wait_for_text(const char *path, const char *needle, int timeout_ms)
+{
+    uint64_t end = plat_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
+    do {
+        char *text = test_read_file(path);
+        int found = text && strstr(text, needle) != NULL;
+        free(text);
+        if (found) return 1;
+        plat_sleep_ms(20);
+    } while (plat_monotonic_ns() < end);
+    return 0;
+}
+
+static size_t count_lines(const char *path)
+{
+    char *text = test_read_file(path);
+    size_t n = 0;
+    for (const char *c = text; c && *c; c++) n += *c == '\n';
+    free(text);
+    return n;
+}
+
+size_t rt_wait_for_lines(const char *path, size_t n, int timeout_ms)
+{
+    uint64_t end = plat_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
+    size_t seen;
+    while ((seen = count_lines(path)) < n && plat_monotonic_ns() < end) plat_sleep_ms(50);
+    return seen;
+}

@@ -1,0 +1,170 @@
+/*
+ * Runtime: the host's command line as a user meets it - module listing, refusal of broken modules,
+ * config validation errors with file and JSON path, `host test` explaining matches, bad config at start.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rt_support.h"
+
+static rt_paths P;
+
+/* Runs host with args (NULL-terminated), captures stdout + stderr. */
+static int run_host(plat_process_result *res, const char *a1, const char *a2, const char *a3, const char *a4,
+                    const char *a5, const char *a6, const char *a7)
+{
+    const char *argv[10] = { P.host, a1, a2, a3, a4, a5, a6, a7, NULL };
+    plat_process_spec spec;
+    memset(&spec, 0, sizeof spec);
+    memset(res, 0, sizeof *res);
+    spec.argv = argv;
+    spec.timeout_ms = 60000;
+    spec.stdout_max = 1 << 20;
+    spec.stderr_max = 1 << 20;
+    spec.capture_stderr = 1;
+    assert_int_equal(plat_process_run(&spec, res), 0);
+    assert_true(res->started);
+    return res->exit_code;
+}
+
+static const char *out_of(const plat_process_result *r) { return r->out ? r->out : ""; }
+static const char *err_of(const plat_process_result *r) { return r->err ? r->err : ""; }
+
+static void expect_in(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle)) {
+        fprintf(stderr, "expected to find:\n  %s\nin:\n%s\n", needle, hay);
+        fail();
+    }
+}
+
+static void test_modules_lists_and_describes(void **state)
+{
+    (void)state;
+    plat_process_result r;
+    assert_int_equal(run_host(&r, "--modules", P.modules, "modules", NULL, NULL, NULL, NULL), 0);
+    expect_in(out_of(&r), "file");
+    expect_in(out_of(&r), "exec");
+    expect_in(out_of(&r), "log");
+    expect_in(out_of(&r), "source");
+    expect_in(out_of(&r), "action");
+    plat_process_result_free(&r);
+
+    assert_int_equal(run_host(&r, "--modules", P.modules, "modules", "--describe", "file", NULL, NULL), 0);
+    expect_in(out_of(&r), "paths");
+    expect_in(out_of(&r), "settle_ms");
+    expect_in(out_of(&r), "file.created");
+    plat_process_result_free(&r);
+
+    assert_int_equal(run_host(&r, "--modules", P.modules, "modules", "--describe", "nosuch", NULL, NULL), 1);
+    expect_in(err_of(&r), "no module named 'nosuch'");
+    plat_process_result_free(&r);
+}
+
+static void test_broken_modules_refused_others_load(void **state)
+{
+    (void)state;
+    plat_process_result r;
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "modules", NULL, NULL, NULL, NULL), 0);
+    const char *o = out_of(&r), *e = err_of(&r);
+    expect_in(o, "none");  /* the well-formed module still loads */
+    expect_in(e, "module ABI 2.0, host ABI 1.0: major versions differ");
+    expect_in(e, "module ABI 1.1 is newer than host ABI 1.0");
+    expect_in(e, "smaller than the minimum");
+    expect_in(e, "wee_module_entry() returned NULL");
+    expect_in(e, "no exported symbol 'wee_module_entry'");
+    expect_in(e, "refusing on purpose");
+    expect_in(o, "6 module file(s) refused");
+    /* every refusal names its file */
+    expect_in(e, "major");
+    expect_in(e, "no_entry");
+    expect_in(e, "init_fail");
+    plat_process_result_free(&r);
+}
+
+static char *write_in(const char *dir, const char *name, const char *text)
+{
+    char *p = test_path_join(dir, name);
+    assert_int_equal(test_write_file(p, text), 0);
+    return p;
+}
+
+static void test_validate_reports_paths(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("rt_cli");
+    char *good = write_in(dir, "good.json",
+        "{ \"version\": 1, \"rules\": [ { \"name\": \"r\", \"when\": { \"event\": \"file.*\" },\n"
+        "  \"do\": [ { \"action\": \"log\", \"message\": \"{{path}}\" } ] } ] }");
+    char *bad = write_in(dir, "bad.json",
+        "{ \"version\": 1, \"rules\": [\n"
+        "  { \"name\": \"a\", \"when\": { \"evnt\": \"file.created\" }, \"do\": [ { \"action\": \"log\", \"message\": \"x\" } ] },\n"
+        "  { \"name\": \"b\", \"when\": { \"event\": \"file.created\" },\n"
+        "    \"do\": [ { \"action\": \"exec\", \"command\": \"x\", \"timeout_ms\": \"30s\" } ] } ] }");
+    char *broken = write_in(dir, "broken.json", "{ \"version\": 1,\n  \"rules\": [ }");
+    plat_process_result r;
+
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", good, NULL, NULL, NULL), 0);
+    expect_in(out_of(&r), "OK");
+    plat_process_result_free(&r);
+
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", bad, NULL, NULL, NULL), 1);
+    expect_in(err_of(&r), "bad.json: rules[0].when.evnt");
+    expect_in(err_of(&r), "bad.json: rules[1].do[0].timeout_ms: expected integer");
+    expect_in(err_of(&r), "got \"30s\"");
+    plat_process_result_free(&r);
+
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", broken, NULL, NULL, NULL), 1);
+    expect_in(err_of(&r), "broken.json");
+    expect_in(err_of(&r), "line 2");
+    plat_process_result_free(&r);
+
+    /* Running with a bad config refuses to start, with the same errors. */
+    assert_int_equal(run_host(&r, "--modules", P.modules, "--config", bad, NULL, NULL, NULL), 1);
+    expect_in(err_of(&r), "rules[1].do[0].timeout_ms");
+    plat_process_result_free(&r);
+
+    free(good); free(bad); free(broken);
+    test_remove_tree(dir);
+    free(dir);
+}
+
+static void test_test_command_explains(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("rt_test_cmd");
+    char *cfg = write_in(dir, "cfg.json",
+        "{ \"version\": 1, \"rules\": [\n"
+        "  { \"name\": \"exe\", \"when\": { \"event\": \"file.created\", \"match\": { \"name\": { \"glob\": \"*.exe\" } } },\n"
+        "    \"do\": [ { \"action\": \"log\", \"message\": \"got {{FILENAME}} in {{dir}}\" } ] },\n"
+        "  { \"name\": \"csv\", \"when\": { \"event\": \"file.created\", \"match\": { \"name\": { \"glob\": \"*.csv\" } } },\n"
+        "    \"do\": [ { \"action\": \"log\", \"message\": \"csv\" } ] },\n"
+        "  { \"name\": \"win\", \"when\": { \"event\": \"window.*\" }, \"do\": [ { \"action\": \"log\", \"message\": \"w\" } ] } ] }");
+    char *ev = write_in(dir, "ev.json", "{ \"type\": \"file.created\", \"name\": \"setup.exe\", \"dir\": \"downloads\" }");
+    plat_process_result r;
+    assert_int_equal(run_host(&r, "--modules", P.modules, "test", "--config", cfg, "--event", ev), 0);
+    const char *o = out_of(&r);
+    expect_in(o, "MATCH     rule 'exe'");
+    expect_in(o, "got setup.exe in downloads");
+    expect_in(o, "no match  rule 'csv'");
+    expect_in(o, "does not match glob");
+    expect_in(o, "no match  rule 'win' (rules[2]): event type \"file.created\" does not match \"window.*\"");
+    expect_in(o, "1 rule(s) matched");
+    plat_process_result_free(&r);
+    free(cfg); free(ev);
+    test_remove_tree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    test_init();
+    rt_paths_init(&P);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_modules_lists_and_describes),
+        cmocka_unit_test(test_broken_modules_refused_others_load),
+        cmocka_unit_test(test_validate_reports_paths),
+        cmocka_unit_test(test_test_command_explains),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
