@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine (as root):
+#   1. installs the packages (tools/install-deps.sh),
+#   2. native build with AddressSanitizer + UndefinedBehaviorSanitizer, all CTest tests,
+#   3. the Windows build (mingw-w64, dependencies cross-built from Debian sources) and all its
+#      tests under Wine (tools/test-windows.sh).
+# Options: --native-only, --windows-only. Exit status is non-zero if any part failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+native=1 windows=1
+for a in "$@"; do
+  case "$a" in
+    --native-only) windows=0 ;;
+    --windows-only) native=0 ;;
+    *) echo "usage: $0 [--native-only|--windows-only]" >&2; exit 2 ;;
+  esac
+done
+jobs=$(nproc 2>/dev/null || echo 2)
+bash tools/install-deps.sh || { echo "test.sh: package installation failed" >&2; exit 1; }
+rc=0
+if [ $native = 1 ]; then
+  echo "=== native build (ASan+UBSan) ==="
+  start=$(date +%s)
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEE_SANITIZE=ON -DWEE_BUILD_BENCH=OFF >/dev/null \
+    && cmake --build build-asan -j"$jobs" \
+    && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+       ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 300 \
+    || rc=1
+  echo "=== native: $(( $(date +%s) - start )) s, status $rc ==="
+fi
+if [ $windows = 1 ]; then
+  echo "=== Windows build + tests under Wine ==="
+  start=$(date +%s)
+  bash tools/test-windows.sh || rc=1
+  echo "=== windows: $(( $(date +%s) - start )) s, overall status $rc ==="
+fi
+exit $rc
