@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds a Release tree and prints every benchmark figure. usage: bash bench/run_all.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+b=${1:-build-release}
+cmake -S . -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEE_BUILD_TESTS=OFF >/dev/null
+cmake --build "$b" -j2 >/dev/null
+"$b/bench/bench_rules"
+"$b/bench/bench_dispatcher" "$b/modules"
+"$b/bench/bench_file_exec" "$b"
+bash bench/idle_rss.sh "$b"
