@@ -19,7 +19,7 @@ static void host_thread(void *arg) { plat_process_result r; plat_process_run(arg
 
 static int wait_created(int fd, const char *name, int timeout_ms)
 {
-    char buf[65536] __attribute__((aligned(8)));
+    _Alignas(struct inotify_event) char buf[65536];
     for (;;) {
         struct pollfd p = { fd, POLLIN, 0 };
         if (poll(&p, 1, timeout_ms) <= 0) return 0;
@@ -79,7 +79,7 @@ int main(int argc, char **argv)
         FILE *x = fopen(p, "w"); fclose(x);
     }
     int seen = 0;
-    char buf[65536] __attribute__((aligned(8)));
+    _Alignas(struct inotify_event) char buf[65536];
     while (seen < BURST) {
         struct pollfd pf = { fd, POLLIN, 0 };
         if (poll(&pf, 1, 60000) <= 0) break;
