@@ -1,0 +1,286 @@
+/*
+ * modules/exec - the `exec` action: runs a program with arguments, never through a shell.
+ *
+ *   { "action": "exec", "command": "C:/Tools/scan.exe", "args": ["--quiet", "{{path}}"],
+ *     "timeout_ms": 30000, "env": { "SCAN_MODE": "fast" } }
+ *
+ * Each argument is rendered on its own and reaches the child byte for byte, so an event value (a file
+ * named `a b;$(touch x)'"&.txt`) can never become shell syntax. The child sees the event as
+ * environment variables: WEE_EVENT_<FIELD> for every field ("http.status" -> WEE_EVENT_HTTP_STATUS),
+ * EVENT_PATH / EVENT_TYPE / EVENT_SOURCE (the Rust original's names), then the `env` map, and always
+ * WEE_ENGINE_CHILD=1 so the engine can recognise events its own children cause.
+ *
+ * Published for later actions: exec.exit_code, exec.stdout (at most capture_bytes, trailing newline
+ * kept), exec.timed_out, exec.ok. A non-zero exit, a timeout or a failure to start fails the action.
+ *
+ * The instance holds no mutable state: concurrent calls from several workers share nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "platform/platform.h"
+#include "wee/wee.h"
+
+#define EXEC_MODULE_NAME "exec"
+
+typedef struct exec_action {
+    const wee_host_api *host;
+} exec_action;
+
+/* "NAME=value" strings for plat_process_spec.env_add, NULL-terminated, one entry per name. */
+typedef struct env_list {
+    char **items;
+    size_t count, cap;
+} env_list;
+
+static int env_name_equal(const char *a, const char *b, size_t len)
+{
+#ifdef _WIN32
+    /* Windows environment names are case-insensitive: "Path" and "PATH" are one variable. */
+    for (size_t i = 0; i < len; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'a' && x <= 'z') x = (char)(x - 'a' + 'A');
+        if (y >= 'a' && y <= 'z') y = (char)(y - 'a' + 'A');
+        if (x != y) return 0;
+    }
+    return 1;
+#else
+    return memcmp(a, b, len) == 0;
+#endif
+}
+
+/* Sets name=value, replacing an earlier entry of the same name so later sources of a variable win
+ * (the `env` map over event fields) whatever the platform does with duplicates. */
+static int env_set(env_list *e, const char *name, size_t name_len, const char *value)
+{
+    size_t value_len = strlen(value);
+    char *item = malloc(name_len + value_len + 2);
+    if (!item) return WEE_ENOMEM;
+    memcpy(item, name, name_len);
+    item[name_len] = '=';
+    memcpy(item + name_len + 1, value, value_len + 1);
+    for (size_t i = 0; i < e->count; i++) {
+        const char *eq = strchr(e->items[i], '=');
+        if ((size_t)(eq - e->items[i]) == name_len && env_name_equal(e->items[i], name, name_len)) {
+            free(e->items[i]);
+            e->items[i] = item;
+            return 0;
+        }
+    }
+    if (e->count + 2 > e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 32;
+        char **items = realloc(e->items, cap * sizeof *items);
+        if (!items) { free(item); return WEE_ENOMEM; }
+        e->items = items;
+        e->cap = cap;
+    }
+    e->items[e->count++] = item;
+    e->items[e->count] = NULL;
+    return 0;
+}
+
+static void env_free(env_list *e)
+{
+    for (size_t i = 0; i < e->count; i++) free(e->items[i]);
+    free(e->items);
+}
+
+/* WEE_EVENT_ + the field name upper-cased, anything but ASCII letters and digits as '_'. */
+static int env_set_event_field(env_list *e, const char *field, const char *value)
+{
+    static const char prefix[] = "WEE_EVENT_";
+    size_t plen = sizeof prefix - 1, flen = strlen(field);
+    char *name = malloc(plen + flen + 1);
+    if (!name) return WEE_ENOMEM;
+    memcpy(name, prefix, plen);
+    for (size_t i = 0; i < flen; i++) {
+        char c = field[i];
+        if (c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
+        else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) c = '_';
+        name[plen + i] = c;
+    }
+    int rc = env_set(e, name, plen + flen, value);
+    free(name);
+    return rc;
+}
+
+static int env_set_str(env_list *e, const char *name, const char *value)
+{
+    return env_set(e, name, strlen(name), value ? value : "");
+}
+
+static int build_env(const wee_host_api *host, const wee_options *params, const wee_event *ev,
+                     env_list *e)
+{
+    int rc = 0;
+    if (ev && host->opt_bool(params, "inherit_event_env")) {
+        size_t count = host->event_field_count(ev);
+        for (size_t i = 0; i < count && rc == 0; i++) {
+            const char *name = host->event_field_name(ev, i);
+            const char *value = host->event_field_string(ev, i);
+            if (name && *name) rc = env_set_event_field(e, name, value ? value : "");
+        }
+        if (rc == 0) rc = env_set_str(e, "EVENT_PATH", host->event_get_string(ev, "path"));
+        if (rc == 0) rc = env_set_str(e, "EVENT_TYPE", host->event_type(ev));
+        if (rc == 0) rc = env_set_str(e, "EVENT_SOURCE", host->event_get_string(ev, "source"));
+    }
+    size_t count = host->opt_map_count(params, "env");
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        const char *name = host->opt_map_key(params, "env", i);
+        if (name && *name) rc = env_set_str(e, name, host->opt_map_value(params, "env", i));
+    }
+    /* Last, so no `env` entry can remove the mark the self-loop guard relies on. */
+    if (rc == 0) rc = env_set_str(e, "WEE_ENGINE_CHILD", "1");
+    return rc;
+}
+
+/* Length of the longest prefix of s[0..len) that does not end inside a UTF-8 sequence: a capture cut
+ * at capture_bytes must not leave half a character for later actions (or a JSON log) to choke on. */
+static size_t utf8_whole_prefix(const char *s, size_t len)
+{
+    size_t i = len, continuation = 0;
+    while (i > 0 && continuation < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) { i--; continuation++; }
+    if (i == 0) return len;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+    return continuation < need ? i - 1 : len;
+}
+
+static int exec_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
+                       size_t err_size)
+{
+    const char *command = host->opt_string(opts, "command");
+    if (!command || !*command) {
+        snprintf(err, err_size, "'command' is empty: give the program to run (a path, or a name "
+                 "searched in PATH)");
+        return WEE_ECONFIG;
+    }
+    exec_action *a = calloc(1, sizeof *a);
+    if (!a) { snprintf(err, err_size, "out of memory"); return WEE_ENOMEM; }
+    a->host = host;
+    *instance = a;
+    return 0;
+}
+
+static void publish_outcome(const wee_host_api *host, wee_action_call *call, int exit_code,
+                            const char *out, int timed_out, int ok)
+{
+    host->call_publish_int(call, "exit_code", exit_code);
+    host->call_publish_string(call, "stdout", out ? out : "");
+    host->call_publish_bool(call, "timed_out", timed_out);
+    host->call_publish_bool(call, "ok", ok);
+}
+
+static int exec_run(void *instance, wee_action_call *call)
+{
+    exec_action *a = instance;
+    const wee_host_api *host = a->host;
+    const wee_options *params = host->call_params(call);
+    const char *command = host->opt_string(params, "command");
+    if (!command || !*command) {
+        host->call_set_error(call, "command rendered to an empty string; nothing to run");
+        publish_outcome(host, call, -1, "", 0, 0);
+        return WEE_EINVAL;
+    }
+
+    size_t nargs = host->opt_list_count(params, "args");
+    const char **argv = malloc((nargs + 2) * sizeof *argv);
+    env_list env = { NULL, 0, 0 };
+    if (!argv || build_env(host, params, host->call_event(call), &env) != 0) {
+        free(argv);
+        env_free(&env);
+        host->call_set_error(call, "out of memory preparing command '%s'", command);
+        return WEE_ENOMEM;
+    }
+    argv[0] = command;
+    for (size_t i = 0; i < nargs; i++) {
+        const char *arg = host->opt_list_at(params, "args", i);
+        argv[i + 1] = arg ? arg : "";
+    }
+    argv[nargs + 1] = NULL;
+
+    const char *cwd = host->opt_string(params, "cwd");
+    int64_t timeout_ms = host->opt_int(params, "timeout_ms");
+    plat_process_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.argv = argv;
+    spec.env_add = (const char *const *)env.items;
+    spec.cwd = cwd && *cwd ? cwd : NULL;
+    spec.timeout_ms = timeout_ms;
+    spec.stdout_max = (size_t)host->opt_int(params, "capture_bytes");
+    spec.capture_stderr = 0; /* the child's stderr goes where the engine's goes: the console or service log */
+
+    if (host->log_enabled(WEE_LOG_DEBUG))
+        host->log(WEE_LOG_DEBUG, EXEC_MODULE_NAME, "rule '%s': running '%s' with %u argument(s)",
+                  host->call_rule_name(call), command, (unsigned)nargs);
+
+    plat_process_result res;
+    memset(&res, 0, sizeof res);
+    int rc = plat_process_run(&spec, &res);
+    free(argv);
+    env_free(&env);
+
+    if (rc != 0 || !res.started) {
+        host->call_set_error(call, "cannot start '%s': %s", command,
+                             res.error[0] ? res.error : wee_strerror(rc ? rc : WEE_EFAILED));
+        publish_outcome(host, call, -1, "", 0, 0);
+        plat_process_result_free(&res);
+        return rc < 0 ? rc : WEE_EFAILED;
+    }
+
+    if (res.out && res.out_truncated) res.out[utf8_whole_prefix(res.out, strlen(res.out))] = '\0';
+    int ok = !res.timed_out && res.exit_code == 0;
+    publish_outcome(host, call, res.exit_code, res.out, res.timed_out, ok);
+
+    int result = 0;
+    if (res.timed_out) {
+        host->call_set_error(call, "command '%s' timed out after %lld ms; process group killed", command,
+                             (long long)timeout_ms);
+        result = WEE_ETIMEOUT;
+    } else if (res.exit_code < 0) {
+        /* POSIX reports death by signal as -signal. */
+        host->call_set_error(call, "command '%s' was killed by signal %d", command, -res.exit_code);
+        result = WEE_EFAILED;
+    } else if (res.exit_code != 0) {
+        host->call_set_error(call, "command '%s' exited with code %d", command, res.exit_code);
+        result = WEE_EFAILED;
+    }
+    plat_process_result_free(&res);
+    return result;
+}
+
+static void exec_destroy(void *instance) { free(instance); }
+
+static const wee_option_spec exec_options[] = {
+    WEE_OPTION(.name = "command", .type = WEE_OPT_STRING, .required = 1,
+               .description = "program to run: a path, or a name searched in PATH (template)"),
+    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
+               .description = "arguments, each rendered separately and passed as is: no shell"),
+    WEE_OPTION(.name = "cwd", .type = WEE_OPT_STRING,
+               .description = "working directory of the child (default: the engine's)"),
+    WEE_OPTION(.name = "env", .type = WEE_OPT_STRING_MAP, .default_value = "{}",
+               .description = "extra environment variables (values are templates)"),
+    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "0", .min = 0,
+               .max = INT32_MAX,
+               .description = "kill the child (and everything it started) after this long; 0: no limit"),
+    WEE_OPTION(.name = "capture_bytes", .type = WEE_OPT_INT, .default_value = "65536", .min = 0,
+               .max = 64 * 1024 * 1024, .description = "bytes of stdout kept in exec.stdout; the rest is dropped"),
+    WEE_OPTION(.name = "inherit_event_env", .type = WEE_OPT_BOOL, .default_value = "true",
+               .description = "pass the event as WEE_EVENT_<FIELD>, EVENT_PATH, EVENT_TYPE, EVENT_SOURCE"),
+    WEE_OPTION_END
+};
+
+static const wee_module_desc exec_desc = {
+    .struct_size = sizeof(wee_module_desc),
+    .abi_version = WEE_ABI_VERSION,
+    .name = EXEC_MODULE_NAME,
+    .version = "1.0.0",
+    .description = "runs a program with arguments (no shell), with the event in its environment",
+    .kind = WEE_MODULE_ACTION,
+    .options = exec_options,
+    .action_create = exec_create,
+    .action_run = exec_run,
+    .action_destroy = exec_destroy,
+};
+
+WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &exec_desc; }

@@ -1,0 +1,296 @@
+/*
+ * modules/log - the `log` action: one line per call, as text or JSON, to stderr, stdout or a file.
+ *
+ *   { "action": "log", "level": "warn", "message": "executable downloaded: {{path}}",
+ *     "target": "file", "file": "C:/logs/wee.log", "format": "json" }
+ *
+ * Text:  2026-11-25T06:56:02.123Z WARN [rule name] executable downloaded: C:/x.exe
+ * JSON:  {"time":...,"level":"warn","rule":...,"message":...,"event":{"type":...,<every field>}}
+ *
+ * Each line is built completely first and handed to the stream in one fwrite under the instance's
+ * lock. The log file is opened once (append mode, unbuffered) so each line is one write() on an
+ * append-mode descriptor: lines from concurrent workers, other instances on the same file, or other
+ * processes never interleave.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "platform/platform.h"
+#include "wee/wee.h"
+
+#define LOG_MODULE_NAME "log"
+
+typedef struct log_action {
+    const wee_host_api *host;
+    wee_log_level level;
+    int json;
+    FILE *out;
+    char *target_name;   /* "stderr", "stdout" or the file's path: for error messages */
+    int owns_out;        /* 1: out is our file, closed in destroy */
+    plat_mutex lock;
+} log_action;
+
+static const char *const level_names[] = { "trace", "debug", "info", "warn", "error" };
+static const char *const level_upper[] = { "TRACE", "DEBUG", "INFO", "WARN", "ERROR" };
+
+static wee_log_level level_parse(const char *name)
+{
+    for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++)
+        if (name && strcmp(name, level_names[i]) == 0) return (wee_log_level)i;
+    return WEE_LOG_INFO; /* unreachable after the host checked `choices` */
+}
+
+static char *copy_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+#ifdef _WIN32
+#include <wchar.h>
+/* The CRT's fopen reads paths in the ANSI code page; ours are UTF-8 (the ABI's rule), so decode to
+ * UTF-16 and use _wfopen. Decoded by hand to keep <windows.h> out of a portable module. */
+static FILE *open_append(const char *path)
+{
+    const unsigned char *s = (const unsigned char *)path;
+    size_t n = strlen(path), o = 0;
+    wchar_t *w = malloc((n + 1) * sizeof *w); /* UTF-16 never needs more units than UTF-8 bytes */
+    if (!w) { errno = ENOMEM; return NULL; }
+    for (size_t i = 0; i < n;) {
+        unsigned long cp;
+        size_t extra;
+        if (s[i] < 0x80) { cp = s[i]; extra = 0; }
+        else if ((s[i] & 0xE0) == 0xC0) { cp = s[i] & 0x1Fu; extra = 1; }
+        else if ((s[i] & 0xF0) == 0xE0) { cp = s[i] & 0x0Fu; extra = 2; }
+        else if ((s[i] & 0xF8) == 0xF0) { cp = s[i] & 0x07u; extra = 3; }
+        else { free(w); errno = EILSEQ; return NULL; }
+        if (i + extra >= n) { free(w); errno = EILSEQ; return NULL; }
+        for (size_t k = 1; k <= extra; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) { free(w); errno = EILSEQ; return NULL; }
+            cp = (cp << 6) | (s[i + k] & 0x3Fu);
+        }
+        i += extra + 1;
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            w[o++] = (wchar_t)(0xD800 + (cp >> 10));
+            w[o++] = (wchar_t)(0xDC00 + (cp & 0x3FF));
+        } else {
+            w[o++] = (wchar_t)cp;
+        }
+    }
+    w[o] = 0;
+    FILE *f = _wfopen(w, L"ab");
+    free(w);
+    return f;
+}
+#else
+static FILE *open_append(const char *path) { return fopen(path, "ab"); }
+#endif
+
+/* Control characters in a rendered message (a file name may contain a newline) would split one
+ * record into several and let event data forge log lines; text lines show them as \n, \r, \xHH. */
+static size_t escape_controls(const char *in, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        if (*p >= 0x20 && *p != 0x7F) { if (out) out[n] = (char)*p; n++; continue; }
+        if (*p == '\t') { if (out) out[n] = '\t'; n++; continue; }
+        if (out) {
+            out[n] = '\\';
+            if (*p == '\n') out[n + 1] = 'n';
+            else if (*p == '\r') out[n + 1] = 'r';
+            else { out[n + 1] = 'x'; out[n + 2] = hex[*p >> 4]; out[n + 3] = hex[*p & 15]; }
+        }
+        n += (*p == '\n' || *p == '\r') ? 2 : 4;
+    }
+    return n;
+}
+
+static char *format_text(const char *stamp, const char *level, const char *rule, const char *message,
+                         size_t *len)
+{
+    size_t msg_len = escape_controls(message, NULL);
+    size_t head_len = strlen(stamp) + strlen(level) + strlen(rule) + 5; /* "  [] " */
+    char *line = malloc(head_len + msg_len + 2);
+    if (!line) return NULL;
+    int n = snprintf(line, head_len + 1, "%s %s [%s] ", stamp, level, rule);
+    if (n < 0) { free(line); return NULL; }
+    escape_controls(message, line + n);
+    line[(size_t)n + msg_len] = '\n';
+    line[(size_t)n + msg_len + 1] = '\0';
+    *len = (size_t)n + msg_len + 1;
+    return line;
+}
+
+static cJSON *event_to_object(const wee_host_api *host, const wee_event *ev)
+{
+    cJSON *obj = cJSON_CreateObject();
+    if (!obj) return NULL;
+    cJSON_AddStringToObject(obj, "type", ev ? host->event_type(ev) : "");
+    size_t count = ev ? host->event_field_count(ev) : 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *name = host->event_field_name(ev, i);
+        if (!name || cJSON_GetObjectItemCaseSensitive(obj, name)) continue; /* "type" is already in */
+        switch (host->event_field_type(ev, i)) {
+        case WEE_VALUE_INT:
+            /* Integers keep their exact decimal text: a double would round values past 2^53. */
+            cJSON_AddItemToObject(obj, name, cJSON_CreateRaw(host->event_field_string(ev, i)));
+            break;
+        case WEE_VALUE_BOOL:
+            cJSON_AddBoolToObject(obj, name, strcmp(host->event_field_string(ev, i), "true") == 0);
+            break;
+        default:
+            cJSON_AddStringToObject(obj, name, host->event_field_string(ev, i));
+            break;
+        }
+    }
+    return obj;
+}
+
+static char *format_json(const wee_host_api *host, const wee_event *ev, const char *stamp,
+                         const char *level, const char *rule, const char *message, size_t *len)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return NULL;
+    cJSON_AddStringToObject(root, "time", stamp);
+    cJSON_AddStringToObject(root, "level", level);
+    cJSON_AddStringToObject(root, "rule", rule);
+    cJSON_AddStringToObject(root, "message", message);
+    cJSON *event = event_to_object(host, ev);
+    if (event) cJSON_AddItemToObject(root, "event", event);
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!text) return NULL;
+    size_t n = strlen(text);
+    char *line = malloc(n + 2);
+    if (line) {
+        memcpy(line, text, n);
+        line[n] = '\n';
+        line[n + 1] = '\0';
+        *len = n + 1;
+    }
+    cJSON_free(text);
+    return line;
+}
+
+static int log_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
+                      size_t err_size)
+{
+    const char *target = host->opt_string(opts, "target");
+    const char *path = host->opt_string(opts, "file");
+    int to_file = target && strcmp(target, "file") == 0;
+    if (to_file && (!path || !*path)) {
+        snprintf(err, err_size, "target \"file\" needs the 'file' option (the path of the log file)");
+        return WEE_ECONFIG;
+    }
+    if (to_file && strstr(path, "{{")) {
+        snprintf(err, err_size, "file '%s': templates are not allowed here (the file is opened once, "
+                 "at load); write a fixed path", path);
+        return WEE_ECONFIG;
+    }
+    log_action *a = calloc(1, sizeof *a);
+    if (!a) { snprintf(err, err_size, "out of memory"); return WEE_ENOMEM; }
+    a->host = host;
+    a->level = level_parse(host->opt_string(opts, "level"));
+    const char *format = host->opt_string(opts, "format");
+    a->json = format && strcmp(format, "json") == 0;
+    if (to_file) {
+        a->out = open_append(path);
+        if (!a->out) {
+            snprintf(err, err_size, "cannot open log file '%s' for appending: %s", path, strerror(errno));
+            free(a);
+            return WEE_EIO;
+        }
+        /* Unbuffered: each fwrite of a whole line becomes one write() on the append-mode descriptor. */
+        setvbuf(a->out, NULL, _IONBF, 0);
+        a->owns_out = 1;
+        a->target_name = copy_string(path);
+    } else {
+        a->out = target && strcmp(target, "stdout") == 0 ? stdout : stderr;
+        a->target_name = copy_string(a->out == stdout ? "stdout" : "stderr");
+    }
+    if (!a->target_name) {
+        if (a->owns_out) fclose(a->out);
+        free(a);
+        snprintf(err, err_size, "out of memory");
+        return WEE_ENOMEM;
+    }
+    plat_mutex_init(&a->lock);
+    *instance = a;
+    return 0;
+}
+
+static int log_run(void *instance, wee_action_call *call)
+{
+    log_action *a = instance;
+    const wee_host_api *host = a->host;
+    const char *message = host->opt_string(host->call_params(call), "message");
+    const char *rule = host->call_rule_name(call);
+    char stamp[40];
+    plat_format_rfc3339(host->wall_time_ms(), stamp, sizeof stamp);
+    size_t len = 0;
+    char *line = a->json
+        ? format_json(host, host->call_event(call), stamp, level_names[a->level], rule ? rule : "",
+                      message ? message : "", &len)
+        : format_text(stamp, level_upper[a->level], rule ? rule : "", message ? message : "", &len);
+    if (!line) {
+        host->call_set_error(call, "out of memory formatting a log line");
+        return WEE_ENOMEM;
+    }
+    plat_mutex_lock(&a->lock);
+    size_t written = fwrite(line, 1, len, a->out);
+    int flushed = fflush(a->out);
+    int saved_errno = errno;
+    plat_mutex_unlock(&a->lock);
+    free(line);
+    if (written != len || flushed != 0) {
+        host->call_set_error(call, "cannot write to %s: %s", a->target_name, strerror(saved_errno));
+        return WEE_EIO;
+    }
+    return 0;
+}
+
+static void log_destroy(void *instance)
+{
+    log_action *a = instance;
+    if (!a) return;
+    if (a->owns_out) fclose(a->out);
+    plat_mutex_destroy(&a->lock);
+    free(a->target_name);
+    free(a);
+}
+
+static const wee_option_spec log_options[] = {
+    WEE_OPTION(.name = "message", .type = WEE_OPT_STRING, .required = 1,
+               .description = "the line to write (template: \"{{path}} created\")"),
+    WEE_OPTION(.name = "level", .type = WEE_OPT_STRING, .default_value = "\"info\"",
+               .choices = "trace|debug|info|warn|error", .description = "level written on the line"),
+    WEE_OPTION(.name = "target", .type = WEE_OPT_STRING, .default_value = "\"stderr\"",
+               .choices = "stderr|stdout|file", .description = "where lines go"),
+    WEE_OPTION(.name = "file", .type = WEE_OPT_STRING,
+               .description = "log file path (target \"file\"); opened once for appending"),
+    WEE_OPTION(.name = "format", .type = WEE_OPT_STRING, .default_value = "\"text\"",
+               .choices = "text|json",
+               .description = "text: \"<time> <LEVEL> [rule] message\"; json: one object with the event"),
+    WEE_OPTION_END
+};
+
+static const wee_module_desc log_desc = {
+    .struct_size = sizeof(wee_module_desc),
+    .abi_version = WEE_ABI_VERSION,
+    .name = LOG_MODULE_NAME,
+    .version = "1.0.0",
+    .description = "writes one line per event (text or JSON) to stderr, stdout or a file",
+    .kind = WEE_MODULE_ACTION,
+    .options = log_options,
+    .action_create = log_create,
+    .action_run = log_run,
+    .action_destroy = log_destroy,
+};
+
+WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &log_desc; }
