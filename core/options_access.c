@@ -1,0 +1,166 @@
+/*
+ * core/options_access.c - reading an option tree: the static view (text as written) for create(), and
+ * rendering views for action calls that fill templates on first access and keep the result until freed.
+ * A rendering view is used by one thread; the tree under it is read-only, so views never lock.
+ */
+#include "options_tree.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+const wee_options *options_static_view(const options_tree *t) { return t ? &t->static_view : NULL; }
+
+wee_options *options_view_render(const options_tree *t, const render_ctx *ctx)
+{
+    if (!t) return NULL;
+    render_view *rv = options_xcalloc(1, sizeof *rv);
+    rv->view.tree = t;
+    if (ctx) rv->view.ctx = *ctx; /* callers pass a stack render_ctx: keep a copy, not the pointer */
+    rv->view.state = &rv->state;
+    if (t->template_count) rv->state.cache = options_xcalloc(t->template_count, sizeof *rv->state.cache);
+    return &rv->view;
+}
+
+void options_view_free(wee_options *v)
+{
+    if (!v || !v->state) return; /* the static view belongs to its tree */
+    render_view *rv = (render_view *)v;
+    for (arena_block *a = rv->state.arena, *next; a; a = next) {
+        next = a->next;
+        free(a);
+    }
+    free(rv->state.cache);
+    strbuf_free(&rv->state.scratch);
+    free(rv);
+}
+
+static const char *arena_copy(render_state *st, const char *s, size_t len)
+{
+    arena_block *a = st->arena;
+    if (!a || a->size - a->used < len + 1) {
+        size_t size = len + 1 > 1024 ? len + 1 : 1024;
+        a = options_xcalloc(1, sizeof *a + size);
+        a->size = size;
+        a->next = st->arena;
+        st->arena = a;
+    }
+    char *p = a->data + a->used;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    a->used += len + 1;
+    return p;
+}
+
+static const char *node_string(const wee_options *o, const opt_node *n)
+{
+    if (!n || n->kind != NODE_STRING) return NULL;
+    if (!o->state) return n->text;
+    if (!n->tpl) return n->literal ? n->literal : n->text;
+    render_state *st = o->state;
+    if (!st->cache[n->slot]) {
+        strbuf_reset(&st->scratch);
+        template_render(n->tpl, &o->ctx, &st->scratch);
+        st->cache[n->slot] = arena_copy(st, strbuf_cstr(&st->scratch), st->scratch.len);
+    }
+    return st->cache[n->slot];
+}
+
+static const opt_node *find_node(const wee_options *o, const char *name)
+{
+    if (!o || !name) return NULL;
+    for (size_t i = 0; i < o->tree->count; i++)
+        if (strcmp(o->tree->entries[i].name, name) == 0) return &o->tree->entries[i].value;
+    return NULL;
+}
+
+int options_has(const wee_options *o, const char *name) { return find_node(o, name) != NULL; }
+
+const char *options_string(const wee_options *o, const char *name) { return node_string(o, find_node(o, name)); }
+
+int64_t options_int(const wee_options *o, const char *name)
+{
+    const opt_node *n = find_node(o, name);
+    if (n && n->kind == NODE_INT) return n->integer;
+    int64_t v;
+    if (n && n->kind == NODE_NUMBER && options_double_to_int64(n->number, &v)) return v;
+    return 0;
+}
+
+int options_bool(const wee_options *o, const char *name)
+{
+    const opt_node *n = find_node(o, name);
+    return n && n->kind == NODE_BOOL && n->integer;
+}
+
+size_t options_list_count(const wee_options *o, const char *name)
+{
+    const opt_node *n = find_node(o, name);
+    return n && n->kind == NODE_ARRAY ? n->count : 0;
+}
+
+const char *options_list_at(const wee_options *o, const char *name, size_t i)
+{
+    const opt_node *n = find_node(o, name);
+    return n && n->kind == NODE_ARRAY && i < n->count ? node_string(o, &n->items[i]) : NULL;
+}
+
+size_t options_map_count(const wee_options *o, const char *name)
+{
+    const opt_node *n = find_node(o, name);
+    return n && n->kind == NODE_OBJECT ? n->count : 0;
+}
+
+const char *options_map_key(const wee_options *o, const char *name, size_t i)
+{
+    const opt_node *n = find_node(o, name);
+    return n && n->kind == NODE_OBJECT && i < n->count ? n->items[i].key : NULL;
+}
+
+const char *options_map_value(const wee_options *o, const char *name, size_t i)
+{
+    const opt_node *n = find_node(o, name);
+    return n && n->kind == NODE_OBJECT && i < n->count ? node_string(o, &n->items[i]) : NULL;
+}
+
+static cJSON *node_to_json(const wee_options *o, const opt_node *n)
+{
+    char digits[32];
+    cJSON *j = NULL;
+    switch (n->kind) {
+    case NODE_BOOL: return cJSON_CreateBool(n->integer != 0);
+    case NODE_INT: /* raw digits: a double would round integers beyond 2^53 */
+        snprintf(digits, sizeof digits, "%" PRId64, n->integer);
+        return cJSON_CreateRaw(digits);
+    case NODE_NUMBER: return cJSON_CreateNumber(n->number);
+    case NODE_STRING: return cJSON_CreateString(node_string(o, n));
+    case NODE_ARRAY:
+    case NODE_OBJECT:
+        j = n->kind == NODE_ARRAY ? cJSON_CreateArray() : cJSON_CreateObject();
+        for (size_t i = 0; j && i < n->count; i++) {
+            cJSON *c = node_to_json(o, &n->items[i]);
+            if (!c) { cJSON_Delete(j); return NULL; }
+            if (n->kind == NODE_ARRAY) cJSON_AddItemToArray(j, c);
+            else cJSON_AddItemToObject(j, n->items[i].key, c);
+        }
+        return j;
+    default: return cJSON_CreateNull();
+    }
+}
+
+char *options_json(const wee_options *o, const char *name)
+{
+    const opt_node *n = find_node(o, name);
+    if (!n) return NULL;
+    cJSON *j = node_to_json(o, n);
+    char *printed = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!printed) return NULL;
+    /* cJSON may use custom allocator hooks; the contract promises free(). */
+    size_t len = strlen(printed) + 1;
+    char *out = malloc(len);
+    if (out) memcpy(out, printed, len);
+    cJSON_free(printed);
+    return out;
+}

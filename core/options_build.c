@@ -1,0 +1,378 @@
+/*
+ * core/options_build.c - validating a config object against a module's option table into an owned tree.
+ * Every problem is reported with its JSON path and what to write instead; nothing stops at the first one.
+ */
+#include "options_tree.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+/* Nested JSON option values are walked recursively with a path buffer per level: bound the depth. */
+#define OPTIONS_MAX_DEPTH 64
+#define OPTIONS_PATH_SIZE 512
+
+void *options_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p) { fputs("wee: out of memory\n", stderr); abort(); }
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = options_xcalloc(n, 1);
+    memcpy(p, s, n);
+    return p;
+}
+
+const wee_option_spec *options_spec_next(const wee_option_spec *spec, const wee_option_spec *cur)
+{
+    if (!spec) return NULL;
+    /* A zero stride would loop forever; a module with it is broken, so its table ends here. */
+    if (cur && cur->struct_size == 0) return NULL;
+    const wee_option_spec *next = cur ? (const wee_option_spec *)((const char *)cur + cur->struct_size) : spec;
+    return next->name ? next : NULL;
+}
+
+
+typedef struct build_ctx {
+    options_tree *tree;
+    int templated;
+    diag_list *d;
+} build_ctx;
+
+static void node_free(opt_node *n)
+{
+    free(n->key);
+    free(n->text);
+    free(n->literal);
+    template_free(n->tpl);
+    for (size_t i = 0; i < n->count; i++) node_free(&n->items[i]);
+    free(n->items);
+}
+
+static void set_string(build_ctx *b, opt_node *n, const char *text, const char *path)
+{
+    n->kind = NODE_STRING;
+    n->text = xstrdup(text);
+    if (!b->templated) return;
+    char err[256];
+    template *t = template_compile(text, err, sizeof err);
+    if (!t) {
+        diag_add(b->d, path, "bad template: %s", err);
+        return;
+    }
+    if (!template_is_literal(t)) {
+        n->tpl = t;
+        n->slot = b->tree->template_count++;
+        return;
+    }
+    /* Only "{{{{" escapes make the rendering differ from the text; otherwise every view shares the text. */
+    strbuf sb = STRBUF_INIT;
+    template_render(t, NULL, &sb);
+    if (strcmp(strbuf_cstr(&sb), text) != 0) n->literal = strbuf_detach(&sb);
+    strbuf_free(&sb);
+    template_free(t);
+}
+
+/* Any JSON value, strings inside compiled as templates (WEE_OPT_JSON). */
+static void set_json(build_ctx *b, opt_node *n, const cJSON *j, const char *path, int depth)
+{
+    if (depth > OPTIONS_MAX_DEPTH) {
+        diag_add(b->d, path, "nested more than %d levels deep; flatten this value", OPTIONS_MAX_DEPTH);
+        return;
+    }
+    if (cJSON_IsString(j)) { set_string(b, n, j->valuestring, path); return; }
+    if (cJSON_IsBool(j)) { n->kind = NODE_BOOL; n->integer = cJSON_IsTrue(j); return; }
+    if (cJSON_IsNumber(j)) { n->kind = NODE_NUMBER; n->number = j->valuedouble; return; }
+    if (!cJSON_IsArray(j) && !cJSON_IsObject(j)) { n->kind = NODE_NULL; return; }
+    n->kind = cJSON_IsArray(j) ? NODE_ARRAY : NODE_OBJECT;
+    n->count = (size_t)cJSON_GetArraySize(j);
+    n->items = options_xcalloc(n->count, sizeof *n->items);
+    char sub[OPTIONS_PATH_SIZE];
+    size_t i = 0;
+    for (const cJSON *c = j->child; c; c = c->next, i++) {
+        if (n->kind == NODE_OBJECT) {
+            n->items[i].key = xstrdup(c->string);
+            diag_path_key(sub, sizeof sub, path, c->string);
+        } else {
+            diag_path_index(sub, sizeof sub, path, i);
+        }
+        set_json(b, &n->items[i], c, sub, depth + 1);
+    }
+}
+
+static int choice_allowed(const char *choices, const char *value)
+{
+    size_t len = strlen(value);
+    for (const char *p = choices; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t n = bar ? (size_t)(bar - p) : strlen(p);
+        if (n == len && strncmp(p, value, n) == 0) return 1;
+        if (!bar) break;
+        p = bar + 1;
+    }
+    return 0;
+}
+
+int options_double_to_int64(double v, int64_t *out)
+{
+    /* 2^63 is exact in a double; anything outside [-2^63, 2^63) does not fit. */
+    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return 0;
+    int64_t i = (int64_t)v;
+    if ((double)i != v) return 0;
+    *out = i;
+    return 1;
+}
+
+static void check_int(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
+{
+    char seen[128];
+    int64_t v;
+    int ranged = s->min <= s->max;
+    if (!cJSON_IsNumber(j) || !options_double_to_int64(j->valuedouble, &v)) {
+        diag_describe_json(j, seen, sizeof seen);
+        if (ranged && s->min != INT64_MIN)
+            diag_add(b->d, path, "expected integer >= %" PRId64 ", got %s", s->min, seen);
+        else if (ranged && s->max != INT64_MAX)
+            diag_add(b->d, path, "expected integer <= %" PRId64 ", got %s", s->max, seen);
+        else
+            diag_add(b->d, path, "expected integer, got %s", seen);
+        return;
+    }
+    if (ranged && v < s->min) {
+        diag_add(b->d, path, "expected integer >= %" PRId64 ", got %" PRId64, s->min, v);
+        return;
+    }
+    if (ranged && v > s->max) {
+        diag_add(b->d, path, "expected integer <= %" PRId64 ", got %" PRId64, s->max, v);
+        return;
+    }
+    n->kind = NODE_INT;
+    n->integer = v;
+}
+
+static void check_string(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
+{
+    char seen[128];
+    if (!cJSON_IsString(j) || (s->choices && !choice_allowed(s->choices, j->valuestring))) {
+        diag_describe_json(j, seen, sizeof seen);
+        if (s->choices) diag_add(b->d, path, "expected one of %s, got %s", s->choices, seen);
+        else diag_add(b->d, path, "expected string, got %s", seen);
+        return;
+    }
+    set_string(b, n, j->valuestring, path);
+}
+
+static void check_list(build_ctx *b, opt_node *n, const cJSON *j, const char *path)
+{
+    char seen[128], sub[OPTIONS_PATH_SIZE];
+    n->kind = NODE_ARRAY;
+    if (cJSON_IsString(j)) {
+        n->count = 1;
+        n->items = options_xcalloc(1, sizeof *n->items);
+        set_string(b, &n->items[0], j->valuestring, path);
+        return;
+    }
+    if (!cJSON_IsArray(j)) {
+        diag_describe_json(j, seen, sizeof seen);
+        diag_add(b->d, path, "expected array of strings (or one string), got %s", seen);
+        return;
+    }
+    n->count = (size_t)cJSON_GetArraySize(j);
+    n->items = options_xcalloc(n->count, sizeof *n->items);
+    size_t i = 0;
+    for (const cJSON *c = j->child; c; c = c->next, i++) {
+        diag_path_index(sub, sizeof sub, path, i);
+        if (cJSON_IsString(c)) {
+            set_string(b, &n->items[i], c->valuestring, sub);
+        } else {
+            diag_describe_json(c, seen, sizeof seen);
+            diag_add(b->d, sub, "expected string, got %s", seen);
+        }
+    }
+}
+
+static void check_map(build_ctx *b, opt_node *n, const cJSON *j, const char *path)
+{
+    char seen[128], sub[OPTIONS_PATH_SIZE];
+    n->kind = NODE_OBJECT;
+    if (!cJSON_IsObject(j)) {
+        diag_describe_json(j, seen, sizeof seen);
+        diag_add(b->d, path, "expected object with string values, got %s", seen);
+        return;
+    }
+    n->count = (size_t)cJSON_GetArraySize(j);
+    n->items = options_xcalloc(n->count, sizeof *n->items);
+    size_t i = 0;
+    for (const cJSON *c = j->child; c; c = c->next, i++) {
+        diag_path_key(sub, sizeof sub, path, c->string);
+        n->items[i].key = xstrdup(c->string);
+        if (cJSON_IsString(c)) {
+            set_string(b, &n->items[i], c->valuestring, sub);
+        } else {
+            diag_describe_json(c, seen, sizeof seen);
+            diag_add(b->d, sub, "expected string, got %s", seen);
+        }
+    }
+}
+
+static void check_value(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
+{
+    char seen[128];
+    switch (s->type) {
+    case WEE_OPT_STRING: check_string(b, s, n, j, path); break;
+    case WEE_OPT_INT: check_int(b, s, n, j, path); break;
+    case WEE_OPT_BOOL:
+        if (cJSON_IsBool(j)) {
+            n->kind = NODE_BOOL;
+            n->integer = cJSON_IsTrue(j);
+        } else {
+            diag_describe_json(j, seen, sizeof seen);
+            diag_add(b->d, path, "expected true or false, got %s", seen);
+        }
+        break;
+    case WEE_OPT_STRING_LIST: check_list(b, n, j, path); break;
+    case WEE_OPT_STRING_MAP: check_map(b, n, j, path); break;
+    case WEE_OPT_JSON: set_json(b, n, j, path, 0); break;
+    default: diag_add(b->d, path, "the module declares this option with unknown type %d", (int)s->type); break;
+    }
+}
+
+/* A default is the module's promise, but a wrong one must still not reach create() unchecked. */
+static void apply_default(build_ctx *b, const wee_option_spec *s, opt_node *n, const char *path)
+{
+    cJSON *j = cJSON_Parse(s->default_value);
+    if (!j) {
+        diag_add(b->d, path, "the module's default value %s is not valid JSON (a module bug)", s->default_value);
+        return;
+    }
+    diag_list local = DIAG_INIT;
+    diag_list *outer = b->d;
+    b->d = &local;
+    check_value(b, s, n, j, path);
+    b->d = outer;
+    for (size_t i = 0; i < local.count; i++)
+        diag_add(outer, local.items[i].path, "the module's default value is invalid (a module bug): %s",
+                 local.items[i].message);
+    diag_free(&local);
+    cJSON_Delete(j);
+}
+
+static int is_own_key(const char *const *own_keys, const char *key)
+{
+    for (size_t i = 0; own_keys && own_keys[i]; i++)
+        if (strcmp(own_keys[i], key) == 0) return 1;
+    return 0;
+}
+
+static const wee_option_spec *find_spec(const wee_option_spec *spec, const char *name)
+{
+    for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s))
+        if (strcmp(s->name, name) == 0) return s;
+    return NULL;
+}
+
+/* The config names the module under a host key ("module" for sources, "action" for actions). */
+static const char *module_name_of(const cJSON *obj, const char *const *own_keys)
+{
+    static const char *const keys[] = { "module", "action" };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, keys[i]);
+        if (cJSON_IsString(m) && is_own_key(own_keys, keys[i])) return m->valuestring;
+    }
+    return NULL;
+}
+
+static void report_unknown(diag_list *d, const wee_option_spec *spec, const cJSON *obj,
+                           const char *const *own_keys, const char *path)
+{
+    strbuf known = STRBUF_INIT;
+    for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
+        if (known.len) strbuf_puts(&known, ", ");
+        strbuf_puts(&known, s->name);
+    }
+    const char *module = module_name_of(obj, own_keys);
+    if (module && known.len) diag_add(d, path, "unknown option (module \"%s\" has: %s)", module, known.data);
+    else if (module) diag_add(d, path, "unknown option (module \"%s\" has no options)", module);
+    else if (known.len) diag_add(d, path, "unknown option (known options: %s)", known.data);
+    else diag_add(d, path, "unknown option (this module has no options)");
+    strbuf_free(&known);
+}
+
+static void check_keys(diag_list *d, const wee_option_spec *spec, const cJSON *obj, const char *const *own_keys,
+                       const char *json_path)
+{
+    char path[OPTIONS_PATH_SIZE];
+    for (const cJSON *c = obj->child; c; c = c->next) {
+        diag_path_key(path, sizeof path, json_path, c->string);
+        for (const cJSON *e = obj->child; e != c; e = e->next) {
+            if (strcmp(e->string, c->string) == 0) {
+                diag_add(d, path, "given twice; keep one");
+                break;
+            }
+        }
+        if (!is_own_key(own_keys, c->string) && !find_spec(spec, c->string))
+            report_unknown(d, spec, obj, own_keys, path);
+    }
+}
+
+options_tree *options_build(const wee_option_spec *spec, const void *obj_, const char *json_path,
+                            const char *const *own_keys, int templated, diag_list *d)
+{
+    const cJSON *obj = obj_;
+    diag_list fallback = DIAG_INIT;
+    if (!d) d = &fallback;
+    if (!json_path) json_path = "";
+    size_t errors_before = d->count;
+    char seen[128], path[OPTIONS_PATH_SIZE];
+    if (obj && !cJSON_IsObject(obj)) {
+        diag_describe_json(obj, seen, sizeof seen);
+        diag_add(d, json_path, "expected an object of options, got %s", seen);
+        diag_free(&fallback);
+        return NULL;
+    }
+    options_tree *tree = options_xcalloc(1, sizeof *tree);
+    tree->static_view.tree = tree;
+    size_t spec_count = 0;
+    for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) spec_count++;
+    tree->entries = options_xcalloc(spec_count, sizeof *tree->entries);
+    if (obj) check_keys(d, spec, obj, own_keys, json_path);
+    build_ctx b = { tree, templated, d };
+    for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
+        const cJSON *j = obj ? cJSON_GetObjectItemCaseSensitive(obj, s->name) : NULL;
+        /* null means "not set" (use the default) except where any JSON value is meaningful. */
+        if (cJSON_IsNull(j) && s->type != WEE_OPT_JSON) j = NULL;
+        diag_path_key(path, sizeof path, json_path, s->name);
+        opt_entry *e = &tree->entries[tree->count];
+        if (j) check_value(&b, s, &e->value, j, path);
+        else if (s->required) { diag_add(d, path, "required option missing"); continue; }
+        else if (s->default_value) apply_default(&b, s, &e->value, path);
+        else continue;
+        e->name = xstrdup(s->name);
+        tree->count++;
+    }
+    int failed = d->count > errors_before;
+    diag_free(&fallback);
+    if (failed) {
+        options_tree_free(tree);
+        return NULL;
+    }
+    return tree;
+}
+
+void options_tree_free(options_tree *t)
+{
+    if (!t) return;
+    for (size_t i = 0; i < t->count; i++) {
+        free(t->entries[i].name);
+        node_free(&t->entries[i].value);
+    }
+    free(t->entries);
+    free(t);
+}
+
+int options_has_templates(const options_tree *t) { return t && t->template_count > 0; }
