@@ -1,0 +1,497 @@
+/*
+ * options: validation against a module's option table (every type accepted and rejected with its exact
+ * path and message), host keys, defaults, the static view, rendering views and their cache,
+ * options_json escaping, --describe output and the struct_size stride.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "test_support.h"
+#include "event.h"
+#include "options.h"
+
+static const wee_option_spec file_spec[] = {
+    WEE_OPTION(.name = "paths", .type = WEE_OPT_STRING_LIST, .required = 1, .description = "directories to watch"),
+    WEE_OPTION(.name = "recursive", .type = WEE_OPT_BOOL, .default_value = "false", .description = "watch subdirectories"),
+    WEE_OPTION(.name = "include", .type = WEE_OPT_STRING_LIST, .description = "globs to keep"),
+    WEE_OPTION(.name = "exclude", .type = WEE_OPT_STRING_LIST, .default_value = "[]", .description = "globs to drop"),
+    WEE_OPTION(.name = "settle_ms", .type = WEE_OPT_INT, .default_value = "200", .min = 0, .max = INT64_MAX,
+               .description = "quiet time before a modified event"),
+    WEE_OPTION_END
+};
+
+static const wee_option_spec action_spec[] = {
+    WEE_OPTION(.name = "command", .type = WEE_OPT_STRING, .required = 1, .description = "program to run"),
+    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]", .description = "arguments"),
+    WEE_OPTION(.name = "env", .type = WEE_OPT_STRING_MAP, .default_value = "{}", .description = "environment"),
+    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "1000", .min = 1, .max = 86400000,
+               .description = "time limit"),
+    WEE_OPTION(.name = "level", .type = WEE_OPT_STRING, .default_value = "\"info\"",
+               .choices = "trace|debug|info|warn|error", .description = "log level"),
+    WEE_OPTION(.name = "body", .type = WEE_OPT_JSON, .description = "request body"),
+    WEE_OPTION(.name = "verbose", .type = WEE_OPT_BOOL, .description = "say more"),
+    WEE_OPTION_END
+};
+
+static const char *const own_keys[] = { "id", "module", "action", "on_error", NULL };
+
+static options_tree *build(const wee_option_spec *spec, const char *json, const char *path, int templated,
+                           diag_list *d)
+{
+    cJSON *obj = cJSON_Parse(json);
+    if (!obj) fail_msg("test JSON does not parse: %s", json);
+    options_tree *t = options_build(spec, obj, path, own_keys, templated, d);
+    cJSON_Delete(obj); /* the tree must not point into it */
+    return t;
+}
+
+static options_tree *build_ok(const wee_option_spec *spec, const char *json, int templated)
+{
+    diag_list d = DIAG_INIT;
+    options_tree *t = build(spec, json, "rules[0].do[0]", templated, &d);
+    if (!t) {
+        diag_print(&d, "test", stderr);
+        fail_msg("options refused: %s", json);
+    }
+    assert_int_equal(d.count, 0);
+    diag_free(&d);
+    return t;
+}
+
+static void expect_error(const wee_option_spec *spec, const char *json, const char *base, int templated,
+                         const char *path, const char *message)
+{
+    diag_list d = DIAG_INIT;
+    options_tree *t = build(spec, json, base, templated, &d);
+    if (t || d.count != 1) {
+        diag_print(&d, "test", stderr);
+        fail_msg("%s: expected exactly one error, got %zu (tree %s)", json, d.count, t ? "built" : "NULL");
+    }
+    if (strcmp(d.items[0].path, path) != 0 || strcmp(d.items[0].message, message) != 0)
+        fail_msg("%s:\n  got      %s: %s\n  expected %s: %s", json, d.items[0].path, d.items[0].message, path,
+                 message);
+    diag_free(&d);
+}
+
+static void test_each_type_accepted(void **state)
+{
+    (void)state;
+    options_tree *t = build_ok(action_spec,
+        "{\"command\": \"run.exe\", \"args\": [\"a\", \"b\"], \"env\": {\"K\": \"v\", \"L\": \"w\"},"
+        " \"timeout_ms\": 5000, \"level\": \"warn\", \"body\": {\"n\": [1, true, null]}, \"verbose\": true}", 0);
+    const wee_options *v = options_static_view(t);
+    assert_string_equal(options_string(v, "command"), "run.exe");
+    assert_int_equal(options_list_count(v, "args"), 2);
+    assert_string_equal(options_list_at(v, "args", 1), "b");
+    assert_null(options_list_at(v, "args", 2));
+    assert_int_equal(options_map_count(v, "env"), 2);
+    assert_string_equal(options_map_key(v, "env", 1), "L");
+    assert_string_equal(options_map_value(v, "env", 1), "w");
+    assert_int_equal(options_int(v, "timeout_ms"), 5000);
+    assert_string_equal(options_string(v, "level"), "warn");
+    assert_true(options_bool(v, "verbose"));
+    char *body = options_json(v, "body");
+    assert_string_equal(body, "{\"n\":[1,true,null]}");
+    free(body);
+    char *json = options_json(v, "timeout_ms");
+    assert_string_equal(json, "5000");
+    free(json);
+    json = options_json(v, "env");
+    assert_string_equal(json, "{\"K\":\"v\",\"L\":\"w\"}");
+    free(json);
+    assert_false(options_has_templates(t));
+    options_tree_free(t);
+
+    /* Integral numbers written with an exponent are integers; int64 extremes survive. */
+    t = build_ok(action_spec, "{\"command\": \"x\", \"timeout_ms\": 1e3}", 0);
+    assert_int_equal(options_int(options_static_view(t), "timeout_ms"), 1000);
+    options_tree_free(t);
+    t = build_ok(file_spec, "{\"paths\": [], \"settle_ms\": 0}", 0);
+    assert_int_equal(options_int(options_static_view(t), "settle_ms"), 0);
+    assert_int_equal(options_list_count(options_static_view(t), "paths"), 0);
+    options_tree_free(t);
+}
+
+static void test_each_type_rejected(void **state)
+{
+    (void)state;
+    expect_error(file_spec, "{\"paths\": \"/a\", \"settle_ms\": \"30s\"}", "sources[0]", 0,
+                 "sources[0].settle_ms", "expected integer >= 0, got \"30s\"");
+    expect_error(file_spec, "{\"paths\": \"/a\", \"settle_ms\": 1.5}", "sources[0]", 0,
+                 "sources[0].settle_ms", "expected integer >= 0, got 1.5");
+    expect_error(file_spec, "{\"paths\": \"/a\", \"settle_ms\": -1}", "sources[0]", 0,
+                 "sources[0].settle_ms", "expected integer >= 0, got -1");
+    expect_error(action_spec, "{\"command\": \"x\", \"timeout_ms\": \"30s\"}", "rules[1].do[0]", 1,
+                 "rules[1].do[0].timeout_ms", "expected integer >= 1, got \"30s\"");
+    expect_error(action_spec, "{\"command\": \"x\", \"timeout_ms\": 86400001}", "rules[1].do[0]", 1,
+                 "rules[1].do[0].timeout_ms", "expected integer <= 86400000, got 86400001");
+    expect_error(file_spec, "{\"paths\": \"/a\", \"recursive\": \"yes\"}", "sources[0]", 0,
+                 "sources[0].recursive", "expected true or false, got \"yes\"");
+    expect_error(file_spec, "{\"paths\": 5}", "sources[0]", 0,
+                 "sources[0].paths", "expected array of strings (or one string), got 5");
+    expect_error(file_spec, "{\"paths\": [\"/a\", 3]}", "sources[0]", 0,
+                 "sources[0].paths[1]", "expected string, got 3");
+    expect_error(action_spec, "{\"command\": \"x\", \"env\": {\"A\": 1}}", "rules[0].do[0]", 1,
+                 "rules[0].do[0].env.A", "expected string, got 1");
+    expect_error(action_spec, "{\"command\": \"x\", \"env\": \"A=1\"}", "rules[0].do[0]", 1,
+                 "rules[0].do[0].env", "expected object with string values, got \"A=1\"");
+    expect_error(action_spec, "{\"command\": 5}", "rules[0].do[0]", 1,
+                 "rules[0].do[0].command", "expected string, got 5");
+    expect_error(action_spec, "{\"command\": \"x\", \"level\": \"loud\"}", "rules[0].do[0]", 1,
+                 "rules[0].do[0].level", "expected one of trace|debug|info|warn|error, got \"loud\"");
+    expect_error(action_spec, "{\"action\": \"exec\"}", "rules[0].do[0]", 1,
+                 "rules[0].do[0].command", "required option missing");
+}
+
+static void test_int_beyond_int64(void **state)
+{
+    (void)state;
+    diag_list d = DIAG_INIT;
+    assert_null(build(action_spec, "{\"command\": \"x\", \"timeout_ms\": 1e300}", "r", 1, &d));
+    assert_int_equal(d.count, 1);
+    assert_string_equal(d.items[0].path, "r.timeout_ms");
+    assert_memory_equal(d.items[0].message, "expected integer >= 1, got ", 27);
+    diag_free(&d);
+}
+
+static void test_unknown_keys(void **state)
+{
+    (void)state;
+    expect_error(file_spec, "{\"id\": \"dl\", \"module\": \"file\", \"paths\": \"/a\", \"recursiv\": true}",
+                 "sources[0]", 0, "sources[0].recursiv",
+                 "unknown option (module \"file\" has: paths, recursive, include, exclude, settle_ms)");
+    expect_error(action_spec, "{\"action\": \"exec\", \"command\": \"x\", \"timeout\": 5}", "rules[0].do[1]", 1,
+                 "rules[0].do[1].timeout",
+                 "unknown option (module \"exec\" has: command, args, env, timeout_ms, level, body, verbose)");
+    /* Without a host key naming the module, the known options are still listed. */
+    diag_list d = DIAG_INIT;
+    cJSON *obj = cJSON_Parse("{\"paths\": \"/a\", \"module\": \"file\"}");
+    assert_null(options_build(file_spec, obj, "sources[2]", NULL, 0, &d));
+    assert_int_equal(d.count, 1);
+    assert_string_equal(d.items[0].path, "sources[2].module");
+    assert_string_equal(d.items[0].message,
+                        "unknown option (known options: paths, recursive, include, exclude, settle_ms)");
+    cJSON_Delete(obj);
+    diag_free(&d);
+}
+
+static void test_errors_are_all_reported(void **state)
+{
+    (void)state;
+    diag_list d = DIAG_INIT;
+    assert_null(build(action_spec, "{\"timeout_ms\": 0, \"verbose\": 1, \"x\": 2}", "rules[0].do[0]", 1, &d));
+    assert_int_equal(d.count, 4);
+    assert_string_equal(d.items[0].path, "rules[0].do[0].x");
+    assert_string_equal(d.items[1].path, "rules[0].do[0].command");
+    assert_string_equal(d.items[2].message, "expected integer >= 1, got 0");
+    assert_string_equal(d.items[3].message, "expected true or false, got 1");
+    diag_free(&d);
+
+    assert_null(build(file_spec, "[1]", "sources[0]", 0, &d));
+    assert_int_equal(d.count, 1);
+    assert_string_equal(d.items[0].path, "sources[0]");
+    assert_string_equal(d.items[0].message, "expected an object of options, got [1]");
+    diag_free(&d);
+}
+
+static void test_own_keys_skipped(void **state)
+{
+    (void)state;
+    options_tree *t = build_ok(action_spec,
+        "{\"id\": \"a1\", \"action\": \"exec\", \"on_error\": \"continue\", \"command\": \"x\"}", 1);
+    const wee_options *v = options_static_view(t);
+    assert_false(options_has(v, "id"));
+    assert_false(options_has(v, "action"));
+    assert_null(options_string(v, "on_error"));
+    assert_string_equal(options_string(v, "command"), "x");
+    options_tree_free(t);
+}
+
+static void test_defaults_and_absent(void **state)
+{
+    (void)state;
+    options_tree *t = build_ok(file_spec, "{\"paths\": [\"/a\"], \"recursive\": null}", 0);
+    const wee_options *v = options_static_view(t);
+    assert_true(options_has(v, "recursive"));
+    assert_false(options_bool(v, "recursive"));
+    assert_true(options_has(v, "settle_ms"));
+    assert_int_equal(options_int(v, "settle_ms"), 200);
+    assert_true(options_has(v, "exclude"));
+    assert_int_equal(options_list_count(v, "exclude"), 0);
+    /* No default and not given: absent, and every accessor says so. */
+    assert_false(options_has(v, "include"));
+    assert_int_equal(options_list_count(v, "include"), 0);
+    assert_null(options_list_at(v, "include", 0));
+    assert_null(options_string(v, "include"));
+    assert_int_equal(options_int(v, "include"), 0);
+    assert_null(options_json(v, "include"));
+    assert_false(options_has(v, "no_such_option"));
+    options_tree_free(t);
+
+    t = build_ok(action_spec, "{\"command\": \"x\"}", 1);
+    v = options_static_view(t);
+    assert_string_equal(options_string(v, "level"), "info");
+    assert_int_equal(options_int(v, "timeout_ms"), 1000);
+    assert_int_equal(options_map_count(v, "env"), 0);
+    assert_false(options_has(v, "body"));
+    assert_false(options_has(v, "verbose"));
+    assert_false(options_bool(v, "verbose"));
+    options_tree_free(t);
+}
+
+static void test_bad_module_default(void **state)
+{
+    (void)state;
+    static const wee_option_spec broken[] = {
+        WEE_OPTION(.name = "n", .type = WEE_OPT_INT, .default_value = "\"ten\"", .min = 0, .max = 10),
+        WEE_OPTION_END
+    };
+    expect_error(broken, "{}", "sources[0]", 0, "sources[0].n",
+                 "the module's default value is invalid (a module bug): expected integer >= 0, got \"ten\"");
+}
+
+static void test_single_string_is_list_of_one(void **state)
+{
+    (void)state;
+    options_tree *t = build_ok(file_spec, "{\"paths\": \"C:/Users/me/Downloads\"}", 0);
+    const wee_options *v = options_static_view(t);
+    assert_int_equal(options_list_count(v, "paths"), 1);
+    assert_string_equal(options_list_at(v, "paths", 0), "C:/Users/me/Downloads");
+    char *json = options_json(v, "paths");
+    assert_string_equal(json, "[\"C:/Users/me/Downloads\"]");
+    free(json);
+    options_tree_free(t);
+}
+
+static void test_template_errors_at_their_path(void **state)
+{
+    (void)state;
+    expect_error(action_spec, "{\"command\": \"x\", \"args\": [\"ok\", \"a {{path\"]}", "rules[0].do[0]", 1,
+                 "rules[0].do[0].args[1]",
+                 "bad template: unclosed '{{' at offset 2 (write '{{{{' for a literal '{{')");
+    expect_error(action_spec, "{\"command\": \"x\", \"body\": {\"h\": {\"x\": [1, \"{{}}\"]}}}", "rules[0].do[0]", 1,
+                 "rules[0].do[0].body.h.x[1]",
+                 "bad template: empty placeholder '{{}}' at offset 0 (expected a field name such as {{path}})");
+    expect_error(action_spec, "{\"command\": \"x\", \"env\": {\"P\": \"{{\"}}", "rules[0].do[0]", 1,
+                 "rules[0].do[0].env.P",
+                 "bad template: unclosed '{{' at offset 0 (write '{{{{' for a literal '{{')");
+    /* Untemplated options (sources) take the same text literally. */
+    options_tree *t = build_ok(file_spec, "{\"paths\": \"/a/{{\"}", 0);
+    assert_string_equal(options_list_at(options_static_view(t), "paths", 0), "/a/{{");
+    options_tree_free(t);
+}
+
+typedef struct call_fixture {
+    wee_event *event;
+    wee_event *results;
+    options_tree *tree;
+} call_fixture;
+
+static int call_setup(void **state)
+{
+    call_fixture *f = calloc(1, sizeof *f);
+    f->event = event_new("file.created");
+    event_set_string(f->event, "type", "file.created");
+    event_set_string(f->event, "path", "C:\\in\\say \"hi\".txt");
+    event_set_string(f->event, "name", "say \"hi\".txt");
+    f->results = event_new("results");
+    event_set_int(f->results, "exec.exit_code", 7);
+    f->tree = build_ok(action_spec,
+        "{\"command\": \"{{path}}\", \"args\": [\"--file={{name}}\", \"lit {{{{x}}\", \"{{exec.exit_code}}\"],"
+        " \"env\": {\"WHO\": \"{{EVENT_TYPE}}\", \"FIX\": \"fixed\"},"
+        " \"body\": {\"file\": \"{{path}}\", \"n\": 2, \"tags\": [\"{{name}}\", false]}}", 1);
+    *state = f;
+    return 0;
+}
+
+static int call_teardown(void **state)
+{
+    call_fixture *f = *state;
+    options_tree_free(f->tree);
+    event_unref(f->event);
+    event_unref(f->results);
+    free(f);
+    return 0;
+}
+
+static void test_static_view_returns_raw_text(void **state)
+{
+    call_fixture *f = *state;
+    const wee_options *v = options_static_view(f->tree);
+    assert_true(options_has_templates(f->tree));
+    assert_string_equal(options_string(v, "command"), "{{path}}");
+    assert_string_equal(options_list_at(v, "args", 0), "--file={{name}}");
+    assert_string_equal(options_list_at(v, "args", 1), "lit {{{{x}}");
+    assert_string_equal(options_map_value(v, "env", 0), "{{EVENT_TYPE}}");
+    char *body = options_json(v, "body");
+    assert_string_equal(body, "{\"file\":\"{{path}}\",\"n\":2,\"tags\":[\"{{name}}\",false]}");
+    free(body);
+}
+
+static void test_rendering_view(void **state)
+{
+    call_fixture *f = *state;
+    render_ctx ctx = { f->event, f->results };
+    wee_options *v = options_view_render(f->tree, &ctx);
+    ctx.event = NULL; /* the view keeps its own copy of the context */
+    assert_string_equal(options_string(v, "command"), "C:\\in\\say \"hi\".txt");
+    assert_string_equal(options_list_at(v, "args", 0), "--file=say \"hi\".txt");
+    assert_string_equal(options_list_at(v, "args", 1), "lit {{x}}");
+    assert_string_equal(options_list_at(v, "args", 2), "7");
+    assert_string_equal(options_map_key(v, "env", 0), "WHO");
+    assert_string_equal(options_map_value(v, "env", 0), "file.created");
+    assert_string_equal(options_map_value(v, "env", 1), "fixed");
+    assert_int_equal(options_int(v, "timeout_ms"), 1000);
+    char *body = options_json(v, "body");
+    assert_string_equal(body,
+        "{\"file\":\"C:\\\\in\\\\say \\\"hi\\\".txt\",\"n\":2,\"tags\":[\"say \\\"hi\\\".txt\",false]}");
+    cJSON *parsed = cJSON_Parse(body);
+    assert_non_null(parsed);
+    assert_string_equal(cJSON_GetObjectItem(parsed, "file")->valuestring, "C:\\in\\say \"hi\".txt");
+    cJSON_Delete(parsed);
+    free(body);
+    char *command = options_json(v, "command");
+    assert_string_equal(command, "\"C:\\\\in\\\\say \\\"hi\\\".txt\"");
+    free(command);
+    options_view_free(v);
+    options_view_free((wee_options *)options_static_view(f->tree)); /* a no-op: the tree owns it */
+}
+
+static void test_render_cache(void **state)
+{
+    call_fixture *f = *state;
+    render_ctx ctx = { f->event, f->results };
+    wee_options *v = options_view_render(f->tree, &ctx);
+    const char *first = options_list_at(v, "args", 2);
+    assert_string_equal(first, "7");
+    /* A second read is served from the view's cache: neither re-rendered nor copied. */
+    event_set_int(f->results, "exec.exit_code", 8);
+    assert_ptr_equal(options_list_at(v, "args", 2), first);
+    assert_string_equal(options_list_at(v, "args", 2), "7");
+    char *json = options_json(v, "args");
+    assert_string_equal(json, "[\"--file=say \\\"hi\\\".txt\",\"lit {{x}}\",\"7\"]");
+    free(json);
+
+    /* A new view renders afresh. */
+    wee_options *v2 = options_view_render(f->tree, &ctx);
+    assert_string_equal(options_list_at(v2, "args", 2), "8");
+    /* Literal strings are stored once in the tree and shared by every view. */
+    assert_ptr_equal(options_map_value(v, "env", 1), options_map_value(v2, "env", 1));
+    assert_ptr_equal(options_map_value(v, "env", 1), options_map_value(options_static_view(f->tree), "env", 1));
+    assert_ptr_equal(options_list_at(v, "args", 1), options_list_at(v2, "args", 1));
+    options_view_free(v2);
+    options_view_free(v);
+}
+
+/* The --describe line of option `name` (lines start with two spaces and the name). */
+static void option_line(const char *text, const char *name, char *line, size_t size)
+{
+    size_t n = strlen(name);
+    for (const char *p = text; *p;) {
+        const char *end = strchr(p, '\n');
+        if (!end) break;
+        if (strncmp(p, "  ", 2) == 0 && strncmp(p + 2, name, n) == 0 && p[2 + n] == ' ') {
+            snprintf(line, size, "%.*s", (int)(end - p), p);
+            return;
+        }
+        p = end + 1;
+    }
+    fail_msg("no --describe line for %s in:\n%s", name, text);
+}
+
+static void test_describe(void **state)
+{
+    (void)state;
+    /* A real file rather than tmpfile(): the Windows CRT puts tmpfile() in the drive root. */
+    char *dir = test_make_temp_dir("describe");
+    char *path = test_path_join(dir, "describe.txt");
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    options_describe(action_spec, out);
+    fclose(out);
+    char *text = test_read_file(path);
+    assert_non_null(text);
+    test_remove_tree(dir);
+    free(path);
+    free(dir);
+    size_t lines = 0;
+    for (const char *p = text; *p; p++) lines += *p == '\n';
+    assert_int_equal(lines, 1 + 7); /* header + one line per option */
+    char line[256];
+    option_line(text, "command", line, sizeof line);
+    assert_non_null(strstr(line, " string "));
+    assert_non_null(strstr(line, " - "));
+    assert_non_null(strstr(line, " required "));
+    assert_non_null(strstr(line, "program to run"));
+    option_line(text, "timeout_ms", line, sizeof line);
+    assert_non_null(strstr(line, " integer "));
+    assert_non_null(strstr(line, " 1000 "));
+    assert_non_null(strstr(line, " optional "));
+    assert_non_null(strstr(line, "time limit (range 1..86400000)"));
+    option_line(text, "level", line, sizeof line);
+    assert_non_null(strstr(line, " \"info\" "));
+    assert_non_null(strstr(line, "log level (one of: trace|debug|info|warn|error)"));
+    option_line(text, "args", line, sizeof line);
+    assert_non_null(strstr(line, " list of strings "));
+    option_line(text, "env", line, sizeof line);
+    assert_non_null(strstr(line, " map of strings "));
+    option_line(text, "verbose", line, sizeof line);
+    assert_non_null(strstr(line, " boolean "));
+    option_line(text, "body", line, sizeof line);
+    assert_non_null(strstr(line, " json "));
+    free(text);
+}
+
+/* A module built against a newer SDK has a bigger wee_option_spec; the host steps by struct_size. */
+typedef struct bigger_spec {
+    wee_option_spec spec;
+    int64_t field_from_the_future;
+} bigger_spec;
+
+static void test_struct_size_stride(void **state)
+{
+    (void)state;
+    static bigger_spec table[3];
+    table[0].spec = (wee_option_spec){ .struct_size = sizeof(bigger_spec), .name = "a", .type = WEE_OPT_INT,
+                                       .default_value = "5", .min = 1, .max = 0 };
+    table[0].field_from_the_future = -1;
+    table[1].spec = (wee_option_spec){ .struct_size = sizeof(bigger_spec), .name = "b", .type = WEE_OPT_STRING };
+    table[2].spec = (wee_option_spec){ .struct_size = sizeof(bigger_spec), .name = NULL };
+    const wee_option_spec *first = &table[0].spec;
+    const wee_option_spec *s = options_spec_next(first, NULL);
+    assert_string_equal(s->name, "a");
+    s = options_spec_next(first, s);
+    assert_string_equal(s->name, "b");
+    assert_null(options_spec_next(first, s));
+
+    /* min > max: no range check. */
+    options_tree *t = build_ok(first, "{\"a\": -40, \"b\": \"x\"}", 0);
+    assert_int_equal(options_int(options_static_view(t), "a"), -40);
+    assert_string_equal(options_string(options_static_view(t), "b"), "x");
+    options_tree_free(t);
+}
+
+int main(void)
+{
+    test_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_each_type_accepted),
+        cmocka_unit_test(test_each_type_rejected),
+        cmocka_unit_test(test_int_beyond_int64),
+        cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_errors_are_all_reported),
+        cmocka_unit_test(test_own_keys_skipped),
+        cmocka_unit_test(test_defaults_and_absent),
+        cmocka_unit_test(test_bad_module_default),
+        cmocka_unit_test(test_single_string_is_list_of_one),
+        cmocka_unit_test(test_template_errors_at_their_path),
+        cmocka_unit_test_setup_teardown(test_static_view_returns_raw_text, call_setup, call_teardown),
+        cmocka_unit_test_setup_teardown(test_rendering_view, call_setup, call_teardown),
+        cmocka_unit_test_setup_teardown(test_render_cache, call_setup, call_teardown),
+        cmocka_unit_test(test_describe),
+        cmocka_unit_test(test_struct_size_stride),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
