@@ -37,7 +37,6 @@ const wee_option_spec *options_spec_next(const wee_option_spec *spec, const wee_
     return next->name ? next : NULL;
 }
 
-
 typedef struct build_ctx {
     options_tree *tree;
     int templated;
@@ -155,6 +154,8 @@ static void check_int(build_ctx *b, const wee_option_spec *s, opt_node *n, const
     n->integer = v;
 }
 
+/* Choices are checked on the text as written, templated or not: create() reads that text, so a template
+ * where a fixed choice is expected ("level": "{{x}}") could never be valid. */
 static void check_string(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
 {
     char seen[128];
