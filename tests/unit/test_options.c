@@ -11,6 +11,7 @@
 #include "test_support.h"
 #include "event.h"
 #include "options.h"
+#include "platform/platform.h"
 
 static const wee_option_spec file_spec[] = {
     WEE_OPTION(.name = "paths", .type = WEE_OPT_STRING_LIST, .required = 1, .description = "directories to watch"),
@@ -444,6 +445,50 @@ static void test_describe(void **state)
     free(text);
 }
 
+/* One tree, one rendering view per thread, each thread with its own event: no view may see another's. */
+typedef struct render_worker {
+    const options_tree *tree;
+    char path[32];
+    int mismatches;
+} render_worker;
+
+static void render_many(void *arg)
+{
+    render_worker *w = arg;
+    wee_event *ev = event_new("file.created");
+    event_set_string(ev, "path", w->path);
+    event_set_string(ev, "name", w->path + 1);
+    char expected_body[128];
+    snprintf(expected_body, sizeof expected_body, "{\"file\":\"%s\",\"n\":2,\"tags\":[\"%s\",false]}", w->path,
+             w->path + 1);
+    for (int i = 0; i < 300; i++) {
+        render_ctx ctx = { ev, NULL };
+        wee_options *v = options_view_render(w->tree, &ctx);
+        char *body = options_json(v, "body");
+        if (strcmp(options_string(v, "command"), w->path) != 0) w->mismatches++;
+        if (!body || strcmp(body, expected_body) != 0) w->mismatches++;
+        free(body);
+        options_view_free(v);
+    }
+    event_unref(ev);
+}
+
+static void test_views_on_many_threads(void **state)
+{
+    call_fixture *f = *state;
+    enum { THREADS = 4 };
+    render_worker workers[THREADS];
+    plat_thread threads[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        memset(&workers[i], 0, sizeof workers[i]);
+        workers[i].tree = f->tree;
+        snprintf(workers[i].path, sizeof workers[i].path, "/worker%d", i);
+        assert_int_equal(plat_thread_start(&threads[i], render_many, &workers[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) plat_thread_join(&threads[i]);
+    for (int i = 0; i < THREADS; i++) assert_int_equal(workers[i].mismatches, 0);
+}
+
 /* A module built against a newer SDK has a bigger wee_option_spec; the host steps by struct_size. */
 typedef struct bigger_spec {
     wee_option_spec spec;
@@ -490,6 +535,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_static_view_returns_raw_text, call_setup, call_teardown),
         cmocka_unit_test_setup_teardown(test_rendering_view, call_setup, call_teardown),
         cmocka_unit_test_setup_teardown(test_render_cache, call_setup, call_teardown),
+        cmocka_unit_test_setup_teardown(test_views_on_many_threads, call_setup, call_teardown),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_struct_size_stride),
     };
