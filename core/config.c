@@ -1,0 +1,144 @@
+/*
+ * core/config.c - config_load_*: parse the document, check the top level, load each section in order
+ * (engine before rules: the http switch; sources before rules: when.source), and hand back a config
+ * only when nothing at all was wrong. Every error is collected in one pass.
+ */
+#include "config_internal.h"
+#include <stdlib.h>
+#include <string.h>
+#include "platform/platform.h"
+#include "wee/errors.h"
+
+/* One array per level: a new top-level key is one more line here (plus its loader below). */
+static const char *const top_keys[] = { "version", "engine", "sources", "rules", NULL };
+
+/* Reports where cJSON stopped, as the line and column an editor shows (both from 1). */
+static void report_syntax(const char *text, const char *stop, diag_list *d)
+{
+    size_t line = 1, column = 1;
+    if (!stop || stop < text) stop = text;
+    for (const char *p = text; *p && p < stop; p++) {
+        if (*p == '\n') { line++; column = 1; }
+        else if (((unsigned char)*p & 0xC0) != 0x80) column++; /* count characters, not UTF-8 bytes */
+    }
+    if (!*stop)
+        diag_add(d, "", "invalid JSON: the document ends early at line %zu, column %zu; close every open \"{\", "
+                        "\"[\" and string", line, column);
+    else
+        diag_add(d, "", "invalid JSON at line %zu, column %zu; look there (or just before) for a missing comma, "
+                        "quote or bracket, a trailing comma, or a comment (JSON has none)", line, column);
+}
+
+static void check_version(const cJSON *root, diag_list *d)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
+    if (!v) {
+        diag_add(d, "version", "missing; add \"version\": 1 at the top of the file");
+    } else if (!cJSON_IsNumber(v) || v->valuedouble != 1.0) {
+        char seen[128];
+        diag_describe_json(v, seen, sizeof seen);
+        diag_add(d, "version", "expected 1, got %s", seen);
+    }
+}
+
+static void free_unbuilt_rules(config_ctx *x)
+{
+    for (size_t i = 0; i < x->rule_count; i++) rule_free_members(&x->rules[i]);
+    free(x->rules);
+    x->rules = NULL;
+    x->rule_count = 0;
+}
+
+static config *load_document(const cJSON *root, const char *file_name, const module_registry *reg,
+                             const wee_host_api *api, int create_actions, diag_list *d)
+{
+    size_t errors_before = d->count;
+    config *c = config_xcalloc(1, sizeof *c);
+    c->file = config_xstrdup(file_name ? file_name : "");
+    config_ctx x = { reg, api, d, c, NULL, 0, NULL, 0 };
+
+    config_check_keys(root, "", top_keys, d);
+    check_version(root, d);
+    config_load_engine(&x, cJSON_GetObjectItemCaseSensitive(root, "engine"), "engine");
+    config_load_sources(&x, cJSON_GetObjectItemCaseSensitive(root, "sources"), "sources");
+    config_load_rules(&x, cJSON_GetObjectItemCaseSensitive(root, "rules"), "rules");
+    free((void *)x.source_ids); /* borrowed strings from the document: only the array is ours */
+
+    if (d->count != errors_before) {
+        free_unbuilt_rules(&x);
+        config_free(c);
+        return NULL;
+    }
+    c->rules = rule_set_new(x.rules, x.rule_count); /* owns the rules from here, even when it fails */
+    if (!c->rules) {
+        diag_add(d, "rules", "out of memory indexing the rules");
+        config_free(c);
+        return NULL;
+    }
+    if (create_actions && config_create_actions(&x, c->rules) != 0) {
+        config_free(c); /* destroys the instances that were created */
+        return NULL;
+    }
+    return c;
+}
+
+config *config_load_text(const char *text, const char *file_name, const module_registry *reg,
+                         const wee_host_api *api, int create_actions, diag_list *d)
+{
+    if (!text) {
+        diag_add(d, "", "no config text");
+        return NULL;
+    }
+    /* Windows editors like to start UTF-8 files with a byte order mark; it is not JSON. */
+    if ((unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF) text += 3;
+    const char *stop = NULL;
+    /* ParseWithOpts rather than cJSON_GetErrorPtr: that is one process-wide global, and a reload may parse
+     * while another thread does. Trailing text after the document is an error too. */
+    cJSON *root = cJSON_ParseWithOpts(text, &stop, 1);
+    if (!root) {
+        report_syntax(text, stop, d);
+        return NULL;
+    }
+    if (!cJSON_IsObject(root)) {
+        char seen[128];
+        diag_describe_json(root, seen, sizeof seen);
+        diag_add(d, "", "expected a JSON object ({\"version\": 1, \"sources\": [...], \"rules\": [...]}), got %s", seen);
+        cJSON_Delete(root);
+        return NULL;
+    }
+    config *c = load_document(root, file_name, reg, api, create_actions, d);
+    cJSON_Delete(root);
+    return c;
+}
+
+config *config_load_file(const char *path, const module_registry *reg, const wee_host_api *api,
+                         int create_actions, diag_list *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = plat_read_file(path, &text, &len);
+    if (rc != 0) {
+        diag_add(d, "", "cannot read the config file: %s", wee_strerror(rc));
+        return NULL;
+    }
+    if (strlen(text) != len) {
+        diag_add(d, "", "the file contains a NUL byte; save it as UTF-8 text");
+        free(text);
+        return NULL;
+    }
+    config *c = config_load_text(text, path, reg, api, create_actions, d);
+    free(text);
+    return c;
+}
+
+void config_free(config *c)
+{
+    if (!c) return;
+    if (c->rules) rule_set_unref(c->rules);
+    config_free_sources(c);
+    for (size_t i = 0; i < c->engine.http_allow_count; i++) free(c->engine.http_allow[i]);
+    free(c->engine.http_allow);
+    free(c->engine.log_file);
+    free(c->file);
+    free(c);
+}

@@ -1,0 +1,117 @@
+/*
+ * core/config_engine.c - the "engine" section: workers, queue, overflow policy, HTTP switch, host log.
+ * Absent keys keep the documented defaults; present ones must be valid, no silent fallbacks.
+ */
+#include "config_internal.h"
+#include <stdlib.h>
+#include "log.h"
+#include "platform/platform.h"
+
+/* One array per level: a new key is one more line here (plus its reader below). */
+static const char *const engine_keys[] = { "workers", "queue_capacity", "overflow", "http_enabled", "http_allow",
+                                           "log", NULL };
+static const char *const log_keys[] = { "level", "file", "format", NULL };
+/* Same order as overflow_policy. */
+static const char *const overflow_names[] = { "block", "drop_oldest", "drop_newest", NULL };
+static const char *const log_formats[] = { "text", "json", NULL };
+
+#define WORKERS_MAX 256
+#define QUEUE_DEFAULT 4096
+#define QUEUE_MAX 16777216
+
+static void expect_object(const cJSON *j, const char *path, diag_list *d)
+{
+    char seen[128];
+    diag_describe_json(j, seen, sizeof seen);
+    diag_add(d, path, "expected object, got %s", seen);
+}
+
+static void load_http_allow(config_ctx *x, const cJSON *engine, const char *path)
+{
+    char sub[CONFIG_PATH_SIZE], item[CONFIG_PATH_SIZE], seen[128];
+    const cJSON *allow = cJSON_GetObjectItemCaseSensitive(engine, "http_allow");
+    if (!allow) return;
+    diag_path_key(sub, sizeof sub, path, "http_allow");
+    if (!cJSON_IsArray(allow)) {
+        diag_describe_json(allow, seen, sizeof seen);
+        diag_add(x->d, sub, "expected array of host names, got %s", seen);
+        return;
+    }
+    engine_config *e = &x->c->engine;
+    e->http_allow = config_xcalloc((size_t)cJSON_GetArraySize(allow), sizeof *e->http_allow);
+    size_t i = 0;
+    for (const cJSON *h = allow->child; h; h = h->next, i++) {
+        if (cJSON_IsString(h) && h->valuestring[0]) {
+            e->http_allow[e->http_allow_count++] = config_xstrdup(h->valuestring);
+            continue;
+        }
+        diag_describe_json(h, seen, sizeof seen);
+        diag_add(x->d, diag_path_index(item, sizeof item, sub, i), "expected non-empty string (a host name), got %s",
+                 seen);
+    }
+}
+
+static void load_log(config_ctx *x, const cJSON *engine, const char *path)
+{
+    char sub[CONFIG_PATH_SIZE], item[CONFIG_PATH_SIZE], seen[128];
+    const cJSON *log = cJSON_GetObjectItemCaseSensitive(engine, "log");
+    if (!log) return;
+    diag_path_key(sub, sizeof sub, path, "log");
+    if (!cJSON_IsObject(log)) {
+        expect_object(log, sub, x->d);
+        return;
+    }
+    config_check_keys(log, sub, log_keys, x->d);
+    engine_config *e = &x->c->engine;
+
+    const cJSON *level = cJSON_GetObjectItemCaseSensitive(log, "level");
+    if (level) {
+        int parsed = cJSON_IsString(level) ? log_level_parse(level->valuestring) : -1;
+        if (parsed >= 0) {
+            e->log_level = parsed;
+        } else {
+            diag_describe_json(level, seen, sizeof seen);
+            diag_add(x->d, diag_path_key(item, sizeof item, sub, "level"),
+                     "expected one of trace|debug|info|warn|error, got %s", seen);
+        }
+    }
+
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive(log, "file");
+    if (cJSON_IsString(file) && file->valuestring[0]) {
+        e->log_file = config_xstrdup(file->valuestring);
+    } else if (file && !cJSON_IsNull(file)) {
+        diag_describe_json(file, seen, sizeof seen);
+        diag_add(x->d, diag_path_key(item, sizeof item, sub, "file"),
+                 "expected a file path or null (null logs to stderr), got %s", seen);
+    }
+
+    int format = 0;
+    if (config_get_choice(log, "format", sub, log_formats, &format, x->d) == 1) e->log_json = format == 1;
+}
+
+void config_load_engine(config_ctx *x, const cJSON *engine, const char *path)
+{
+    engine_config *e = &x->c->engine;
+    int64_t workers = 0, capacity = QUEUE_DEFAULT;
+    int overflow = OVERFLOW_BLOCK;
+    e->log_level = WEE_LOG_INFO;
+    e->overflow = OVERFLOW_BLOCK;
+
+    if (engine && !cJSON_IsObject(engine)) {
+        expect_object(engine, path, x->d);
+        engine = NULL;
+    }
+    if (engine) {
+        config_check_keys(engine, path, engine_keys, x->d);
+        config_get_int(engine, "workers", path, 0, WORKERS_MAX, &workers, x->d);
+        config_get_int(engine, "queue_capacity", path, 1, QUEUE_MAX, &capacity, x->d);
+        if (config_get_choice(engine, "overflow", path, overflow_names, &overflow, x->d) == 1)
+            e->overflow = (overflow_policy)overflow;
+        config_get_bool(engine, "http_enabled", path, &e->http_enabled, x->d);
+        load_http_allow(x, engine, path);
+        load_log(x, engine, path);
+    }
+    e->workers = workers ? (unsigned)workers : plat_cpu_count();
+    if (e->workers == 0) e->workers = 1; /* a platform that cannot count its cores still needs one worker */
+    e->queue_capacity = (size_t)capacity;
+}

@@ -1,0 +1,212 @@
+/*
+ * core/config_rules.c - the "rules" array: name, event pattern, source filter, conditions, timing knobs.
+ * The "do" array of each rule is compiled by config_actions.c.
+ */
+#include "config_internal.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rule_state.h"
+
+/* One array per level: a new key is one more line here (plus its reader below). */
+static const char *const rule_keys[] = { "name", "enabled", "when", "do", "throttle_ms", "debounce_ms",
+                                         "concurrency", "allow_engine_events", "description", NULL };
+static const char *const when_keys[] = { "event", "source", "match", "all", "any", "not", NULL };
+/* The condition parts of "when"; all present parts must hold. */
+static const char *const cond_parts[] = { "match", "all", "any", "not", NULL };
+#define COND_PART_COUNT 4
+
+/* Compiles one part of "when" where cond.c sees it at its real place in the file: "match" directly, a
+ * composite inside a throwaway object that holds only that key (by reference, nothing is copied), compiled
+ * at the path of "when" itself so cond.c's own child paths read "rules[0].when.any[1]...". */
+static cond *compile_part(const char *key, const cJSON *value, const char *when_path, diag_list *d)
+{
+    char sub[CONFIG_PATH_SIZE];
+    if (strcmp(key, "match") == 0) return cond_compile_match(value, diag_path_key(sub, sizeof sub, when_path, key), d);
+    cJSON *only = cJSON_CreateObject();
+    if (!only || !cJSON_AddItemReferenceToObject(only, key, (cJSON *)value)) {
+        cJSON_Delete(only);
+        diag_add(d, when_path, "out of memory compiling the conditions");
+        return NULL;
+    }
+    cond *c = cond_compile(only, when_path, d);
+    cJSON_Delete(only);
+    return c;
+}
+
+/* cond.h combines conditions only from JSON, so when several parts are present and each compiled cleanly
+ * on its own (errors were reported with exact paths above), they are compiled once more wrapped as
+ * {"all": [{"match": ..}, {"any": ..}, ...]}. That pass cannot find anything new; its diag list is
+ * private so the wrapper's artificial paths can never reach the user. */
+static cond *combine_parts(const char *const *keys, const cJSON *const *values, size_t n, const char *when_path,
+                           diag_list *d)
+{
+    cJSON *wrapper = cJSON_CreateObject();
+    cJSON *list = wrapper ? cJSON_AddArrayToObject(wrapper, "all") : NULL;
+    int ok = list != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        cJSON *part = cJSON_CreateObject();
+        ok = part && cJSON_AddItemToArray(list, part) && cJSON_AddItemReferenceToObject(part, keys[i], (cJSON *)values[i]);
+    }
+    diag_list hidden = DIAG_INIT;
+    cond *c = ok ? cond_compile(wrapper, when_path, &hidden) : NULL;
+    cJSON_Delete(wrapper);
+    if (!c) diag_add(d, when_path, "the conditions compile one by one but not together (%s)",
+                     hidden.count ? hidden.items[0].message : "out of memory");
+    diag_free(&hidden);
+    return c;
+}
+
+static cond *compile_conditions(const cJSON *when, const char *when_path, diag_list *d)
+{
+    const char *keys[COND_PART_COUNT];
+    const cJSON *values[COND_PART_COUNT];
+    size_t n = 0;
+    int failed = 0;
+    cond *single = NULL;
+    for (size_t i = 0; cond_parts[i]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(when, cond_parts[i]);
+        if (!v) continue;
+        cond *c = compile_part(cond_parts[i], v, when_path, d);
+        if (!c) { failed = 1; continue; }
+        keys[n] = cond_parts[i];
+        values[n++] = v;
+        if (single) cond_free(single);
+        single = c;
+    }
+    if (failed || n != 1) {
+        if (single) cond_free(single);
+        return (failed || n == 0) ? NULL : combine_parts(keys, values, n, when_path, d);
+    }
+    return single;
+}
+
+static void load_when(config_ctx *x, rule *r, const cJSON *obj, const char *path)
+{
+    char wpath[CONFIG_PATH_SIZE], sub[CONFIG_PATH_SIZE], seen[128];
+    const cJSON *when = cJSON_GetObjectItemCaseSensitive(obj, "when");
+    if (!when) {
+        config_missing(path, "when", "say which events the rule reacts to: \"when\": {\"event\": \"file.created\"}",
+                       x->d);
+        return;
+    }
+    diag_path_key(wpath, sizeof wpath, path, "when");
+    if (!cJSON_IsObject(when)) {
+        diag_describe_json(when, seen, sizeof seen);
+        diag_add(x->d, wpath, "expected object with \"event\", got %s", seen);
+        return;
+    }
+    config_check_keys(when, wpath, when_keys, x->d);
+
+    const char *event = NULL;
+    int rc = config_get_string(when, "event", wpath, &event, x->d);
+    if (rc == 0) config_missing(wpath, "event", "give an event type such as \"file.created\" or a glob such as \"file.*\"",
+                                x->d);
+    if (rc == 1) {
+        r->event_pattern = config_xstrdup(event);
+        r->event_is_glob = strpbrk(event, "*?[") != NULL;
+    }
+
+    const char *source = NULL;
+    if (config_get_string(when, "source", wpath, &source, x->d) == 1) {
+        int known = strcmp(source, "engine") == 0;
+        for (size_t i = 0; !known && i < x->source_id_count; i++) known = strcmp(x->source_ids[i], source) == 0;
+        if (known) {
+            r->source = config_xstrdup(source);
+        } else {
+            char ids[512] = "none";
+            size_t used = 0;
+            for (size_t i = 0; i < x->source_id_count && used < sizeof ids; i++) {
+                int w = snprintf(ids + used, sizeof ids - used, "%s%s", i ? ", " : "", x->source_ids[i]);
+                if (w < 0) break;
+                used += (size_t)w;
+            }
+            diag_add(x->d, diag_path_key(sub, sizeof sub, wpath, "source"),
+                     "no source with id \"%s\" (configured source ids: %s; \"engine\" names the engine's own events)",
+                     source, ids);
+        }
+    }
+    r->when = compile_conditions(when, wpath, x->d);
+}
+
+static void load_rule(config_ctx *x, rule *r, const cJSON *obj, const char *path)
+{
+    int64_t v;
+    const cJSON *desc = cJSON_GetObjectItemCaseSensitive(obj, "description");
+    char sub[CONFIG_PATH_SIZE], seen[128];
+    config_check_keys(obj, path, rule_keys, x->d);
+    if (desc && !cJSON_IsString(desc)) {
+        diag_describe_json(desc, seen, sizeof seen);
+        diag_add(x->d, diag_path_key(sub, sizeof sub, path, "description"), "expected string, got %s", seen);
+    }
+    config_get_bool(obj, "enabled", path, &r->enabled, x->d);
+    load_when(x, r, obj, path);
+
+    const cJSON *actions = cJSON_GetObjectItemCaseSensitive(obj, "do");
+    if (actions)
+        config_load_actions(x, r, actions, diag_path_key(sub, sizeof sub, path, "do"));
+    else
+        config_missing(path, "do", "list the actions to run: \"do\": [{\"action\": \"log\", \"message\": \"{{path}}\"}]",
+                       x->d);
+
+    config_get_int(obj, "throttle_ms", path, 0, INT64_MAX, &r->throttle_ms, x->d);
+    config_get_int(obj, "debounce_ms", path, 0, INT64_MAX, &r->debounce_ms, x->d);
+    if (config_get_int(obj, "concurrency", path, 0, 1, &v, x->d) == 1) r->serial = v == 1;
+    config_get_bool(obj, "allow_engine_events", path, &r->allow_engine_events, x->d);
+}
+
+/* Returns the name if valid and not taken by an earlier rule. */
+static const char *check_name(config_ctx *x, const cJSON *obj, const char *path, const char **names,
+                              size_t *name_index, size_t *name_count, size_t index)
+{
+    const char *name = NULL;
+    int rc = config_get_string(obj, "name", path, &name, x->d);
+    if (rc == 0) config_missing(path, "name", "give the rule a unique \"name\" (it appears in logs)", x->d);
+    if (rc != 1) return NULL;
+    for (size_t i = 0; i < *name_count; i++) {
+        if (strcmp(names[i], name) == 0) {
+            char sub[CONFIG_PATH_SIZE];
+            diag_add(x->d, diag_path_key(sub, sizeof sub, path, "name"), "duplicate name \"%s\" (also rules[%zu])", name,
+                     name_index[i]);
+            return NULL;
+        }
+    }
+    names[*name_count] = name;
+    name_index[(*name_count)++] = index;
+    return name;
+}
+
+void config_load_rules(config_ctx *x, const cJSON *rules, const char *path)
+{
+    char seen[128], item[CONFIG_PATH_SIZE];
+    if (!rules) return;
+    if (!cJSON_IsArray(rules)) {
+        diag_describe_json(rules, seen, sizeof seen);
+        diag_add(x->d, path, "expected array of rule objects, got %s", seen);
+        return;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(rules), name_count = 0, i = 0;
+    const char **names = config_xcalloc(n, sizeof *names);
+    size_t *name_index = config_xcalloc(n, sizeof *name_index);
+    x->rules = config_xcalloc(n, sizeof *x->rules);
+    for (const cJSON *obj = rules->child; obj; obj = obj->next, i++) {
+        diag_path_index(item, sizeof item, path, i);
+        if (!cJSON_IsObject(obj)) {
+            diag_describe_json(obj, seen, sizeof seen);
+            diag_add(x->d, item, "expected object with \"name\", \"when\" and \"do\", got %s", seen);
+            continue;
+        }
+        /* Every rule gets a slot (even a broken one) so one cleanup path frees whatever was built. */
+        rule *r = &x->rules[x->rule_count++];
+        const char *name = check_name(x, obj, item, names, name_index, &name_count, i);
+        r->name = config_xstrdup(name ? name : "");
+        r->json_path = config_xstrdup(item);
+        r->index = x->rule_count - 1;
+        r->enabled = 1;
+        load_rule(x, r, obj, item);
+        r->state = rule_state_new();
+        if (!r->state) diag_add(x->d, item, "out of memory creating the rule's runtime state");
+    }
+    free(names);
+    free(name_index);
+}
