@@ -54,7 +54,7 @@ void config_check_keys(const cJSON *obj, const char *path, const char *const *al
         }
         for (const cJSON *p = obj->child; p != c; p = p->next) {
             if (strcmp(p->string, c->string) == 0) {
-                diag_add(d, sub, "key given twice; keep only one");
+                diag_add(d, sub, "given twice; keep one");
                 break;
             }
         }
