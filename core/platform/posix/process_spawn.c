@@ -80,6 +80,7 @@ static char **build_env(const char *const *add)
     return env;
 }
 
+#if HAVE_SPAWN_ADDCHDIR
 /* Signals the engine blocks or ignores for itself must reach the child with their defaults. */
 static void child_signal_defaults(sigset_t *defaults)
 {
@@ -90,7 +91,6 @@ static void child_signal_defaults(sigset_t *defaults)
     sigaddset(defaults, SIGPIPE);
 }
 
-#if HAVE_SPAWN_ADDCHDIR
 static int chdir_impossible(const char *dir)
 {
     struct stat st;
@@ -175,6 +175,13 @@ static void free_candidates(char **c)
     free(c);
 }
 
+/* Descriptors other code opened without O_CLOEXEC must not reach the child either. */
+static void close_inherited(long max_fd, int keep)
+{
+    for (long fd = 3; fd < max_fd; fd++)
+        if (fd != keep) close((int)fd);
+}
+
 static int spawn_fork(const plat_process_spec *spec, char **envp, int out_w, int err_w, pid_t *pid, int *stage)
 {
     *stage = SPAWN_FAILED_SETUP;
@@ -194,9 +201,10 @@ static int spawn_fork(const plat_process_spec *spec, char **envp, int out_w, int
         free_candidates(cand);
         return rc;
     }
-    sigset_t defaults, empty;
-    child_signal_defaults(&defaults);
+    sigset_t empty;
     sigemptyset(&empty);
+    long max_fd = sysconf(_SC_OPEN_MAX);
+    if (max_fd < 0 || max_fd > 65536) max_fd = 65536; /* closing beyond this costs more than it saves */
     pid_t child = fork();
     if (child == 0) {
         /* Child: async-signal-safe calls only. Failures go back through the report pipe. */
@@ -205,21 +213,24 @@ static int spawn_fork(const plat_process_spec *spec, char **envp, int out_w, int
         struct sigaction dfl;
         memset(&dfl, 0, sizeof dfl);
         dfl.sa_handler = SIG_DFL;
-        for (int s = 1; s < 32; s++)
-            if (sigismember(&defaults, s) == 1) sigaction(s, &dfl, NULL);
+        static const int reset[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+        for (size_t i = 0; i < sizeof reset / sizeof reset[0]; i++) sigaction(reset[i], &dfl, NULL);
         sigprocmask(SIG_SETMASK, &empty, NULL);
         if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || (err_w >= 0 && dup2(err_w, 2) < 0)) {
             why[1] = errno;
-        } else if (spec->cwd && chdir(spec->cwd) != 0) {
-            why[0] = SPAWN_FAILED_CWD;
-            why[1] = errno;
         } else {
-            why[0] = SPAWN_FAILED_EXEC;
-            why[1] = ENOENT;
-            for (size_t i = 0; cand[i]; i++) {
-                execve(cand[i], (char *const *)spec->argv, envp);
-                /* Like execvp: a more telling error (EACCES, ENOEXEC) beats "not in this dir". */
-                if (errno != ENOENT && errno != ENOTDIR) why[1] = errno;
+            close_inherited(max_fd, report[1]);
+            if (spec->cwd && chdir(spec->cwd) != 0) {
+                why[0] = SPAWN_FAILED_CWD;
+                why[1] = errno;
+            } else {
+                why[0] = SPAWN_FAILED_EXEC;
+                why[1] = ENOENT;
+                for (size_t i = 0; cand[i]; i++) {
+                    execve(cand[i], (char *const *)spec->argv, envp);
+                    /* Like execvp: a more telling error (EACCES, ENOEXEC) beats "not in this dir". */
+                    if (errno != ENOENT && errno != ENOTDIR) why[1] = errno;
+                }
             }
         }
         ssize_t ignored = write(report[1], why, sizeof why);
