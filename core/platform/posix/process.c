@@ -28,9 +28,10 @@ static void capture_take(capture *c, const char *data, size_t n)
     if (keep < n) c->truncated = 1;
     if (keep == 0) return;
     if (c->len + keep + 1 > c->cap) {
-        size_t want = c->cap ? c->cap : 4096;
-        while (want < c->len + keep + 1) want *= 2;
-        if (want > c->max + 1) want = c->max + 1;
+        size_t need = c->len + keep + 1, want = c->cap ? c->cap : 4096;
+        while (want < need && want <= SIZE_MAX / 2) want *= 2;
+        /* Grow by doubling, but never past what max allows (max may be SIZE_MAX: "no limit"). */
+        if (want < need || want - 1 > c->max) want = need;
         char *bigger = realloc(c->buf, want);
         if (!bigger) {
             c->truncated = 1; /* out of memory: keep what we have, still drain */
