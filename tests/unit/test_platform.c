@@ -555,6 +555,33 @@ static void process_no_fd_leak_and_stdin_is_null(void **state)
     free(tmp);
 }
 
+/* A daemon may run with 0-2 closed: the pipes then land there and must still reach the child. */
+static void process_with_standard_fds_closed(void **state)
+{
+    (void)state;
+    int saved[3];
+    for (int i = 0; i < 3; i++) saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 10);
+    for (int i = 0; i < 3; i++) close(i);
+    const char *const argv[] = { "sh", "-c", "printf out; printf err >&2; readlink /proc/self/fd/0 >&2", NULL };
+    plat_process_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.argv = argv;
+    spec.stdout_max = 100;
+    spec.stderr_max = 100;
+    spec.capture_stderr = 1;
+    plat_process_result r;
+    int rc = plat_process_run(&spec, &r);
+    for (int i = 0; i < 3; i++) {
+        dup2(saved[i], i);
+        close(saved[i]);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "out");
+    assert_string_equal(r.err, "err/dev/null\n");
+    plat_process_result_free(&r);
+}
+
 static void run_many(void *arg)
 {
     int *failures = arg;
@@ -604,6 +631,7 @@ int main(void)
         cmocka_unit_test(process_timeout_kills_grandchildren),
         cmocka_unit_test(process_missing_program),
         cmocka_unit_test(process_no_fd_leak_and_stdin_is_null),
+        cmocka_unit_test(process_with_standard_fds_closed),
         cmocka_unit_test(process_concurrent_runs),
 #endif
     };

@@ -28,7 +28,24 @@ extern char **environ;
 #define HAVE_SPAWN_ADDCLOSEFROM 0
 #endif
 
-int posix_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno; }
+int posix_pipe_cloexec(int fds[2])
+{
+    if (pipe2(fds, O_CLOEXEC) != 0) return errno;
+    /* With stdin/stdout/stderr closed (a daemon) the pipe could land on 0-2, and the child's
+     * dup2 onto 0-2 would then clobber one end before using it: move such ends higher. */
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] > 2) continue;
+        int high = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+        int e = errno;
+        close(fds[i]);
+        if (high < 0) {
+            close(fds[1 - i]);
+            return e;
+        }
+        fds[i] = high;
+    }
+    return 0;
+}
 
 int posix_pidfd_open(pid_t pid)
 {
