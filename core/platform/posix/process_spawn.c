@@ -192,6 +192,12 @@ static void free_candidates(char **c)
     free(c);
 }
 
+/* dup2 onto itself keeps FD_CLOEXEC (the fd would vanish at exec): clear the flag instead. */
+static int place_fd(int from, int to)
+{
+    return from == to ? fcntl(to, F_SETFD, 0) : dup2(from, to);
+}
+
 /* Descriptors other code opened without O_CLOEXEC must not reach the child either. */
 static void close_inherited(long max_fd, int keep)
 {
@@ -233,7 +239,7 @@ static int spawn_fork(const plat_process_spec *spec, char **envp, int out_w, int
         static const int reset[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
         for (size_t i = 0; i < sizeof reset / sizeof reset[0]; i++) sigaction(reset[i], &dfl, NULL);
         sigprocmask(SIG_SETMASK, &empty, NULL);
-        if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || (err_w >= 0 && dup2(err_w, 2) < 0)) {
+        if (place_fd(devnull, 0) < 0 || place_fd(out_w, 1) < 0 || (err_w >= 0 && place_fd(err_w, 2) < 0)) {
             why[1] = errno;
         } else {
             close_inherited(max_fd, report[1]);
