@@ -534,6 +534,31 @@ static void condition_parts_all_have_to_hold(void **state)
     diag_free(&d);
 }
 
+static void expect_path_prefix(const diag_item *item, const char *prefix)
+{
+    if (strncmp(item->path, prefix, strlen(prefix)) != 0)
+        fail_msg("error at %s (%s), want a path under %s", item->path, item->message, prefix);
+}
+
+/* cond.c writes the messages; config must hand it each part so the paths point into the file as written. */
+static void condition_errors_keep_their_real_paths(void **state)
+{
+    (void)state;
+    diag_list d = DIAG_INIT;
+    config *c = load("{\"version\": 1, \"rules\": [{\"name\": \"r\", \"when\": {\"event\": \"file.created\",\n"
+                     "  \"match\": {\"name\": {\"globb\": \"*.exe\"}},\n"
+                     "  \"any\": [{\"match\": {\"ext\": \"exe\"}}, {\"match\": {\"ext\": {\"globb\": \"x\"}}}],\n"
+                     "  \"not\": {\"match\": {\"ext\": \"tmp\"}}},\n"
+                     "  \"do\": [{\"action\": \"log\", \"message\": \"m\"}]}]}",
+                     0, &d);
+    assert_null(c);
+    if (d.count != 2) print_diags(&d);
+    assert_int_equal(d.count, 2);
+    expect_path_prefix(&d.items[0], "rules[0].when.match.name");
+    expect_path_prefix(&d.items[1], "rules[0].when.any[1].match.ext");
+    diag_free(&d);
+}
+
 int main(void)
 {
     test_init();
@@ -545,6 +570,7 @@ int main(void)
         cmocka_unit_test(without_create_actions_nothing_is_created),
         cmocka_unit_test(fingerprints_ignore_layout_but_not_values),
         cmocka_unit_test(condition_parts_all_have_to_hold),
+        cmocka_unit_test(condition_errors_keep_their_real_paths),
         cmocka_unit_test(files_are_read_and_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
