@@ -33,8 +33,8 @@
 #define NL "\n"
 #endif
 
-static char g_self[1024];       /* this executable, run as the exec child */
-static char g_module_dir[1024];
+static char g_self[1100];       /* this executable, run as the exec child */
+static char g_module_dir[1100];
 
 /* --- the child side: tiny, shell-free, identical on every OS --- */
 static int child_main(int argc, char **argv)
@@ -63,7 +63,7 @@ typedef struct action_fixture {
 
 static const wee_module_desc *load_module(const char *name, void **lib)
 {
-    char path[1200], err[256];
+    char path[1300], err[256];
     snprintf(path, sizeof path, "%s%s%s%s", g_module_dir, plat_path_sep(), name, plat_dl_suffix());
     *lib = plat_dl_open(path, err, sizeof err);
     if (!*lib) fail_msg("cannot load %s: %s (build the target mod_%s first)", path, err, name);

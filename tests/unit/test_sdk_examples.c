@@ -23,11 +23,11 @@
 #include "util/diag.h"
 #include "wee/wee.h"
 
-static char g_example_dir[1024];
+static char g_example_dir[1100];
 
 static const wee_module_desc *load_example(const char *file, void **lib)
 {
-    char path[1200], err[256];
+    char path[1300], err[256];
     snprintf(path, sizeof path, "%s%s%s%s", g_example_dir, plat_path_sep(), file, plat_dl_suffix());
     *lib = plat_dl_open(path, err, sizeof err);
     if (!*lib) fail_msg("cannot load %s: %s (build the target example_%s first)", path, err, file);
