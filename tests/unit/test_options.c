@@ -193,7 +193,7 @@ static void test_errors_are_all_reported(void **state)
     assert_null(build(file_spec, "[1]", "sources[0]", 0, &d));
     assert_int_equal(d.count, 1);
     assert_string_equal(d.items[0].path, "sources[0]");
-    assert_string_equal(d.items[0].message, "expected an object of options, got [1]");
+    assert_string_equal(d.items[0].message, "expected an object of options, got an array");
     diag_free(&d);
 }
 
