@@ -348,8 +348,6 @@ static void timer_main(void *arg)
         int64_t wait_ms = (int64_t)((next - now) / 1000000ull) + 1;
         plat_cond_timedwait(&d->timer_wake, &d->lock, wait_ms);
     }
-    fire_debounced(d, plat_monotonic_ns(), 1);
-    maybe_report_drops(d, plat_monotonic_ns() + DROP_REPORT_INTERVAL_NS * 2);
     plat_mutex_unlock(&d->lock);
 }
 
@@ -426,9 +424,19 @@ void dispatcher_drain_and_stop(dispatcher *d)
     d->timer_stop = 1;
     plat_cond_signal(&d->timer_wake);
     plat_mutex_unlock(&d->lock);
-    /* The timer flushes pending debounces into the queue before it exits, so they still run. */
     plat_thread_join(&d->timer);
-    dispatcher_wait_idle(d, INT64_MAX / 2000000);
+    /* Queued events may still schedule debounces, and flushed debounces may raise events that do:
+     * drain and flush until both are empty, so a pending firing is never lost at stop. */
+    for (;;) {
+        dispatcher_wait_idle(d, INT64_MAX / 2000000);
+        plat_mutex_lock(&d->lock);
+        int pending = d->debounce_count > 0;
+        if (pending) fire_debounced(d, plat_monotonic_ns(), 1);
+        maybe_report_drops(d, plat_monotonic_ns() + DROP_REPORT_INTERVAL_NS * 2);
+        int more = pending || d->direct_head != NULL;
+        plat_mutex_unlock(&d->lock);
+        if (!more) break;
+    }
     plat_mutex_lock(&d->lock);
     d->accepting = 0;
     d->stopping = 1;

@@ -77,9 +77,11 @@ void diag_describe_json(const void *item, char *buf, size_t size)
     } else if (cJSON_IsBool(j)) snprintf(buf, size, "%s", cJSON_IsTrue(j) ? "true" : "false");
     else if (cJSON_IsNull(j)) snprintf(buf, size, "null");
     else if (cJSON_IsNumber(j)) {
-        if (j->valuedouble == (double)(long long)j->valuedouble) snprintf(buf, size, "%lld", (long long)j->valuedouble);
+        double v = j->valuedouble;
+        /* range-checked: casting a double outside long long's range is undefined */
+        if (v > -9.2e18 && v < 9.2e18 && v == (double)(long long)v) snprintf(buf, size, "%lld", (long long)v);
         else snprintf(buf, size, "%g", j->valuedouble);
-    } else if (cJSON_IsArray(j)) snprintf(buf, size, "an array");
-    else if (cJSON_IsObject(j)) snprintf(buf, size, "an object");
+    } else if (cJSON_IsArray(j)) snprintf(buf, size, "%s", j->child ? "an array" : "[]");
+    else if (cJSON_IsObject(j)) snprintf(buf, size, "%s", j->child ? "an object" : "{}");
     else snprintf(buf, size, "an invalid value");
 }

@@ -10,7 +10,7 @@
 #include "test_support.h"
 
 typedef struct rt_paths {
-    char host[1024], testchild[1024], modules[1024], broken_modules[1024];
+    char host[1200], testchild[1200], modules[1200], broken_modules[1200];
 } rt_paths;
 
 void rt_paths_init(rt_paths *p);

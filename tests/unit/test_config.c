@@ -126,7 +126,7 @@ static const bad_case bad_cases[] = {
     { "{\"version\": 1} x", "",
       "invalid JSON at line 1, column 16; look there (or just before) for a missing comma, quote or bracket, a "
       "trailing comma, or a comment (JSON has none)" },
-    { "[1]", "", "expected a JSON object ({\"version\": 1, \"sources\": [...], \"rules\": [...]}), got array" },
+    { "[1]", "", "expected a JSON object ({\"version\": 1, \"sources\": [...], \"rules\": [...]}), got an array" },
     { "{}", "version", "missing; add \"version\": 1 at the top of the file" },
     { "{\"version\": 2}", "version", "expected 1, got 2" },
     { "{\"version\": 1, \"rule\": []}", "rule", "unknown key (allowed here: version, engine, sources, rules)" },
@@ -154,7 +154,7 @@ static const bad_case bad_cases[] = {
     { "{\"version\": 1, \"engine\": {\"log\": {\"colour\": true}}}", "engine.log.colour",
       "unknown key (allowed here: level, file, format)" },
     /* sources */
-    { "{\"version\": 1, \"sources\": {}}", "sources", "expected array of source objects, got object" },
+    { "{\"version\": 1, \"sources\": {}}", "sources", "expected array of source objects, got {}" },
     { "{\"version\": 1, \"sources\": [{\"module\": \"file\", \"paths\": [\"/d\"]}]}", "sources[0].id",
       "missing; give the source a unique \"id\" (events carry it as \"source\")" },
     { "{\"version\": 1, \"sources\": [" FILE_SRC ", {\"id\": \"t\", \"module\": \"timer\"}, " FILE_SRC "]}",

@@ -26,7 +26,7 @@ static int init_fails(const wee_host_api *h, char *err, size_t n)
 }
 #endif
 
-static wee_module_desc desc = {
+static wee_module_desc desc = { /* unused in the NO_ENTRY variant */
     .struct_size = sizeof(wee_module_desc),
     .abi_version = WEE_ABI_VERSION,
     .name = BROKEN_NAME,
@@ -56,5 +56,5 @@ WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void)
     return &desc;
 }
 #else
-WEE_EXTERN_C WEE_EXPORT int wee_module_entry_misspelt(void) { return 0; }
+WEE_EXTERN_C WEE_EXPORT int wee_module_entry_misspelt(void) { return desc.struct_size > 0; }
 #endif
