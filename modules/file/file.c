@@ -1,0 +1,403 @@
+/*
+ * modules/file - file.created / modified / deleted / renamed from a watched folder tree.
+ * Portable part: options, include/exclude filters, settle (one save -> one file.modified), dedupe of
+ * paths reported both by a scan and by the kernel, and building the events. The OS backend
+ * (file_backend.h) only reports raw changes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "file_backend.h"
+#include "platform/platform.h"
+#include "util/glob.h"
+
+#ifdef _WIN32
+#define PATH_GLOB_FLAGS (GLOB_PATH | GLOB_PATHSEP_ANY | GLOB_CASEFOLD)
+#define NAME_GLOB_FLAGS GLOB_CASEFOLD
+#else
+#define PATH_GLOB_FLAGS GLOB_PATH
+#define NAME_GLOB_FLAGS 0
+#endif
+
+/* A path waiting out its settle window: a pending modification, or a recent creation/scan hit whose
+ * follow-up writes are folded into the creation. */
+typedef struct pending {
+    char *path;
+    uint64_t deadline_ns;
+    int modified;      /* emit file.modified at the deadline */
+    int is_dir;
+    struct pending *next;
+} pending;
+
+#define BUCKETS 4096
+
+struct file_watch {
+    const wee_host_api *host;
+    wee_source *src;
+    char **roots;
+    size_t nroots;
+    int recursive, ignore_dirs;
+    unsigned events;
+    int64_t settle_ms;
+    char **include, **exclude;
+    size_t ninclude, nexclude;
+    file_backend *backend;
+    plat_mutex lock;
+    plat_cond wake;
+    pending *table[BUCKETS];
+    size_t npending;
+    plat_thread settle_thread;
+    int stop, running;
+};
+
+static const wee_option_spec options[] = {
+    WEE_OPTION(.name = "paths", .type = WEE_OPT_STRING_LIST, .required = 1, .description = "folders to watch (must exist)"),
+    WEE_OPTION(.name = "recursive", .type = WEE_OPT_BOOL, .default_value = "true", .description = "watch subfolders, including ones created later"),
+    WEE_OPTION(.name = "include", .type = WEE_OPT_STRING_LIST, .description = "globs on the file name (or on the path below the root when the glob has a '/'); empty = everything"),
+    WEE_OPTION(.name = "exclude", .type = WEE_OPT_STRING_LIST, .description = "globs like include; a match is ignored"),
+    WEE_OPTION(.name = "settle_ms", .type = WEE_OPT_INT, .default_value = "200", .min = 0, .max = 600000,
+               .description = "writes to one file within this window give one file.modified"),
+    WEE_OPTION(.name = "events", .type = WEE_OPT_STRING_LIST, .description = "subset of created, modified, deleted, renamed (default all)"),
+    WEE_OPTION(.name = "ignore_dirs", .type = WEE_OPT_BOOL, .default_value = "false", .description = "no events for folders themselves"),
+    WEE_OPTION_END
+};
+
+const wee_host_api *file_host(file_watch *w) { return w->host; }
+size_t file_root_count(const file_watch *w) { return w->nroots; }
+const char *file_root(const file_watch *w, size_t i) { return w->roots[i]; }
+int file_recursive(const file_watch *w) { return w->recursive; }
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+static int is_sep(char c)
+{
+#ifdef _WIN32
+    return c == '\\' || c == '/';
+#else
+    return c == '/';
+#endif
+}
+
+static const char *base_name(const char *p)
+{
+    const char *b = p;
+    for (const char *c = p; *c; c++) if (is_sep(*c)) b = c + 1;
+    return b;
+}
+
+static const char *relative_to_root(const file_watch *w, const char *path)
+{
+    for (size_t i = 0; i < w->nroots; i++) {
+        size_t n = strlen(w->roots[i]);
+        if (strncmp(path, w->roots[i], n) == 0 && is_sep(path[n])) return path + n + 1;
+    }
+    return path;
+}
+
+static int glob_list_hits(const file_watch *w, char **globs, size_t n, const char *path)
+{
+    const char *name = base_name(path), *rel = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strchr(globs[i], '/') || strchr(globs[i], '\\')) {
+            if (!rel) rel = relative_to_root(w, path);
+            if (glob_match(globs[i], rel, PATH_GLOB_FLAGS)) return 1;
+        } else if (glob_match(globs[i], name, NAME_GLOB_FLAGS)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int wanted(const file_watch *w, const char *path, int is_dir)
+{
+    if (is_dir && w->ignore_dirs) return 0;
+    if (w->ninclude && !glob_list_hits(w, w->include, w->ninclude, path)) return 0;
+    if (w->nexclude && glob_list_hits(w, w->exclude, w->nexclude, path)) return 0;
+    return 1;
+}
+
+static void emit(file_watch *w, const char *type, const char *path, const char *old_path, int is_dir)
+{
+    const wee_host_api *h = w->host;
+    wee_event *ev = h->event_new(type);
+    if (!ev) return;
+    char dir[4096], ext[64] = "";
+    const char *name = base_name(path);
+    size_t dlen = (size_t)(name - path);
+    if (dlen > 0 && dlen < sizeof dir) { memcpy(dir, path, dlen - 1); dir[dlen - 1] = '\0'; } else dir[0] = '\0';
+    if (dlen == 1) snprintf(dir, sizeof dir, "%c", path[0]);
+    const char *dot = strrchr(name, '.');
+    if (!is_dir && dot && dot != name && strlen(dot + 1) < sizeof ext) {
+        size_t i = 0;
+        for (const char *c = dot + 1; *c; c++) ext[i++] = (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
+        ext[i] = '\0';
+    }
+    h->event_set_string(ev, "path", path);
+    h->event_set_string(ev, "name", name);
+    h->event_set_string(ev, "dir", dir);
+    h->event_set_string(ev, "ext", ext);
+    if (old_path) h->event_set_string(ev, "old_path", old_path);
+    h->event_set_bool(ev, "is_dir", is_dir);
+    h->emit(w->src, ev);
+}
+
+/* ---- settle table (w->lock held) ---- */
+static size_t hash_path(const char *s)
+{
+    size_t h = 1469598103934665603ull & (size_t)-1;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * (size_t)1099511628211ull;
+    return h % BUCKETS;
+}
+
+static pending **find_slot(file_watch *w, const char *path)
+{
+    pending **pp = &w->table[hash_path(path)];
+    while (*pp && strcmp((*pp)->path, path) != 0) pp = &(*pp)->next;
+    return pp;
+}
+
+static pending *take(file_watch *w, const char *path)
+{
+    pending **pp = find_slot(w, path), *p = *pp;
+    if (p) { *pp = p->next; w->npending--; }
+    return p;
+}
+
+static void put(file_watch *w, const char *path, int modified, int is_dir, int64_t window_ms)
+{
+    pending **pp = find_slot(w, path);
+    uint64_t deadline = plat_monotonic_ns() + (uint64_t)window_ms * 1000000u;
+    if (*pp) {
+        (*pp)->deadline_ns = deadline;
+        (*pp)->modified |= modified;
+        return;
+    }
+    pending *p = calloc(1, sizeof *p);
+    if (!p || !(p->path = dup_str(path))) { free(p); return; }
+    p->deadline_ns = deadline;
+    p->modified = modified;
+    p->is_dir = is_dir;
+    *pp = p;
+    w->npending++;
+    plat_cond_signal(&w->wake);
+}
+
+void file_report(file_watch *w, fev_kind kind, const char *path, const char *old_path, int is_dir, int from_scan)
+{
+    if (!wanted(w, path, is_dir) && !(kind == FEV_RENAMED && old_path && wanted(w, old_path, is_dir))) return;
+    int settle = w->settle_ms > 0;
+    plat_mutex_lock(&w->lock);
+    pending *p;
+    switch (kind) {
+    case FEV_CREATED:
+        /* Already known: reported by a scan and by the kernel, or an existing file seen again. */
+        if (find_slot(w, path)[0]) { plat_mutex_unlock(&w->lock); return; }
+        /* The marker folds the writes that follow into the creation and dedupes scan vs kernel; it
+         * lives at least a second even with settle_ms 0, which is the scan/kernel race window. */
+        put(w, path, 0, is_dir, w->settle_ms > 1000 ? w->settle_ms : 1000);
+        plat_mutex_unlock(&w->lock);
+        if (w->events & FEV_CREATED) emit(w, "file.created", path, NULL, is_dir);
+        return;
+    case FEV_MODIFIED:
+        if (is_dir) { plat_mutex_unlock(&w->lock); return; }
+        if (settle) { p = find_slot(w, path)[0]; if (p) p->deadline_ns = plat_monotonic_ns() + (uint64_t)w->settle_ms * 1000000u; else put(w, path, 1, 0, w->settle_ms); plat_mutex_unlock(&w->lock); return; }
+        plat_mutex_unlock(&w->lock);
+        if (w->events & FEV_MODIFIED) emit(w, "file.modified", path, NULL, 0);
+        return;
+    case FEV_DELETED:
+        p = take(w, path);
+        plat_mutex_unlock(&w->lock);
+        if (p) { free(p->path); free(p); }
+        if (w->events & FEV_DELETED) emit(w, "file.deleted", path, NULL, is_dir);
+        return;
+    case FEV_RENAMED:
+        p = old_path ? take(w, old_path) : NULL;
+        if (p) { int m = p->modified; free(p->path); free(p); if (m && settle) put(w, path, 1, is_dir, w->settle_ms); }
+        plat_mutex_unlock(&w->lock);
+        if (w->events & FEV_RENAMED) emit(w, "file.renamed", path, old_path, is_dir);
+        return;
+    }
+    plat_mutex_unlock(&w->lock);
+}
+
+void file_report_overflow(file_watch *w, const char *reason)
+{
+    w->host->log(WEE_LOG_WARN, "file", "source '%s': %s", w->host->source_id(w->src), reason);
+    w->host->report_lost(w->src, 1, reason);
+}
+
+/* Emits due modifications; drops expired creation markers. Runs on its own thread so a quiet file is
+ * reported even when nothing else happens. */
+static void settle_main(void *arg)
+{
+    file_watch *w = arg;
+    plat_mutex_lock(&w->lock);
+    while (!w->stop) {
+        if (!w->npending) { plat_cond_wait(&w->wake, &w->lock); continue; }
+        uint64_t now = plat_monotonic_ns(), next = now + 1000000000ull;
+        char *due[64];
+        size_t ndue = 0;
+        for (size_t b = 0; b < BUCKETS && ndue < 64; b++) {
+            for (pending **pp = &w->table[b]; *pp && ndue < 64;) {
+                pending *p = *pp;
+                if (p->deadline_ns <= now) {
+                    *pp = p->next;
+                    w->npending--;
+                    if (p->modified) due[ndue++] = p->path; else free(p->path);
+                    free(p);
+                    continue;
+                }
+                if (p->deadline_ns < next) next = p->deadline_ns;
+                pp = &p->next;
+            }
+        }
+        if (ndue) {
+            plat_mutex_unlock(&w->lock);
+            for (size_t i = 0; i < ndue; i++) {
+                if (w->events & FEV_MODIFIED) emit(w, "file.modified", due[i], NULL, 0);
+                free(due[i]);
+            }
+            plat_mutex_lock(&w->lock);
+            continue;
+        }
+        plat_cond_timedwait(&w->wake, &w->lock, (int64_t)((next - now) / 1000000u) + 1);
+    }
+    plat_mutex_unlock(&w->lock);
+}
+
+static char **copy_list(const wee_host_api *h, const wee_options *o, const char *name, size_t *n)
+{
+    *n = h->opt_list_count(o, name);
+    char **v = calloc(*n ? *n : 1, sizeof *v);
+    for (size_t i = 0; v && i < *n; i++) v[i] = dup_str(h->opt_list_at(o, name, i));
+    return v;
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) free(v[i]);
+    free(v);
+}
+
+static void watch_free(file_watch *w)
+{
+    free_list(w->roots, w->nroots);
+    free_list(w->include, w->ninclude);
+    free_list(w->exclude, w->nexclude);
+    for (size_t b = 0; b < BUCKETS; b++)
+        for (pending *p = w->table[b], *n; p; p = n) { n = p->next; free(p->path); free(p); }
+    plat_cond_destroy(&w->wake);
+    plat_mutex_destroy(&w->lock);
+    free(w);
+}
+
+static int file_create(const wee_host_api *h, wee_source *src, const wee_options *o, void **inst, char *err, size_t n)
+{
+    file_watch *w = calloc(1, sizeof *w);
+    if (!w) return WEE_ENOMEM;
+    plat_mutex_init(&w->lock);
+    plat_cond_init(&w->wake);
+    w->host = h;
+    w->src = src;
+    w->recursive = h->opt_bool(o, "recursive");
+    w->ignore_dirs = h->opt_bool(o, "ignore_dirs");
+    w->settle_ms = h->opt_int(o, "settle_ms");
+    w->include = copy_list(h, o, "include", &w->ninclude);
+    w->exclude = copy_list(h, o, "exclude", &w->nexclude);
+    size_t nev = h->opt_list_count(o, "events");
+    w->events = nev ? 0 : (FEV_CREATED | FEV_MODIFIED | FEV_DELETED | FEV_RENAMED);
+    for (size_t i = 0; i < nev; i++) {
+        const char *e = h->opt_list_at(o, "events", i);
+        unsigned bit = !strcmp(e, "created") ? FEV_CREATED : !strcmp(e, "modified") ? FEV_MODIFIED
+                     : !strcmp(e, "deleted") ? FEV_DELETED : !strcmp(e, "renamed") ? FEV_RENAMED : 0;
+        if (!bit) { snprintf(err, n, "events[%zu]: expected created, modified, deleted or renamed, got \"%s\"", i, e); watch_free(w); return WEE_ECONFIG; }
+        w->events |= bit;
+    }
+    w->nroots = h->opt_list_count(o, "paths");
+    w->roots = calloc(w->nroots ? w->nroots : 1, sizeof *w->roots);
+    if (!w->nroots) { snprintf(err, n, "paths: give at least one folder to watch"); watch_free(w); return WEE_ECONFIG; }
+    for (size_t i = 0; i < w->nroots; i++) {
+        const char *p = h->opt_list_at(o, "paths", i);
+        char real[4096];
+        if (!plat_path_is_dir(p) || plat_realpath(p, real, sizeof real) != 0) {
+            snprintf(err, n, "paths[%zu]: \"%s\" is not an existing folder; create it or fix the path", i, p);
+            w->nroots = i;
+            watch_free(w);
+            return WEE_ENOTFOUND;
+        }
+        w->roots[i] = dup_str(real);
+    }
+    *inst = w;
+    return 0;
+}
+
+static int file_start(void *inst, char *err, size_t n)
+{
+    file_watch *w = inst;
+    w->stop = 0;
+    if (plat_thread_start(&w->settle_thread, settle_main, w) != 0) { snprintf(err, n, "cannot start the settle thread"); return WEE_EFAILED; }
+    int rc = file_backend_start(w, &w->backend, err, n);
+    if (rc != 0) {
+        plat_mutex_lock(&w->lock); w->stop = 1; plat_cond_signal(&w->wake); plat_mutex_unlock(&w->lock);
+        plat_thread_join(&w->settle_thread);
+        return rc;
+    }
+    w->running = 1;
+    return 0;
+}
+
+static void file_stop(void *inst)
+{
+    file_watch *w = inst;
+    if (!w->running) return;
+    file_backend_stop(w->backend);
+    w->backend = NULL;
+    plat_mutex_lock(&w->lock);
+    w->stop = 1;
+    plat_cond_signal(&w->wake);
+    plat_mutex_unlock(&w->lock);
+    plat_thread_join(&w->settle_thread);
+    /* Modifications still settling are reported now rather than lost. */
+    for (size_t b = 0; b < BUCKETS; b++)
+        for (pending *p = w->table[b], *nx; p; p = nx) {
+            nx = p->next;
+            if (p->modified && (w->events & FEV_MODIFIED)) emit(w, "file.modified", p->path, NULL, 0);
+            free(p->path);
+            free(p);
+        }
+    memset(w->table, 0, sizeof w->table);
+    w->npending = 0;
+    w->running = 0;
+}
+
+static void file_destroy(void *inst)
+{
+    file_watch *w = inst;
+    file_stop(w);
+    watch_free(w);
+}
+
+static const char *const event_types[] = { "file.created", "file.modified", "file.deleted", "file.renamed", NULL };
+
+static const wee_module_desc descriptor = {
+    .struct_size = sizeof(wee_module_desc),
+    .abi_version = WEE_ABI_VERSION,
+    .name = "file",
+    .version = "1.0.0",
+    .description = "file and folder changes under watched folders (inotify / ReadDirectoryChangesW)",
+    .kind = WEE_MODULE_SOURCE,
+    .options = options,
+    .source_create = file_create,
+    .source_start = file_start,
+    .source_stop = file_stop,
+    .source_destroy = file_destroy,
+    .event_types = event_types,
+};
+
+WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &descriptor; }
