@@ -1,0 +1,236 @@
+/*
+ * file source: the real module file driven through the real host table, on a temporary folder.
+ * created / one modified per save burst / deleted / renamed with old_path, fields, include/exclude,
+ * a folder created after start with files written into it at once (none lost), move out of the tree,
+ * and a missing folder refused with its path named.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "test_support.h"
+#include "event.h"
+#include "host_api.h"
+#include "options.h"
+#include "platform/platform.h"
+#include "wee/wee.h"
+#ifdef _WIN32
+#include <direct.h>
+#define make_dir(p) _mkdir(p)
+#else
+#include <sys/stat.h>
+#define make_dir(p) mkdir((p), 0700)
+#endif
+
+typedef struct rec { char type[32]; char path[1024]; char old_path[1024]; char name[256]; char ext[32]; int is_dir; } rec;
+typedef struct sink { plat_mutex lock; rec *items; size_t n, cap; } sink;
+
+static int sink_emit(struct wee_source *src, wee_event *ev)
+{
+    sink *k = src->emit_ctx;
+    plat_mutex_lock(&k->lock);
+    if (k->n == k->cap) { k->cap = k->cap ? k->cap * 2 : 256; k->items = realloc(k->items, k->cap * sizeof *k->items); }
+    rec *r = &k->items[k->n++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->type, sizeof r->type, "%s", ev->type);
+    snprintf(r->path, sizeof r->path, "%s", event_get_string(ev, "path") ? event_get_string(ev, "path") : "");
+    snprintf(r->old_path, sizeof r->old_path, "%s", event_get_string(ev, "old_path") ? event_get_string(ev, "old_path") : "");
+    snprintf(r->name, sizeof r->name, "%s", event_get_string(ev, "name") ? event_get_string(ev, "name") : "");
+    snprintf(r->ext, sizeof r->ext, "%s", event_get_string(ev, "ext") ? event_get_string(ev, "ext") : "");
+    r->is_dir = event_get_bool(ev, "is_dir", -1);
+    plat_mutex_unlock(&k->lock);
+    event_unref(ev);
+    return 0;
+}
+
+static size_t count(sink *k, const char *type, const char *name_suffix)
+{
+    size_t c = 0;
+    plat_mutex_lock(&k->lock);
+    for (size_t i = 0; i < k->n; i++) {
+        size_t a = strlen(k->items[i].path), b = name_suffix ? strlen(name_suffix) : 0;
+        if (!strcmp(k->items[i].type, type) && (!name_suffix || (a >= b && !strcmp(k->items[i].path + a - b, name_suffix)))) c++;
+    }
+    plat_mutex_unlock(&k->lock);
+    return c;
+}
+
+static int wait_count(sink *k, const char *type, const char *suffix, size_t want, int timeout_ms)
+{
+    uint64_t end = plat_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
+    while (count(k, type, suffix) < want && plat_monotonic_ns() < end) plat_sleep_ms(10);
+    return count(k, type, suffix) >= want;
+}
+
+typedef struct fixture {
+    void *lib;
+    const wee_module_desc *m;
+    options_tree *tree;
+    void *inst;
+    struct wee_source src;
+    sink k;
+    char *dir;
+} fixture;
+
+static void start(fixture *f, const char *extra_json)
+{
+    memset(f, 0, sizeof *f);
+    char path[1200], err[512] = "";
+    char exe[1024];
+    plat_exe_dir(exe, sizeof exe);
+    snprintf(path, sizeof path, "%s%s..%smodules%sfile%s", exe, plat_path_sep(), plat_path_sep(), plat_path_sep(), plat_dl_suffix());
+    f->lib = plat_dl_open(path, err, sizeof err);
+    if (!f->lib) fail_msg("%s", err);
+    f->m = ((wee_module_entry_fn)plat_dl_sym(f->lib, WEE_ENTRY_SYMBOL))();
+    f->dir = test_make_temp_dir("filesrc");
+    char *jd = NULL;
+    { cJSON *s = cJSON_CreateString(f->dir); jd = cJSON_PrintUnformatted(s); cJSON_Delete(s); }
+    char json[4096];
+    snprintf(json, sizeof json, "{\"paths\": [%s]%s%s}", jd, extra_json ? ", " : "", extra_json ? extra_json : "");
+    free(jd);
+    cJSON *o = cJSON_Parse(json);
+    diag_list d = DIAG_INIT;
+    f->tree = options_build(f->m->options, o, "sources[0]", NULL, 0, &d);
+    cJSON_Delete(o);
+    if (!f->tree) { diag_print(&d, "t", stderr); fail(); }
+    diag_free(&d);
+    plat_mutex_init(&f->k.lock);
+    f->src.id = "w";
+    f->src.emit = sink_emit;
+    f->src.emit_ctx = &f->k;
+    assert_int_equal(f->m->source_create(host_api_get(), &f->src, options_static_view(f->tree), &f->inst, err, sizeof err), 0);
+    assert_int_equal(f->m->source_start(f->inst, err, sizeof err), 0);
+}
+
+static void finish(fixture *f)
+{
+    f->m->source_stop(f->inst);
+    f->m->source_destroy(f->inst);
+    options_tree_free(f->tree);
+    plat_dl_close(f->lib);
+    test_remove_tree(f->dir);
+    free(f->dir);
+    free(f->k.items);
+}
+
+static char *in(fixture *f, const char *name) { return test_path_join(f->dir, name); }
+
+static void test_lifecycle_and_fields(void **s)
+{
+    (void)s;
+    fixture f;
+    start(&f, "\"settle_ms\": 100");
+    char *a = in(&f, "Report.CSV"), *b = in(&f, "renamed.csv");
+    test_write_file(a, "1");
+    assert_true(wait_count(&f.k, "file.created", "Report.CSV", 1, 5000));
+    plat_sleep_ms(1300);                         /* past the creation window */
+    for (int i = 0; i < 5; i++) { test_write_file(a, "more"); plat_sleep_ms(10); }
+    assert_true(wait_count(&f.k, "file.modified", "Report.CSV", 1, 5000));
+    plat_sleep_ms(400);
+    assert_int_equal(count(&f.k, "file.modified", "Report.CSV"), 1); /* one save burst, one event */
+    assert_int_equal(rename(a, b), 0);
+    assert_true(wait_count(&f.k, "file.renamed", "renamed.csv", 1, 5000));
+    remove(b);
+    assert_true(wait_count(&f.k, "file.deleted", "renamed.csv", 1, 5000));
+    plat_mutex_lock(&f.k.lock);
+    for (size_t i = 0; i < f.k.n; i++) {
+        rec *r = &f.k.items[i];
+        if (!strcmp(r->type, "file.created")) { assert_string_equal(r->name, "Report.CSV"); assert_string_equal(r->ext, "csv"); assert_int_equal(r->is_dir, 0); }
+        if (!strcmp(r->type, "file.renamed")) { assert_string_equal(r->old_path, a); assert_string_equal(r->path, b); }
+    }
+    plat_mutex_unlock(&f.k.lock);
+    assert_int_equal(count(&f.k, "file.created", NULL), 1); /* the writes after creation folded into it */
+    free(a); free(b);
+    finish(&f);
+}
+
+static void test_include_exclude(void **s)
+{
+    (void)s;
+    fixture f;
+    start(&f, "\"include\": [\"*.exe\", \"*.msi\"], \"exclude\": [\"tmp*\"], \"settle_ms\": 0");
+    const char *names[] = { "a.exe", "b.txt", "tmp1.exe", "c.msi" };
+    for (int i = 0; i < 4; i++) { char *p = in(&f, names[i]); test_write_file(p, "x"); free(p); }
+    assert_true(wait_count(&f.k, "file.created", "c.msi", 1, 5000));
+    plat_sleep_ms(200);
+    assert_int_equal(count(&f.k, "file.created", NULL), 2);
+    assert_int_equal(count(&f.k, "file.created", "a.exe"), 1);
+    finish(&f);
+}
+
+static void test_new_folder_files_not_lost(void **s)
+{
+    (void)s;
+    fixture f;
+    start(&f, "\"settle_ms\": 0, \"ignore_dirs\": true");
+    char *sub = in(&f, "new"), *deep = test_path_join(sub, "deeper");
+    assert_int_equal(make_dir(sub), 0);
+    assert_int_equal(make_dir(deep), 0);
+    for (int i = 0; i < 50; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "f%02d.dat", i);
+        char *p = test_path_join(deep, name);
+        test_write_file(p, "x");
+        free(p);
+    }
+    assert_true(wait_count(&f.k, "file.created", NULL, 50, 10000));
+    plat_sleep_ms(300);
+    assert_int_equal(count(&f.k, "file.created", NULL), 50); /* each exactly once */
+    free(sub); free(deep);
+    finish(&f);
+}
+
+static void test_move_out_is_delete(void **s)
+{
+    (void)s;
+    fixture f;
+    start(&f, "\"settle_ms\": 0");
+    char *outside = test_make_temp_dir("outside");
+    char *a = in(&f, "leaving.txt"), *b = test_path_join(outside, "leaving.txt");
+    test_write_file(a, "x");
+    assert_true(wait_count(&f.k, "file.created", "leaving.txt", 1, 5000));
+    assert_int_equal(rename(a, b), 0);
+    assert_true(wait_count(&f.k, "file.deleted", "leaving.txt", 1, 5000));
+    test_remove_tree(outside);
+    free(outside); free(a); free(b);
+    finish(&f);
+}
+
+static void test_missing_folder_refused(void **s)
+{
+    (void)s;
+    char path[1200], err[512] = "", exe[1024];
+    plat_exe_dir(exe, sizeof exe);
+    snprintf(path, sizeof path, "%s%s..%smodules%sfile%s", exe, plat_path_sep(), plat_path_sep(), plat_path_sep(), plat_dl_suffix());
+    void *lib = plat_dl_open(path, err, sizeof err);
+    assert_non_null(lib);
+    const wee_module_desc *m = ((wee_module_entry_fn)plat_dl_sym(lib, WEE_ENTRY_SYMBOL))();
+    cJSON *o = cJSON_Parse("{\"paths\": [\"/definitely/not/here\"]}");
+    diag_list d = DIAG_INIT;
+    options_tree *t = options_build(m->options, o, "sources[0]", NULL, 0, &d);
+    cJSON_Delete(o);
+    assert_non_null(t);
+    struct wee_source src;
+    memset(&src, 0, sizeof src);
+    src.id = "w";
+    void *inst = NULL;
+    assert_int_not_equal(m->source_create(host_api_get(), &src, options_static_view(t), &inst, err, sizeof err), 0);
+    assert_non_null(strstr(err, "paths[0]"));
+    assert_non_null(strstr(err, "/definitely/not/here"));
+    options_tree_free(t);
+    diag_free(&d);
+    plat_dl_close(lib);
+}
+
+int main(void)
+{
+    test_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lifecycle_and_fields),
+        cmocka_unit_test(test_include_exclude),
+        cmocka_unit_test(test_new_folder_files_not_lost),
+        cmocka_unit_test(test_move_out_is_delete),
+        cmocka_unit_test(test_missing_folder_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
