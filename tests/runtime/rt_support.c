@@ -52,6 +52,7 @@ int rt_host_stop(rt_host *h)
                 h->res.started, h->res.timed_out, h->res.error, h->res.err ? h->res.err : "");
     }
     free(h->stop_file);
+    plat_process_result_free(&h->res);
     return code;
 }
 
