@@ -12,7 +12,8 @@
 #include "file_backend.h"
 #include "platform/platform.h"
 
-#define BUF_SIZE (64 * 1024)
+/* Local volumes accept large buffers; a 10,000-file burst must not overflow between two reads. */
+#define BUF_SIZE (1024 * 1024)
 #define STOP_KEY ((ULONG_PTR)-1)
 #define NOTIFY_FILTER (FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_DIR_NAME | FILE_NOTIFY_CHANGE_LAST_WRITE | \
                        FILE_NOTIFY_CHANGE_SIZE | FILE_NOTIFY_CHANGE_CREATION)
