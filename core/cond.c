@@ -3,6 +3,7 @@
  * (except PCRE2 match data, created per regex evaluation: a per-thread cache would be freed by nobody
  * when a worker exits and would show up as a leak under LeakSanitizer).
  */
+#include "util/strbuf.h"
 #include "cond.h"
 #include <inttypes.h>
 #include <stdio.h>
@@ -38,14 +39,6 @@ static const char *const op_names[] = { "equals", "glob", "regex", "contains", "
 #define OP_COUNT (sizeof op_names / sizeof op_names[0])
 #define OP_LIST "equals, glob, regex, contains, starts_with, ends_with, in, gt, gte, lt, lte"
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
 static int is_path_field(const char *f)
 {
     return !strcmp(f, "path") || !strcmp(f, "dir") || !strcmp(f, "old_path") || !strcmp(f, "exe") || !strcmp(f, "key");
@@ -77,7 +70,7 @@ void cond_free(cond *c)
 static int json_to_val(const cJSON *j, cval *out)
 {
     memset(out, 0, sizeof *out);
-    if (cJSON_IsString(j)) { out->type = V_STR; out->s = dup_str(j->valuestring); return out->s != NULL; }
+    if (cJSON_IsString(j)) { out->type = V_STR; out->s = str_dup(j->valuestring); return out->s != NULL; }
     if (cJSON_IsBool(j)) { out->type = V_BOOL; out->i = cJSON_IsTrue(j); return 1; }
     if (cJSON_IsNumber(j) && j->valuedouble == (double)(int64_t)j->valuedouble) { out->type = V_INT; out->i = (int64_t)j->valuedouble; return 1; }
     return 0;
@@ -104,7 +97,7 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
     char sub[512], got[64];
     cond *c = new_node(C_TEST);
     if (!c) return NULL;
-    c->field = dup_str(field);
+    c->field = str_dup(field);
     c->ci = default_case_insensitive(field);
     if (!cJSON_IsObject(spec)) {
         c->op = OP_EQUALS;
@@ -156,7 +149,7 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
     case OP_GLOB: case OP_REGEX: case OP_CONTAINS: case OP_STARTS: case OP_ENDS:
         if (!cJSON_IsString(opv)) { diag_add(d, opath, "expected a string, got %s", got); ok = 0; break; }
         c->v.type = V_STR;
-        c->v.s = dup_str(opv->valuestring);
+        c->v.s = str_dup(opv->valuestring);
         break;
     case OP_IN:
         if (!cJSON_IsArray(opv)) { diag_add(d, opath, "expected an array of strings or integers, got %s", got); ok = 0; break; }

@@ -1,3 +1,4 @@
+#include "util/strbuf.h"
 #include "event.h"
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -6,19 +7,11 @@
 #include <string.h>
 #include "wee/errors.h"
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
 wee_event *event_new(const char *type)
 {
     wee_event *ev = calloc(1, sizeof *ev);
     if (!ev) return NULL;
-    ev->type = dup_str(type ? type : "");
+    ev->type = str_dup(type ? type : "");
     if (!ev->type) { free(ev); return NULL; }
     atomic_init(&ev->refs, 1);
     return ev;
@@ -47,7 +40,7 @@ void event_free(wee_event *ev) { event_unref(ev); }
 
 int event_set_type(wee_event *ev, const char *type)
 {
-    char *t = dup_str(type);
+    char *t = str_dup(type);
     if (!t) return WEE_ENOMEM;
     free(ev->type);
     ev->type = t;
@@ -57,7 +50,7 @@ int event_set_type(wee_event *ev, const char *type)
 static int set_field(wee_event *ev, const char *name, wee_value_type type, const char *text, int64_t ival)
 {
     if (!ev || !name || !*name || !text) return WEE_EINVAL;
-    char *t = dup_str(text);
+    char *t = str_dup(text);
     if (!t) return WEE_ENOMEM;
     for (size_t i = 0; i < ev->count; i++) {
         if (strcmp(ev->fields[i].name, name) == 0) {
@@ -75,7 +68,7 @@ static int set_field(wee_event *ev, const char *name, wee_value_type type, const
         ev->fields = f;
         ev->cap = cap;
     }
-    char *n = dup_str(name);
+    char *n = str_dup(name);
     if (!n) { free(t); return WEE_ENOMEM; }
     ev->fields[ev->count++] = (event_field){ n, t, ival, type };
     return 0;

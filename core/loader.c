@@ -1,3 +1,4 @@
+#include "util/strbuf.h"
 #include "loader.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -5,14 +6,6 @@
 #include "log.h"
 #include "platform/platform.h"
 #include "wee/errors.h"
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
 
 int loader_default_dir(char *buf, size_t size)
 {
@@ -117,7 +110,7 @@ int loader_load_file(module_registry *reg, const char *path, const wee_host_api 
         return rc;
     }
     m->lib = lib;
-    m->path = dup_str(path);
+    m->path = str_dup(path);
     loaded_module **mods = realloc(reg->mods, (reg->count + 1) * sizeof *mods);
     if (!m->path || !mods) {
         if (m->desc.module_shutdown) m->desc.module_shutdown();
@@ -148,7 +141,7 @@ static int collect_module_file(const char *name, int is_dir, void *ctx)
         s->names = p;
         s->cap = cap;
     }
-    s->names[s->count] = dup_str(name);
+    s->names[s->count] = str_dup(name);
     if (s->names[s->count]) s->count++;
     return 0;
 }

@@ -64,14 +64,6 @@ static int is_name_char(char c)
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-static char *dup_text(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
 typedef struct builder {
     strbuf pool;
     template_segment *segments;
@@ -162,7 +154,7 @@ template *template_compile(const char *text, char *err, size_t err_size)
     }
     if (i > lit && add_segment(&b, 0, text + lit, i - lit) != 0) goto oom;
     t = calloc(1, sizeof *t);
-    if (!t || !(t->source = dup_text(text))) goto oom;
+    if (!t || !(t->source = str_dup(text))) goto oom;
     t->pool = strbuf_detach(&b.pool);
     t->segments = b.segments;
     t->count = b.count;

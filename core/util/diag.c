@@ -5,14 +5,6 @@
 #include <cjson/cJSON.h>
 #include "strbuf.h"
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
 void diag_add(diag_list *d, const char *path, const char *fmt, ...)
 {
     if (d->count == d->cap) {
@@ -27,7 +19,7 @@ void diag_add(diag_list *d, const char *path, const char *fmt, ...)
     va_start(ap, fmt);
     strbuf_vprintf(&sb, fmt, ap);
     va_end(ap);
-    d->items[d->count].path = dup_str(path ? path : "");
+    d->items[d->count].path = str_dup(path ? path : "");
     d->items[d->count].message = strbuf_detach(&sb);
     d->count++;
 }

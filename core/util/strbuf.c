@@ -58,3 +58,11 @@ char *strbuf_detach(strbuf *sb)
 }
 
 void strbuf_free(strbuf *sb) { free(sb->data); sb->data = NULL; sb->len = sb->cap = 0; }
+
+char *str_dup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p) memcpy(p, s, n);
+    return p;
+}

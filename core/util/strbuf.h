@@ -22,4 +22,6 @@ void strbuf_reset(strbuf *sb);
 const char *strbuf_cstr(const strbuf *sb);  /* "" when empty */
 char *strbuf_detach(strbuf *sb);
 void strbuf_free(strbuf *sb);
+/* malloc'd copy of s (NULL if out of memory); free(). */
+char *str_dup(const char *s);
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/strbuf.h"
 #include "file_backend.h"
 #include "platform/platform.h"
 #include "util/glob.h"
@@ -66,14 +67,6 @@ const wee_host_api *file_host(file_watch *w) { return w->host; }
 size_t file_root_count(const file_watch *w) { return w->nroots; }
 const char *file_root(const file_watch *w, size_t i) { return w->roots[i]; }
 int file_recursive(const file_watch *w) { return w->recursive; }
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
 
 static int is_sep(char c)
 {
@@ -179,7 +172,7 @@ static void put(file_watch *w, const char *path, int modified, int is_dir, int64
         return;
     }
     pending *p = calloc(1, sizeof *p);
-    if (!p || !(p->path = dup_str(path))) { free(p); return; }
+    if (!p || !(p->path = str_dup(path))) { free(p); return; }
     p->deadline_ns = deadline;
     p->modified = modified;
     p->is_dir = is_dir;
@@ -275,7 +268,7 @@ static char **copy_list(const wee_host_api *h, const wee_options *o, const char 
 {
     *n = h->opt_list_count(o, name);
     char **v = calloc(*n ? *n : 1, sizeof *v);
-    for (size_t i = 0; v && i < *n; i++) v[i] = dup_str(h->opt_list_at(o, name, i));
+    for (size_t i = 0; v && i < *n; i++) v[i] = str_dup(h->opt_list_at(o, name, i));
     return v;
 }
 
@@ -331,7 +324,7 @@ static int file_create(const wee_host_api *h, wee_source *src, const wee_options
             watch_free(w);
             return WEE_ENOTFOUND;
         }
-        w->roots[i] = dup_str(real);
+        w->roots[i] = str_dup(real);
     }
     *inst = w;
     return 0;
