@@ -1,0 +1,68 @@
+#include "platform/platform.h"
+#include "wee/errors.h"
+#include "utf.h"
+#include <windows.h>
+#include <psapi.h>
+#include <stdio.h>
+#include <string.h>
+
+unsigned plat_cpu_count(void)
+{
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    return si.dwNumberOfProcessors ? (unsigned)si.dwNumberOfProcessors : 1u;
+}
+
+void plat_hostname(char *buf, size_t size)
+{
+    if (!buf || size == 0) return;
+    wchar_t w[256];
+    DWORD n = (DWORD)(sizeof w / sizeof w[0]);
+    if (GetComputerNameExW(ComputerNameDnsHostname, w, &n) && n > 0) {
+        if (win_wide_to_utf8_buf(w, buf, size) >= 0) return;
+    }
+    n = (DWORD)(sizeof w / sizeof w[0]);
+    if (GetComputerNameW(w, &n) && win_wide_to_utf8_buf(w, buf, size) >= 0) return;
+    snprintf(buf, size, "localhost");
+}
+
+int plat_exe_dir(char *buf, size_t size)
+{
+    if (!buf || size == 0) return WEE_EINVAL;
+    wchar_t w[MAX_PATH * 4];
+    DWORD n = GetModuleFileNameW(NULL, w, (DWORD)(sizeof w / sizeof w[0]));
+    if (n == 0 || n >= sizeof w / sizeof w[0]) return WEE_EFAILED;
+    wchar_t *slash = NULL;
+    for (wchar_t *p = w; *p; p++)
+        if (*p == L'\\' || *p == L'/') slash = p;
+    if (!slash) return WEE_EFAILED;
+    *slash = L'\0';
+    if (win_wide_to_utf8_buf(w, buf, size) < 0) return WEE_EINVAL;
+    return 0;
+}
+
+uint64_t plat_getpid(void) { return (uint64_t)GetCurrentProcessId(); }
+
+const char *plat_path_sep(void) { return "\\"; }
+
+int plat_is_wine(void)
+{
+    HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+    return nt && GetProcAddress(nt, "wine_get_version") != NULL;
+}
+
+size_t plat_peak_rss_kb(void)
+{
+    PROCESS_MEMORY_COUNTERS pmc;
+    memset(&pmc, 0, sizeof pmc);
+    if (!K32GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc)) return 0;
+    return (size_t)(pmc.PeakWorkingSetSize / 1024);
+}
+
+size_t plat_current_rss_kb(void)
+{
+    PROCESS_MEMORY_COUNTERS pmc;
+    memset(&pmc, 0, sizeof pmc);
+    if (!K32GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc)) return 0;
+    return (size_t)(pmc.WorkingSetSize / 1024);
+}
