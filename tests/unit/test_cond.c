@@ -42,7 +42,14 @@ static void test_operators(void **s)
 {
     (void)s;
     T("{\"ext\": \"exe\"}"); F("{\"ext\": \"msi\"}");
-    T("{\"name\": {\"equals\": \"setup.exe\"}}"); F("{\"name\": {\"equals\": \"Setup.exe\"}}");
+    T("{\"name\": {\"equals\": \"setup.exe\"}}");
+#ifdef _WIN32
+    T("{\"name\": {\"equals\": \"Setup.exe\"}}");   /* names and paths are case-insensitive on Windows */
+    F("{\"name\": {\"equals\": \"Setup.exe\", \"case_insensitive\": false}}");
+#else
+    F("{\"name\": {\"equals\": \"Setup.exe\"}}");
+#endif
+    F("{\"title\": {\"equals\": \"inbox - mail\"}}");  /* other fields are case-sensitive everywhere */
     T("{\"name\": {\"equals\": \"Setup.EXE\", \"case_insensitive\": true}}");
     T("{\"name\": {\"glob\": \"*.exe\"}}"); F("{\"name\": {\"glob\": \"*.msi\"}}");
     T("{\"path\": {\"glob\": \"/home/*/Downloads/*.exe\"}}"); F("{\"path\": {\"glob\": \"/home/*.exe\"}}");
@@ -109,7 +116,11 @@ static void test_explain(void **s)
     wee_event *ev = sample();
     char why[256];
     assert_false(cond_explain(c, ev, why, sizeof why));
+#ifdef _WIN32
+    assert_string_equal(why, "name: \"setup.exe\" does not match glob \"*.msi\" (case-insensitive)");
+#else
     assert_string_equal(why, "name: \"setup.exe\" does not match glob \"*.msi\"");
+#endif
     cond_free(c);
     cJSON_Delete(j);
     j = cJSON_Parse("{\"owner\": \"me\"}");
