@@ -35,7 +35,9 @@ void plat_sleep_ms(int64_t ms)
 
 static FILETIME epoch_ms_to_filetime(int64_t epoch_ms)
 {
-    uint64_t t = (uint64_t)(epoch_ms < 0 ? 0 : epoch_ms) * 10000ULL + EPOCH_DIFF_100NS;
+    /* Signed: times before 1970 (down to 1601, FILETIME's origin) are valid too. */
+    int64_t t100 = epoch_ms * 10000 + (int64_t)EPOCH_DIFF_100NS;
+    uint64_t t = (uint64_t)(t100 < 0 ? 0 : t100);
     FILETIME ft;
     ft.dwLowDateTime = (DWORD)t;
     ft.dwHighDateTime = (DWORD)(t >> 32);
@@ -52,7 +54,7 @@ void plat_format_rfc3339(int64_t epoch_ms, char *buf, size_t size)
         return;
     }
     snprintf(buf, size, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", st.wYear, st.wMonth, st.wDay, st.wHour,
-             st.wMinute, st.wSecond, (unsigned)(epoch_ms < 0 ? 0 : epoch_ms % 1000));
+             st.wMinute, st.wSecond, (unsigned)st.wMilliseconds);
 }
 
 int plat_local_time(int64_t epoch_ms, int *hour, int *minute, int *second, int *weekday)
