@@ -156,6 +156,39 @@ static void test_test_command_explains(void **state)
     free(dir);
 }
 
+/* A crash must fail deterministically: exit 3 from the crash filter on Windows (under Wine an
+ * unfiltered crash reports 0 about a third of the time), death by SIGSEGV on POSIX. */
+static void test_crash_is_always_a_failure(void **state)
+{
+    (void)state;
+    char dir[1024], probe[1200];
+    assert_int_equal(plat_exe_dir(dir, sizeof dir), 0);
+#ifdef _WIN32
+    snprintf(probe, sizeof probe, "%s\\crash_probe.exe", dir);
+#else
+    snprintf(probe, sizeof probe, "%s/crash_probe", dir);
+#endif
+    for (int i = 0; i < 5; i++) {
+        const char *argv[] = { probe, NULL };
+        plat_process_spec spec;
+        memset(&spec, 0, sizeof spec);
+        spec.argv = argv;
+        spec.timeout_ms = 60000;
+        spec.capture_stderr = 1;
+        spec.stderr_max = 4096;
+        plat_process_result r;
+        assert_int_equal(plat_process_run(&spec, &r), 0);
+        assert_true(r.started);
+#ifdef _WIN32
+        assert_int_equal(r.exit_code, 3);
+        expect_in(err_of(&r), "FATAL: exception 0xc0000005");
+#else
+        assert_int_equal(r.exit_code, -11);
+#endif
+        plat_process_result_free(&r);
+    }
+}
+
 int main(void)
 {
     test_init();
@@ -165,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_broken_modules_refused_others_load),
         cmocka_unit_test(test_validate_reports_paths),
         cmocka_unit_test(test_test_command_explains),
+        cmocka_unit_test(test_crash_is_always_a_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
