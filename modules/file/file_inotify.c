@@ -104,9 +104,24 @@ static void rename_dirs(file_backend *b, const char *from, const char *to)
     }
 }
 
+/* A folder moved out of the tree keeps its inotify watches; without dropping them, changes in its new
+ * place would be reported under its old path. Clearing the slot now also drops events already queued. */
+static void forget_dirs(file_backend *b, const char *from)
+{
+    size_t fl = strlen(from);
+    for (size_t i = 0; i < b->ndirs; i++) {
+        char *d = b->dirs[i];
+        if (!d || strncmp(d, from, fl) != 0 || (d[fl] != '/' && d[fl] != '\0')) continue;
+        inotify_rm_watch(b->fd, (int)i);
+        free(d);
+        b->dirs[i] = NULL;
+    }
+}
+
 static void flush_moved_from(file_backend *b)
 {
     if (!b->from_path) return;
+    if (b->from_is_dir) forget_dirs(b, b->from_path);
     file_report(b->w, FEV_DELETED, b->from_path, NULL, b->from_is_dir, 0);
     free(b->from_path);
     b->from_path = NULL;
