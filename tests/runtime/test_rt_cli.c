@@ -157,7 +157,7 @@ static void test_test_command_explains(void **state)
 }
 
 /* A crash must fail deterministically: exit 3 from the crash filter on Windows (under Wine an
- * unfiltered crash reports 0 about a third of the time), death by SIGSEGV on POSIX. */
+ * unfiltered crash reports 0 about a third of the time), a non-zero end on POSIX. */
 static void test_crash_is_always_a_failure(void **state)
 {
     (void)state;
@@ -183,7 +183,8 @@ static void test_crash_is_always_a_failure(void **state)
         assert_int_equal(r.exit_code, 3);
         expect_in(err_of(&r), "exception 0xc0000005"); /* crash_probe uses test_support's filter, not plat_signals_init's */
 #else
-        assert_int_equal(r.exit_code, -11);
+        /* killed by SIGSEGV natively (-11); under the sanitizers their report ends it non-zero */
+        assert_int_not_equal(r.exit_code, 0);
 #endif
         plat_process_result_free(&r);
     }
