@@ -1,185 +1,116 @@
 #include "platform/platform.h"
 #include "wee/errors.h"
+#include "process_internal.h"
 #include "utf.h"
 #include <windows.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
-/* ---- growable wide string ---- */
-typedef struct wbuf {
-    wchar_t *p;
-    size_t len, cap;
-    int oom;
-} wbuf;
+/* After the child exits, how long a survivor (a grandchild still holding the pipes) may keep us reading.
+ * Same bound as the POSIX side: `cmd /c start app` must not hold the caller until app ends. */
+#define EXIT_DRAIN_MS 250
 
-static void wb_putn(wbuf *b, const wchar_t *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (b->len + n + 1 > cap) cap *= 2;
-        wchar_t *np = realloc(b->p, cap * sizeof *np);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n * sizeof *s);
-    b->len += n;
-    b->p[b->len] = L'\0';
-}
+/* Without PROC_THREAD_ATTRIBUTE_HANDLE_LIST a child inherits every inheritable handle, including another
+ * thread's pipe ends, and that thread then waits for our child's exit before its EOF. Creating the
+ * inheritable ends and the child under one lock keeps our own concurrent runs from leaking into each other. */
+static SRWLOCK spawn_lock = SRWLOCK_INIT;
 
-static void wb_putc(wbuf *b, wchar_t c) { wb_putn(b, &c, 1); }
-
-/* Quotes one argument so CommandLineToArgvW (and the msvcrt startup) gives it back unchanged. */
-static void append_arg(wbuf *b, const wchar_t *a)
-{
-    if (a[0] != L'\0' && !wcspbrk(a, L" \t\n\v\"")) {
-        wb_putn(b, a, wcslen(a));
-        return;
-    }
-    wb_putc(b, L'"');
-    for (const wchar_t *p = a;; p++) {
-        size_t bs = 0;
-        while (*p == L'\\') {
-            bs++;
-            p++;
-        }
-        if (*p == L'\0') {
-            for (size_t i = 0; i < bs * 2; i++) wb_putc(b, L'\\');
-            break;
-        }
-        if (*p == L'"') {
-            for (size_t i = 0; i < bs * 2 + 1; i++) wb_putc(b, L'\\');
-            wb_putc(b, L'"');
-        } else {
-            for (size_t i = 0; i < bs; i++) wb_putc(b, L'\\');
-            wb_putc(b, *p);
-        }
-    }
-    wb_putc(b, L'"');
-}
-
-/* ---- environment block ---- */
-static size_t name_len(const wchar_t *e)
-{
-    /* Entries like "=C:=C:\dir" keep their leading '='. */
-    const wchar_t *eq = wcschr(e + (e[0] == L'=' ? 1 : 0), L'=');
-    return eq ? (size_t)(eq - e) : wcslen(e);
-}
-
-static int env_cmp(const void *a, const void *b)
-{
-    const wchar_t *x = *(const wchar_t *const *)a, *y = *(const wchar_t *const *)b;
-    size_t nx = name_len(x), ny = name_len(y);
-    size_t n = nx < ny ? nx : ny;
-    int c = _wcsnicmp(x, y, n);
-    if (c != 0) return c;
-    return nx < ny ? -1 : nx > ny ? 1 : 0;
-}
-
-static wchar_t *build_env(const char *const *env_add)
-{
-    wchar_t *cur = GetEnvironmentStringsW();
-    size_t count = 0, extra = 0;
-    for (const wchar_t *p = cur; p && *p; p += wcslen(p) + 1) count++;
-    if (env_add)
-        for (const char *const *e = env_add; *e; e++) extra++;
-    wchar_t **items = calloc(count + extra + 1, sizeof *items);
-    wchar_t **owned = calloc(extra + 1, sizeof *owned);
-    wchar_t *block = NULL;
-    size_t n = 0;
-    if (!items || !owned) goto out;
-    for (const wchar_t *p = cur; p && *p; p += wcslen(p) + 1) items[n++] = (wchar_t *)p;
-    for (size_t i = 0; i < extra; i++) {
-        owned[i] = win_utf8_to_wide(env_add[i]);
-        wchar_t *w = owned[i];
-        if (!w || !wcschr(w, L'=')) continue;
-        size_t nl = name_len(w);
-        size_t j = 0;
-        for (size_t k = 0; k < n; k++) {
-            if (name_len(items[k]) == nl && _wcsnicmp(items[k], w, nl) == 0) continue;
-            items[j++] = items[k];
-        }
-        n = j;
-        items[n++] = w;
-    }
-    qsort(items, n, sizeof *items, env_cmp);
-    size_t total = 1;
-    for (size_t i = 0; i < n; i++) total += wcslen(items[i]) + 1;
-    block = malloc((total + 1) * sizeof *block);
-    if (block) {
-        size_t at = 0;
-        for (size_t i = 0; i < n; i++) {
-            size_t l = wcslen(items[i]);
-            memcpy(block + at, items[i], (l + 1) * sizeof *block);
-            at += l + 1;
-        }
-        block[at++] = L'\0';
-        if (n == 0) block[at++] = L'\0';
-    }
-out:
-    if (owned)
-        for (size_t i = 0; i < extra; i++) free(owned[i]);
-    free(owned);
-    free(items);
-    if (cur) FreeEnvironmentStringsW(cur);
-    return block;
-}
-
-/* ---- pipe readers ---- */
 typedef struct capture {
-    HANDLE h;
+    HANDLE h; /* read end; never inherited */
     char *buf;
-    size_t len, max;
+    size_t len, cap, max;
     int truncated;
+    volatile LONG stop;
     plat_thread thread;
     int running;
 } capture;
+
+/* Keeps up to max bytes; the rest is read and dropped so the child never blocks on a full pipe. */
+static void capture_take(capture *c, const char *data, size_t n)
+{
+    size_t room = c->max - c->len;
+    size_t keep = n < room ? n : room;
+    if (keep < n) c->truncated = 1;
+    if (keep == 0) return;
+    if (c->len + keep + 1 > c->cap) {
+        size_t need = c->len + keep + 1, want = c->cap ? c->cap : 4096;
+        while (want < need && want <= SIZE_MAX / 2) want *= 2;
+        /* Never past what max allows: max may be SIZE_MAX ("no limit"). */
+        if (want < need || want - 1 > c->max) want = need;
+        char *bigger = realloc(c->buf, want);
+        if (!bigger) {
+            c->truncated = 1; /* out of memory: keep what we have, still drain */
+            return;
+        }
+        c->buf = bigger;
+        c->cap = want;
+    }
+    memcpy(c->buf + c->len, data, keep);
+    c->len += keep;
+}
+
+/* Reads what is already in the pipe without blocking: after a stop, output the child wrote before it
+ * exited is still kept. */
+static void drain_available(capture *c, char *chunk, DWORD size)
+{
+    DWORD avail = 0, got = 0;
+    while (PeekNamedPipe(c->h, NULL, 0, NULL, &avail, NULL) && avail > 0) {
+        if (!ReadFile(c->h, chunk, avail < size ? avail : size, &got, NULL) || got == 0) break;
+        capture_take(c, chunk, got);
+    }
+}
 
 static void reader_main(void *arg)
 {
     capture *c = arg;
     char chunk[16384];
-    for (;;) {
+    while (!InterlockedCompareExchange(&c->stop, 0, 0)) {
         DWORD got = 0;
-        if (!ReadFile(c->h, chunk, sizeof chunk, &got, NULL) || got == 0) break;
-        size_t keep = 0;
-        if (c->len < c->max) keep = c->max - c->len;
-        if (keep > got) keep = got;
-        if (keep < got) c->truncated = 1;
-        if (keep > 0 && c->buf) {
-            memcpy(c->buf + c->len, chunk, keep);
-            c->len += keep;
-        }
+        /* A zero-byte read is a zero-byte write by the child, not EOF: EOF is ERROR_BROKEN_PIPE. */
+        if (!ReadFile(c->h, chunk, sizeof chunk, &got, NULL)) break;
+        capture_take(c, chunk, got);
     }
+    drain_available(c, chunk, sizeof chunk);
 }
 
 static int capture_start(capture *c)
 {
-    c->buf = malloc(c->max + 1);
-    if (!c->buf) return WEE_ENOMEM;
     if (plat_thread_start(&c->thread, reader_main, c) != 0) return WEE_EFAILED;
     c->running = 1;
     return 0;
 }
 
+/* Waits until deadline (monotonic ns) for EOF, then cancels the blocked read: whoever still holds the
+ * write end outlived the child and is not waited for. */
+static void capture_stop(capture *c, uint64_t deadline_ns)
+{
+    if (!c->running) return;
+    HANDLE th = (HANDLE)c->thread.handle;
+    uint64_t now = plat_monotonic_ns();
+    DWORD ms = deadline_ns > now ? (DWORD)((deadline_ns - now + 999999u) / 1000000u) : 0;
+    if (WaitForSingleObject(th, ms) == WAIT_TIMEOUT) {
+        InterlockedExchange(&c->stop, 1);
+        /* Repeated: a cancel that lands between two reads is lost, the next one is not. */
+        do {
+            CancelSynchronousIo(th);
+        } while (WaitForSingleObject(th, 20) == WAIT_TIMEOUT);
+    }
+    plat_thread_join(&c->thread);
+    c->running = 0;
+}
+
 static char *capture_finish(capture *c, size_t *len)
 {
-    if (c->running) plat_thread_join(&c->thread);
-    c->running = 0;
     if (c->h) CloseHandle(c->h);
     c->h = NULL;
-    char *b = c->buf;
+    char *s = c->buf ? c->buf : malloc(1);
     c->buf = NULL;
-    if (!b) b = malloc(1);
-    if (b) b[c->len] = '\0';
-    *len = b ? c->len : 0;
-    return b;
+    if (s) s[c->len] = '\0';
+    *len = s ? c->len : 0;
+    return s;
 }
 
 static void system_message(DWORD code, char *out, size_t size)
@@ -190,16 +121,212 @@ static void system_message(DWORD code, char *out, size_t size)
                              NULL, code, 0, (LPWSTR)&msg, 0, NULL);
     char *t = NULL;
     if (n && msg) {
-        while (n > 0 && (msg[n - 1] == L'\r' || msg[n - 1] == L'\n' || msg[n - 1] == L' ')) msg[--n] = L'\0';
+        while (n > 0 && (msg[n - 1] == L'\r' || msg[n - 1] == L'\n' || msg[n - 1] == L' ' || msg[n - 1] == L'.'))
+            msg[--n] = L'\0';
         t = win_wide_to_utf8(msg);
     }
     if (msg) LocalFree(msg);
-    if (t) snprintf(out, size, "%s", t);
+    if (t) snprintf(out, size, "%s (error %lu)", t, (unsigned long)code);
     else snprintf(out, size, "error %lu", (unsigned long)code);
     free(t);
 }
 
-static int has_sep(const char *s) { return strchr(s, '\\') || strchr(s, '/') || strchr(s, ':'); }
+static int is_file(const wchar_t *p)
+{
+    DWORD a = GetFileAttributesW(p);
+    return a != INVALID_FILE_ATTRIBUTES && !(a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+static wchar_t *with_suffix(const wchar_t *a, const wchar_t *b, const wchar_t *c)
+{
+    size_t na = wcslen(a), nb = wcslen(b), nc = wcslen(c);
+    wchar_t *s = malloc((na + nb + nc + 1) * sizeof *s);
+    if (!s) return NULL;
+    memcpy(s, a, na * sizeof *s);
+    memcpy(s + na, b, nb * sizeof *s);
+    memcpy(s + na + nb, c, (nc + 1) * sizeof *s);
+    return s;
+}
+
+static wchar_t *search_one(const wchar_t *path, const wchar_t *name, const wchar_t *ext)
+{
+    DWORD n = SearchPathW(path, name, ext, 0, NULL, NULL);
+    wchar_t *found = n ? malloc((size_t)n * sizeof *found) : NULL;
+    if (!found) return NULL;
+    DWORD got = SearchPathW(path, name, ext, n, found, NULL);
+    if (got == 0 || got >= n || !is_file(found)) {
+        free(found);
+        return NULL;
+    }
+    return found;
+}
+
+/*
+ * The program to run, as CreateProcessW's lpApplicationName, so the file that runs is the one found here
+ * (the command-line parse would otherwise search the exe's own folder and the cwd first).
+ * A bare name is searched in PATH (as NAME.exe, then as given); a relative path is taken from the child's cwd,
+ * as on POSIX; a path without its ".exe" gets one.
+ */
+static wchar_t *resolve_program(const char *prog, const char *cwd, DWORD *err)
+{
+    *err = ERROR_FILE_NOT_FOUND;
+    wchar_t *w = win_utf8_to_wide(prog);
+    if (!w) {
+        *err = ERROR_INVALID_PARAMETER;
+        return NULL;
+    }
+    if (!wcspbrk(w, L"\\/:")) {
+        /* PATH of this process, like posix_spawnp; an unset PATH falls back to the system's order. */
+        DWORD pn = GetEnvironmentVariableW(L"PATH", NULL, 0);
+        wchar_t *path = pn ? malloc((size_t)pn * sizeof *path) : NULL;
+        if (path && GetEnvironmentVariableW(L"PATH", path, pn) == 0) path[0] = L'\0';
+        const wchar_t *search = path && path[0] ? path : NULL;
+        wchar_t *found = search_one(search, w, L".exe");
+        if (!found) found = search_one(search, w, NULL);
+        free(path);
+        free(w);
+        return found;
+    }
+    int relative = w[0] != L'\\' && w[0] != L'/' && !(w[0] && w[1] == L':');
+    if (relative && cwd) {
+        wchar_t *wcwd = win_utf8_to_wide(cwd);
+        wchar_t *joined = wcwd ? with_suffix(wcwd, L"\\", w) : NULL;
+        free(wcwd);
+        free(w);
+        if (!joined) {
+            *err = ERROR_NOT_ENOUGH_MEMORY;
+            return NULL;
+        }
+        w = joined;
+    }
+    if (is_file(w)) return w;
+    wchar_t *exe = with_suffix(w, L".exe", L"");
+    free(w);
+    if (exe && is_file(exe)) return exe;
+    free(exe);
+    return NULL;
+}
+
+static void fail(plat_process_result *res, const char *prog, const char *cwd, DWORD code)
+{
+    char why[200];
+    system_message(code, why, sizeof why);
+    if (cwd && code == ERROR_DIRECTORY)
+        snprintf(res->error, sizeof res->error, "cannot start '%s': working directory '%s': %s", prog, cwd, why);
+    else
+        snprintf(res->error, sizeof res->error, "cannot start '%s': %s", prog, why);
+}
+
+static HANDLE kill_on_close_job(void)
+{
+    HANDLE job = CreateJobObjectW(NULL, NULL);
+    if (!job) return NULL;
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
+    memset(&li, 0, sizeof li);
+    li.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &li, sizeof li)) {
+        CloseHandle(job);
+        return NULL;
+    }
+    return job;
+}
+
+/* The child's three standard handles, inheritable; our read ends are not. */
+typedef struct child_io {
+    HANDLE in, out, err; /* what the child gets */
+    HANDLE own_err;      /* our duplicate of stderr to close, when stderr is inherited */
+} child_io;
+
+static DWORD open_child_io(child_io *io, capture *out, capture *err, int capture_stderr)
+{
+    SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+    memset(io, 0, sizeof *io);
+    io->in = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
+                         OPEN_EXISTING, 0, NULL);
+    if (io->in == INVALID_HANDLE_VALUE) {
+        io->in = NULL;
+        return GetLastError();
+    }
+    if (!CreatePipe(&out->h, &io->out, &sa, 0)) return GetLastError();
+    SetHandleInformation(out->h, HANDLE_FLAG_INHERIT, 0);
+    if (capture_stderr) {
+        if (!CreatePipe(&err->h, &io->err, &sa, 0)) return GetLastError();
+        SetHandleInformation(err->h, HANDLE_FLAG_INHERIT, 0);
+        return 0;
+    }
+    HANDLE mine = GetStdHandle(STD_ERROR_HANDLE);
+    if (mine && mine != INVALID_HANDLE_VALUE &&
+        DuplicateHandle(GetCurrentProcess(), mine, GetCurrentProcess(), &io->own_err, 0, TRUE, DUPLICATE_SAME_ACCESS))
+        io->err = io->own_err;
+    else
+        io->err = io->in; /* no stderr of our own (a service, a GUI parent): NUL */
+    return 0;
+}
+
+/* Closes our copies of the child's ends: until they are gone, EOF never comes. */
+static void close_child_io(child_io *io)
+{
+    if (io->out) CloseHandle(io->out);
+    if (io->err && io->err != io->in) CloseHandle(io->err);
+    if (io->in) CloseHandle(io->in);
+    memset(io, 0, sizeof *io);
+}
+
+static BOOL create_child(const wchar_t *app, wchar_t *cmd, wchar_t *env, const wchar_t *cwd, child_io *io,
+                         PROCESS_INFORMATION *pi)
+{
+    STARTUPINFOEXW si;
+    memset(&si, 0, sizeof si);
+    si.StartupInfo.cb = sizeof si;
+    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    si.StartupInfo.hStdInput = io->in;
+    si.StartupInfo.hStdOutput = io->out;
+    si.StartupInfo.hStdError = io->err;
+    HANDLE list[3];
+    DWORD nlist = 0;
+    list[nlist++] = io->in;
+    list[nlist++] = io->out;
+    if (io->err != io->in) list[nlist++] = io->err;
+    DWORD flags = CREATE_UNICODE_ENVIRONMENT | CREATE_SUSPENDED | CREATE_NO_WINDOW;
+    SIZE_T size = 0;
+    InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+    LPPROC_THREAD_ATTRIBUTE_LIST attrs = size ? malloc(size) : NULL;
+    BOOL ok = FALSE;
+    DWORD e = 0;
+    int tried = 0;
+    if (attrs && InitializeProcThreadAttributeList(attrs, 1, 0, &size)) {
+        /* Only these three handles reach the child, whatever else is inheritable in this process. */
+        if (UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list, nlist * sizeof list[0],
+                                      NULL, NULL)) {
+            si.lpAttributeList = attrs;
+            ok = CreateProcessW(app, cmd, NULL, NULL, TRUE, flags | EXTENDED_STARTUPINFO_PRESENT, env, cwd,
+                                &si.StartupInfo, pi);
+            e = ok ? 0 : GetLastError();
+            tried = 1;
+        }
+        DeleteProcThreadAttributeList(attrs);
+    }
+    free(attrs);
+    /* An attribute list this system refuses: plain inheritance (spawn_lock limits the damage). */
+    if (!ok && (!tried || e == ERROR_INVALID_PARAMETER || e == ERROR_NOT_SUPPORTED)) {
+        si.StartupInfo.cb = sizeof si.StartupInfo;
+        ok = CreateProcessW(app, cmd, NULL, NULL, TRUE, flags, env, cwd, &si.StartupInfo, pi);
+        e = ok ? 0 : GetLastError();
+    }
+    if (!ok) SetLastError(e);
+    return ok;
+}
+
+/* Waits for the child (and kills its whole job at the timeout); returns 1 if it timed out. */
+static int supervise(HANDLE process, HANDLE job, int64_t timeout_ms)
+{
+    DWORD ms = INFINITE;
+    if (timeout_ms > 0) ms = timeout_ms >= 0xFFFFFFFE ? 0xFFFFFFFE : (DWORD)timeout_ms;
+    if (WaitForSingleObject(process, ms) != WAIT_TIMEOUT) return 0;
+    if (!job || !TerminateJobObject(job, 1)) TerminateProcess(process, 1);
+    WaitForSingleObject(process, INFINITE);
+    return 1;
+}
 
 int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
 {
@@ -209,184 +336,88 @@ int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
         return WEE_EINVAL;
     }
     const char *prog = spec->argv[0];
-    char why[200];
-    if (!has_sep(prog)) {
-        wchar_t *wp = win_utf8_to_wide(prog);
-        wchar_t found[MAX_PATH * 2];
-        DWORD n = wp ? SearchPathW(NULL, wp, L".exe", (DWORD)(sizeof found / sizeof found[0]), found, NULL) : 0;
-        free(wp);
-        if (n == 0 || n >= sizeof found / sizeof found[0]) {
-            system_message(ERROR_FILE_NOT_FOUND, why, sizeof why);
-            snprintf(res->error, sizeof res->error, "cannot start '%s': %s", prog, why);
-            return WEE_ENOTFOUND;
-        }
-    }
     if (spec->cwd && !plat_path_is_dir(spec->cwd)) {
-        system_message(ERROR_DIRECTORY, why, sizeof why);
-        snprintf(res->error, sizeof res->error, "cannot start '%s': working directory '%s': %s", prog, spec->cwd,
-                 why);
+        fail(res, prog, spec->cwd, ERROR_DIRECTORY);
         return WEE_ENOTFOUND;
     }
+    DWORD code = 0;
+    wchar_t *app = resolve_program(prog, spec->cwd, &code);
+    if (!app) {
+        fail(res, prog, NULL, code);
+        return win_error_to_wee(code);
+    }
+    wchar_t *cmd = win_build_cmdline(spec->argv);
+    wchar_t *env = cmd ? win_build_env(spec->env_add) : NULL;
+    wchar_t *wcwd = spec->cwd ? win_utf8_to_wide(spec->cwd) : NULL;
+    HANDLE job = kill_on_close_job();
+    if (!cmd || !env || (spec->cwd && !wcwd) || !job) {
+        code = job ? ERROR_NOT_ENOUGH_MEMORY : GetLastError();
+        fail(res, prog, NULL, code);
+        free(app);
+        free(cmd);
+        free(env);
+        free(wcwd);
+        if (job) CloseHandle(job);
+        return cmd && env ? WEE_EFAILED : WEE_ENOMEM;
+    }
 
-    int rc = 0;
-    wbuf cmd = { 0 };
-    wchar_t *env = NULL, *wcwd = NULL;
-    HANDLE job = NULL, nul = INVALID_HANDLE_VALUE, err_dup = NULL;
-    HANDLE out_w = NULL, err_w = NULL;
     capture out = { 0 }, err = { 0 };
     out.max = spec->stdout_max;
     err.max = spec->stderr_max;
-    LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
+    child_io io;
     PROCESS_INFORMATION pi;
     memset(&pi, 0, sizeof pi);
-
-    for (const char *const *a = spec->argv; *a; a++) {
-        wchar_t *w = win_utf8_to_wide(*a);
-        if (!w) {
-            rc = WEE_EINVAL;
-            break;
-        }
-        if (a != spec->argv) wb_putc(&cmd, L' ');
-        append_arg(&cmd, w);
-        free(w);
-    }
-    if (rc == 0 && cmd.oom) rc = WEE_ENOMEM;
-    if (rc == 0) {
-        env = build_env(spec->env_add);
-        if (!env) rc = WEE_ENOMEM;
-    }
-    if (rc == 0 && spec->cwd) {
-        wcwd = win_utf8_to_wide(spec->cwd);
-        if (!wcwd) rc = WEE_EINVAL;
-    }
-
-    SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
-    if (rc == 0) {
-        nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
-        if (nul == INVALID_HANDLE_VALUE) rc = WEE_EIO;
-    }
-    if (rc == 0) {
-        if (!CreatePipe(&out.h, &out_w, &sa, 0)) rc = WEE_EIO;
-        else SetHandleInformation(out.h, HANDLE_FLAG_INHERIT, 0);
-    }
-    if (rc == 0) {
-        if (spec->capture_stderr) {
-            if (!CreatePipe(&err.h, &err_w, &sa, 0)) rc = WEE_EIO;
-            else SetHandleInformation(err.h, HANDLE_FLAG_INHERIT, 0);
-        } else {
-            HANDLE mine = GetStdHandle(STD_ERROR_HANDLE);
-            if (mine && mine != INVALID_HANDLE_VALUE &&
-                DuplicateHandle(GetCurrentProcess(), mine, GetCurrentProcess(), &err_dup, 0, TRUE,
-                                DUPLICATE_SAME_ACCESS))
-                err_w = err_dup;
-            else
-                err_w = nul;
-        }
-    }
-    if (rc == 0) {
-        job = CreateJobObjectW(NULL, NULL);
-        JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
-        memset(&li, 0, sizeof li);
-        li.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-        if (!job || !SetInformationJobObject(job, JobObjectExtendedLimitInformation, &li, sizeof li))
-            rc = WEE_EFAILED;
-    }
-
-    BOOL ok = FALSE;
-    DWORD create_err = 0;
-    if (rc == 0) {
-        STARTUPINFOEXW si;
-        memset(&si, 0, sizeof si);
-        si.StartupInfo.cb = sizeof si;
-        si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-        si.StartupInfo.hStdInput = nul;
-        si.StartupInfo.hStdOutput = out_w;
-        si.StartupInfo.hStdError = err_w;
-        HANDLE list[3];
-        DWORD nlist = 0;
-        list[nlist++] = nul;
-        list[nlist++] = out_w;
-        if (err_w != nul) list[nlist++] = err_w;
-        SIZE_T asz = 0;
-        InitializeProcThreadAttributeList(NULL, 1, 0, &asz);
-        attrs = asz ? malloc(asz) : NULL;
-        DWORD flags = CREATE_UNICODE_ENVIRONMENT | CREATE_SUSPENDED | CREATE_NO_WINDOW;
-        if (attrs && InitializeProcThreadAttributeList(attrs, 1, 0, &asz)) {
-            if (UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list, nlist * sizeof list[0],
-                                          NULL, NULL)) {
-                si.lpAttributeList = attrs;
-                ok = CreateProcessW(NULL, cmd.p, NULL, NULL, TRUE, flags | EXTENDED_STARTUPINFO_PRESENT, env, wcwd,
-                                    &si.StartupInfo, &pi);
-                if (!ok) create_err = GetLastError();
-            }
-            DeleteProcThreadAttributeList(attrs);
-        }
-        free(attrs);
-        attrs = NULL;
-        if (!ok && create_err != ERROR_FILE_NOT_FOUND && create_err != ERROR_PATH_NOT_FOUND &&
-            create_err != ERROR_DIRECTORY && create_err != ERROR_ACCESS_DENIED && create_err != ERROR_BAD_EXE_FORMAT) {
-            /* No handle list support: plain inheritance of every inheritable handle. */
-            si.StartupInfo.cb = sizeof si.StartupInfo;
-            si.lpAttributeList = NULL;
-            ok = CreateProcessW(NULL, cmd.p, NULL, NULL, TRUE, flags, env, wcwd, &si.StartupInfo, &pi);
-            create_err = ok ? 0 : GetLastError();
-        }
-        if (!ok) {
-            system_message(create_err, why, sizeof why);
-            if (create_err == ERROR_DIRECTORY && spec->cwd)
-                snprintf(res->error, sizeof res->error, "cannot start '%s': working directory '%s': %s", prog,
-                         spec->cwd, why);
-            else
-                snprintf(res->error, sizeof res->error, "cannot start '%s': %s", prog, why);
-            rc = win_error_to_wee(create_err);
-        }
-    } else {
-        snprintf(res->error, sizeof res->error, "cannot start '%s': setup failed", prog);
-    }
-
-    /* Our copies of the child's ends must go, or EOF never comes. */
-    if (out_w) CloseHandle(out_w);
-    if (err_w && err_w != nul) CloseHandle(err_w);
-    if (nul != INVALID_HANDLE_VALUE) CloseHandle(nul);
-
-    if (ok) {
-        if (!AssignProcessToJobObject(job, pi.hProcess)) {
-            /* Still run it; a timeout then falls back to TerminateProcess. */
-        }
-        res->started = 1;
-        res->pid = (uint64_t)pi.dwProcessId;
-        if (capture_start(&out) != 0) rc = WEE_ENOMEM;
-        if (spec->capture_stderr && capture_start(&err) != 0) rc = WEE_ENOMEM;
-        ResumeThread(pi.hThread);
-        CloseHandle(pi.hThread);
-        DWORD ms = INFINITE;
-        if (spec->timeout_ms > 0) ms = spec->timeout_ms >= 0xFFFFFFFE ? 0xFFFFFFFE : (DWORD)spec->timeout_ms;
-        if (WaitForSingleObject(pi.hProcess, ms) == WAIT_TIMEOUT) {
-            res->timed_out = 1;
-            if (!TerminateJobObject(job, 1)) TerminateProcess(pi.hProcess, 1);
-            WaitForSingleObject(pi.hProcess, INFINITE);
-        }
-        DWORD code = 0;
-        GetExitCodeProcess(pi.hProcess, &code);
-        res->exit_code = (int)code;
-        CloseHandle(pi.hProcess);
-        CloseHandle(job); /* kill-on-close: grandchildren holding the pipes die here */
-        job = NULL;
-        res->out = capture_finish(&out, &res->out_len);
-        res->out_truncated = out.truncated;
-        if (spec->capture_stderr) res->err = capture_finish(&err, &res->err_len);
-        rc = 0;
-    } else {
-        if (out.h) CloseHandle(out.h);
-        if (err.h) CloseHandle(err.h);
-        free(out.buf);
-        free(err.buf);
-    }
-    if (job) CloseHandle(job);
-    free(cmd.p);
+    AcquireSRWLockExclusive(&spawn_lock);
+    code = open_child_io(&io, &out, &err, spec->capture_stderr);
+    BOOL ok = code == 0 && create_child(app, cmd, env, wcwd, &io, &pi);
+    if (code == 0 && !ok) code = GetLastError();
+    close_child_io(&io);
+    ReleaseSRWLockExclusive(&spawn_lock);
+    free(app);
+    free(cmd);
     free(env);
     free(wcwd);
-    return rc;
+
+    if (!ok) {
+        fail(res, prog, spec->cwd, code);
+        if (out.h) CloseHandle(out.h);
+        if (err.h) CloseHandle(err.h);
+        CloseHandle(job);
+        return win_error_to_wee(code);
+    }
+    /* In the job before it runs a single instruction, so nothing it starts can escape the timeout kill. */
+    int in_job = AssignProcessToJobObject(job, pi.hProcess) != 0;
+    res->started = 1;
+    res->pid = (uint64_t)pi.dwProcessId;
+    int readers_ok = capture_start(&out) == 0 && (!spec->capture_stderr || capture_start(&err) == 0);
+    if (!readers_ok) TerminateProcess(pi.hProcess, 1); /* undrained pipes would block it: never let it run */
+    ResumeThread(pi.hThread);
+    CloseHandle(pi.hThread);
+    res->timed_out = supervise(pi.hProcess, in_job ? job : NULL, spec->timeout_ms);
+    DWORD exit_code = 0;
+    GetExitCodeProcess(pi.hProcess, &exit_code);
+    res->exit_code = (int)exit_code;
+    CloseHandle(pi.hProcess);
+    if (!res->timed_out) {
+        /* A normal exit leaves what the child started running, as on POSIX: drop kill-on-close first. */
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
+        memset(&li, 0, sizeof li);
+        SetInformationJobObject(job, JobObjectExtendedLimitInformation, &li, sizeof li);
+    }
+    CloseHandle(job);
+    uint64_t deadline = plat_monotonic_ns() + (uint64_t)EXIT_DRAIN_MS * 1000000u;
+    capture_stop(&out, deadline);
+    capture_stop(&err, deadline);
+    res->out = capture_finish(&out, &res->out_len);
+    res->out_truncated = out.truncated;
+    if (spec->capture_stderr) res->err = capture_finish(&err, &res->err_len);
+    else free(err.buf);
+    if (!readers_ok) {
+        res->started = 0;
+        snprintf(res->error, sizeof res->error, "cannot start '%s': no thread to read its output", prog);
+        return WEE_ENOMEM;
+    }
+    return 0;
 }
 
 void plat_process_result_free(plat_process_result *res)
