@@ -5,9 +5,10 @@
 
 /*
  * Console control events (Ctrl+C, Ctrl+Break, close, logoff, shutdown) become STOP. The handler runs on
- * a thread the system creates; it records the pending signal and sets a manual-reset event that
- * plat_signals_wait waits on. The event is created lazily so plat_signals_raise / wait also work in
- * tests that never call plat_signals_init.
+ * a thread the system creates; it records the signal in `pending` and sets an auto-reset event that
+ * plat_signals_wait waits on. `pending` is the truth, the event only a wake-up: a stale wake-up costs one
+ * extra look at `pending`. The event is created lazily so plat_signals_raise / wait also work in tests
+ * that never call plat_signals_init. RELOAD has no console event; it comes from plat_signals_raise.
  */
 static volatile LONG pending;      /* PLAT_SIGNAL_* */
 static HANDLE wake_event;
@@ -16,7 +17,7 @@ static INIT_ONCE wake_once = INIT_ONCE_STATIC_INIT;
 static BOOL CALLBACK make_event(PINIT_ONCE once, PVOID param, PVOID *ctx)
 {
     (void)once; (void)param; (void)ctx;
-    wake_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    wake_event = CreateEventW(NULL, FALSE, FALSE, NULL);
     return wake_event != NULL;
 }
 
@@ -38,9 +39,14 @@ static void post(int which)
 static BOOL WINAPI on_console_ctrl(DWORD type)
 {
     switch (type) {
-    case CTRL_C_EVENT: case CTRL_BREAK_EVENT: case CTRL_CLOSE_EVENT: case CTRL_LOGOFF_EVENT:
-    case CTRL_SHUTDOWN_EVENT:
+    case CTRL_C_EVENT: case CTRL_BREAK_EVENT:
         post(PLAT_SIGNAL_STOP);
+        return TRUE;
+    case CTRL_CLOSE_EVENT: case CTRL_LOGOFF_EVENT: case CTRL_SHUTDOWN_EVENT:
+        /* Windows ends the process as soon as this handler returns (or after ~5 s): hold it so the
+         * engine can stop cleanly; main() returning ends the process and this thread with it. */
+        post(PLAT_SIGNAL_STOP);
+        Sleep(4500);
         return TRUE;
     default:
         return FALSE;
@@ -68,24 +74,18 @@ int plat_signals_init(void)
 int plat_signals_wait(int64_t timeout_ms)
 {
     HANDLE e = get_event();
-    if (!e) return PLAT_SIGNAL_NONE;
     uint64_t deadline = timeout_ms > 0 ? plat_monotonic_ns() + (uint64_t)timeout_ms * 1000000u : 0;
     for (;;) {
         LONG which = InterlockedExchange(&pending, PLAT_SIGNAL_NONE);
         if (which != PLAT_SIGNAL_NONE) return (int)which;
-        DWORD ms;
-        if (timeout_ms < 0) ms = INFINITE;
-        else if (timeout_ms == 0) return PLAT_SIGNAL_NONE;
-        else {
+        if (!e || timeout_ms == 0) return PLAT_SIGNAL_NONE;
+        DWORD ms = INFINITE;
+        if (timeout_ms > 0) {
             uint64_t now = plat_monotonic_ns();
             if (now >= deadline) return PLAT_SIGNAL_NONE;
             uint64_t left = (deadline - now + 999999u) / 1000000u;
             ms = left >= 0xFFFFFFFEu ? 0xFFFFFFFEu : (DWORD)left;
         }
-        ResetEvent(e);
-        /* Re-check after the reset so a post between the exchange and the reset is not lost. */
-        which = InterlockedExchange(&pending, PLAT_SIGNAL_NONE);
-        if (which != PLAT_SIGNAL_NONE) return (int)which;
         WaitForSingleObject(e, ms);
     }
 }

@@ -42,20 +42,20 @@ void plat_thread_join(plat_thread *t)
     t->handle = 0;
 }
 
-_Static_assert(sizeof(plat_mutex) == sizeof(SRWLOCK), "plat_mutex must hold an SRWLOCK");
-_Static_assert(sizeof(plat_cond) == sizeof(CONDITION_VARIABLE), "plat_cond must hold a CONDITION_VARIABLE");
+_Static_assert(sizeof(((plat_mutex *)0)->opaque) == sizeof(SRWLOCK), "plat_mutex must hold an SRWLOCK");
+_Static_assert(sizeof(((plat_cond *)0)->opaque) == sizeof(CONDITION_VARIABLE), "plat_cond must hold a CONDITION_VARIABLE");
 
-void plat_mutex_init(plat_mutex *m) { InitializeSRWLock((PSRWLOCK)m); }
+void plat_mutex_init(plat_mutex *m) { InitializeSRWLock((PSRWLOCK)&m->opaque); }
 void plat_mutex_destroy(plat_mutex *m) { (void)m; }
-void plat_mutex_lock(plat_mutex *m) { AcquireSRWLockExclusive((PSRWLOCK)m); }
-void plat_mutex_unlock(plat_mutex *m) { ReleaseSRWLockExclusive((PSRWLOCK)m); }
+void plat_mutex_lock(plat_mutex *m) { AcquireSRWLockExclusive((PSRWLOCK)&m->opaque); }
+void plat_mutex_unlock(plat_mutex *m) { ReleaseSRWLockExclusive((PSRWLOCK)&m->opaque); }
 
-void plat_cond_init(plat_cond *c) { InitializeConditionVariable((PCONDITION_VARIABLE)c); }
+void plat_cond_init(plat_cond *c) { InitializeConditionVariable((PCONDITION_VARIABLE)&c->opaque); }
 void plat_cond_destroy(plat_cond *c) { (void)c; }
 
 void plat_cond_wait(plat_cond *c, plat_mutex *m)
 {
-    SleepConditionVariableSRW((PCONDITION_VARIABLE)c, (PSRWLOCK)m, INFINITE, 0);
+    SleepConditionVariableSRW((PCONDITION_VARIABLE)&c->opaque, (PSRWLOCK)&m->opaque, INFINITE, 0);
 }
 
 int plat_cond_timedwait(plat_cond *c, plat_mutex *m, int64_t timeout_ms)
@@ -64,9 +64,9 @@ int plat_cond_timedwait(plat_cond *c, plat_mutex *m, int64_t timeout_ms)
     if (timeout_ms < 0) ms = INFINITE;
     else if (timeout_ms >= (int64_t)0xFFFFFFFE) ms = 0xFFFFFFFE;
     else ms = (DWORD)timeout_ms;
-    if (SleepConditionVariableSRW((PCONDITION_VARIABLE)c, (PSRWLOCK)m, ms, 0)) return 0;
+    if (SleepConditionVariableSRW((PCONDITION_VARIABLE)&c->opaque, (PSRWLOCK)&m->opaque, ms, 0)) return 0;
     return GetLastError() == ERROR_TIMEOUT ? WEE_ETIMEOUT : 0;
 }
 
-void plat_cond_signal(plat_cond *c) { WakeConditionVariable((PCONDITION_VARIABLE)c); }
-void plat_cond_broadcast(plat_cond *c) { WakeAllConditionVariable((PCONDITION_VARIABLE)c); }
+void plat_cond_signal(plat_cond *c) { WakeConditionVariable((PCONDITION_VARIABLE)&c->opaque); }
+void plat_cond_broadcast(plat_cond *c) { WakeAllConditionVariable((PCONDITION_VARIABLE)&c->opaque); }

@@ -15,10 +15,27 @@ uint64_t plat_monotonic_ns(void)
     return (c / f) * 1000000000ULL + (c % f) * 1000000000ULL / f;
 }
 
+typedef VOID(WINAPI *filetime_fn)(LPFILETIME);
+
+/* GetSystemTimePreciseAsFileTime (Windows 8+) when present: GetSystemTimeAsFileTime can lag by a
+ * whole timer tick (15.6 ms), which shows in event timestamps. Looked up at run time for Windows 7. */
+static filetime_fn wall_clock(void)
+{
+    static filetime_fn fn;
+    filetime_fn f = fn;
+    if (!f) {
+        HMODULE k = GetModuleHandleW(L"kernel32.dll");
+        FARPROC p = k ? GetProcAddress(k, "GetSystemTimePreciseAsFileTime") : NULL;
+        f = p ? (filetime_fn)(void (*)(void))p : GetSystemTimeAsFileTime;
+        fn = f;
+    }
+    return f;
+}
+
 int64_t plat_wall_time_ms(void)
 {
     FILETIME ft;
-    GetSystemTimeAsFileTime(&ft);
+    wall_clock()(&ft);
     uint64_t t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
     return (int64_t)((t - EPOCH_DIFF_100NS) / 10000ULL);
 }
