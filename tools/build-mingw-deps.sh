@@ -2,9 +2,11 @@
 # Cross-builds the Windows (mingw-w64 x86_64) third-party prefix from Debian 12 source packages:
 # Lua 5.4, cJSON, PCRE2 (+JIT), libcurl (Schannel, HTTP only), cmocka - all static.
 #
-# Prefix: ${WEE_DEPS_PREFIX:-$HOME/.cache/wee/mingw64-<versions tag>}. Skipped when <prefix>/.complete
-# exists. Progress goes to stderr; the last stdout line is the prefix (PREFIX=$(tools/build-mingw-deps.sh | tail -1)).
-# Non-interactive, as root (it may add a deb-src entry and run apt-get update).
+# Prefix: ${WEE_DEPS_PREFIX:-$HOME/.cache/wee/mingw64-<versions tag>}; sources and build trees in
+# ${WEE_DEPS_WORK:-$HOME/.cache/wee/src}. Skipped when <prefix>/.complete exists (it lists the source
+# versions used). Progress goes to stderr; the last stdout line is the prefix
+# (PREFIX=$(tools/build-mingw-deps.sh | tail -1)). Non-interactive, as root (it may add a deb-src entry
+# and run apt-get update). Recipes and timings: shared notes "windows-under-wine" section 9.
 set -euo pipefail
 
 TAG=lua544-cjson1715-pcre21042-curl7881-cmocka115
@@ -14,14 +16,20 @@ if [ -f "$P/.complete" ]; then
   echo "$P"
   exit 0
 fi
-W=${WEE_DEPS_WORK:-$HOME/.cache/wee/src-$TAG}
+W=${WEE_DEPS_WORK:-$HOME/.cache/wee/src}
 mkdir -p "$P"/lib "$P"/include "$P"/bin "$W"
 exec 3>&1 1>&2   # everything below logs to stderr; fd 3 is the real stdout
 export DEBIAN_FRONTEND=noninteractive
 
-# Source packages need a deb-src entry; a fresh machine lacks one. Same archive, same stanza.
-if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list.d/ /etc/apt/sources.list 2>/dev/null; then
-  sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > /etc/apt/sources.list.d/wee-deb-src.sources
+# Source packages need a deb-src entry; a fresh machine lacks one. Same archive, same suites: copy the
+# deb stanzas (deb822 or one-line format) with the type changed.
+if ! grep -rqsE '^Types:.*deb-src|^deb-src ' /etc/apt/sources.list.d/ /etc/apt/sources.list; then
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > /etc/apt/sources.list.d/wee-deb-src.sources
+  else
+    grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | sed 's/^deb /deb-src /' \
+      > /etc/apt/sources.list.d/wee-deb-src.list
+  fi
   apt-get update -qq
 fi
 
@@ -61,7 +69,8 @@ first_dir() { ls -d "$W"/$1/ 2>/dev/null | head -1; }
 # Lua: no build system for mingw static; plain compiler, everything but the two mains.
 LUA=$(first_dir 'lua5.4-*')
 ( cd "$LUA/src" && rm -rf "$W/b-lua" && mkdir -p "$W/b-lua" &&
-  for f in $(ls *.c | grep -vE '^(lua|luac)\.c$'); do $CC -O2 -std=gnu99 -c "$f" -o "$W/b-lua/${f%.c}.o"; done &&
+  ls *.c | grep -vE '^(lua|luac)\.c$' |
+    xargs -P2 -I{} sh -c "$CC -O2 -std=gnu99 -c {} -o '$W/b-lua/'\$(basename {} .c).o" &&
   x86_64-w64-mingw32-ar rcs "$P/lib/liblua54.a" "$W"/b-lua/*.o &&
   cp lua.h luaconf.h lualib.h lauxlib.h lua.hpp "$P/include/" )
 echo "build-mingw-deps: lua done" >&2
@@ -88,5 +97,5 @@ CURL=$(first_dir 'curl-*')
   cp lib/libcurl.a "$P/lib/" && cp -r include/curl "$P/include/" )
 echo "build-mingw-deps: curl done" >&2
 
-touch "$P/.complete"
+ls "$W"/*.dsc | xargs -n1 basename > "$P/.complete"
 echo "$P" >&3
