@@ -3,7 +3,7 @@
 #   1. tools/build-mingw-deps.sh (cached third-party prefix),
 #   2. configure + build build-win64 with cmake/toolchain-mingw64.cmake (tests run through wine64),
 #   3. a fresh Wine prefix: null display driver, no crash dialog, persistent pre-booted wineserver
-#      (docs: shared notes "windows-under-wine" section 1.6),
+#      (tools/wine-env.sh; shared notes "windows-under-wine" section 1.6),
 #   4. ctest; the exit status is ctest's. The wineserver is killed on exit.
 # Non-interactive, as root, no stdin needed.
 set -uo pipefail
@@ -42,28 +42,10 @@ cmake --build "$ROOT/build-win64" -j2 -- -k 0 || { build_rc=1; echo "test-window
 t2=$(date +%s)
 echo "test-windows.sh: build ($((t2 - t1)) s)"
 
-W=/usr/lib/wine/wine64
-S=/usr/lib/wine/wineserver
-export WINEPREFIX=$HOME/.cache/wee/wineprefix
-export WINEDEBUG=fixme-all
-export WINEDLLOVERRIDES="mscoree,mshtml="
-unset DISPLAY
-
-cleanup() { "$S" -k >/dev/null 2>&1 || true; }
-trap cleanup EXIT
+. "$ROOT/tools/wine-env.sh"
+trap wee_wine_stop EXIT
 trap 'exit 130' INT TERM
-
-"$S" -k >/dev/null 2>&1 || true
-"$S" -w >/dev/null 2>&1 || true
-rm -rf "$WINEPREFIX"
-mkdir -p "$(dirname "$WINEPREFIX")"
-"$W" wineboot -i >/dev/null 2>&1
-"$W" reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f >/dev/null 2>&1
-"$W" reg add 'HKCU\Software\Wine\WineDbg' /v ShowCrashDialog /t REG_DWORD /d 0 /f >/dev/null 2>&1
-"$S" -k >/dev/null 2>&1 || true
-"$S" -w >/dev/null 2>&1 || true
-"$S" -p                          # persistent server; daemonizes itself
-"$W" wineboot >/dev/null 2>&1    # session processes start outside ctest's pipes
+wee_wine_start || { echo "test-windows.sh: Wine prefix setup failed" >&2; exit 1; }
 t3=$(date +%s)
 echo "test-windows.sh: wine prefix ready ($((t3 - t2)) s)"
 
