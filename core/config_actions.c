@@ -31,9 +31,10 @@ static const loaded_module *find_action(config_ctx *x, const cJSON *obj, const c
         return NULL;
     }
     /* Outgoing HTTP is opt-in for the whole engine, so a copied rule cannot start calling out unnoticed. */
-    if (strcmp(name, "http") == 0 && !x->c->engine.http_enabled)
-        diag_add(x->d, sub, "the http action is disabled; set \"engine\": {\"http_enabled\": true} to allow outgoing "
-                            "HTTP requests");
+    if ((m->desc.flags & WEE_MODULE_FLAG_NETWORK) && !x->c->engine.http_enabled)
+        diag_add(x->d, sub, "the %s action makes network requests and they are off; set \"engine\": "
+                            "{\"http_enabled\": true} (and optionally \"http_allow\": [\"host\", ...]) to allow them",
+                 name);
     return m;
 }
 

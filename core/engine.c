@@ -72,6 +72,7 @@ engine *engine_start(config *cfg, const module_registry *reg)
     engine *e = calloc(1, sizeof *e);
     if (!e) { config_free(cfg); return NULL; }
     e->cfg = cfg;
+    host_api_set_net_policy(cfg->engine.http_enabled, cfg->engine.http_allow, cfg->engine.http_allow_count);
     rule_set *rs = cfg->rules ? rule_set_ref(cfg->rules) : NULL;
     e->disp = dispatcher_new(cfg->engine.workers, cfg->engine.queue_capacity, cfg->engine.overflow, rs);
     if (!e->disp) {

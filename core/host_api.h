@@ -23,5 +23,8 @@ struct wee_source {
 const wee_host_api *host_api_get(void);
 /* Stamps the common fields (source, time, seq, host) onto ev; used by emit and by synthetic events. */
 void host_api_stamp(wee_event *ev, const char *source_id);
+/* What host->net_check answers from: the running config's engine.http_enabled / http_allow (copied).
+ * Set by the engine at start and on each reload. */
+void host_api_set_net_policy(int enabled, char *const *allow, size_t count);
 /* Action calls: see action_call.h */
 #endif

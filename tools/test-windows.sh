@@ -6,6 +6,9 @@
 #      (tools/wine-env.sh; shared notes "windows-under-wine" section 1.6),
 #   4. ctest; the exit status is ctest's. The wineserver is killed on exit.
 # Non-interactive, as root, no stdin needed.
+# Parallel work: WEE_WIN_BUILD (build dir, default build-win64) and WEE_WINEPREFIX (default
+# ~/.cache/wee/wineprefix) select an isolated pair; the lock is per prefix. Extra arguments go to
+# ctest (e.g. -R test_registry).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -13,10 +16,14 @@ exec </dev/null
 
 # One run at a time on this machine: a second run would delete the Wine prefix under the first and
 # race it in build-win64.
+BUILD=${WEE_WIN_BUILD:-$ROOT/build-win64}
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+export WEE_WINEPREFIX=${WEE_WINEPREFIX:-$HOME/.cache/wee/wineprefix}
 mkdir -p "$HOME/.cache/wee"
-exec 9>"$HOME/.cache/wee/test-windows.lock"
+LOCK="$WEE_WINEPREFIX.lock"
+exec 9>"$LOCK"
 if ! flock -n 9; then
-  echo "test-windows.sh: another run holds $HOME/.cache/wee/test-windows.lock; waiting" >&2
+  echo "test-windows.sh: another run holds $LOCK; waiting" >&2
   flock 9
 fi
 
@@ -31,14 +38,14 @@ echo "test-windows.sh: deps prefix $PREFIX ($((t1 - t0)) s)"
 
 # The library paths found at configure time are cached: another prefix needs a fresh configure.
 fresh=()
-cached=$(sed -n 's/^WEE_DEPS_PREFIX:[A-Z]*=//p' "$ROOT/build-win64/CMakeCache.txt" 2>/dev/null)
+cached=$(sed -n 's/^WEE_DEPS_PREFIX:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)
 if [ -n "$cached" ] && [ "$cached" != "$PREFIX" ]; then fresh=(--fresh); fi
-cmake "${fresh[@]}" -S "$ROOT" -B "$ROOT/build-win64" -G Ninja \
+cmake "${fresh[@]}" -S "$ROOT" -B "$BUILD" -G Ninja \
   -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-mingw64.cmake" \
   -DWEE_DEPS_PREFIX="$PREFIX" -DWEE_BUILD_BENCH=OFF || { echo "test-windows.sh: configure failed" >&2; exit 1; }
 # Keep going past a failing target: the tests that did build still run, and the failure is reported.
 build_rc=0
-cmake --build "$ROOT/build-win64" -j2 -- -k 0 || { build_rc=1; echo "test-windows.sh: build FAILED (running what built)" >&2; }
+cmake --build "$BUILD" -j2 -- -k 0 || { build_rc=1; echo "test-windows.sh: build FAILED (running what built)" >&2; }
 t2=$(date +%s)
 echo "test-windows.sh: build ($((t2 - t1)) s)"
 
@@ -49,7 +56,7 @@ wee_wine_start || { echo "test-windows.sh: Wine prefix setup failed" >&2; exit 1
 t3=$(date +%s)
 echo "test-windows.sh: wine prefix ready ($((t3 - t2)) s)"
 
-ctest --test-dir "$ROOT/build-win64" --output-on-failure --timeout 120 -j2
+ctest --test-dir "$BUILD" --output-on-failure --timeout 120 -j2 "$@"
 rc=$?
 t4=$(date +%s)
 echo "test-windows.sh: ctest exit $rc, build status $build_rc ($((t4 - t3)) s; total $((t4 - t0)) s)"

@@ -76,7 +76,11 @@ static int fake_run(void *instance, wee_action_call *call) { (void)instance; (vo
 SOURCE_MODULE(mod_file, "file", file_options);
 SOURCE_MODULE(mod_timer, "timer", timer_options);
 ACTION_MODULE(mod_log, "log", log_options);
-ACTION_MODULE(mod_http, "http", http_options);
+/* Network use is declared by the flag, not recognised by name. */
+static loaded_module mod_http = { .desc = { .struct_size = sizeof(wee_module_desc), .abi_version = WEE_ABI_VERSION,
+                                            .name = "http", .kind = WEE_MODULE_ACTION, .options = http_options,
+                                            .action_create = fake_create, .action_run = fake_run,
+                                            .action_destroy = fake_destroy, .flags = WEE_MODULE_FLAG_NETWORK } };
 ACTION_MODULE(mod_fake, "fake", fake_options);
 
 static loaded_module *all_modules[] = { &mod_file, &mod_log, &mod_timer, &mod_http, &mod_fake };
@@ -236,7 +240,8 @@ static const bad_case bad_cases[] = {
     { "{\"version\": 1, \"rules\": [{\"name\": \"r\", \"when\": {\"event\": \"a\"}, \"do\": [{\"action\": \"http\", "
       "\"url\": \"http://x\"}]}]}",
       "rules[0].do[0].action",
-      "the http action is disabled; set \"engine\": {\"http_enabled\": true} to allow outgoing HTTP requests" },
+      "the http action makes network requests and they are off; set \"engine\": {\"http_enabled\": true} (and "
+      "optionally \"http_allow\": [\"host\", ...]) to allow them" },
     /* create: only after everything validated; the first action's instance must be destroyed again */
     { "{\"version\": 1, \"rules\": [{\"name\": \"r\", \"when\": {\"event\": \"a\"}, \"do\": [{\"action\": \"fake\"}, "
       "{\"action\": \"fake\", \"fail\": true}]}]}",

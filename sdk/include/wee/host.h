@@ -112,6 +112,12 @@ typedef struct wee_host_api {
     /* Emits a new event from inside an action (Lua's emit()). The host marks it with the chain depth
      * and refuses past a fixed depth so rules cannot loop forever. Takes ownership of `ev`. */
     int (*call_emit)(wee_action_call *call, wee_event *ev);
+
+    /* --- ABI 1.1 --- */
+    /* May this process make a network request to `url`? 0 if engine.http_enabled is true and the
+     * URL's host is in engine.http_allow (or no allowlist is set); otherwise WEE_EPERM with a one-line
+     * reason in err saying which setting to change. Reads the config currently running. */
+    int (*net_check)(const char *url, char *err, size_t err_size);
 } wee_host_api;
 
 #endif

@@ -32,6 +32,11 @@ typedef enum wee_module_kind {
     WEE_MODULE_ACTION = 2
 } wee_module_kind;
 
+/* The action makes network requests: a config using it is refused unless engine.http_enabled is
+ * true (the host says how to enable it). Modules that only sometimes use the network (lua's
+ * http.request) leave this off and ask host->net_check per request instead. */
+#define WEE_MODULE_FLAG_NETWORK 0x1u
+
 typedef struct wee_module_desc {
     uint32_t struct_size;  /* sizeof(wee_module_desc) at the module's build time */
     uint32_t abi_version;  /* WEE_ABI_VERSION the module was built against */
@@ -61,6 +66,8 @@ typedef struct wee_module_desc {
 
     /* Event types a source emits, NULL-terminated ("file.created", ...); for docs. May be NULL. */
     const char *const *event_types;
+    /* --- ABI 1.1 --- */
+    uint32_t flags;        /* WEE_MODULE_FLAG_* */
     /* --- new fields go below this line only --- */
 } wee_module_desc;
 
