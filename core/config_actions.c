@@ -63,7 +63,10 @@ void config_load_actions(config_ctx *x, rule *r, const cJSON *actions, const cha
         if (config_get_choice(obj, "on_error", item, on_error_names, &on_error, x->d) == 1)
             a->on_error = (on_error_policy)on_error;
         if (a->module)
+        {
             a->params = options_build(a->module->desc.options, obj, item, action_own_keys, 1, x->d);
+            options_resolve_files(a->params, a->module->desc.options, x->c->file);
+        }
     }
 }
 

@@ -93,6 +93,7 @@ void config_load_sources(config_ctx *x, const cJSON *sources, const char *path)
         config_get_bool(src, "enabled", item, &enabled, x->d);
         if (!m) continue; /* without the module's option table the other keys cannot be judged */
         options_tree *opts = options_build(m->desc.options, src, item, source_own_keys, 0, x->d);
+        options_resolve_files(opts, m->desc.options, x->c->file);
         if (id && opts && enabled)
             add_source(x, src, item, id, m, opts);
         else if (opts)

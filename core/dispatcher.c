@@ -6,6 +6,7 @@
 #include "event.h"
 #include "host_api.h"
 #include "log.h"
+#include "metrics_table.h"
 #include "platform/platform.h"
 #include "rule_state.h"
 #include "wee/errors.h"
@@ -27,6 +28,7 @@ typedef struct worker {
     struct dispatcher *d;
     unsigned index;
     atomic_uint_fast64_t processed, evaluated, matched, ok, failed, suppressed;
+    mtable *metrics;           /* DM_COUNT tables, labelled counts and timings (metrics_table.h) */
     char pad[64];
 } worker;
 
@@ -155,7 +157,10 @@ static void run_actions(worker *w, rule *r, const wee_event *ev)
         action_call_init(&call, a->params, ev, results, a->module->desc.name, r->name, w->index);
         call.emit = submit_from_action;
         call.emit_ctx = d;
+        uint64_t t0 = plat_monotonic_ns();
         int rc = a->module->desc.action_run(a->instance, &call);
+        mtable_observe(&w->metrics[DM_ACTIONS], a->module->desc.name, rc == 0 ? "ok" : "error",
+                       plat_monotonic_ns() - t0);
         if (rc == 0) {
             atomic_fetch_add_explicit(&w->ok, 1, memory_order_relaxed);
         } else {
@@ -221,6 +226,7 @@ static int visit_rule(rule *r, void *p)
     if (c->ev->by_engine && !r->allow_engine_events) return 0;
     if (r->when && !cond_eval(r->when, c->ev)) return 0;
     atomic_fetch_add_explicit(&w->matched, 1, memory_order_relaxed);
+    mtable_add(&w->metrics[DM_RULES], r->name, NULL, 1);
     if (r->debounce_ms > 0) {
         schedule_debounce(w->d, r, c->rs, c->ev);
         return 0;
@@ -243,12 +249,16 @@ static void process_job(worker *w, job *j)
         rule_set_unref(j->direct_set);
         return;
     }
+    uint64_t t0 = plat_monotonic_ns();
+    const char *source = event_get_string(j->ev, "source");
     rule_set *rs = acquire_rules(w->d);
     if (rs) {
         visit_ctx c = { w, j->ev, rs };
-        rule_set_candidates(rs, j->ev->type, event_get_string(j->ev, "source"), visit_rule, &c);
+        rule_set_candidates(rs, j->ev->type, source, visit_rule, &c);
         rule_set_unref(rs);
     }
+    mtable_add(&w->metrics[DM_EVENTS], source ? source : "", j->ev->type, 1);
+    mtable_observe(&w->metrics[DM_PROCESSING], NULL, NULL, plat_monotonic_ns() - t0);
     event_unref(j->ev);
     atomic_fetch_add_explicit(&w->processed, 1, memory_order_release);
 }
@@ -359,7 +369,9 @@ dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy po
     if (!d) return NULL;
     d->ring = calloc(capacity, sizeof *d->ring);
     d->workers = calloc(workers, sizeof *d->workers);
-    if (!d->ring || !d->workers) { free(d->ring); free(d->workers); free(d); return NULL; }
+    mtable *tables = calloc((size_t)workers * DM_COUNT, sizeof *tables);
+    if (!d->ring || !d->workers || !tables) { free(d->ring); free(d->workers); free(tables); free(d); return NULL; }
+    for (unsigned i = 0; i < workers; i++) d->workers[i].metrics = tables + (size_t)i * DM_COUNT;
     d->capacity = capacity;
     d->policy = policy;
     d->accepting = 1;
@@ -467,7 +479,19 @@ void dispatcher_free(dispatcher *d)
     plat_cond_destroy(&d->timer_wake);
     plat_mutex_destroy(&d->lock);
     plat_mutex_destroy(&d->rules_lock);
+    for (unsigned i = 0; i < d->nworkers; i++)
+        for (int m = 0; m < DM_COUNT; m++) mtable_free_keys(&d->workers[i].metrics[m]);
+    free(d->workers[0].metrics);
     free(d->ring);
     free(d->workers);
     free(d);
 }
+
+size_t dispatcher_metric_tables(dispatcher *d, dispatcher_metric m, mtable **out, size_t max)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < d->nworkers && n < max; i++) out[n++] = &d->workers[i].metrics[m];
+    return n;
+}
+
+unsigned dispatcher_worker_count(const dispatcher *d) { return d->nworkers; }

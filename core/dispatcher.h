@@ -18,6 +18,11 @@
 #include "wee/event.h"
 
 typedef struct dispatcher dispatcher;
+typedef struct mtable mtable;
+
+/* Labelled figures each worker keeps (metrics_table.h): events by (source, type), matches by rule,
+ * action runs by (module, "ok"|"error") with their durations, and the processing time of each event. */
+typedef enum { DM_EVENTS = 0, DM_RULES, DM_ACTIONS, DM_PROCESSING, DM_COUNT } dispatcher_metric;
 
 typedef struct dispatcher_stats {
     uint64_t received, processed, dropped, queued;
@@ -35,6 +40,9 @@ void dispatcher_get_stats(dispatcher *d, dispatcher_stats *out);
 /* Stops accepting, runs every queued event and pending debounce, joins the workers. */
 void dispatcher_drain_and_stop(dispatcher *d);
 void dispatcher_free(dispatcher *d);
+/* The workers' tables of one metric, for readers (any thread, while the dispatcher exists). */
+size_t dispatcher_metric_tables(dispatcher *d, dispatcher_metric m, mtable **out, size_t max);
+unsigned dispatcher_worker_count(const dispatcher *d);
 /* Blocks until the queue is empty and no worker is busy, or timeout; 0 when idle. For tests/bench. */
 int dispatcher_wait_idle(dispatcher *d, int64_t timeout_ms);
 #endif

@@ -1,59 +1,74 @@
 #include "engine.h"
 #include <stdlib.h>
 #include <string.h>
+#include "engine_control.h"
+#include "engine_internal.h"
 #include "event.h"
-#include "host_api.h"
 #include "log.h"
-#include "platform/platform.h"
-
-typedef struct running_source {
-    struct wee_source src;
-    const source_config *cfg;
-    void *instance;
-    int started;
-} running_source;
-
-struct engine {
-    config *cfg;
-    dispatcher *disp;
-    running_source *sources;
-    size_t source_count;
-};
+#include "util/strbuf.h"
+#include "wee/errors.h"
 
 static int source_emit(struct wee_source *src, wee_event *ev)
 {
     return dispatcher_submit((dispatcher *)src->emit_ctx, ev);
 }
 
+running_source *engine_source_start(engine *e, const char *file, source_config *sc)
+{
+    const wee_module_desc *m = &sc->module->desc;
+    running_source *rs = calloc(1, sizeof *rs);
+    char *id = str_dup(sc->id), *fp = str_dup(sc->options_fingerprint ? sc->options_fingerprint : "");
+    if (!rs || !id || !fp) {
+        free(rs); free(id); free(fp);
+        log_write(WEE_LOG_ERROR, "engine", "%s: %s: source '%s' not started: out of memory", file, sc->json_path, sc->id);
+        atomic_fetch_add(&e->source_failures, 1);
+        return NULL;
+    }
+    rs->id = id;
+    rs->fingerprint = fp;
+    rs->module = sc->module;
+    rs->options = sc->options;
+    sc->options = NULL;
+    rs->src.id = rs->id;
+    rs->src.emit = source_emit;
+    rs->src.emit_ctx = e->disp;
+    char err[512] = "";
+    const char *stage = "create";
+    int rc = m->source_create(host_api_get(), &rs->src, options_static_view(rs->options), &rs->instance, err, sizeof err);
+    if (rc == 0) {
+        stage = "start";
+        rc = m->source_start(rs->instance, err, sizeof err);
+        if (rc != 0) m->source_destroy(rs->instance);
+    }
+    if (rc != 0) {
+        log_write(WEE_LOG_ERROR, "engine", "%s: %s: source '%s' (module %s) not started: %s", file, sc->json_path,
+                  sc->id, m->name, err[0] ? err : stage[0] == 'c' ? "create failed" : "start failed");
+        atomic_fetch_add(&e->source_failures, 1);
+        options_tree_free(rs->options);
+        free(rs->id); free(rs->fingerprint); free(rs);
+        return NULL;
+    }
+    log_write(WEE_LOG_INFO, "engine", "source '%s' (%s) started", rs->id, m->name);
+    return rs;
+}
+
+void engine_source_stop(running_source *rs)
+{
+    rs->module->desc.source_stop(rs->instance);
+    rs->module->desc.source_destroy(rs->instance);
+    options_tree_free(rs->options);
+    free(rs->id);
+    free(rs->fingerprint);
+    free(rs);
+}
+
 static void start_sources(engine *e)
 {
-    const wee_host_api *api = host_api_get();
     e->sources = calloc(e->cfg->source_count ? e->cfg->source_count : 1, sizeof *e->sources);
     if (!e->sources) return;
     for (size_t i = 0; i < e->cfg->source_count; i++) {
-        const source_config *sc = &e->cfg->sources[i];
-        running_source *rs = &e->sources[e->source_count];
-        char err[512] = "";
-        rs->cfg = sc;
-        rs->src.id = sc->id;
-        rs->src.emit = source_emit;
-        rs->src.emit_ctx = e->disp;
-        const wee_module_desc *m = &sc->module->desc;
-        if (m->source_create(api, &rs->src, options_static_view(sc->options), &rs->instance, err, sizeof err) != 0) {
-            log_write(WEE_LOG_ERROR, "engine", "%s: %s: source '%s' (module %s) not started: %s", e->cfg->file,
-                      sc->json_path, sc->id, m->name, err[0] ? err : "create failed");
-            continue;
-        }
-        err[0] = '\0';
-        if (m->source_start(rs->instance, err, sizeof err) != 0) {
-            log_write(WEE_LOG_ERROR, "engine", "%s: %s: source '%s' (module %s) not started: %s", e->cfg->file,
-                      sc->json_path, sc->id, m->name, err[0] ? err : "start failed");
-            m->source_destroy(rs->instance);
-            continue;
-        }
-        rs->started = 1;
-        e->source_count++;
-        log_write(WEE_LOG_INFO, "engine", "source '%s' (%s) started", sc->id, m->name);
+        running_source *rs = engine_source_start(e, e->cfg->file, &e->cfg->sources[i]);
+        if (rs) e->sources[e->source_count++] = rs;
     }
 }
 
@@ -66,18 +81,44 @@ void engine_emit_lifecycle(engine *e, const char *type, const char *reason)
     dispatcher_submit(e->disp, ev);
 }
 
+int engine_apply_settings(engine *e, const engine_config *old, const engine_config *neu, char *err, size_t size)
+{
+    (void)e;
+    if (old && (old->log_level != neu->log_level || old->log_json != neu->log_json ||
+                (old->log_file == NULL) != (neu->log_file == NULL) ||
+                (old->log_file && strcmp(old->log_file, neu->log_file) != 0))) {
+        if (log_configure(neu->log_level, neu->log_file, neu->log_json) != 0) {
+            snprintf(err, size, "engine.log.file: cannot open \"%s\" for appending", neu->log_file);
+            return -1;
+        }
+    }
+    host_api_set_net_policy(neu->http_enabled, neu->http_allow, neu->http_allow_count);
+    if (old && (old->workers != neu->workers || old->queue_capacity != neu->queue_capacity ||
+                old->overflow != neu->overflow))
+        log_write(WEE_LOG_WARN, "engine", "engine.workers / queue_capacity / overflow changed: these apply at the "
+                  "next start; the running engine keeps %u worker(s) and a queue of %zu", old->workers,
+                  old->queue_capacity);
+    return 0;
+}
+
 engine *engine_start(config *cfg, const module_registry *reg)
 {
-    (void)reg;
     engine *e = calloc(1, sizeof *e);
     if (!e) { config_free(cfg); return NULL; }
     e->cfg = cfg;
-    host_api_set_net_policy(cfg->engine.http_enabled, cfg->engine.http_allow, cfg->engine.http_allow_count);
+    e->reg = reg;
+    e->started_ns = plat_monotonic_ns();
+    plat_mutex_init(&e->reload_lock);
+    plat_mutex_init(&e->lock);
+    char err[256];
+    engine_apply_settings(e, NULL, &cfg->engine, err, sizeof err);
     rule_set *rs = cfg->rules ? rule_set_ref(cfg->rules) : NULL;
     e->disp = dispatcher_new(cfg->engine.workers, cfg->engine.queue_capacity, cfg->engine.overflow, rs);
     if (!e->disp) {
         if (rs) rule_set_unref(rs);
         config_free(cfg);
+        plat_mutex_destroy(&e->reload_lock);
+        plat_mutex_destroy(&e->lock);
         free(e);
         return NULL;
     }
@@ -88,18 +129,28 @@ engine *engine_start(config *cfg, const module_registry *reg)
               cfg->engine.workers ? cfg->engine.workers : plat_cpu_count(), cfg->engine.queue_capacity,
               cfg->engine.overflow == OVERFLOW_BLOCK ? "block" :
               cfg->engine.overflow == OVERFLOW_DROP_OLDEST ? "drop_oldest" : "drop_newest");
+    if (reg) e->watch = config_watch_start(e);
     return e;
 }
 
 dispatcher *engine_dispatcher(engine *e) { return e->disp; }
 size_t engine_running_sources(const engine *e) { return e->source_count; }
+const engine_config *engine_current_settings(engine *e) { return &e->cfg->engine; }
+
+int engine_inject(engine *e, wee_event *ev)
+{
+    if (!ev) return WEE_EINVAL;
+    host_api_stamp(ev, "control");
+    return dispatcher_submit(e->disp, ev);
+}
 
 void engine_stop(engine *e)
 {
     if (!e) return;
+    config_watch_stop(e->watch);  /* no reload may start once stopping has */
+    plat_mutex_lock(&e->reload_lock);
     engine_emit_lifecycle(e, "engine.stopping", "shutdown");
-    for (size_t i = 0; i < e->source_count; i++)
-        e->sources[i].cfg->module->desc.source_stop(e->sources[i].instance);
+    for (size_t i = 0; i < e->source_count; i++) e->sources[i]->module->desc.source_stop(e->sources[i]->instance);
     dispatcher_drain_and_stop(e->disp);
     dispatcher_stats st;
     dispatcher_get_stats(e->disp, &st);
@@ -107,10 +158,19 @@ void engine_stop(engine *e)
               "actions ok %llu, failed %llu", (unsigned long long)st.received, (unsigned long long)st.processed,
               (unsigned long long)st.dropped, (unsigned long long)st.rules_matched,
               (unsigned long long)st.actions_ok, (unsigned long long)st.actions_failed);
-    for (size_t i = 0; i < e->source_count; i++)
-        e->sources[i].cfg->module->desc.source_destroy(e->sources[i].instance);
+    for (size_t i = 0; i < e->source_count; i++) {
+        running_source *rs = e->sources[i];
+        rs->module->desc.source_destroy(rs->instance);
+        options_tree_free(rs->options);
+        free(rs->id);
+        free(rs->fingerprint);
+        free(rs);
+    }
     dispatcher_free(e->disp);
     free(e->sources);
     config_free(e->cfg);
+    plat_mutex_unlock(&e->reload_lock);
+    plat_mutex_destroy(&e->reload_lock);
+    plat_mutex_destroy(&e->lock);
     free(e);
 }

@@ -49,6 +49,10 @@ char *options_json(const wee_options *o, const char *name); /* caller frees with
 /* Prints a module's option table for `host modules --describe` (name, type, default, required,
  * description), one option per line. */
 void options_describe(const wee_option_spec *spec, void *file /* FILE* */);
+/* Options flagged WEE_OPTF_WATCHED_FILE: a relative literal path becomes <config file's folder>/path
+ * (options_files.c); options_watched_files lists their values (pointers into the tree). */
+void options_resolve_files(options_tree *t, const wee_option_spec *spec, const char *config_file);
+size_t options_watched_files(const options_tree *t, const wee_option_spec *spec, const char **out, size_t max);
 /* Steps through a module's spec array honouring its struct_size stride; NULL at the end. */
 const wee_option_spec *options_spec_next(const wee_option_spec *spec, const wee_option_spec *cur);
 #endif

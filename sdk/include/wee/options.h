@@ -36,7 +36,14 @@ typedef struct wee_option_spec {
     int64_t min, max;            /* WEE_OPT_INT range, inclusive; ignored when min > max */
     const char *choices;         /* WEE_OPT_STRING: "a|b|c" allowed values, or NULL for any */
     const char *description;     /* one line for --describe */
+    /* --- ABI 1.1 (the host reads it only when struct_size covers it) --- */
+    uint32_t flags;              /* WEE_OPTF_* */
 } wee_option_spec;
+
+/* The option names a file the config depends on (a script): the host reloads the config when that
+ * file changes, as it does for the config file itself. A relative path is taken from the config
+ * file's folder. */
+#define WEE_OPTF_WATCHED_FILE 0x1u
 
 /* Designated-initializer helper: WEE_OPTION(.name = "paths", .type = WEE_OPT_STRING_LIST, ...) */
 #define WEE_OPTION(...) { .struct_size = sizeof(wee_option_spec), __VA_ARGS__ }

@@ -1,0 +1,36 @@
+/*
+ * core/engine_control.h - what the outside world may ask of a running engine: reload its config,
+ * inject an event, report its figures. Used by the control channel (host reload/status/emit), the
+ * metrics endpoint and SIGHUP.
+ *
+ * Threads: every function here may be called from any thread while the engine runs (between
+ * engine_start and engine_stop), concurrently with each other.
+ * Ownership: strbufs are the caller's; engine_inject takes the event whatever it returns.
+ */
+#ifndef WEE_ENGINE_CONTROL_H
+#define WEE_ENGINE_CONTROL_H
+#include "engine.h"
+#include "util/strbuf.h"
+#include "wee/event.h"
+
+/* Re-reads the config file the engine was started with, validates and compiles it, and swaps it in:
+ * in-flight events finish on the old rule set, unchanged sources keep running, changed ones restart.
+ * Returns 0 on success (report: one line saying what changed). On failure the old config keeps
+ * running and report holds every error with its file and JSON path; returns WEE_ECONFIG. */
+int engine_reload(engine *e, strbuf *report);
+
+/* An event from outside the engine (`host emit`): stamped with source "control" and submitted.
+ * Returns 0, WEE_EFULL (dropped, counted) or WEE_ESTOPPED. */
+int engine_inject(engine *e, wee_event *ev);
+
+/* The engine's figures in the Prometheus text exposition format (version 0.0.4), metric names
+ * prefixed "wee_". Appends to out. */
+void engine_metrics_text(engine *e, strbuf *out);
+
+/* The same figures laid out for a person (`host status`). Appends to out. */
+void engine_status_text(engine *e, strbuf *out);
+
+/* The engine section of the config currently running (valid until the next reload; copy what you
+ * keep). */
+const engine_config *engine_current_settings(engine *e);
+#endif

@@ -1,0 +1,71 @@
+/*
+ * core/options_files.c - options that name files the config depends on (WEE_OPTF_WATCHED_FILE):
+ * a relative path is made absolute from the config file's folder, so the module and the config
+ * watcher read the same file whatever the host's working directory is.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+#include "options_tree.h"
+
+static uint32_t spec_flags(const wee_option_spec *s)
+{
+    /* Tables built against ABI 1.0 end before `flags`. */
+    if (s->struct_size < offsetof(wee_option_spec, flags) + sizeof s->flags) return 0;
+    return s->flags;
+}
+
+static int is_absolute(const char *p)
+{
+    if (p[0] == '/' || p[0] == '\\') return 1;
+    return ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':';
+}
+
+static opt_entry *find_entry(options_tree *t, const char *name)
+{
+    for (size_t i = 0; i < t->count; i++)
+        if (strcmp(t->entries[i].name, name) == 0) return &t->entries[i];
+    return NULL;
+}
+
+void options_resolve_files(options_tree *t, const wee_option_spec *spec, const char *config_file)
+{
+    if (!t || !config_file) return;
+    size_t dir_len = 0;
+    for (size_t i = 0; config_file[i]; i++)
+        if (config_file[i] == '/' || config_file[i] == '\\') dir_len = i + 1;
+    if (dir_len == 0) return; /* the config is in the working directory: relative already means that */
+    for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
+        if (!(spec_flags(s) & WEE_OPTF_WATCHED_FILE) || s->type != WEE_OPT_STRING) continue;
+        opt_entry *e = find_entry(t, s->name);
+        if (!e || e->value.kind != NODE_STRING || e->value.tpl) continue; /* templated: only known per event */
+        const char *cur = e->value.literal ? e->value.literal : e->value.text;
+        if (!cur || !cur[0] || is_absolute(cur)) continue;
+        size_t n = strlen(cur);
+        char *joined = options_xcalloc(dir_len + n + 1, 1);
+        memcpy(joined, config_file, dir_len);
+        memcpy(joined + dir_len, cur, n);
+        free(e->value.text);
+        e->value.text = joined;
+        if (e->value.literal) {
+            free(e->value.literal);
+            e->value.literal = options_xcalloc(dir_len + n + 1, 1);
+            memcpy(e->value.literal, joined, dir_len + n);
+        }
+    }
+}
+
+size_t options_watched_files(const options_tree *t, const wee_option_spec *spec, const char **out, size_t max)
+{
+    size_t n = 0;
+    if (!t) return 0;
+    for (const wee_option_spec *s = options_spec_next(spec, NULL); s && n < max; s = options_spec_next(spec, s)) {
+        if (!(spec_flags(s) & WEE_OPTF_WATCHED_FILE)) continue;
+        for (size_t i = 0; i < t->count; i++) {
+            const opt_entry *e = &t->entries[i];
+            if (strcmp(e->name, s->name) != 0 || e->value.kind != NODE_STRING || e->value.tpl) continue;
+            out[n++] = e->value.literal ? e->value.literal : e->value.text;
+        }
+    }
+    return n;
+}
