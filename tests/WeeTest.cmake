@@ -1,7 +1,11 @@
 set(WEE_TEST_DIR ${CMAKE_BINARY_DIR}/tests)
-add_library(wee_test_support STATIC ${CMAKE_CURRENT_LIST_DIR}/support/test_support.c)
+add_library(wee_test_support STATIC ${CMAKE_CURRENT_LIST_DIR}/support/test_support.c
+  ${CMAKE_CURRENT_LIST_DIR}/support/http_test_server.c)
 target_include_directories(wee_test_support PUBLIC ${CMAKE_CURRENT_LIST_DIR}/support)
 target_link_libraries(wee_test_support PUBLIC wee_core wee::cmocka)
+if(WIN32)
+  target_link_libraries(wee_test_support PUBLIC ws2_32) # http_test_server's Winsock
+endif()
 
 # wee_add_unit_test(name source [extra sources/libs via target_link_libraries afterwards])
 function(wee_add_unit_test name src)
