@@ -139,6 +139,8 @@ void config_free(config *c)
     for (size_t i = 0; i < c->engine.http_allow_count; i++) free(c->engine.http_allow[i]);
     free(c->engine.http_allow);
     free(c->engine.log_file);
+    free(c->engine.control_path);
+    free(c->engine.metrics_listen);
     free(c->file);
     free(c);
 }

@@ -5,12 +5,15 @@
 #include "config_internal.h"
 #include <stdlib.h>
 #include "log.h"
+#include "metrics_http.h"
 #include "platform/platform.h"
 
 /* One array per level: a new key is one more line here (plus its reader below). */
 static const char *const engine_keys[] = { "workers", "queue_capacity", "overflow", "http_enabled", "http_allow",
-                                           "log", NULL };
+                                           "log", "control", "metrics", NULL };
 static const char *const log_keys[] = { "level", "file", "format", NULL };
+static const char *const control_keys[] = { "enabled", "path", NULL };
+static const char *const metrics_keys[] = { "listen", NULL };
 /* Same order as overflow_policy. */
 static const char *const overflow_names[] = { "block", "drop_oldest", "drop_newest", NULL };
 static const char *const log_formats[] = { "text", "json", NULL };
@@ -89,6 +92,56 @@ static void load_log(config_ctx *x, const cJSON *engine, const char *path)
     if (config_get_choice(log, "format", sub, log_formats, &format, x->d) == 1) e->log_json = format == 1;
 }
 
+/* "control": where `host status|reload|emit` reach this host (control_server.c). */
+static void load_control(config_ctx *x, const cJSON *engine, const char *path)
+{
+    char sub[CONFIG_PATH_SIZE], item[CONFIG_PATH_SIZE], seen[128];
+    const cJSON *control = cJSON_GetObjectItemCaseSensitive(engine, "control");
+    if (!control) return;
+    diag_path_key(sub, sizeof sub, path, "control");
+    if (!cJSON_IsObject(control)) {
+        expect_object(control, sub, x->d);
+        return;
+    }
+    config_check_keys(control, sub, control_keys, x->d);
+    engine_config *e = &x->c->engine;
+    config_get_bool(control, "enabled", sub, &e->control_enabled, x->d);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(control, "path");
+    if (cJSON_IsString(p) && p->valuestring[0]) {
+        e->control_path = config_xstrdup(p->valuestring);
+    } else if (p && !cJSON_IsNull(p)) {
+        diag_describe_json(p, seen, sizeof seen);
+        diag_add(x->d, diag_path_key(item, sizeof item, sub, "path"),
+                 "expected a socket path (a pipe name \\\\.\\pipe\\NAME on Windows) or null for the default, got %s", seen);
+    }
+}
+
+/* "metrics": the Prometheus endpoint (metrics_http.c), off unless listen is set; loopback only. */
+static void load_metrics(config_ctx *x, const cJSON *engine, const char *path)
+{
+    char sub[CONFIG_PATH_SIZE], item[CONFIG_PATH_SIZE], seen[128], why[256], host[64];
+    const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(engine, "metrics");
+    if (!metrics) return;
+    diag_path_key(sub, sizeof sub, path, "metrics");
+    if (!cJSON_IsObject(metrics)) {
+        expect_object(metrics, sub, x->d);
+        return;
+    }
+    config_check_keys(metrics, sub, metrics_keys, x->d);
+    const cJSON *listen = cJSON_GetObjectItemCaseSensitive(metrics, "listen");
+    diag_path_key(item, sizeof item, sub, "listen");
+    int port;
+    if (cJSON_IsString(listen)) {
+        if (metrics_listen_parse(listen->valuestring, host, sizeof host, &port, why, sizeof why) == 0)
+            x->c->engine.metrics_listen = config_xstrdup(listen->valuestring);
+        else
+            diag_add(x->d, item, "%s", why);
+    } else if (listen && !cJSON_IsNull(listen)) {
+        diag_describe_json(listen, seen, sizeof seen);
+        diag_add(x->d, item, "expected \"127.0.0.1:PORT\", \"[::1]:PORT\", \"localhost:PORT\" or null (off), got %s", seen);
+    }
+}
+
 void config_load_engine(config_ctx *x, const cJSON *engine, const char *path)
 {
     engine_config *e = &x->c->engine;
@@ -96,6 +149,7 @@ void config_load_engine(config_ctx *x, const cJSON *engine, const char *path)
     int overflow = OVERFLOW_BLOCK;
     e->log_level = WEE_LOG_INFO;
     e->overflow = OVERFLOW_BLOCK;
+    e->control_enabled = 1;
 
     if (engine && !cJSON_IsObject(engine)) {
         expect_object(engine, path, x->d);
@@ -110,6 +164,8 @@ void config_load_engine(config_ctx *x, const cJSON *engine, const char *path)
         config_get_bool(engine, "http_enabled", path, &e->http_enabled, x->d);
         load_http_allow(x, engine, path);
         load_log(x, engine, path);
+        load_control(x, engine, path);
+        load_metrics(x, engine, path);
     }
     e->workers = workers ? (unsigned)workers : plat_cpu_count();
     if (e->workers == 0) e->workers = 1; /* a platform that cannot count its cores still needs one worker */

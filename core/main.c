@@ -4,10 +4,13 @@
 #include <string.h>
 #include "cli.h"
 #include "config.h"
+#include "control_server.h"
 #include "engine.h"
 #include "host_api.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics_http.h"
+#include "platform/ipc.h"
 #include "platform/platform.h"
 
 #ifndef WEE_VERSION
@@ -25,16 +28,49 @@ void cli_usage(FILE *out)
         "  host [--modules DIR] validate FILE     check a config; prints every error with its JSON path\n"
         "  host [--modules DIR] test --config FILE --event EVENT.json [--run]\n"
         "                                         show which rules match an event and what they would do\n"
+        "  host [--control PATH] status           figures of the running host\n"
+        "  host [--control PATH] reload           make the running host re-read its config\n"
+        "  host [--control PATH] emit TYPE [field=value ...]\n"
+        "                                         inject an event (values: integers, true/false, else strings)\n"
         "  host --version | --help\n"
-        "run options: --duration MS (stop after MS), --stop-file PATH (stop when PATH exists)\n"
+        "run options: --duration MS (stop after MS), --stop-file PATH (stop when PATH exists),\n"
+        "             --control PATH (control socket / pipe; overrides engine.control.path)\n"
         "options: --log-level trace|debug|info|warn|error (default info; the config's engine.log wins when running)\n",
         WEE_VERSION, WEE_ABI_MAJOR, WEE_ABI_MINOR);
 }
 
+#define EMIT_ARGS_MAX 65   /* TYPE + 64 fields */
+
 typedef struct run_limits {
     int64_t duration_ms;     /* > 0: stop after this long */
     const char *stop_file;   /* stop as soon as this path exists */
+    const char *control_path; /* --control: overrides engine.control.path (and enables the channel) */
 } run_limits;
+
+/* Binds the control channel before any source starts, so a host that cannot own it fails early.
+ * An explicit path (--control, engine.control.path) that cannot be bound is fatal; the per-user
+ * default only warns, so several hosts (tests, side-by-side configs) can still run. */
+static int open_control(const config *cfg, const run_limits *lim, control_server **out)
+{
+    *out = NULL;
+    const char *explicit_path = lim->control_path ? lim->control_path : cfg->engine.control_path;
+    if (!cfg->engine.control_enabled && !lim->control_path) return 0;
+    char path[1024], err[512] = "";
+    if (explicit_path) snprintf(path, sizeof path, "%s", explicit_path);
+    else if (plat_ipc_default_path(path, sizeof path) != 0) {
+        log_write(WEE_LOG_WARN, "control", "no default control path could be built; pass --control PATH");
+        return 0;
+    }
+    int exists = 0;
+    *out = control_server_open(path, &exists, err, sizeof err);
+    if (*out) return 0;
+    if (explicit_path) {
+        fprintf(stderr, "host: %s: %s\n", lim->control_path ? "--control" : "engine.control.path", err);
+        return 1;
+    }
+    log_write(WEE_LOG_WARN, "control", "control channel off: %s", err);
+    return 0;
+}
 
 static int run_engine(module_registry *reg, const char *file, const run_limits *lim)
 {
@@ -53,8 +89,28 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
         config_free(cfg);
         return 1;
     }
+    control_server *control = NULL;
+    metrics_http *metrics = NULL;
+    if (open_control(cfg, lim, &control) != 0) { config_free(cfg); return 1; }
+    if (cfg->engine.metrics_listen) {
+        char err[512] = "";
+        metrics = metrics_http_open(cfg->engine.metrics_listen, err, sizeof err);
+        if (!metrics) {
+            fprintf(stderr, "%s: engine.metrics.listen: %s\n", file, err);
+            control_server_stop(control);
+            config_free(cfg);
+            return 1;
+        }
+    }
     engine *e = engine_start(cfg, reg);
-    if (!e) { fprintf(stderr, "host: out of memory starting the engine\n"); return 1; }
+    if (!e) {
+        fprintf(stderr, "host: out of memory starting the engine\n");
+        control_server_stop(control);
+        metrics_http_stop(metrics);
+        return 1;
+    }
+    if ((control && control_server_start(control, e) != 0) || (metrics && metrics_http_start(metrics, e) != 0))
+        log_write(WEE_LOG_ERROR, "host", "out of memory starting the control channel or the metrics endpoint");
     uint64_t start = plat_monotonic_ns();
     for (;;) {
         /* Short waits only when a stop file must be noticed promptly. */
@@ -69,6 +125,9 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
             log_write(WEE_LOG_WARN, "host", "reload requested; hot reload is not available in this build, restart to apply");
     }
     log_write(WEE_LOG_INFO, "host", "stopping");
+    /* No request may reach the engine once it starts stopping. */
+    control_server_stop(control);
+    metrics_http_stop(metrics);
     engine_stop(e);
     return 0;
 }
@@ -79,7 +138,9 @@ int main(int argc, char **argv)
     argv = plat_utf8_argv(argc, argv);
     const char *modules_dir = NULL, *config_file = NULL, *cmd = NULL, *arg = NULL, *event_file = NULL;
     int run = 0, level = WEE_LOG_INFO;
-    run_limits lim = { 0, NULL };
+    run_limits lim = { 0, NULL, NULL };
+    const char *emit_args[EMIT_ARGS_MAX];
+    int emit_count = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_next = i + 1 < argc;
@@ -95,12 +156,18 @@ int main(int argc, char **argv)
         }
         else if (strcmp(a, "--run") == 0) run = 1;
         else if (strcmp(a, "--stop-file") == 0 && has_next) lim.stop_file = argv[++i];
+        else if (strcmp(a, "--control") == 0 && has_next) lim.control_path = argv[++i];
         else if (strcmp(a, "--duration") == 0 && has_next) {
             char *end;
             lim.duration_ms = strtoll(argv[++i], &end, 10);
             if (*end || lim.duration_ms <= 0) { fprintf(stderr, "host: --duration: expected milliseconds > 0, got \"%s\"\n", argv[i]); return 2; }
         }
         else if (!cmd && a[0] != '-' && (strcmp(a, "modules") == 0 || strcmp(a, "validate") == 0 || strcmp(a, "test") == 0)) cmd = a;
+        else if (!cmd && a[0] != '-' && (strcmp(a, "status") == 0 || strcmp(a, "reload") == 0 || strcmp(a, "emit") == 0)) cmd = a;
+        else if (cmd && strcmp(cmd, "emit") == 0 && a[0] != '-') {
+            if (emit_count == EMIT_ARGS_MAX) { fprintf(stderr, "host emit: more than %d fields\n", EMIT_ARGS_MAX - 1); return 2; }
+            emit_args[emit_count++] = a;
+        }
         else if (cmd && strcmp(cmd, "validate") == 0 && !config_file && a[0] != '-') config_file = a;
         else {
             fprintf(stderr, "host: unexpected argument \"%s\"\n\n", a);
@@ -109,6 +176,12 @@ int main(int argc, char **argv)
         }
     }
     log_configure(level, NULL, 0);
+    if (cmd && (strcmp(cmd, "status") == 0 || strcmp(cmd, "reload") == 0 || strcmp(cmd, "emit") == 0)) {
+        /* The running host does the work: no modules to load here. */
+        int crc = cli_control(lim.control_path, cmd, emit_count, emit_args);
+        log_shutdown();
+        return crc;
+    }
 
     char dir[2048];
     if (!modules_dir) {
