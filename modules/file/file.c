@@ -2,13 +2,18 @@
  * modules/file - file.created / modified / deleted / renamed from a watched folder tree.
  * Portable part: options, include/exclude filters, settle (one save -> one file.modified), dedupe of
  * paths reported both by a scan and by the kernel, and building the events. The OS backend
- * (file_backend.h) only reports raw changes.
+ * (file_backend.h) only reports raw changes, into a bounded in-process backlog (file_backlog.h) so it
+ * keeps draining the kernel's queue while the engine's emit blocks; one delivery thread turns them
+ * into events, keeps the known paths (file_known.h) and rescans after an overflow (file_rescan.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/strbuf.h"
 #include "file_backend.h"
+#include "file_backlog.h"
+#include "file_known.h"
+#include "file_rescan.h"
 #include "platform/platform.h"
 #include "util/glob.h"
 
@@ -47,8 +52,11 @@ struct file_watch {
     plat_cond wake;
     pending *table[BUCKETS];
     size_t npending;
-    plat_thread settle_thread;
+    plat_thread settle_thread;   /* the delivery thread: backlog, settle deadlines, rescans */
     int stop, running;
+    backlog queue;               /* w->lock */
+    file_known *known;           /* delivery thread only; NULL when known_max is 0 */
+    size_t known_max;
 };
 
 static const wee_option_spec options[] = {
@@ -60,6 +68,10 @@ static const wee_option_spec options[] = {
                .description = "writes to one file within this window give one file.modified"),
     WEE_OPTION(.name = "events", .type = WEE_OPT_STRING_LIST, .description = "subset of created, modified, deleted, renamed (default all)"),
     WEE_OPTION(.name = "ignore_dirs", .type = WEE_OPT_BOOL, .default_value = "false", .description = "no events for folders themselves"),
+    WEE_OPTION(.name = "backlog_max_kb", .type = WEE_OPT_INT, .default_value = "65536", .min = 1, .max = 4194304,
+               .description = "memory for changes read from the OS but not yet emitted; past it changes are dropped, counted as lost, and recovered by a rescan"),
+    WEE_OPTION(.name = "known_max", .type = WEE_OPT_INT, .default_value = "1000000", .min = 0, .max = 100000000,
+               .description = "paths remembered for overflow recovery (a rescan reports created/deleted against them); 0 = no recovery"),
     WEE_OPTION_END
 };
 
@@ -181,7 +193,8 @@ static void put(file_watch *w, const char *path, int modified, int is_dir, int64
     plat_cond_signal(&w->wake);
 }
 
-void file_report(file_watch *w, fev_kind kind, const char *path, const char *old_path, int is_dir, int from_scan)
+/* Turns one change into an event (delivery thread; the known paths are already updated). */
+static void deliver(file_watch *w, fev_kind kind, const char *path, const char *old_path, int is_dir)
 {
     if (!wanted(w, path, is_dir) && !(kind == FEV_RENAMED && old_path && wanted(w, old_path, is_dir))) return;
     int settle = w->settle_ms > 0;
@@ -219,19 +232,133 @@ void file_report(file_watch *w, fev_kind kind, const char *path, const char *old
     plat_mutex_unlock(&w->lock);
 }
 
+/* The known paths say whether a change is news: a creation already known was reported by a scan (or the
+ * rescan) and by the kernel; a deletion of an unknown path was already reported by a rescan. While the
+ * set is full (known_max) nothing can be concluded from absence, so such changes pass. */
+static void apply(file_watch *w, fev_kind kind, const char *path, const char *old_path, int is_dir)
+{
+    file_known *k = w->known;
+    if (k) {
+        int was_dir = 0;
+        switch (kind) {
+        case FEV_CREATED:
+            if (known_add(k, path, is_dir) == 0) return;
+            break;
+        case FEV_DELETED:
+            if (known_remove(k, path, &was_dir)) is_dir |= was_dir;
+            else if (!known_saturated(k)) return;
+            break;
+        case FEV_RENAMED:
+            if (old_path) known_rename(k, old_path, path, is_dir); else known_add(k, path, is_dir);
+            break;
+        case FEV_MODIFIED:
+            break;
+        }
+    }
+    deliver(w, kind, path, old_path, is_dir);
+}
+
+void file_report(file_watch *w, fev_kind kind, const char *path, const char *old_path, int is_dir, int from_scan)
+{
+    plat_mutex_lock(&w->lock);
+    int queued = backlog_push(&w->queue, kind, path, old_path, is_dir, from_scan) == 0;
+    plat_cond_signal(&w->wake);
+    plat_mutex_unlock(&w->lock);
+    (void)queued; /* a refusal is counted and recovered by the rescan the backlog queued */
+}
+
 void file_report_overflow(file_watch *w, const char *reason)
 {
     w->host->log(WEE_LOG_WARN, "file", "source '%s': %s", w->host->source_id(w->src), reason);
-    w->host->report_lost(w->src, 1, reason);
+    plat_mutex_lock(&w->lock);
+    backlog_push_overflow(&w->queue);
+    plat_cond_signal(&w->wake);
+    plat_mutex_unlock(&w->lock);
 }
 
-/* Emits due modifications; drops expired creation markers. Runs on its own thread so a quiet file is
- * reported even when nothing else happens. */
+static void rescan_found(const char *path, int is_dir, void *ctx) { deliver(ctx, FEV_CREATED, path, NULL, is_dir); }
+static void rescan_gone(const char *path, int is_dir, void *ctx) { deliver(ctx, FEV_DELETED, path, NULL, is_dir); }
+static int rescan_stop(void *ctx)
+{
+    file_watch *w = ctx;
+    plat_mutex_lock(&w->lock);
+    int stop = w->stop;
+    plat_mutex_unlock(&w->lock);
+    return stop;
+}
+
+/* A rescan marker: notifications were dropped (by the OS or by the backlog bound) since the last one. */
+static void recover(file_watch *w)
+{
+    plat_mutex_lock(&w->lock);
+    uint64_t dropped = w->queue.dropped, overflows = w->queue.overflows;
+    w->queue.dropped = w->queue.overflows = 0;
+    w->queue.marker_queued = 0;
+    int stop = w->stop;
+    plat_mutex_unlock(&w->lock);
+    const wee_host_api *h = w->host;
+    char reason[512];
+    /* The OS does not say how many it dropped: each overflow counts as at least one. */
+    uint64_t lost = dropped + overflows;
+    if (stop || !w->known) {
+        snprintf(reason, sizeof reason, "%s; %s", dropped ? "the in-process backlog was full (backlog_max_kb)"
+                                                          : "the OS notification buffer overflowed",
+                 stop ? "not rescanned (stopping)" : "no rescan (known_max is 0)");
+        h->report_lost(w->src, lost, reason);
+        return;
+    }
+    /* With a full set an untracked path may be old: only vanished paths can be reported then. */
+    int can_create = !known_saturated(w->known);
+    rescan_ops ops = { can_create ? rescan_found : NULL, rescan_gone, w, rescan_stop };
+    rescan_result r = file_rescan(w->known, w->roots, w->nroots, w->recursive, &ops);
+    snprintf(reason, sizeof reason, "%s%s%s; rescan %s: %zu file.created and %zu file.deleted recovered%s, "
+             "modifications in the gap are not recoverable",
+             dropped ? "the in-process backlog was full (raise backlog_max_kb)" : "",
+             dropped && overflows ? " and " : "", overflows ? "the OS notification buffer overflowed" : "",
+             r.complete ? "done" : "cut short by stop", r.created, r.deleted,
+             can_create ? "" : " (known_max reached: new files could not be told from old ones)");
+    h->report_lost(w->src, lost, reason);
+}
+
+/* Delivers one batch taken from the backlog, in order; the bytes are released as they are handled so
+ * the bound keeps covering what is still in hand. */
+static void deliver_batch(file_watch *w, raw_item *it)
+{
+    size_t done = 0, n = 0;
+    for (raw_item *next; it; it = next) {
+        next = it->next;
+        if (it->marker) {
+            recover(w);
+        } else {
+            apply(w, it->kind, it->path, it->old_path, it->is_dir);
+            done += it->cost;
+            plat_mutex_lock(&w->lock);
+            backlog_item_free(&w->queue, it);
+            if (++n % 256 == 0) { backlog_release(&w->queue, done); done = 0; }
+            plat_mutex_unlock(&w->lock);
+        }
+    }
+    plat_mutex_lock(&w->lock);
+    backlog_release(&w->queue, done);
+    plat_mutex_unlock(&w->lock);
+}
+
+/* Delivers the backlog, emits due modifications, drops expired creation markers. One thread, so events
+ * keep the order the OS reported and a quiet file is reported even when nothing else happens. At stop
+ * the backend is already gone: what it queued is still delivered. */
 static void settle_main(void *arg)
 {
     file_watch *w = arg;
     plat_mutex_lock(&w->lock);
-    while (!w->stop) {
+    for (;;) {
+        if (w->queue.head) {
+            raw_item *batch = backlog_take(&w->queue);
+            plat_mutex_unlock(&w->lock);
+            deliver_batch(w, batch);
+            plat_mutex_lock(&w->lock);
+            continue;
+        }
+        if (w->stop) break;
         if (!w->npending) { plat_cond_wait(&w->wake, &w->lock); continue; }
         uint64_t now = plat_monotonic_ns(), next = now + 1000000000ull;
         char *due[64];
@@ -285,6 +412,8 @@ static void watch_free(file_watch *w)
     free_list(w->exclude, w->nexclude);
     for (size_t b = 0; b < BUCKETS; b++)
         for (pending *p = w->table[b], *n; p; p = n) { n = p->next; free(p->path); free(p); }
+    backlog_clear(&w->queue);
+    known_free(w->known);
     plat_cond_destroy(&w->wake);
     plat_mutex_destroy(&w->lock);
     free(w);
@@ -301,6 +430,8 @@ static int file_create(const wee_host_api *h, wee_source *src, const wee_options
     w->recursive = h->opt_bool(o, "recursive");
     w->ignore_dirs = h->opt_bool(o, "ignore_dirs");
     w->settle_ms = h->opt_int(o, "settle_ms");
+    w->queue.max_bytes = (size_t)h->opt_int(o, "backlog_max_kb") * 1024u;
+    w->known_max = (size_t)h->opt_int(o, "known_max");
     w->include = copy_list(h, o, "include", &w->ninclude);
     w->exclude = copy_list(h, o, "exclude", &w->nexclude);
     size_t nev = h->opt_list_count(o, "events");
@@ -334,6 +465,17 @@ static int file_start(void *inst, char *err, size_t n)
 {
     file_watch *w = inst;
     w->stop = 0;
+    /* The inventory precedes the watches: a file created in between is not known, so the kernel's
+     * report of it (or the next rescan) still says file.created. */
+    known_free(w->known);
+    w->known = w->known_max ? known_new(w->known_max) : NULL;
+    if (w->known) {
+        rescan_ops ops = { NULL, NULL, w, NULL };
+        file_rescan(w->known, w->roots, w->nroots, w->recursive, &ops);
+        if (known_saturated(w->known))
+            w->host->log(WEE_LOG_WARN, "file", "source '%s': more than known_max=%zu paths; overflow recovery "
+                         "cannot report new files until fewer are watched", w->host->source_id(w->src), w->known_max);
+    }
     if (plat_thread_start(&w->settle_thread, settle_main, w) != 0) { snprintf(err, n, "cannot start the settle thread"); return WEE_EFAILED; }
     int rc = file_backend_start(w, &w->backend, err, n);
     if (rc != 0) {
