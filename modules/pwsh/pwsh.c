@@ -252,8 +252,8 @@ static int pwsh_run(void *instance, wee_action_call *call)
 static const wee_option_spec pwsh_options[] = {
     WEE_OPTION(.name = "script", .type = WEE_OPT_STRING,
                .description = "inline PowerShell, used as written (not a template; read $env:WEE_EVENT_* and $WeeArgs)"),
-    WEE_OPTION(.name = "file", .type = WEE_OPT_STRING,
-               .description = "a .ps1 file to run with -File (template); give exactly one of script/file"),
+    WEE_OPTION(.name = "file", .type = WEE_OPT_STRING, .flags = WEE_OPTF_WATCHED_FILE,
+               .description = "a .ps1 file run with -File (relative: from the config's folder; edits reload the config)"),
     WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
                .description = "arguments, each rendered: after -File, or as $WeeArgs for an inline script"),
     WEE_OPTION(.name = "cwd", .type = WEE_OPT_STRING,
