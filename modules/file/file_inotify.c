@@ -1,7 +1,8 @@
 /*
  * modules/file - Linux backend: inotify, one watch per folder, folders created later get a watch and a
  * scan at once (files created before the watch existed are still reported). The reader thread only
- * reads and hands off; IN_Q_OVERFLOW re-establishes every watch and is reported as a loss.
+ * reads and hands off to file.c's backlog (never blocked by the engine); IN_Q_OVERFLOW re-establishes
+ * every watch and asks file.c for a rescan, which recovers creations and deletions.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -130,8 +131,8 @@ static void flush_moved_from(file_backend *b)
 static void rescan(file_backend *b)
 {
     for (size_t i = 0; i < file_root_count(b->w); i++) add_tree(b, file_root(b->w, i), 0, 0);
-    file_report_overflow(b->w, "inotify queue overflowed; watches re-established by a rescan of the tree, "
-                         "changes during the overflow were not reported");
+    file_report_overflow(b->w, "inotify queue overflowed; watches re-established, the tree is rescanned against "
+                         "the known paths");
 }
 
 static void handle(file_backend *b, const struct inotify_event *e)

@@ -2,7 +2,7 @@
  * modules/file - Windows backend: one overlapped ReadDirectoryChangesW per watched root (recursive by
  * the API itself, so new subfolders need no extra watch and have no gap), all completing on one I/O
  * completion port served by one thread. A completion with 0 bytes means the system's buffer
- * overflowed: reported as a loss. Stop posts a wake-up packet, then cancels each read with CancelIoEx
+ * overflowed: file.c rescans the tree against its known paths and counts the loss. Stop posts a wake-up packet, then cancels each read with CancelIoEx
  * and waits for the cancellation before the buffer is freed.
  */
 #include <windows.h>
@@ -143,7 +143,7 @@ static void port_main(void *arg)
             continue;
         }
         if (bytes == 0) file_report_overflow(b->w, "ReadDirectoryChangesW buffer overflowed (0-byte completion); "
-                                             "changes during the overflow were not reported");
+                                             "the tree is rescanned against the known paths");
         else handle_buffer(b, r);
         if (issue_read(b, r) != 0) {
             file_host(b->w)->log(WEE_LOG_ERROR, "file", "cannot re-arm the watch on %s (error %lu)", r->path,
