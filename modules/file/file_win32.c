@@ -2,8 +2,9 @@
  * modules/file - Windows backend: one overlapped ReadDirectoryChangesW per watched root (recursive by
  * the API itself, so new subfolders need no extra watch and have no gap), all completing on one I/O
  * completion port served by one thread. A completion with 0 bytes means the system's buffer
- * overflowed: file.c rescans the tree against its known paths and counts the loss. Stop posts a wake-up packet, then cancels each read with CancelIoEx
- * and waits for the cancellation before the buffer is freed.
+ * overflowed: file.c rescans the tree against its known paths and counts the loss. Stop posts a
+ * wake-up packet, then cancels each read with CancelIoEx and waits for the cancellation before the
+ * buffer is freed.
  */
 #include <windows.h>
 #include <stdio.h>
