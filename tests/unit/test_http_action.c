@@ -398,9 +398,73 @@ static void test_ca_file_reaches_tls(void **state)
     char error[512];
     assert_int_equal(fixture_run(&f, ev, results, error, sizeof error), WEE_EIO);
     assert_non_null(strstr(error, "TLS error with 127.0.0.1:"));
+#ifndef _WIN32
+    assert_non_null(strstr(error, "wee-ca.pem")); /* OpenSSL names the bundle it could not load */
+#endif
     fixture_close(&f);
     event_free(ev);
     event_free(results);
+}
+
+/* Several workers at once on one instance: each has its own curl handle, every request arrives. */
+#define CONC_WORKERS 4
+#define CONC_EACH 10
+typedef struct conc_worker {
+    action_fixture *f;
+    unsigned index;
+    int failures;
+} conc_worker;
+
+static void conc_worker_main(void *arg)
+{
+    conc_worker *w = arg;
+    for (int i = 0; i < CONC_EACH; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "w%u-%d", w->index, i);
+        wee_event *ev = file_event("/c", name), *results = event_new("results");
+        struct wee_action_call call;
+        action_call_init(&call, w->f->tree, ev, results, g_desc->name, "test-rule", w->index);
+        if (g_desc->action_run(w->f->instance, &call) != 0 || event_get_int(results, "http.status", 0) != 200)
+            w->failures++;
+        action_call_finish(&call);
+        event_free(ev);
+        event_free(results);
+    }
+}
+
+static void test_concurrent_workers(void **state)
+{
+    http_test_server *s = *state;
+    action_call_set_worker_count(CONC_WORKERS);
+    cJSON *o = http_opts(s, "/c");
+    cJSON_AddItemToObject(o, "json", cJSON_Parse("{\"n\":\"{{name}}\"}"));
+    action_fixture f;
+    assert_int_equal(fixture_open(&f, o), 0);
+    assert_int_equal(f.create_rc, 0);
+    plat_thread threads[CONC_WORKERS];
+    conc_worker workers[CONC_WORKERS];
+    uint64_t t0 = plat_monotonic_ns();
+    for (unsigned i = 0; i < CONC_WORKERS; i++) {
+        workers[i] = (conc_worker){ &f, i, 0 };
+        assert_int_equal(plat_thread_start(&threads[i], conc_worker_main, &workers[i]), 0);
+    }
+    for (unsigned i = 0; i < CONC_WORKERS; i++) plat_thread_join(&threads[i]);
+    printf("%d requests from %d workers in %.1f ms (one connection per request: the test server closes)\n",
+           CONC_WORKERS * CONC_EACH, CONC_WORKERS, (double)(plat_monotonic_ns() - t0) / 1e6);
+    for (unsigned i = 0; i < CONC_WORKERS; i++) assert_int_equal(workers[i].failures, 0);
+    assert_int_equal(http_test_server_request_count(s), CONC_WORKERS * CONC_EACH);
+    /* Every event's body arrived exactly once. */
+    for (unsigned w = 0; w < CONC_WORKERS; w++)
+        for (int i = 0; i < CONC_EACH; i++) {
+            char want[64];
+            snprintf(want, sizeof want, "{\"n\":\"w%u-%d\"}", w, i);
+            int found = 0;
+            for (size_t k = 0; k < http_test_server_request_count(s); k++)
+                found += strcmp(http_test_server_request(s, k)->body, want) == 0;
+            assert_int_equal(found, 1);
+        }
+    fixture_close(&f);
+    action_call_set_worker_count(1);
 }
 
 int main(void)
@@ -423,6 +487,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_body_max_bounds_published_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ca_file_reaches_tls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_workers, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (g_desc->module_shutdown) g_desc->module_shutdown();
