@@ -286,6 +286,16 @@ static void serve_connection(http_test_server *s, sock_t fd)
     char *blank = NULL;
     while (!(blank = find_blank_line(&b))) {
         if (b.len > HEADER_LIMIT || read_more(s, fd, &b) <= 0) { free(b.data); return; }
+        if ((unsigned char)b.data[0] == 0x16) { /* a TLS handshake record: https:// to this plain server */
+            http_test_request *tls = calloc(1, sizeof *tls);
+            if (!tls) abort();
+            strcpy(tls->method, "TLS");
+            tls->target = dup_range("", 0);
+            tls->body = dup_range("", 0);
+            record(s, tls);
+            free(b.data);
+            return;
+        }
     }
     size_t head_len = (size_t)(blank - b.data), body_at = head_len + 4;
     http_test_request *r = calloc(1, sizeof *r);

@@ -20,6 +20,8 @@
  * Threads: every function may be called from the test's thread while the server thread runs.
  * Reading a request: headers up to the blank line, then Content-Length bytes of body, or a chunked
  * body. A request that is not HTTP/1.x gets 400 and is still recorded with what could be read.
+ * A TLS ClientHello (an https:// URL pointed at this plain server) is recorded with method "TLS" and
+ * the connection is closed at once, so the client fails fast with a TLS error.
  */
 #ifndef WEE_HTTP_TEST_SERVER_H
 #define WEE_HTTP_TEST_SERVER_H
