@@ -1,0 +1,43 @@
+/*
+ * modules/process/process_table.h - what the process source remembers between events, bounded:
+ *  - a pid -> info cache (exe, cmdline, user, ppid, session) filled at start so process.stopped can say
+ *    which program ended even though the OS only reports a pid at exit;
+ *  - the engine-owned pid set: processes the engine started and their descendants (by_engine).
+ * When full, the oldest entry is forgotten (the cache holds live processes, so the oldest is the least
+ * likely to matter). Not thread-safe: one backend thread uses it.
+ */
+#ifndef WEE_PROCESS_TABLE_H
+#define WEE_PROCESS_TABLE_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct proc_entry {
+    int64_t pid, ppid, session_id;
+    uint64_t age;            /* insertion order, for eviction */
+    int quiet;               /* known only from a fork: its exit is not an event */
+    char *exe, *cmdline, *user;
+} proc_entry;
+
+typedef struct proc_table {
+    proc_entry *items;
+    size_t count, cap;
+    uint64_t clock;
+    int64_t *engine;         /* engine-owned pids, oldest first */
+    size_t engine_count, engine_cap;
+} proc_table;
+
+int proc_table_init(proc_table *t, size_t cap, size_t engine_cap);
+void proc_table_free(proc_table *t);
+/* Replaces the pid's entry (NULL strings stored as ""). 0, or WEE_ENOMEM. */
+int proc_table_put(proc_table *t, int64_t pid, int64_t ppid, int64_t session_id, const char *exe,
+                   const char *cmdline, const char *user);
+proc_entry *proc_table_get(proc_table *t, int64_t pid);
+void proc_table_remove(proc_table *t, int64_t pid);
+
+int proc_engine_has(const proc_table *t, int64_t pid);
+void proc_engine_add(proc_table *t, int64_t pid);
+void proc_engine_remove(proc_table *t, int64_t pid);
+
+/* "C:\\x\\notepad.exe" -> "notepad.exe", "/usr/bin/true" -> "true" (both separators on every OS). */
+const char *proc_basename(const char *path);
+#endif
