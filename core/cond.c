@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <pcre2.h>
 #include "event.h"
+#include "config_keys.h"
 #include "util/glob.h"
 
 typedef enum { C_ALL, C_ANY, C_NOT, C_TEST } cond_kind;
@@ -38,6 +39,9 @@ static const char *const op_names[] = { "equals", "glob", "regex", "contains", "
                                         "in", "gt", "gte", "lt", "lte" };
 #define OP_COUNT (sizeof op_names / sizeof op_names[0])
 #define OP_LIST "equals, glob, regex, contains, starts_with, ends_with, in, gt, gte, lt, lte"
+/* Exported for the schema generator (config_keys.h). */
+const char *const *const cond_op_names = op_names;
+const size_t cond_op_count = OP_COUNT;
 
 static int is_path_field(const char *f)
 {

@@ -4,6 +4,7 @@
  * only when nothing at all was wrong. Every error is collected in one pass.
  */
 #include "config_internal.h"
+#include "config_keys.h"
 #include <stdlib.h>
 #include <string.h>
 #include "platform/platform.h"
@@ -11,6 +12,7 @@
 
 /* One array per level: a new top-level key is one more line here (plus its loader below). */
 static const char *const top_keys[] = { "version", "engine", "sources", "rules", NULL };
+const char *const *const config_top_keys = top_keys; /* for the schema generator (config_keys.h) */
 
 /* Reports where cJSON stopped, as the line and column an editor shows (both from 1). */
 static void report_syntax(const char *text, const char *stop, diag_list *d)

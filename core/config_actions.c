@@ -5,6 +5,7 @@
  * module open files or connections.
  */
 #include "config_internal.h"
+#include "config_keys.h"
 #include <stdio.h>
 #include <string.h>
 #include "wee/errors.h"
@@ -12,6 +13,9 @@
 /* Host-owned keys of an action object; everything else belongs to the module's option table. */
 static const char *const action_own_keys[] = { "action", "on_error", NULL };
 static const char *const on_error_names[] = { "stop", "continue", NULL }; /* same order as on_error_policy */
+/* Exported for the schema generator (config_keys.h). */
+const char *const *const config_action_own_keys = action_own_keys;
+const char *const *const config_on_error_names = on_error_names;
 
 static const loaded_module *find_action(config_ctx *x, const cJSON *obj, const char *path)
 {

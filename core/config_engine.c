@@ -3,6 +3,7 @@
  * Absent keys keep the documented defaults; present ones must be valid, no silent fallbacks.
  */
 #include "config_internal.h"
+#include "config_keys.h"
 #include <stdlib.h>
 #include "log.h"
 #include "metrics_http.h"
@@ -21,6 +22,15 @@ static const char *const log_formats[] = { "text", "json", NULL };
 #define WORKERS_MAX 256
 #define QUEUE_DEFAULT 4096
 #define QUEUE_MAX 16777216
+
+/* Exported for the schema generator (config_keys.h): the schema is built from these very lists. */
+const char *const *const config_engine_keys = engine_keys;
+const char *const *const config_engine_log_keys = log_keys;
+const char *const *const config_engine_control_keys = control_keys;
+const char *const *const config_engine_metrics_keys = metrics_keys;
+const char *const *const config_overflow_names = overflow_names;
+const char *const *const config_log_formats = log_formats;
+const int64_t config_workers_max = WORKERS_MAX, config_queue_default = QUEUE_DEFAULT, config_queue_max = QUEUE_MAX;
 
 static void expect_object(const cJSON *j, const char *path, diag_list *d)
 {

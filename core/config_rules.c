@@ -3,6 +3,7 @@
  * The "do" array of each rule is compiled by config_actions.c.
  */
 #include "config_internal.h"
+#include "config_keys.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,10 @@ static const char *const when_keys[] = { "event", "source", "match", "all", "any
 /* The condition parts of "when"; all present parts must hold. */
 static const char *const cond_parts[] = { "match", "all", "any", "not", NULL };
 #define COND_PART_COUNT 4
+/* Exported for the schema generator (config_keys.h). */
+const char *const *const config_rule_keys = rule_keys;
+const char *const *const config_when_keys = when_keys;
+const char *const *const config_cond_parts = cond_parts;
 
 /* Compiles one part of "when" where cond.c sees it at its real place in the file: "match" directly, a
  * composite inside a throwaway object that holds only that key (by reference, nothing is copied), compiled

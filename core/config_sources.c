@@ -4,11 +4,13 @@
  * someone enables them) but are left out of config.sources.
  */
 #include "config_internal.h"
+#include "config_keys.h"
 #include <stdlib.h>
 #include <string.h>
 
 /* Host-owned keys of a source object; everything else belongs to the module's option table. */
 static const char *const source_own_keys[] = { "id", "module", "enabled", NULL };
+const char *const *const config_source_own_keys = source_own_keys; /* schema generator (config_keys.h) */
 
 /* Returns the id if valid and not taken; records it for when.source checks either way. */
 static const char *check_id(config_ctx *x, const cJSON *src, const char *path, size_t index, size_t *id_index)

@@ -28,6 +28,8 @@ void cli_usage(FILE *out)
         "  host [--modules DIR] validate FILE     check a config; prints every error with its JSON path\n"
         "  host [--modules DIR] test --config FILE --event EVENT.json [--run]\n"
         "                                         show which rules match an event and what they would do\n"
+        "  host [--modules DIR] schema [--out FILE]\n"
+        "                                         JSON Schema of the config for editors (built from the modules)\n"
         "  host [--control PATH] status           figures of the running host\n"
         "  host [--control PATH] reload           make the running host re-read its config\n"
         "  host [--control PATH] emit TYPE [field=value ...]\n"
@@ -137,6 +139,7 @@ int main(int argc, char **argv)
     plat_signals_init();
     argv = plat_utf8_argv(argc, argv);
     const char *modules_dir = NULL, *config_file = NULL, *cmd = NULL, *arg = NULL, *event_file = NULL;
+    const char *schema_out = NULL; /* host schema --out FILE */
     int run = 0, level = WEE_LOG_INFO;
     run_limits lim = { 0, NULL, NULL };
     const char *emit_args[EMIT_ARGS_MAX];
@@ -155,6 +158,7 @@ int main(int argc, char **argv)
             if (level < 0) { fprintf(stderr, "host: --log-level: expected trace|debug|info|warn|error, got \"%s\"\n", argv[i]); return 2; }
         }
         else if (strcmp(a, "--run") == 0) run = 1;
+        else if (strcmp(a, "--out") == 0 && has_next) schema_out = argv[++i];
         else if (strcmp(a, "--stop-file") == 0 && has_next) lim.stop_file = argv[++i];
         else if (strcmp(a, "--control") == 0 && has_next) lim.control_path = argv[++i];
         else if (strcmp(a, "--duration") == 0 && has_next) {
@@ -163,6 +167,7 @@ int main(int argc, char **argv)
             if (*end || lim.duration_ms <= 0) { fprintf(stderr, "host: --duration: expected milliseconds > 0, got \"%s\"\n", argv[i]); return 2; }
         }
         else if (!cmd && a[0] != '-' && (strcmp(a, "modules") == 0 || strcmp(a, "validate") == 0 || strcmp(a, "test") == 0)) cmd = a;
+        else if (!cmd && strcmp(a, "schema") == 0) cmd = a;
         else if (!cmd && a[0] != '-' && (strcmp(a, "status") == 0 || strcmp(a, "reload") == 0 || strcmp(a, "emit") == 0)) cmd = a;
         else if (cmd && strcmp(cmd, "emit") == 0 && a[0] != '-') {
             if (emit_count == EMIT_ARGS_MAX) { fprintf(stderr, "host emit: more than %d fields\n", EMIT_ARGS_MAX - 1); return 2; }
@@ -193,6 +198,7 @@ int main(int argc, char **argv)
 
     int rc;
     if (cmd && strcmp(cmd, "modules") == 0) rc = cli_modules(&reg, arg);
+    else if (cmd && strcmp(cmd, "schema") == 0) rc = cli_schema(&reg, schema_out);
     else if (cmd && strcmp(cmd, "validate") == 0) {
         if (!config_file) { fprintf(stderr, "host: validate needs a config file: host validate FILE\n"); rc = 2; }
         else rc = cli_validate(&reg, config_file);

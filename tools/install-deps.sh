@@ -4,6 +4,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(build-essential cmake ninja-build pkg-config python3 dpkg-dev
+      python3-jsonschema
       liblua5.4-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libcmocka-dev
       libxcb1-dev xvfb
       gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 wine64)
