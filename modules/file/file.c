@@ -351,15 +351,15 @@ static void settle_main(void *arg)
     file_watch *w = arg;
     plat_mutex_lock(&w->lock);
     for (;;) {
+        /* A batch, then the settle deadlines, so a steady stream of changes cannot starve file.modified. */
         if (w->queue.head) {
             raw_item *batch = backlog_take(&w->queue);
             plat_mutex_unlock(&w->lock);
             deliver_batch(w, batch);
             plat_mutex_lock(&w->lock);
-            continue;
         }
-        if (w->stop) break;
-        if (!w->npending) { plat_cond_wait(&w->wake, &w->lock); continue; }
+        if (w->stop && !w->queue.head) break;
+        if (!w->npending) { if (!w->queue.head) plat_cond_wait(&w->wake, &w->lock); continue; }
         uint64_t now = plat_monotonic_ns(), next = now + 1000000000ull;
         char *due[64];
         size_t ndue = 0;
@@ -386,6 +386,7 @@ static void settle_main(void *arg)
             plat_mutex_lock(&w->lock);
             continue;
         }
+        if (w->queue.head || w->stop) continue;
         plat_cond_timedwait(&w->wake, &w->lock, (int64_t)((next - now) / 1000000u) + 1);
     }
     plat_mutex_unlock(&w->lock);
