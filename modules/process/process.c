@@ -106,6 +106,13 @@ static int name_included(const process_source *s, const char *name)
     return 0;
 }
 
+/* The process name: the basename of exe, or what the OS called it when exe could not be read. */
+static const char *entry_name(const proc_entry *e)
+{
+    const char *base = proc_basename(e->exe ? e->exe : "");
+    return *base || !e->name ? base : e->name;
+}
+
 static void emit_event(process_source *s, const char *type, const proc_entry *e, int by_engine,
                        int has_exit_code, int64_t exit_code)
 {
@@ -115,7 +122,7 @@ static void emit_event(process_source *s, const char *type, const proc_entry *e,
     h->event_set_int(ev, "pid", e->pid);
     h->event_set_int(ev, "ppid", e->ppid);
     h->event_set_string(ev, "exe", e->exe ? e->exe : "");
-    h->event_set_string(ev, "process", proc_basename(e->exe ? e->exe : ""));
+    h->event_set_string(ev, "process", entry_name(e));
     h->event_set_string(ev, "cmdline", e->cmdline ? e->cmdline : "");
     h->event_set_string(ev, "user", e->user ? e->user : "");
     h->event_set_int(ev, "session_id", e->session_id);
@@ -137,24 +144,24 @@ void process_report_started(process_source *s, const proc_info *info)
     if (ppid < 0 && known) ppid = known->ppid;  /* the fork told us, /proc was already gone */
     int by_engine = info->engine_child || owned_by_engine(s, info->pid, ppid);
     if (by_engine) proc_engine_add(&s->table, info->pid);
-    if (proc_table_put(&s->table, info->pid, ppid, info->session_id, info->exe, info->cmdline, info->user) != 0) {
-        proc_entry tmp = { .pid = info->pid, .ppid = ppid, .session_id = info->session_id,
-                           .exe = (char *)info->exe, .cmdline = (char *)info->cmdline, .user = (char *)info->user };
-        if (s->want_started && name_included(s, proc_basename(info->exe))) emit_event(s, "process.started", &tmp, by_engine, 0, 0);
+    if (proc_table_put(&s->table, info->pid, ppid, info->session_id, info->exe, info->name, info->cmdline, info->user) != 0) {
+        proc_entry tmp = { .pid = info->pid, .ppid = ppid, .session_id = info->session_id, .exe = (char *)info->exe,
+                           .name = (char *)info->name, .cmdline = (char *)info->cmdline, .user = (char *)info->user };
+        if (s->want_started && name_included(s, entry_name(&tmp))) emit_event(s, "process.started", &tmp, by_engine, 0, 0);
         return;
     }
     proc_entry *e = proc_table_get(&s->table, info->pid);
-    if (s->want_started && name_included(s, proc_basename(e->exe))) emit_event(s, "process.started", e, by_engine, 0, 0);
+    if (s->want_started && name_included(s, entry_name(e))) emit_event(s, "process.started", e, by_engine, 0, 0);
 }
 
-void process_report_stopped(process_source *s, int64_t pid, int has_exit_code, int64_t exit_code)
+void process_report_stopped(process_source *s, int64_t pid, const char *name, int has_exit_code, int64_t exit_code)
 {
     if (pid == s->host_pid) return;
     int by_engine = proc_engine_has(&s->table, pid);
     proc_entry *e = proc_table_get(&s->table, pid);
-    proc_entry unknown = { .pid = pid, .ppid = -1, .session_id = -1 };
+    proc_entry unknown = { .pid = pid, .ppid = -1, .session_id = -1, .name = (char *)(name ? name : "") };
     if (!e) e = &unknown;
-    if (!e->quiet && s->want_stopped && name_included(s, proc_basename(e->exe ? e->exe : "")))
+    if (!e->quiet && s->want_stopped && name_included(s, entry_name(e)))
         emit_event(s, "process.stopped", e, by_engine, has_exit_code, exit_code);
     proc_table_remove(&s->table, pid);
     proc_engine_remove(&s->table, pid);
@@ -165,14 +172,14 @@ void process_note_fork(process_source *s, int64_t pid, int64_t ppid)
     if (owned_by_engine(s, pid, ppid)) proc_engine_add(&s->table, pid);
     /* The child runs its parent's program until it execs; only an exec makes it an event. */
     proc_entry *parent = proc_table_get(&s->table, ppid);
-    if (proc_table_put(&s->table, pid, ppid, parent ? parent->session_id : -1, NULL, NULL, NULL) == 0)
+    if (proc_table_put(&s->table, pid, ppid, parent ? parent->session_id : -1, NULL, NULL, NULL, NULL) == 0)
         proc_table_get(&s->table, pid)->quiet = 1;
 }
 
 void process_seed(process_source *s, const proc_info *info)
 {
     if (info->engine_child || owned_by_engine(s, info->pid, info->ppid)) proc_engine_add(&s->table, info->pid);
-    proc_table_put(&s->table, info->pid, info->ppid, info->session_id, info->exe, info->cmdline, info->user);
+    proc_table_put(&s->table, info->pid, info->ppid, info->session_id, info->exe, info->name, info->cmdline, info->user);
 }
 
 static void free_include(const wee_host_api *h, process_source *s)

@@ -19,6 +19,7 @@ typedef struct proc_info {
     int64_t pid, ppid, session_id;
     int engine_child;       /* its environment carries WEE_ENGINE_CHILD=1 (Linux only) */
     char exe[1024];         /* full path of the image */
+    char name[256];         /* process name when exe is unknown (Linux comm, Toolhelp, ETW stop) */
     char cmdline[2048];
     char user[256];
 } proc_info;
@@ -29,8 +30,9 @@ typedef struct process_source process_source;
 
 /* A process began running a program (Linux exec, Windows process start). */
 void process_report_started(process_source *s, const proc_info *info);
-/* A process ended. process.c completes the event from what it remembered at start. */
-void process_report_stopped(process_source *s, int64_t pid, int has_exit_code, int64_t exit_code);
+/* A process ended. process.c completes the event from what it remembered at start; name (may be NULL)
+ * is what the OS called it, used only when nothing was remembered. */
+void process_report_stopped(process_source *s, int64_t pid, const char *name, int has_exit_code, int64_t exit_code);
 /* A process was created without an event of its own (Linux fork): remembered so a later exec or exit
  * knows its parent and whether the engine owns it. */
 void process_note_fork(process_source *s, int64_t pid, int64_t ppid);

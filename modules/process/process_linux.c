@@ -129,6 +129,11 @@ static void read_proc_info(int64_t pid, proc_info *info)
     snprintf(path, sizeof path, "/proc/%lld/exe", (long long)pid);
     ssize_t n = readlink(path, info->exe, sizeof info->exe - 1);
     info->exe[n > 0 ? n : 0] = '\0';
+    if (n <= 0) {   /* another user's process (not root), or a kernel thread: the kernel's name for it */
+        snprintf(path, sizeof path, "/proc/%lld/comm", (long long)pid);
+        ssize_t c = read_small(path, info->name, sizeof info->name);
+        while (c > 0 && info->name[c - 1] == '\n') info->name[--c] = '\0';
+    }
     snprintf(path, sizeof path, "/proc/%lld/cmdline", (long long)pid);
     n = read_small(path, info->cmdline, sizeof info->cmdline);
     for (ssize_t i = 0; i < n; i++)
@@ -192,7 +197,7 @@ static void poll_on_new(void *ctx, const poll_proc *p)
 static void poll_on_gone(void *ctx, const poll_proc *p)
 {
     struct process_backend *b = ctx;
-    process_report_stopped(b->s, p->pid, 0, 0);
+    process_report_stopped(b->s, p->pid, NULL, 0, 0);
 }
 
 static void seed_on_new(void *ctx, const poll_proc *p)
@@ -297,7 +302,7 @@ static void handle_proc_event(struct process_backend *b, const struct proc_event
         /* exit_code is the wait status: exit(n) is n << 8, death by signal s is s (| 0x80 with a core). */
         unsigned st = ev->event_data.exit.exit_code;
         int64_t code = (st & 0x7f) == 0 ? (int64_t)((st >> 8) & 0xff) : -(int64_t)(st & 0x7f);
-        process_report_stopped(b->s, ev->event_data.exit.process_tgid, 1, code);
+        process_report_stopped(b->s, ev->event_data.exit.process_tgid, NULL, 1, code);
         break;
     }
     default:

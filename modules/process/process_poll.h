@@ -12,6 +12,7 @@
 typedef struct poll_proc {
     int64_t pid, ppid;
     uint64_t ident;
+    char name[80];   /* Windows: Toolhelp's image name (for processes that cannot be opened) */
 } poll_proc;
 
 typedef void (*poll_fn)(void *ctx, const poll_proc *p);

@@ -16,6 +16,7 @@ static char *dup_or_empty(const char *s)
 static void entry_free(proc_entry *e)
 {
     free(e->exe);
+    free(e->name);
     free(e->cmdline);
     free(e->user);
     memset(e, 0, sizeof *e);
@@ -57,13 +58,14 @@ void proc_table_remove(proc_table *t, int64_t pid)
 }
 
 int proc_table_put(proc_table *t, int64_t pid, int64_t ppid, int64_t session_id, const char *exe,
-                   const char *cmdline, const char *user)
+                   const char *name, const char *cmdline, const char *user)
 {
     proc_entry fresh = { .pid = pid, .ppid = ppid, .session_id = session_id, .age = ++t->clock };
     fresh.exe = dup_or_empty(exe);
+    fresh.name = dup_or_empty(name);
     fresh.cmdline = dup_or_empty(cmdline);
     fresh.user = dup_or_empty(user);
-    if (!fresh.exe || !fresh.cmdline || !fresh.user) { entry_free(&fresh); return WEE_ENOMEM; }
+    if (!fresh.exe || !fresh.name || !fresh.cmdline || !fresh.user) { entry_free(&fresh); return WEE_ENOMEM; }
     proc_entry *e = proc_table_get(t, pid);
     if (!e && t->count == t->cap) {
         size_t oldest = 0;

@@ -15,7 +15,7 @@ typedef struct proc_entry {
     int64_t pid, ppid, session_id;
     uint64_t age;            /* insertion order, for eviction */
     int quiet;               /* known only from a fork: its exit is not an event */
-    char *exe, *cmdline, *user;
+    char *exe, *name, *cmdline, *user;   /* name: the process name when exe could not be read */
 } proc_entry;
 
 typedef struct proc_table {
@@ -30,7 +30,7 @@ int proc_table_init(proc_table *t, size_t cap, size_t engine_cap);
 void proc_table_free(proc_table *t);
 /* Replaces the pid's entry (NULL strings stored as ""). 0, or WEE_ENOMEM. */
 int proc_table_put(proc_table *t, int64_t pid, int64_t ppid, int64_t session_id, const char *exe,
-                   const char *cmdline, const char *user);
+                   const char *name, const char *cmdline, const char *user);
 proc_entry *proc_table_get(proc_table *t, int64_t pid);
 void proc_table_remove(proc_table *t, int64_t pid);
 

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rt_support.h"
+#ifndef _WIN32
+#include <unistd.h>
+#endif
 
 #ifdef _WIN32
 #define EXE ".exe"
@@ -91,7 +94,10 @@ static void run_start(proc_run *r, const char *mode)
         run_child(probe, "300", "0");
         ready = rt_wait_for_text(r->ready_log, "ready", 1000);
     }
-    assert_true(ready);
+    if (!ready) {
+        rt_host_stop(&r->host);   /* prints the host's stderr */
+        fail_msg("the process source never reported a probe child (mode %s)", mode);
+    }
 }
 
 static char *host_stderr_after_stop(proc_run *r)
@@ -144,8 +150,11 @@ static void check_child_events(proc_run *r, int exit_code_known)
     assert_non_null(started);
     expect_in(started, "process=[proc_child" EXE "]");
 #ifdef _WIN32
-    /* Toolhelp/QueryFullProcessImageNameW give the path as Windows spells it; compare by name only. */
-    expect_in(started, "proc_child" EXE "]");
+    snprintf(want, sizeof want, "exe=[%s]", CHILD);
+    expect_in(started, want);
+    snprintf(want, sizeof want, " %s 500 7]", arg);       /* the program path may be quoted */
+    expect_in(started, want);
+    assert_null(strstr(started, "user=[]"));
 #else
     snprintf(want, sizeof want, "exe=[%s]", exe);
     expect_in(started, want);
@@ -161,10 +170,8 @@ static void check_child_events(proc_run *r, int exit_code_known)
     expect_in(stopped, "process=[proc_child" EXE "]");
     snprintf(want, sizeof want, "exit=[%s]", exit_code_known ? "7" : "");
     expect_in(stopped, want);
-#ifndef _WIN32
-    snprintf(want, sizeof want, "cmdline=[%s %s 500 7]", CHILD, arg);  /* remembered from the start */
+    snprintf(want, sizeof want, " %s 500 7]", arg);    /* remembered from the start */
     expect_in(stopped, want);
-#endif
     expect_in(stopped, "by_engine=[false]");
     free(started);
     free(stopped);
@@ -197,6 +204,10 @@ static void check_engine_children(proc_run *r, int exit_code_known)
 static void test_netlink(void **state)
 {
     (void)state;
+    if (geteuid() != 0) {
+        fprintf(stderr, "skipped: the netlink proc connector needs root (CI runs as root)\n");
+        skip();
+    }
     proc_run r;
     run_start(&r, "auto");
     check_child_events(&r, 1);

@@ -22,17 +22,19 @@ static void test_table_cache_and_eviction(void **s)
     (void)s;
     proc_table t;
     assert_int_equal(proc_table_init(&t, 3, 2), 0);
-    assert_int_equal(proc_table_put(&t, 10, 1, 2, "/usr/bin/a", "a -x", "root"), 0);
-    assert_int_equal(proc_table_put(&t, 11, 1, 2, NULL, NULL, NULL), 0);
-    assert_int_equal(proc_table_put(&t, 12, 1, 2, "/b", "b", "u"), 0);
+    assert_int_equal(proc_table_put(&t, 10, 1, 2, "/usr/bin/a", NULL, "a -x", "root"), 0);
+    assert_int_equal(proc_table_put(&t, 11, 1, 2, NULL, "kworker", NULL, NULL), 0);
+    assert_int_equal(proc_table_put(&t, 12, 1, 2, "/b", NULL, "b", "u"), 0);
     proc_entry *e = proc_table_get(&t, 10);
     assert_non_null(e);
     assert_string_equal(e->cmdline, "a -x");
     assert_string_equal(proc_table_get(&t, 11)->exe, "");
-    assert_int_equal(proc_table_put(&t, 10, 5, 6, "/usr/bin/a2", "a2", "root"), 0);   /* replace keeps size */
+    assert_string_equal(proc_table_get(&t, 11)->name, "kworker");
+    assert_string_equal(proc_table_get(&t, 10)->name, "");
+    assert_int_equal(proc_table_put(&t, 10, 5, 6, "/usr/bin/a2", NULL, "a2", "root"), 0);   /* replace keeps size */
     assert_int_equal(t.count, 3);
     assert_int_equal(proc_table_get(&t, 10)->ppid, 5);
-    assert_int_equal(proc_table_put(&t, 13, 1, 2, "/c", "c", "u"), 0);                 /* evicts the oldest: 11 */
+    assert_int_equal(proc_table_put(&t, 13, 1, 2, "/c", NULL, "c", "u"), 0);                 /* evicts the oldest: 11 */
     assert_null(proc_table_get(&t, 11));
     assert_non_null(proc_table_get(&t, 10));
     assert_non_null(proc_table_get(&t, 13));
@@ -65,8 +67,8 @@ static void on_gone(void *ctx, const poll_proc *p) { diff_log *d = ctx; d->gones
 static void test_poll_diff(void **s)
 {
     (void)s;
-    poll_proc prev[] = { { 1, 0, 11 }, { 5, 1, 55 }, { 9, 1, 99 } };
-    poll_proc cur[] = { { 9, 1, 98 }, { 7, 1, 77 }, { 1, 0, 11 } };   /* unsorted; 9 reused, 5 gone, 7 new */
+    poll_proc prev[] = { { 1, 0, 11, "" }, { 5, 1, 55, "" }, { 9, 1, 99, "" } };
+    poll_proc cur[] = { { 9, 1, 98, "" }, { 7, 1, 77, "" }, { 1, 0, 11, "" } };   /* unsorted; 9 reused, 5 gone, 7 new */
     diff_log d = { { 0 }, { 0 }, 0, 0 };
     poll_diff(prev, 3, cur, 3, on_new, on_gone, &d);
     assert_int_equal(d.ng, 2);
