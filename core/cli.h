@@ -5,7 +5,7 @@
  *   host [--modules DIR] validate FILE
  *   host [--modules DIR] test --config FILE --event EVENT.json [--run]
  *   host [--modules DIR] schema [--out FILE]   (cli_schema.c)
- *   host [--control PATH] status | reload | emit TYPE [field=value ...]   (cli_control.c)
+ *   host [--control PATH | --config FILE] status | reload | emit TYPE [field=value ...]   (cli_control.c)
  */
 #ifndef WEE_CLI_H
 #define WEE_CLI_H
@@ -17,8 +17,10 @@ int cli_validate(const module_registry *reg, const char *file);
 int cli_test(const module_registry *reg, const char *config_file, const char *event_file, int run);
 /* Prints the config's JSON Schema (schema.c) for the loaded modules, or writes it to out_file. */
 int cli_schema(const module_registry *reg, const char *out_file);
-/* Sends status/reload/emit to the running host's control channel (control_path NULL: the default)
- * and prints its answer; args are emit's TYPE and field=value pairs. */
-int cli_control(const char *control_path, const char *command, int argc, const char *const *args);
+/* Sends status/reload/emit to the running host's control channel and prints its answer. The endpoint:
+ * control_path, else config_file's engine.control.path, else the per-user default. args are emit's
+ * TYPE and field=value pairs. */
+int cli_control(const char *control_path, const char *config_file, const char *command, int argc,
+                const char *const *args);
 void cli_usage(FILE *out);
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cjson/cJSON.h>
 #include "cli.h"
 #include "control_protocol.h"
 #include "platform/ipc.h"
@@ -26,11 +27,40 @@ static int read_response(plat_conn *c, strbuf *out)
     }
 }
 
-int cli_control(const char *control_path, const char *command, int argc, const char *const *args)
+/* engine.control.path of the config the host runs, so `host status --config FILE` finds it. Only that key
+ * is read: the running host has validated the rest, and no modules need loading. */
+static int path_from_config(const char *file, char *path, size_t size)
+{
+    char *text = NULL;
+    size_t len;
+    if (plat_read_file(file, &text, &len) != 0) {
+        fprintf(stderr, "host: --config: cannot read %s\n", file);
+        return -1;
+    }
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    const cJSON *engine = cJSON_GetObjectItemCaseSensitive(root, "engine");
+    const cJSON *control = cJSON_GetObjectItemCaseSensitive(engine, "control");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(control, "path");
+    int found = cJSON_IsString(p) && p->valuestring[0];
+    if (found) snprintf(path, size, "%s", p->valuestring);
+    cJSON_Delete(root);
+    if (!root) {
+        fprintf(stderr, "host: --config: %s is not valid JSON ('host validate %s' says where)\n", file, file);
+        return -1;
+    }
+    return found;
+}
+
+int cli_control(const char *control_path, const char *config_file, const char *command, int argc,
+                const char *const *args)
 {
     char path[1024], err[512] = "";
+    int from_config = 0;
+    if (!control_path && config_file && (from_config = path_from_config(config_file, path, sizeof path)) < 0)
+        return 1;
     if (control_path) snprintf(path, sizeof path, "%s", control_path);
-    else if (plat_ipc_default_path(path, sizeof path) != 0) {
+    else if (!from_config && plat_ipc_default_path(path, sizeof path) != 0) {
         fprintf(stderr, "host %s: cannot build the default control path; pass --control PATH\n", command);
         return 1;
     }

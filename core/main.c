@@ -30,7 +30,8 @@ void cli_usage(FILE *out)
         "                                         show which rules match an event and what they would do\n"
         "  host [--modules DIR] schema [--out FILE]\n"
         "                                         JSON Schema of the config for editors (built from the modules)\n"
-        "  host [--control PATH] status           figures of the running host\n"
+        "  host [--control PATH | --config FILE] status\n"
+        "                                         figures of the running host\n"
         "  host [--control PATH] reload           make the running host re-read its config\n"
         "  host [--control PATH] emit TYPE [field=value ...]\n"
         "                                         inject an event (values: integers, true/false, else strings)\n"
@@ -183,7 +184,7 @@ int main(int argc, char **argv)
     log_configure(level, NULL, 0);
     if (cmd && (strcmp(cmd, "status") == 0 || strcmp(cmd, "reload") == 0 || strcmp(cmd, "emit") == 0)) {
         /* The running host does the work: no modules to load here. */
-        int crc = cli_control(lim.control_path, cmd, emit_count, emit_args);
+        int crc = cli_control(lim.control_path, config_file, cmd, emit_count, emit_args);
         log_shutdown();
         return crc;
     }

@@ -169,6 +169,13 @@ static void test_control_and_metrics_through_the_real_host(void **state)
 
     /* status: the running figures. */
     check_status_counts(ctl);
+    /* The endpoint can also be taken from the config the host runs. */
+    plat_process_result st;
+    const char *by_config[] = { "--config", cfg, "status", NULL };
+    run_host(&st, by_config);
+    assert_int_equal(st.exit_code, 0);
+    assert_non_null(strstr(st.out, "received "));
+    plat_process_result_free(&st);
 
     /* emit: typed fields reach the rule, stamped as coming from the control channel. */
     plat_process_result r;

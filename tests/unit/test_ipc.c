@@ -31,18 +31,23 @@ static void endpoint(char *buf, size_t size, const char *tag)
 /* Accepts on a thread so connect + exchange can run on the test thread. */
 typedef struct echo_server { plat_ipc_listener *l; int rc; char got[64]; } echo_server;
 
+/* Echoes the first connection that sends something; connections that close silently (a refused
+ * host's liveness probe) are skipped, as the control server skips them. */
 static void echo_once(void *arg)
 {
     echo_server *e = arg;
-    plat_conn *c = NULL;
-    e->rc = plat_ipc_accept(e->l, 10000, &c);
-    if (e->rc != 0) return;
-    int n = plat_conn_read(c, e->got, sizeof e->got - 1, 10000);
-    if (n > 0) {
-        e->got[n] = '\0';
-        plat_conn_write(c, e->got, (size_t)n, 10000);
+    for (int tries = 0; tries < 4; tries++) {
+        plat_conn *c = NULL;
+        e->rc = plat_ipc_accept(e->l, 10000, &c);
+        if (e->rc != 0) return;
+        int n = plat_conn_read(c, e->got, sizeof e->got - 1, 10000);
+        if (n > 0) {
+            e->got[n] = '\0';
+            plat_conn_write(c, e->got, (size_t)n, 10000);
+        }
+        plat_conn_close(c);
+        if (n > 0) return;
     }
-    plat_conn_close(c);
 }
 
 static void test_connect_exchange_and_eof(void **s)
@@ -79,13 +84,20 @@ static void test_live_listener_is_never_replaced(void **s)
     assert_int_equal(plat_ipc_listen(path, &b, err, sizeof err), WEE_EEXISTS);
     assert_null(b);
     assert_non_null(strstr(err, "another host is already running"));
-    /* The first one still serves. */
+    /* The first one still serves. (Accepting on a thread: on Windows the refused host's liveness probe
+     * used up the waiting pipe instance, and a client can only get in once accept has recycled it, as
+     * the host's accept loop does.) */
+    echo_server e = { a, -1, "" };
+    plat_thread t;
+    assert_int_equal(plat_thread_start(&t, echo_once, &e), 0);
     plat_conn *c = NULL;
     assert_int_equal(plat_ipc_connect(path, 5000, &c, err, sizeof err), 0);
-    plat_conn *server_side = NULL;
-    assert_int_equal(plat_ipc_accept(a, 5000, &server_side), 0);
-    plat_conn_close(server_side);
+    assert_int_equal(plat_conn_write(c, "still", 5, 5000), 0);
+    char buf[8];
+    assert_int_equal(plat_conn_read(c, buf, sizeof buf, 10000), 5);
     plat_conn_close(c);
+    plat_thread_join(&t);
+    assert_string_equal(e.got, "still");
     plat_ipc_close_listener(a);
     /* Gone with its listener: nobody there, and the name is free again. */
     assert_int_equal(plat_ipc_connect(path, 1000, &c, err, sizeof err), WEE_ENOTFOUND);
