@@ -277,7 +277,9 @@ static int netlink_open(char *why, size_t why_size)
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) != 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
     if (netlink_send_op(fd, PROC_CN_MCAST_LISTEN) != 0) {
-        snprintf(why, why_size, "PROC_CN_MCAST_LISTEN: %s", strerror(errno));
+        snprintf(why, why_size, "PROC_CN_MCAST_LISTEN: %s%s", strerror(errno),
+                 errno == ECONNREFUSED ? " (the connector lives only in the host's initial network namespace: "
+                                         "a container needs the host network)" : "");
         close(fd);
         return -1;
     }

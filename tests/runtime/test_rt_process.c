@@ -12,6 +12,7 @@
 #include <string.h>
 #include "rt_support.h"
 #ifndef _WIN32
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -71,7 +72,34 @@ static uint64_t run_child(const char *arg, const char *sleep_ms, const char *cod
     return pid;
 }
 
-static void run_start(proc_run *r, const char *mode)
+#ifndef _WIN32
+/* Runs the host as an unprivileged user (setpriv), so the netlink connector refuses it. */
+static const char *const AS_NOBODY[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", NULL };
+
+static void host_thread_prefixed(void *arg)
+{
+    rt_host *h = arg;
+    plat_process_run(&h->spec, &h->res);
+}
+
+static void host_start_as(rt_host *h, const char *const *prefix, const char *config, const char *work_dir)
+{
+    memset(h, 0, sizeof *h);
+    h->stop_file = test_path_join(work_dir, "STOP");
+    const char **a = h->argv;
+    for (size_t i = 0; prefix[i]; i++) *a++ = prefix[i];
+    *a++ = P.host; *a++ = "--config"; *a++ = config; *a++ = "--modules"; *a++ = P.modules;
+    *a++ = "--stop-file"; *a++ = h->stop_file; *a = NULL;
+    h->spec.argv = h->argv;
+    h->spec.timeout_ms = 240000;
+    h->spec.stdout_max = 1 << 16;
+    h->spec.stderr_max = 1 << 20;
+    h->spec.capture_stderr = 1;
+    assert_int_equal(plat_thread_start(&h->thread, host_thread_prefixed, h), 0);
+}
+#endif
+
+static void run_start_as(proc_run *r, const char *mode, const char *const *prefix)
 {
     memset(r, 0, sizeof *r);
     r->mode = mode;
@@ -84,7 +112,13 @@ static void run_start(proc_run *r, const char *mode)
     char *text = config_text(r);
     assert_int_equal(test_write_file(r->cfg, text), 0);
     free(text);
-    rt_host_start(&r->host, &P, r->cfg, r->dir);
+#ifndef _WIN32
+    if (prefix) {
+        assert_int_equal(chmod(r->dir, 0777), 0);   /* the unprivileged host writes its logs here */
+        host_start_as(&r->host, prefix, r->cfg, r->dir);
+    } else
+#endif
+    (void)prefix, rt_host_start(&r->host, &P, r->cfg, r->dir);
     /* Ready once the source reports a process: short-lived probes until one is seen (a polling source
      * takes its first snapshot on its own thread, after the host has said it started). */
     char probe[96];
@@ -99,6 +133,8 @@ static void run_start(proc_run *r, const char *mode)
         fail_msg("the process source never reported a probe child (mode %s)", mode);
     }
 }
+
+static void run_start(proc_run *r, const char *mode) { run_start_as(r, mode, NULL); }
 
 static char *host_stderr_after_stop(proc_run *r)
 {
@@ -218,6 +254,72 @@ static void test_netlink(void **state)
     run_end(&r);
 }
 
+/* Checks the events of a child started by the test when the host may not read its exe link (the host
+ * runs as another user): the name comes from the kernel's comm, the command line is still readable. */
+static void check_child_events_unprivileged(proc_run *r, int exit_code_known)
+{
+    char arg[96], want[2048];
+    snprintf(arg, sizeof arg, "child-%s", r->tag);
+    uint64_t pid = run_child(arg, "500", "7");
+    char *started = find_line(r->plain_log, "process.started", pid);
+    assert_non_null(started);
+    expect_in(started, "process=[proc_child]");
+    expect_in(started, "exe=[]");
+    snprintf(want, sizeof want, "cmdline=[%s %s 500 7]", CHILD, arg);
+    expect_in(started, want);
+    char *stopped = find_line(r->plain_log, "process.stopped", pid);
+    assert_non_null(stopped);
+    expect_in(stopped, "process=[proc_child]");
+    if (exit_code_known >= 0) expect_in(stopped, exit_code_known ? "exit=[7]" : "exit=[]");
+    free(started);
+    free(stopped);
+}
+
+/* Its own network namespace (a container without --net=host): the proc connector exists only in the
+ * initial one, so the subscription is refused; the source says so once and polls /proc. */
+static void test_netlink_refused_falls_back(void **state)
+{
+    (void)state;
+    static const char *const in_netns[] = { "/usr/bin/unshare", "--net", "--", NULL };
+    if (geteuid() != 0 || access(in_netns[0], X_OK) != 0) {
+        fprintf(stderr, "skipped: needs root and %s\n", in_netns[0]);
+        skip();
+    }
+    proc_run r;
+    run_start_as(&r, "auto", in_netns);
+    check_child_events(&r, 0);
+    check_engine_children(&r, 0);
+    char *err = host_stderr_after_stop(&r);
+    expect_in(err, "netlink proc connector refused (PROC_CN_MCAST_LISTEN: Connection refused");
+    expect_in(err, "polling /proc every 50 ms instead");
+    const char *first = strstr(err, "refused");
+    assert_null(strstr(first + 1, "connector refused"));   /* said once */
+    free(err);
+    run_end(&r);
+}
+
+/* An unprivileged host: older kernels refuse it the connector (CAP_NET_ADMIN), newer ones let it
+ * subscribe; either way it must report processes, and say which path it took. */
+static void test_unprivileged_host(void **state)
+{
+    (void)state;
+    if (geteuid() != 0 || access(AS_NOBODY[0], X_OK) != 0) {
+        fprintf(stderr, "skipped: needs root and %s to run the host as nobody\n", AS_NOBODY[0]);
+        skip();
+    }
+    proc_run r;
+    run_start_as(&r, "auto", AS_NOBODY);
+    check_child_events_unprivileged(&r, -1);
+    char *err = host_stderr_after_stop(&r);
+    int refused = strstr(err, "netlink proc connector refused") != NULL;
+    fprintf(stderr, "unprivileged host: netlink %s\n", refused ? "refused, polling" : "accepted");
+    char *plain = test_read_file(r.plain_log);
+    expect_in(plain, refused ? "exit=[]" : "exit=[7]");
+    free(plain);
+    free(err);
+    run_end(&r);
+}
+
 static void test_poll(void **state)
 {
     (void)state;
@@ -256,6 +358,8 @@ int main(void)
 #ifndef _WIN32
         cmocka_unit_test(test_netlink),
         cmocka_unit_test(test_poll),
+        cmocka_unit_test(test_netlink_refused_falls_back),
+        cmocka_unit_test(test_unprivileged_host),
 #else
         cmocka_unit_test(test_windows_auto),
 #endif
