@@ -11,6 +11,9 @@
 
 /* A reload compiles a whole config and may restart sources: give it far longer than a status. */
 #define CLIENT_TIMEOUT_MS 60000
+/* "busy" means every slot holds a client; slots free up within the server's 5 s request timeout. */
+#define BUSY_RETRY_MS 250
+#define BUSY_RETRY_FOR_MS 15000
 
 static int read_response(plat_conn *c, strbuf *out)
 {
@@ -78,27 +81,40 @@ int cli_control(const char *control_path, const char *config_file, const char *c
         control_format_request(&req, strcmp(command, "reload") == 0 ? CONTROL_RELOAD : CONTROL_STATUS, NULL);
     }
 
-    plat_conn *c = NULL;
-    int rc = plat_ipc_connect(path, 5000, &c, err, sizeof err);
-    if (rc == WEE_ENOTFOUND) {
-        fprintf(stderr, "host %s: no running host at %s: start one with host --config FILE, or pass --control PATH\n",
-                command, path);
-        strbuf_free(&req);
-        return 1;
-    }
-    if (rc != 0) {
-        fprintf(stderr, "host %s: %s (%s)\n", command, err[0] ? err : "cannot connect", wee_strerror(rc));
-        strbuf_free(&req);
-        return 1;
-    }
     strbuf resp = STRBUF_INIT;
-    rc = plat_conn_write(c, req.data, req.len, 5000);
-    if (rc == 0) rc = read_response(c, &resp);
-    plat_conn_close(c);
+    uint64_t retry_until = plat_monotonic_ns() + (uint64_t)BUSY_RETRY_FOR_MS * 1000000u;
+    int rc;
+    for (;;) {
+        plat_conn *c = NULL;
+        rc = plat_ipc_connect(path, 5000, &c, err, sizeof err);
+        if (rc == WEE_ENOTFOUND) {
+            fprintf(stderr, "host %s: no running host at %s: start one with host --config FILE, or pass --control PATH\n",
+                    command, path);
+            strbuf_free(&req);
+            return 1;
+        }
+        if (rc != 0) {
+            fprintf(stderr, "host %s: %s (%s)\n", command, err[0] ? err : "cannot connect", wee_strerror(rc));
+            strbuf_free(&req);
+            return 1;
+        }
+        strbuf_reset(&resp);
+        /* A busy server answers without reading: its answer counts even if our write failed. */
+        int wrc = plat_conn_write(c, req.data, req.len, 5000);
+        rc = read_response(c, &resp);
+        if (rc == 0 && resp.len == 0 && wrc != 0) rc = wrc;
+        plat_conn_close(c);
+        control_result r;
+        const char *t;
+        if (rc != 0 || control_parse_response(strbuf_cstr(&resp), &r, &t) != 0 || r != CONTROL_BUSY ||
+            plat_monotonic_ns() >= retry_until)
+            break;
+        plat_sleep_ms(BUSY_RETRY_MS);
+    }
     strbuf_free(&req);
     control_result result;
     const char *text;
-    if (rc != 0 || control_parse_response(strbuf_cstr(&resp), &result, &text) != 0) {
+    if ((rc != 0 && resp.len == 0) || control_parse_response(strbuf_cstr(&resp), &result, &text) != 0) {
         fprintf(stderr, "host %s: the host at %s %s\n", command, path,
                 rc == WEE_ETIMEOUT ? "did not answer within 60 s"
                 : rc != 0          ? "closed the connection before answering"

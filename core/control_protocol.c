@@ -8,7 +8,7 @@
 #include "wee/errors.h"
 
 static const char *const command_names[] = { "status", "reload", "metrics", "emit" };
-static const char *const result_names[] = { "ok", "failed", "error" };
+static const char *const result_names[] = { "ok", "failed", "error", "busy" };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 int control_parse_request(const char *line, control_command *cmd, const char **arg, char *err, size_t err_size)

@@ -5,11 +5,11 @@
  *   request  = command [" " argument] "\n"          at most CONTROL_REQUEST_MAX bytes
  *   command  = "status" | "reload" | "metrics" | "emit"   (emit's argument: one JSON event object)
  *   response = result "\n" text                        then the server closes the connection
- *   result   = "ok" | "failed" | "error"
+ *   result   = "ok" | "failed" | "error" | "busy"
  *
  * "ok": done, text is the answer. "failed": the engine tried and could not (reload errors, event
  * dropped); text says why. "error": the request itself was refused (unknown command, too large,
- * too slow, server busy); text says what to change. Text is UTF-8 and ends with a newline.
+ * too slow); text says what to change. "busy": every connection slot is taken; try again shortly. Text is UTF-8 and ends with a newline.
  */
 #ifndef WEE_CONTROL_PROTOCOL_H
 #define WEE_CONTROL_PROTOCOL_H
@@ -20,7 +20,7 @@
 #define CONTROL_RESPONSE_MAX (16 * 1024 * 1024)
 
 typedef enum { CONTROL_STATUS, CONTROL_RELOAD, CONTROL_METRICS, CONTROL_EMIT } control_command;
-typedef enum { CONTROL_OK, CONTROL_FAILED, CONTROL_ERROR } control_result;
+typedef enum { CONTROL_OK, CONTROL_FAILED, CONTROL_ERROR, CONTROL_BUSY } control_result;
 
 /* Parses one request line (the newline and a "\r" before it already removed). 0 with *cmd and *arg (""
  * when there is none); WEE_EINVAL with err saying what is wrong. */

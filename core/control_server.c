@@ -119,7 +119,7 @@ static void refuse(void *ctx, conn_server *srv, plat_conn *c)
 {
     (void)ctx; (void)srv;
     strbuf out = STRBUF_INIT;
-    control_format_response(&out, CONTROL_ERROR, "control channel busy: 16 requests in progress; try again");
+    control_format_response(&out, CONTROL_BUSY, "control channel busy: 16 requests in progress; try again");
     plat_conn_write(c, out.data, out.len, 100); /* small enough for the socket buffer: never waits */
     strbuf_free(&out);
 }

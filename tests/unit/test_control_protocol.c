@@ -62,6 +62,10 @@ static void test_request_and_response_round_trip(void **s)
     assert_string_equal(b.data, "error\n");
     assert_int_equal(control_parse_response(b.data, &r, &text), 0);
     assert_int_equal(r, CONTROL_ERROR); assert_string_equal(text, "");
+    strbuf_reset(&b);
+    control_format_response(&b, CONTROL_BUSY, "try again");
+    assert_int_equal(control_parse_response(b.data, &r, &text), 0);
+    assert_int_equal(r, CONTROL_BUSY);
     strbuf_free(&b);
 
     assert_int_equal(control_parse_response("", &r, &text), WEE_EINVAL);
