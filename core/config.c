@@ -11,7 +11,8 @@
 #include "wee/errors.h"
 
 /* One array per level: a new top-level key is one more line here (plus its loader below). */
-static const char *const top_keys[] = { "version", "engine", "sources", "rules", NULL };
+/* "$schema" lets an editor find config/schema/wee.schema.json; the host ignores its value. */
+static const char *const top_keys[] = { "version", "engine", "sources", "rules", "$schema", NULL };
 const char *const *const config_top_keys = top_keys; /* for the schema generator (config_keys.h) */
 
 /* Reports where cJSON stopped, as the line and column an editor shows (both from 1). */

@@ -548,8 +548,13 @@ static cJSON *p_rules(gen *g, const char *p)
     (void)g; (void)p;
     return array_of(ref("#/definitions/rule"), 0, "rules: when an event matches, run the actions");
 }
+static cJSON *p_schema_ref(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    return typed("string", "where editors find this schema (ignored by the host)");
+}
 static const prop_entry top_table[] = {
-    { "version", p_version }, { "engine", p_engine }, { "sources", p_sources }, { "rules", p_rules }, { NULL, NULL }
+    { "$schema", p_schema_ref }, { "version", p_version }, { "engine", p_engine }, { "sources", p_sources }, { "rules", p_rules }, { NULL, NULL }
 };
 
 static cJSON *build(gen *g)
