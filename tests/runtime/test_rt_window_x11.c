@@ -4,6 +4,9 @@
  * - an X client (xwin_driver) creates, activates, renames and destroys a window: exactly one
  *   window.created, window.focused, window.title_changed and window.destroyed, each with the window's
  *   title, class, pid, exe, process and window_id;
+ * - a popup (override-redirect) window gives no event; a window mapped untitled is reported created when
+ *   it gets its title;
+ * - a window that existed before the source started gets title_changed and destroyed but no created;
  * - with no X display (DISPLAY unset, or naming a display nobody serves) the window source refuses to
  *   start with a message saying what to do, and the host keeps running its other sources.
  * Xvfb missing from PATH is a failure with a message, not a skip: CI installs it (tools/install-deps.sh).
@@ -162,6 +165,91 @@ static void test_window_lifecycle_under_xvfb(void **state)
     free(dir);
 }
 
+typedef struct driver_run {
+    const char *events, *title, *cls, *mode;
+    plat_thread thread;
+    int exit_code;
+    unsigned long wid, pid;
+} driver_run;
+
+static void driver_main(void *arg)
+{
+    driver_run *d = arg;
+    const char *argv[] = { driver, d->events, d->title, d->cls, d->mode, NULL };
+    plat_process_spec spec = { .argv = argv, .timeout_ms = 120000, .stdout_max = 4096, .stderr_max = 4096, .capture_stderr = 1 };
+    plat_process_result res;
+    d->exit_code = -1000;
+    if (plat_process_run(&spec, &res) != 0) return;
+    d->exit_code = res.exit_code;
+    if (res.exit_code != 0) fprintf(stderr, "driver (%s) exit %d: %s\n", d->mode, res.exit_code, res.err ? res.err : "");
+    if (!res.out || sscanf(res.out, "id=0x%lx pid=%lu", &d->wid, &d->pid) != 2) d->exit_code = -1001;
+    plat_process_result_free(&res);
+}
+
+static void test_popup_ignored_and_late_title(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("rt_window_edge");
+    char *events = test_path_join(dir, "events.log"), *elog = test_path_join(dir, "engine.log");
+    char *cfg = log_rule_config(dir, events, "", "", elog);
+    rt_host h;
+    rt_host_start(&h, &P, cfg, dir);
+    char *ready = test_path_join(dir, "ready.log");
+    assert_true(rt_wait_for_text(ready, "ready", 20000));
+    char title[128];
+    snprintf(title, sizeof title, "edge %ld", (long)getpid());
+    driver_run d = { .events = events, .title = title, .cls = "unused", .mode = "edge" };
+    driver_main(&d);
+    assert_int_equal(rt_host_stop(&h), 0);
+    assert_int_equal(d.exit_code, 0);
+    char *text = test_read_file(events), line[512];
+    assert_non_null(text);
+    /* The late window has no WM_CLASS and no _NET_WM_PID: empty class and exe, pid 0. */
+    snprintf(line, sizeof line, "window.created|%s late||0||0x%lx||", title, d.wid);
+    if (count_lines_with(text, line) != 1) fprintf(stderr, "expected once: %s\n--- events ---\n%s\n", line, text);
+    assert_int_equal(count_lines_with(text, line), 1);
+    snprintf(line, sizeof line, "window.destroyed|%s late||0||0x%lx||", title, d.wid);
+    assert_int_equal(count_lines_with(text, line), 1);
+    assert_int_equal(count_lines_with(text, "popup"), 0);
+    assert_int_equal(count_lines_with(text, "window."), 2);
+    free(text); free(ready); free(cfg); free(elog); free(events);
+    test_remove_tree(dir);
+    free(dir);
+}
+
+static void test_window_from_before_start(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("rt_window_seed");
+    char *events = test_path_join(dir, "events.log"), *elog = test_path_join(dir, "engine.log");
+    char *mapped = test_path_join(dir, "events.log.mapped"), *go = test_path_join(dir, "events.log.go");
+    char *cfg = log_rule_config(dir, events, "", "", elog);
+    char title[128], cls[64];
+    snprintf(title, sizeof title, "seeded %ld", (long)getpid());
+    snprintf(cls, sizeof cls, "Seeded%ld", (long)getpid());
+    driver_run d = { .events = events, .title = title, .cls = cls, .mode = "seeded" };
+    assert_int_equal(plat_thread_start(&d.thread, driver_main, &d), 0);
+    assert_true(rt_wait_for_text(mapped, "", 20000)); /* exists (empty) once the window is mapped */
+    rt_host h;
+    rt_host_start(&h, &P, cfg, dir);
+    char *ready = test_path_join(dir, "ready.log");
+    assert_true(rt_wait_for_text(ready, "ready", 20000));
+    test_write_file(go, "go");
+    plat_thread_join(&d.thread);
+    assert_int_equal(rt_host_stop(&h), 0);
+    assert_int_equal(d.exit_code, 0);
+    char *text = test_read_file(events), line[1600];
+    assert_non_null(text);
+    snprintf(line, sizeof line, "window.title_changed|%s renamed|%s|%lu|xwin_driver|0x%lx|%s|", title, cls, d.pid, d.wid, driver);
+    assert_int_equal(count_lines_with(text, line), 1);
+    snprintf(line, sizeof line, "window.destroyed|%s renamed|%s|%lu|xwin_driver|0x%lx|%s|", title, cls, d.pid, d.wid, driver);
+    assert_int_equal(count_lines_with(text, line), 1);
+    assert_int_equal(count_lines_with(text, "window.created|"), 0);
+    free(text); free(ready); free(cfg); free(elog); free(events); free(mapped); free(go);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 /* The window source cannot start; a timer source and its rule must keep working in the same host. */
 static void run_without_display(const char *display_value)
 {
@@ -219,6 +307,8 @@ int main(void)
     snprintf(driver, sizeof driver, "%s/xwin_driver", dir);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_window_lifecycle_under_xvfb),
+        cmocka_unit_test(test_popup_ignored_and_late_title),
+        cmocka_unit_test(test_window_from_before_start),
         cmocka_unit_test(test_no_display_unset),
         cmocka_unit_test(test_no_display_unreachable),
     };

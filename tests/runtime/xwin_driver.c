@@ -1,11 +1,18 @@
 /*
  * xwin_driver - an X11 client for the window source's runtime test (Linux, under Xvfb).
  *
- *   xwin_driver <events.log> <title> <class>
+ *   xwin_driver <events.log> <title> <class> [lifecycle|edge|seeded]
  *
- * Creates a top-level window with WM_CLASS, _NET_WM_NAME (UTF-8), WM_NAME and _NET_WM_PID, maps it,
- * activates it, renames it and destroys it. Before each next step it waits until the engine's log file
- * shows the previous step's event, so a step is never taken before the source has seen the last one.
+ * lifecycle (default): creates a top-level window with WM_CLASS, _NET_WM_NAME (UTF-8), WM_NAME and
+ *   _NET_WM_PID, maps it, activates it, renames it and destroys it.
+ * edge: an override-redirect window titled "<title> popup" is mapped (a popup: must give no event);
+ *   then a window is mapped without a title (no event with include_untitled false) and only then titled
+ *   "<title> late" (now window.created); then both are destroyed.
+ * seeded: maps "<title>" and creates <events.log>.mapped, waits for <events.log>.go (the engine has
+ *   started meanwhile), renames it to "<title> renamed" and destroys it: a window that existed before the
+ *   source started gets title_changed and destroyed, never created.
+ * Before each next step it waits until the engine's log file shows the previous step's event, so a step
+ * is never taken before the source has seen the last one.
  *
  * Activation: Xvfb runs no window manager, so nobody maintains _NET_ACTIVE_WINDOW. The driver sets it on
  * the root window itself, which is exactly what an EWMH window manager does when it activates a window.
@@ -60,10 +67,27 @@ static void set_title(xcb_connection_t *c, xcb_window_t win, xcb_atom_t net_wm_n
     xcb_flush(c);
 }
 
+static int wait_file(const char *path)
+{
+    for (int i = 0; i < 2000; i++) {
+        if (access(path, F_OK) == 0) return 1;
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "xwin_driver: %s did not appear after 20 s\n", path);
+    return 0;
+}
+
+/* Round trip: every request sent so far has been processed by the server. */
+static void sync_server(xcb_connection_t *c)
+{
+    free(xcb_get_input_focus_reply(c, xcb_get_input_focus(c), NULL));
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 4) { fprintf(stderr, "usage: xwin_driver <events.log> <title> <class>\n"); return 2; }
-    const char *log = argv[1], *title = argv[2], *cls = argv[3];
+    if (argc != 4 && argc != 5) { fprintf(stderr, "usage: xwin_driver <events.log> <title> <class> [lifecycle|edge|seeded]\n"); return 2; }
+    const char *log = argv[1], *title = argv[2], *cls = argv[3], *mode = argc == 5 ? argv[4] : "lifecycle";
     int screen = 0;
     xcb_connection_t *c = xcb_connect(NULL, &screen);
     if (!c || xcb_connection_has_error(c)) { fprintf(stderr, "xwin_driver: cannot connect to DISPLAY\n"); return 2; }
@@ -72,6 +96,35 @@ int main(int argc, char **argv)
     xcb_screen_t *s = it.data;
     xcb_atom_t net_wm_name = intern(c, "_NET_WM_NAME"), utf8 = intern(c, "UTF8_STRING");
     xcb_atom_t net_wm_pid = intern(c, "_NET_WM_PID"), net_active = intern(c, "_NET_ACTIVE_WINDOW");
+
+    char renamed[1100];
+    if (!strcmp(mode, "edge")) {
+        snprintf(renamed, sizeof renamed, "%s popup", title);
+        xcb_window_t popup = xcb_generate_id(c);
+        uint32_t yes = 1;
+        xcb_create_window(c, XCB_COPY_FROM_PARENT, popup, s->root, 0, 0, 50, 20, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT,
+                          s->root_visual, XCB_CW_OVERRIDE_REDIRECT, &yes);
+        set_title(c, popup, net_wm_name, utf8, renamed);
+        xcb_map_window(c, popup);
+        xcb_window_t late = xcb_generate_id(c);
+        xcb_create_window(c, XCB_COPY_FROM_PARENT, late, s->root, 0, 0, 50, 20, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT,
+                          s->root_visual, 0, NULL);
+        xcb_map_window(c, late);
+        sync_server(c);
+        snprintf(renamed, sizeof renamed, "%s late", title);
+        set_title(c, late, net_wm_name, utf8, renamed);
+        printf("id=0x%x pid=0\n", (unsigned)late);
+        fflush(stdout);
+        if (!wait_for(log, "window.created", renamed)) return 11;
+        /* The popup is destroyed only now: the source has handled its creation and mapping while it
+         * still existed (X delivers in order), so only its override-redirect flag can keep it out. */
+        xcb_destroy_window(c, popup);
+        xcb_destroy_window(c, late);
+        xcb_flush(c);
+        if (!wait_for(log, "window.destroyed", renamed)) return 14;
+        xcb_disconnect(c);
+        return 0;
+    }
 
     xcb_window_t win = xcb_generate_id(c);
     xcb_create_window(c, XCB_COPY_FROM_PARENT, win, s->root, 10, 10, 200, 100, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT,
@@ -87,13 +140,29 @@ int main(int argc, char **argv)
 
     xcb_map_window(c, win);
     xcb_flush(c);
+    if (!strcmp(mode, "seeded")) {
+        sync_server(c);
+        char marker[1100];
+        snprintf(marker, sizeof marker, "%s.mapped", log);
+        FILE *f = fopen(marker, "wb");
+        if (f) fclose(f);
+        snprintf(marker, sizeof marker, "%s.go", log);
+        if (!wait_file(marker)) return 15;
+        snprintf(renamed, sizeof renamed, "%s renamed", title);
+        set_title(c, win, net_wm_name, utf8, renamed);
+        if (!wait_for(log, "window.title_changed", renamed)) return 13;
+        xcb_destroy_window(c, win);
+        xcb_flush(c);
+        if (!wait_for(log, "window.destroyed", renamed)) return 14;
+        xcb_disconnect(c);
+        return 0;
+    }
     if (!wait_for(log, "window.created", title)) return 11;
 
     xcb_change_property(c, XCB_PROP_MODE_REPLACE, s->root, net_active, XCB_ATOM_WINDOW, 32, 1, &win);
     xcb_flush(c);
     if (!wait_for(log, "window.focused", title)) return 12;
 
-    char renamed[1100];
     snprintf(renamed, sizeof renamed, "%s renamed", title);
     set_title(c, win, net_wm_name, utf8, renamed);
     if (!wait_for(log, "window.title_changed", renamed)) return 13;
