@@ -10,7 +10,11 @@
 #include "platform/net.h"
 #include "platform/platform.h"
 #include "wee/errors.h"
-#ifndef _WIN32
+#ifdef _WIN32
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
+#else
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -212,6 +216,56 @@ static void test_posix_permissions_and_stale_socket(void **s)
 }
 #endif
 
+#ifdef _WIN32
+/* The pipe's DACL as a client reads it: this user, SYSTEM and Administrators, nobody else. */
+static void test_win32_pipe_dacl(void **s)
+{
+    (void)s;
+    char path[512], err[256];
+    endpoint(path, sizeof path, "dacl");
+    plat_ipc_listener *l = NULL;
+    assert_int_equal(plat_ipc_listen(path, &l, err, sizeof err), 0);
+    wchar_t wpath[512];
+    MultiByteToWideChar(CP_UTF8, 0, path, -1, wpath, 512);
+    HANDLE h = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE | READ_CONTROL, 0, NULL, OPEN_EXISTING, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    PSECURITY_DESCRIPTOR sd = NULL;
+    PACL dacl = NULL;
+    assert_int_equal(GetSecurityInfo(h, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd), 0);
+    wchar_t *text = NULL;
+    assert_true(ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION,
+                                                                      &text, NULL));
+    /* This process's user SID, as the host put it in. */
+    HANDLE token;
+    BYTE info[512];
+    DWORD len;
+    wchar_t *me = NULL;
+    assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token));
+    assert_true(GetTokenInformation(token, TokenUser, info, sizeof info, &len));
+    assert_true(ConvertSidToStringSidW(((TOKEN_USER *)info)->User.Sid, &me));
+    char dacl_text[1024], me_text[256];
+    WideCharToMultiByte(CP_UTF8, 0, text, -1, dacl_text, sizeof dacl_text, NULL, NULL);
+    WideCharToMultiByte(CP_UTF8, 0, me, -1, me_text, sizeof me_text, NULL, NULL);
+    fprintf(stderr, "pipe DACL: %s (user %s)\n", dacl_text, me_text);
+    assert_non_null(strstr(dacl_text, "D:P"));
+    assert_non_null(strstr(dacl_text, ";;;SY)"));
+    assert_non_null(strstr(dacl_text, ";;;BA)"));
+    assert_non_null(strstr(dacl_text, me_text));
+    assert_null(strstr(dacl_text, ";;;WD)"));   /* Everyone */
+    assert_null(strstr(dacl_text, ";;;AN)"));   /* Anonymous */
+    /* Exactly three entries. */
+    int aces = 0;
+    for (const char *c = dacl_text; *c; c++) aces += *c == '(';
+    assert_int_equal(aces, 3);
+    LocalFree(me);
+    CloseHandle(token);
+    LocalFree(text);
+    LocalFree(sd);
+    CloseHandle(h);
+    plat_ipc_close_listener(l);
+}
+#endif
+
 static void test_tcp_loopback(void **s)
 {
     (void)s;
@@ -248,6 +302,8 @@ int main(void)
         cmocka_unit_test(test_missing_endpoint),
 #ifndef _WIN32
         cmocka_unit_test(test_posix_permissions_and_stale_socket),
+#else
+        cmocka_unit_test(test_win32_pipe_dacl),
 #endif
         cmocka_unit_test(test_tcp_loopback),
     };
