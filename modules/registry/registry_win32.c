@@ -148,18 +148,22 @@ static void list_subkeys(HKEY h, name_list *out)
     qsort(out->items, out->n, sizeof *out->items, cmp_names);
 }
 
-/* Depth-first, subkeys in sorted order. Returns -1 once a bound stops the walk. */
+/* Depth-first, subkeys in sorted order. Not recursive: the watched key's values and the names of its
+ * direct subkeys (a subkey created or deleted is a change of the key; its values are not read).
+ * Returns -1 once a bound stops the walk. */
 static int walk(reg_snapshot *snap, HKEY h, const char *rel, int recursive)
 {
     long idx = reg_snapshot_add_key(snap, rel);
     if (idx < 0) return -1;
     if (add_values(snap, idx, h) != 0) return -1;
-    if (!recursive) return 0;
+    if (!recursive && *rel) return 0;
     name_list kids;
     list_subkeys(h, &kids);
     int rc = 0;
     for (size_t i = 0; i < kids.n; i++) {
-        if (rc == 0) {
+        if (rc == 0 && !recursive) {
+            if (reg_snapshot_add_key(snap, kids.items[i]) < 0) rc = -1;
+        } else if (rc == 0) {
             wchar_t *wname = to_wide(kids.items[i]);
             HKEY sub = NULL;
             if (wname && RegOpenKeyExW(h, wname, 0, KEY_READ, &sub) == ERROR_SUCCESS) {
