@@ -53,11 +53,29 @@ static conn_slot *free_slot(conn_server *s)
     return NULL;
 }
 
+/* Answers "busy" and closes. What the client already sent is read first (without waiting) and our side
+ * is shut down before closing: closing a TCP socket with unread input sends a reset, which can destroy
+ * the answer before the client reads it. */
+static void refuse(conn_server *s, plat_conn *c)
+{
+    char sink[4096];
+    for (int i = 0; i < 16 && plat_conn_read(c, sink, sizeof sink, 0) > 0; i++) {} /* bounded: a flood cannot hold us */
+    s->spec.refuse(s->spec.ctx, s, c);
+    plat_conn_shutdown_write(c);
+    plat_conn_close(c);
+}
+
 static void accept_loop(void *arg)
 {
     conn_server *s = arg;
     unsigned failures = 0;
     while (!atomic_load(&s->stopping)) {
+        /* All slots busy: leave newcomers in the listen backlog for a while (handlers are short), and
+         * only accept-and-refuse when the slots stay full, i.e. under a flood or stalled clients. */
+        for (int waited = 0; !free_slot(s) && waited < CONN_QUEUE_MS && !atomic_load(&s->stopping); waited += 10) {
+            plat_sleep_ms(10);
+            reap(s, 0);
+        }
         plat_conn *c = NULL;
         int rc = s->spec.accept(s->spec.listener, CONN_POLL_MS, &c);
         reap(s, 0);
@@ -72,17 +90,15 @@ static void accept_loop(void *arg)
         failures = 0;
         conn_slot *slot = free_slot(s);
         if (!slot) {
-            s->spec.refuse(s->spec.ctx, s, c);
-            plat_conn_close(c);
+            refuse(s, c);
             continue;
         }
         slot->conn = c;
         atomic_store(&slot->state, SLOT_RUNNING);
         if (plat_thread_start(&slot->thread, conn_thread, slot) != 0) {
             atomic_store(&slot->state, SLOT_FREE);
-            s->spec.refuse(s->spec.ctx, s, c);
-            plat_conn_close(c);
             slot->conn = NULL;
+            refuse(s, c);
         }
     }
     reap(s, 1);

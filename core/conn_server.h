@@ -5,7 +5,8 @@
  * Why threads per connection: a client that connects and then stalls must not delay the next one, and
  * named pipes on Windows cannot be multiplexed with poll(). Each handler bounds its own reads with
  * conn_read_until, which also returns as soon as the server stops.
- * A client arriving while max_conns are busy is handed to refuse (write a short "busy" answer) and
+ * While all max_conns slots are busy, new clients wait in the listen backlog up to CONN_QUEUE_MS; if
+ * the slots stay full, the next one is accepted, handed to refuse (write a short "busy" answer) and
  * closed at once by the accept thread.
  * Ownership: the listener stays the caller's (close it after conn_server_stop); conns are closed here
  * after handle/refuse return.
@@ -37,6 +38,8 @@ void conn_server_stop(conn_server *s);
 int conn_server_stopping(const conn_server *s);
 
 #define CONN_POLL_MS 100
+/* How long newcomers wait in the listen backlog for a free slot before being refused. */
+#define CONN_QUEUE_MS 1000
 
 /* Reads into buf until it contains terminator (returns 0; bytes after it may have been read too), the
  * peer closes (WEE_ENOTFOUND), more than max bytes arrive (WEE_EFULL), a NUL byte arrives (WEE_EINVAL),

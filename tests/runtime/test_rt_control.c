@@ -14,6 +14,7 @@
 #include "rt_support.h"
 #include "control_protocol.h"
 #include "control_server.h"
+#include "metrics_http.h"
 #include "platform/ipc.h"
 #include "platform/net.h"
 #include "wee/errors.h"
@@ -124,6 +125,19 @@ static int http_get(int port, const char *path, http_reply *r)
     return rc == CURLE_OK ? 0 : (int)rc;
 }
 
+#define SCRAPES_PER_THREAD 10
+typedef struct scraper { plat_thread thread; int port; int ok; } scraper;
+
+static void scrape_many(void *arg)
+{
+    scraper *sc = arg;
+    for (int i = 0; i < SCRAPES_PER_THREAD; i++) {
+        http_reply r;
+        if (http_get(sc->port, "/metrics", &r) == 0 && r.status == 200 && strstr(r.body, "wee_")) sc->ok++;
+        free(r.body);
+    }
+}
+
 /* A raw control request; returns the whole response (malloc'd) or NULL if the host closed first. */
 static char *raw_request(const char *ctl, const char *data, size_t len)
 {
@@ -225,6 +239,18 @@ static void test_control_and_metrics_through_the_real_host(void **state)
         assert_int_equal(http_get(port, "/metrics", &m), 0);
         assert_int_equal(m.status, 200);
         free(m.body);
+    }
+    /* Twice as many concurrent scrapers as the endpoint has slots: every scrape is answered 200 (the
+     * rest wait in the backlog instead of being refused or reset). */
+    scraper sc[2 * METRICS_MAX_CLIENTS];
+    for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
+        sc[i].port = port;
+        sc[i].ok = 0;
+        assert_int_equal(plat_thread_start(&sc[i].thread, scrape_many, &sc[i]), 0);
+    }
+    for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
+        plat_thread_join(&sc[i].thread);
+        assert_int_equal(sc[i].ok, SCRAPES_PER_THREAD);
     }
 
     /* Hostile clients: garbage and a 10 MB line get a clear error; a silent one blocks nobody. */
