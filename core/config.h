@@ -5,7 +5,7 @@
  * { "version": 1,
  *   "engine": { "workers": 0, "queue_capacity": 4096, "overflow": "block|drop_oldest|drop_newest",
  *               "http_enabled": false, "http_allow": ["host", ...],
- *               "log": { "level": "info", "file": null, "format": "text|json" },
+ *               "log": { "level": "info", "file": null, "format": "text|json", "max_size_mb": 0, "keep": 5 },
  *               "control": { "enabled": true, "path": null }, "metrics": { "listen": "127.0.0.1:9464" } },
  *   "sources": [ { "id": "downloads", "module": "file", "enabled": true, ...module options } ],
  *   "rules": [ { "name": "...", "enabled": true,
@@ -38,6 +38,8 @@ typedef struct engine_config {
     int log_level;               /* wee_log_level */
     char *log_file;              /* NULL: stderr */
     int log_json;
+    uint64_t log_max_bytes;      /* log.max_size_mb in bytes; 0: the file never rotates */
+    unsigned log_keep;           /* log.keep: rotated files kept (file.1 .. file.keep), default 5 */
     int control_enabled;         /* default 1 */
     char *control_path;          /* NULL: the per-user default (platform/ipc.h) */
     char *metrics_listen;        /* NULL: no metrics endpoint; else a loopback "host:port" */

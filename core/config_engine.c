@@ -12,7 +12,7 @@
 /* One array per level: a new key is one more line here (plus its reader below). */
 static const char *const engine_keys[] = { "workers", "queue_capacity", "overflow", "http_enabled", "http_allow",
                                            "log", "control", "metrics", NULL };
-static const char *const log_keys[] = { "level", "file", "format", NULL };
+static const char *const log_keys[] = { "level", "file", "format", "max_size_mb", "keep", NULL };
 static const char *const control_keys[] = { "enabled", "path", NULL };
 static const char *const metrics_keys[] = { "listen", NULL };
 /* Same order as overflow_policy. */
@@ -22,6 +22,9 @@ static const char *const log_formats[] = { "text", "json", NULL };
 #define WORKERS_MAX 256
 #define QUEUE_DEFAULT 4096
 #define QUEUE_MAX 16777216
+#define LOG_MAX_SIZE_MB_MAX 1048576   /* 1 TiB: past that, a typo */
+#define LOG_KEEP_DEFAULT 5
+#define LOG_KEEP_MAX 1000             /* ROTATING_FILE_KEEP_MAX */
 
 /* Exported for the schema generator (config_keys.h): the schema is built from these very lists. */
 const char *const *const config_engine_keys = engine_keys;
@@ -31,6 +34,8 @@ const char *const *const config_engine_metrics_keys = metrics_keys;
 const char *const *const config_overflow_names = overflow_names;
 const char *const *const config_log_formats = log_formats;
 const int64_t config_workers_max = WORKERS_MAX, config_queue_default = QUEUE_DEFAULT, config_queue_max = QUEUE_MAX;
+const int64_t config_log_max_size_mb_max = LOG_MAX_SIZE_MB_MAX, config_log_keep_default = LOG_KEEP_DEFAULT,
+              config_log_keep_max = LOG_KEEP_MAX;
 
 static void expect_object(const cJSON *j, const char *path, diag_list *d)
 {
@@ -100,6 +105,12 @@ static void load_log(config_ctx *x, const cJSON *engine, const char *path)
 
     int format = 0;
     if (config_get_choice(log, "format", sub, log_formats, &format, x->d) == 1) e->log_json = format == 1;
+
+    /* Size-based rotation of log.file: file -> file.1 ... file.keep (util/rotating_file.h). */
+    int64_t max_mb = 0, keep = LOG_KEEP_DEFAULT;
+    if (config_get_int(log, "max_size_mb", sub, 0, LOG_MAX_SIZE_MB_MAX, &max_mb, x->d) == 1)
+        e->log_max_bytes = (uint64_t)max_mb * 1024u * 1024u;
+    if (config_get_int(log, "keep", sub, 0, LOG_KEEP_MAX, &keep, x->d) == 1) e->log_keep = (unsigned)keep;
 }
 
 /* "control": where `host status|reload|emit` reach this host (control_server.c). */
@@ -158,6 +169,7 @@ void config_load_engine(config_ctx *x, const cJSON *engine, const char *path)
     int64_t workers = 0, capacity = QUEUE_DEFAULT;
     int overflow = OVERFLOW_BLOCK;
     e->log_level = WEE_LOG_INFO;
+    e->log_keep = LOG_KEEP_DEFAULT;
     e->overflow = OVERFLOW_BLOCK;
     e->control_enabled = 1;
 

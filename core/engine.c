@@ -84,6 +84,7 @@ void engine_emit_lifecycle(engine *e, const char *type, const char *reason)
 int engine_apply_settings(engine *e, const engine_config *old, const engine_config *neu, char *err, size_t size)
 {
     (void)e;
+    log_set_rotation(neu->log_max_bytes, neu->log_keep); /* applies to the open file at once */
     if (old && (old->log_level != neu->log_level || old->log_json != neu->log_json ||
                 (old->log_file == NULL) != (neu->log_file == NULL) ||
                 (old->log_file && strcmp(old->log_file, neu->log_file) != 0))) {

@@ -3,13 +3,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include "platform/platform.h"
+#include "util/rotating_file.h"
 #include "util/strbuf.h"
+#include "wee/errors.h"
 
 static plat_mutex g_lock;
 static int g_lock_ready;
 static int g_level = WEE_LOG_INFO;
 static int g_json;
-static FILE *g_file;
+static rotating_file *g_file;
+static uint64_t g_max_bytes;  /* engine.log.max_size_mb; 0: no rotation */
+static unsigned g_keep = 5;
+static void (*g_error_hook)(const char *text);
 
 static const char *const level_names[] = { "trace", "debug", "info", "warn", "error" };
 
@@ -31,16 +36,36 @@ static void ensure_lock(void)
     if (!g_lock_ready) { plat_mutex_init(&g_lock); g_lock_ready = 1; }
 }
 
+void log_set_error_hook(void (*hook)(const char *text))
+{
+    ensure_lock();
+    plat_mutex_lock(&g_lock);
+    g_error_hook = hook;
+    plat_mutex_unlock(&g_lock);
+}
+
+void log_set_rotation(uint64_t max_bytes, unsigned keep)
+{
+    ensure_lock();
+    plat_mutex_lock(&g_lock);
+    g_max_bytes = max_bytes;
+    g_keep = keep;
+    if (g_file) rotating_file_set_limits(g_file, max_bytes, keep);
+    plat_mutex_unlock(&g_lock);
+}
+
 int log_configure(int level, const char *file, int json)
 {
     ensure_lock();
-    FILE *f = NULL;
+    rotating_file *f = NULL;
     if (file) {
-        f = fopen(file, "a");
+        /* Reopening the same path shares the open file (rotating_file's registry), so a reload
+         * that keeps engine.log.file loses no line and starts no second writer. */
+        f = rotating_file_open(file, g_max_bytes, g_keep, NULL);
         if (!f) return -1;
     }
     plat_mutex_lock(&g_lock);
-    if (g_file) fclose(g_file);
+    if (g_file) rotating_file_close(g_file);
     g_file = f;
     g_level = level;
     g_json = json;
@@ -52,7 +77,7 @@ void log_shutdown(void)
 {
     ensure_lock();
     plat_mutex_lock(&g_lock);
-    if (g_file) fclose(g_file);
+    if (g_file) rotating_file_close(g_file);
     g_file = NULL;
     plat_mutex_unlock(&g_lock);
 }
@@ -90,13 +115,33 @@ void log_vwrite(wee_log_level level, const char *module, const char *fmt, va_lis
         strbuf_printf(&line, "%s %-5s [%s] %s\n", ts, log_level_name(level), module ? module : "host",
                       strbuf_cstr(&msg));
     }
+    int rot = 0;
+    void (*hook)(const char *) = NULL;
     plat_mutex_lock(&g_lock);
-    FILE *out = g_file ? g_file : stderr;
-    fwrite(line.data, 1, line.len, out);
-    fflush(out);
+    if (level >= WEE_LOG_ERROR) hook = g_error_hook;
+    if (g_file) {
+        if (rotating_file_write(g_file, line.data, line.len) != 0) {
+            fwrite(line.data, 1, line.len, stderr); /* the file is gone or full: keep the line */
+            fflush(stderr);
+        }
+        rot = rotating_file_take_rotate_error(g_file);
+    } else {
+        fwrite(line.data, 1, line.len, stderr);
+        fflush(stderr);
+    }
     plat_mutex_unlock(&g_lock);
+    if (hook) {
+        strbuf text = STRBUF_INIT;
+        strbuf_printf(&text, "[%s] %s", module ? module : "host", strbuf_cstr(&msg));
+        hook(strbuf_cstr(&text));
+        strbuf_free(&text);
+    }
     strbuf_free(&msg);
     strbuf_free(&line);
+    /* Reported once per failed attempt (the next try comes after another max size): no loop. */
+    if (rot != 0)
+        log_write(WEE_LOG_WARN, "host", "engine.log: cannot rotate the log file (%s); still appending to it",
+                  wee_strerror(rot));
 }
 
 void log_write(wee_log_level level, const char *module, const char *fmt, ...)

@@ -189,8 +189,25 @@ static cJSON *p_log_format(gen *g, const char *p)
     (void)g; (void)p;
     return enum_schema(config_log_formats, "text lines or one JSON object per line", config_log_formats[0]);
 }
+static cJSON *p_log_max_size_mb(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    cJSON *o = int_schema("rotate log.file when a line would take it past this many MiB; 0 = never", 0,
+                          config_log_max_size_mb_max);
+    cJSON_AddNumberToObject(o, "default", 0);
+    return o;
+}
+static cJSON *p_log_keep(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    cJSON *o = int_schema("rotated files kept (file.1 newest .. file.N oldest); 0 = start the file afresh", 0,
+                          config_log_keep_max);
+    cJSON_AddNumberToObject(o, "default", (double)config_log_keep_default);
+    return o;
+}
 static const prop_entry log_table[] = {
-    { "level", p_log_level }, { "file", p_log_file }, { "format", p_log_format }, { NULL, NULL }
+    { "level", p_log_level }, { "file", p_log_file }, { "format", p_log_format },
+    { "max_size_mb", p_log_max_size_mb }, { "keep", p_log_keep }, { NULL, NULL }
 };
 static cJSON *p_log(gen *g, const char *p)
 {

@@ -2,15 +2,16 @@
  * modules/log - the `log` action: one line per call, as text or JSON, to stderr, stdout or a file.
  *
  *   { "action": "log", "level": "warn", "message": "executable downloaded: {{path}}",
- *     "target": "file", "file": "C:/logs/wee.log", "format": "json" }
+ *     "target": "file", "file": "C:/logs/wee.log", "format": "json", "max_size_mb": 10, "keep": 5 }
  *
  * Text:  2026-11-25T06:56:02.123Z WARN [rule name] executable downloaded: C:/x.exe
  * JSON:  {"time":...,"level":"warn","rule":...,"message":...,"event":{"type":...,<every field>}}
  *
  * Each line is built completely first and handed to the stream in one fwrite under the instance's
- * lock. The log file is opened once (append mode, unbuffered) so each line is one write() on an
- * append-mode descriptor: lines from concurrent workers, other instances on the same file, or other
- * processes never interleave.
+ * lock. The log file is a rotating_file (core/util/rotating_file.h): opened once in append mode,
+ * unbuffered, so each line is one write() on an append-mode descriptor and lines from concurrent
+ * workers or other processes never interleave; instances on the same path share one object, so they
+ * rotate it together (file -> file.1 ... file.keep) when max_size_mb is set.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "platform/platform.h"
+#include "util/rotating_file.h"
 #include "wee/wee.h"
 
 #define LOG_MODULE_NAME "log"
@@ -26,9 +28,9 @@ typedef struct log_action {
     const wee_host_api *host;
     wee_log_level level;
     int json;
-    FILE *out;
+    FILE *out;           /* stderr / stdout; NULL for a file */
+    rotating_file *file; /* target "file" */
     char *target_name;   /* "stderr", "stdout" or the file's path: for error messages */
-    int owns_out;        /* 1: out is our file, closed in destroy */
     plat_mutex lock;
 } log_action;
 
@@ -50,46 +52,6 @@ static char *copy_string(const char *s)
     return d;
 }
 
-#ifdef _WIN32
-#include <wchar.h>
-/* The CRT's fopen reads paths in the ANSI code page; ours are UTF-8 (the ABI's rule), so decode to
- * UTF-16 and use _wfopen. Decoded by hand to keep <windows.h> out of a portable module. */
-static FILE *open_append(const char *path)
-{
-    const unsigned char *s = (const unsigned char *)path;
-    size_t n = strlen(path), o = 0;
-    wchar_t *w = malloc((n + 1) * sizeof *w); /* UTF-16 never needs more units than UTF-8 bytes */
-    if (!w) { errno = ENOMEM; return NULL; }
-    for (size_t i = 0; i < n;) {
-        unsigned long cp;
-        size_t extra;
-        if (s[i] < 0x80) { cp = s[i]; extra = 0; }
-        else if ((s[i] & 0xE0) == 0xC0) { cp = s[i] & 0x1Fu; extra = 1; }
-        else if ((s[i] & 0xF0) == 0xE0) { cp = s[i] & 0x0Fu; extra = 2; }
-        else if ((s[i] & 0xF8) == 0xF0) { cp = s[i] & 0x07u; extra = 3; }
-        else { free(w); errno = EILSEQ; return NULL; }
-        if (i + extra >= n) { free(w); errno = EILSEQ; return NULL; }
-        for (size_t k = 1; k <= extra; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) { free(w); errno = EILSEQ; return NULL; }
-            cp = (cp << 6) | (s[i + k] & 0x3Fu);
-        }
-        i += extra + 1;
-        if (cp >= 0x10000) {
-            cp -= 0x10000;
-            w[o++] = (wchar_t)(0xD800 + (cp >> 10));
-            w[o++] = (wchar_t)(0xDC00 + (cp & 0x3FF));
-        } else {
-            w[o++] = (wchar_t)cp;
-        }
-    }
-    w[o] = 0;
-    FILE *f = _wfopen(w, L"ab");
-    free(w);
-    return f;
-}
-#else
-static FILE *open_append(const char *path) { return fopen(path, "ab"); }
-#endif
 
 /* Control characters in a rendered message (a file name may contain a newline) would split one
  * record into several and let event data forge log lines; text lines show them as \n, \r, \xHH. */
@@ -200,22 +162,21 @@ static int log_create(const wee_host_api *host, const wee_options *opts, void **
     const char *format = host->opt_string(opts, "format");
     a->json = format && strcmp(format, "json") == 0;
     if (to_file) {
-        a->out = open_append(path);
-        if (!a->out) {
-            snprintf(err, err_size, "cannot open log file '%s' for appending: %s", path, strerror(errno));
+        int64_t max_mb = host->opt_int(opts, "max_size_mb"), keep = host->opt_int(opts, "keep");
+        int rc = 0;
+        a->file = rotating_file_open(path, (uint64_t)max_mb * 1024u * 1024u, (unsigned)keep, &rc);
+        if (!a->file) {
+            snprintf(err, err_size, "cannot open log file '%s' for appending: %s", path, wee_strerror(rc));
             free(a);
-            return WEE_EIO;
+            return rc == WEE_ENOMEM ? WEE_ENOMEM : WEE_EIO;
         }
-        /* Unbuffered: each fwrite of a whole line becomes one write() on the append-mode descriptor. */
-        setvbuf(a->out, NULL, _IONBF, 0);
-        a->owns_out = 1;
         a->target_name = copy_string(path);
     } else {
         a->out = target && strcmp(target, "stdout") == 0 ? stdout : stderr;
         a->target_name = copy_string(a->out == stdout ? "stdout" : "stderr");
     }
     if (!a->target_name) {
-        if (a->owns_out) fclose(a->out);
+        rotating_file_close(a->file);
         free(a);
         snprintf(err, err_size, "out of memory");
         return WEE_ENOMEM;
@@ -242,6 +203,19 @@ static int log_run(void *instance, wee_action_call *call)
         host->call_set_error(call, "out of memory formatting a log line");
         return WEE_ENOMEM;
     }
+    if (a->file) {
+        int rc = rotating_file_write(a->file, line, len);
+        int rot = rotating_file_take_rotate_error(a->file);
+        free(line);
+        if (rot != 0)
+            host->log(WEE_LOG_WARN, LOG_MODULE_NAME, "cannot rotate %s (%s); still appending to it", a->target_name,
+                      wee_strerror(rot));
+        if (rc != 0) {
+            host->call_set_error(call, "cannot write to %s: %s", a->target_name, wee_strerror(rc));
+            return rc;
+        }
+        return 0;
+    }
     plat_mutex_lock(&a->lock);
     size_t written = fwrite(line, 1, len, a->out);
     int flushed = fflush(a->out);
@@ -259,7 +233,7 @@ static void log_destroy(void *instance)
 {
     log_action *a = instance;
     if (!a) return;
-    if (a->owns_out) fclose(a->out);
+    rotating_file_close(a->file);
     plat_mutex_destroy(&a->lock);
     free(a->target_name);
     free(a);
@@ -274,6 +248,11 @@ static const wee_option_spec log_options[] = {
                .choices = "stderr|stdout|file", .description = "where lines go"),
     WEE_OPTION(.name = "file", .type = WEE_OPT_STRING,
                .description = "log file path (target \"file\"); opened once for appending"),
+    WEE_OPTION(.name = "max_size_mb", .type = WEE_OPT_INT, .default_value = "0", .min = 0, .max = 1048576,
+               .description = "target \"file\": rotate when a line would take the file past this many MiB "
+                              "(file -> file.1 ... file.keep); 0 = never"),
+    WEE_OPTION(.name = "keep", .type = WEE_OPT_INT, .default_value = "5", .min = 0, .max = 1000,
+               .description = "rotated files kept (file.1 newest .. file.N oldest); 0 = start the file afresh"),
     WEE_OPTION(.name = "format", .type = WEE_OPT_STRING, .default_value = "\"text\"",
                .choices = "text|json",
                .description = "text: \"<time> <LEVEL> [rule] message\"; json: one object with the event"),

@@ -156,7 +156,13 @@ static const bad_case bad_cases[] = {
     { "{\"version\": 1, \"engine\": {\"log\": {\"format\": \"xml\"}}}", "engine.log.format",
       "expected one of text|json, got \"xml\"" },
     { "{\"version\": 1, \"engine\": {\"log\": {\"colour\": true}}}", "engine.log.colour",
-      "unknown key (allowed here: level, file, format)" },
+      "unknown key (allowed here: level, file, format, max_size_mb, keep)" },
+    { "{\"version\": 1, \"engine\": {\"log\": {\"max_size_mb\": -1}}}", "engine.log.max_size_mb",
+      "expected integer 0..1048576, got -1" },
+    { "{\"version\": 1, \"engine\": {\"log\": {\"max_size_mb\": 1.5}}}", "engine.log.max_size_mb",
+      "expected integer 0..1048576, got 1.5" },
+    { "{\"version\": 1, \"engine\": {\"log\": {\"keep\": \"3\"}}}", "engine.log.keep",
+      "expected integer 0..1000, got \"3\"" },
     /* sources */
     { "{\"version\": 1, \"sources\": {}}", "sources", "expected array of source objects, got {}" },
     { "{\"version\": 1, \"sources\": [{\"module\": \"file\", \"paths\": [\"/d\"]}]}", "sources[0].id",
@@ -300,7 +306,8 @@ static const char good_config[] =
     "  \"version\": 1,\n"
     "  \"engine\": {\"workers\": 3, \"queue_capacity\": 100, \"overflow\": \"drop_oldest\", \"http_enabled\": true,\n"
     "             \"http_allow\": [\"a.example\", \"b.example\"],\n"
-    "             \"log\": {\"level\": \"warn\", \"file\": \"/tmp/wee.log\", \"format\": \"json\"}},\n"
+    "             \"log\": {\"level\": \"warn\", \"file\": \"/tmp/wee.log\", \"format\": \"json\",\n"
+    "                     \"max_size_mb\": 10, \"keep\": 2}},\n"
     "  \"sources\": [\n"
     "    {\"id\": \"downloads\", \"module\": \"file\", \"paths\": [\"/d\"], \"recursive\": true},\n"
     "    {\"id\": \"off\", \"module\": \"timer\", \"enabled\": false, \"interval_ms\": 5},\n"
@@ -339,6 +346,8 @@ static void good_config_loads_with_every_value(void **state)
     assert_int_equal(e->log_level, WEE_LOG_WARN);
     assert_string_equal(e->log_file, "/tmp/wee.log");
     assert_int_equal(e->log_json, 1);
+    assert_int_equal(e->log_max_bytes, 10u * 1024u * 1024u);
+    assert_int_equal(e->log_keep, 2);
 
     /* "off" is disabled: validated, not kept; json_path still names its place in the file */
     assert_int_equal(c->source_count, 2);
@@ -413,6 +422,8 @@ static void missing_sections_take_the_defaults(void **state)
     assert_int_equal(c->engine.log_level, WEE_LOG_INFO);
     assert_null(c->engine.log_file);
     assert_int_equal(c->engine.log_json, 0);
+    assert_int_equal(c->engine.log_max_bytes, 0); /* no rotation unless asked */
+    assert_int_equal(c->engine.log_keep, 5);
     assert_int_equal(c->source_count, 0);
     assert_non_null(c->rules);
     assert_int_equal(rule_set_count(c->rules), 0);

@@ -1,0 +1,40 @@
+#include "platform/append_file.h"
+#include "platform/platform.h"
+#include "posix_errors.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int plat_append_open(const char *path, FILE **out, uint64_t *size)
+{
+    *out = NULL;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return posix_error_to_wee(errno);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return posix_error_to_wee(e);
+    }
+    FILE *f = fdopen(fd, "ab");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        return posix_error_to_wee(e);
+    }
+    *out = f;
+    if (size) *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+int plat_file_replace(const char *from, const char *to)
+{
+    return rename(from, to) == 0 ? 0 : posix_error_to_wee(errno);
+}
+
+int plat_file_remove(const char *path)
+{
+    if (unlink(path) == 0 || errno == ENOENT) return 0;
+    return posix_error_to_wee(errno);
+}

@@ -1,0 +1,174 @@
+#include "util/rotating_file.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "platform/append_file.h"
+#include "platform/platform.h"
+#include "wee/errors.h"
+
+struct rotating_file {
+    rotating_file *next;        /* registry list */
+    unsigned refs;
+    char *path;
+    plat_mutex lock;            /* guards everything below */
+    FILE *f;                    /* NULL after a failed reopen; the next write retries */
+    uint64_t size;              /* bytes in the current file (at open, plus what we wrote) */
+    uint64_t max_bytes;
+    unsigned keep;
+    uint64_t retry_at;          /* after a failed rotation: size at which to try again */
+    int rotate_error;
+};
+
+static plat_mutex registry_lock = PLAT_MUTEX_STATIC_INIT;
+static rotating_file *registry;
+
+static int open_current(rotating_file *rf)
+{
+    FILE *f = NULL;
+    uint64_t size = 0;
+    int rc = plat_append_open(rf->path, &f, &size);
+    if (rc != 0) return rc;
+    /* Unbuffered: each fwrite of a whole record is one write() / WriteFile at the end of the file. */
+    setvbuf(f, NULL, _IONBF, 0);
+    rf->f = f;
+    rf->size = size;
+    return 0;
+}
+
+rotating_file *rotating_file_open(const char *path, uint64_t max_bytes, unsigned keep, int *err)
+{
+    int dummy;
+    if (!err) err = &dummy;
+    *err = 0;
+    if (!path || !*path) { *err = WEE_EINVAL; return NULL; }
+    if (keep > ROTATING_FILE_KEEP_MAX) keep = ROTATING_FILE_KEEP_MAX;
+    plat_mutex_lock(&registry_lock);
+    for (rotating_file *rf = registry; rf; rf = rf->next) {
+        if (strcmp(rf->path, path) != 0) continue;
+        rf->refs++;
+        plat_mutex_unlock(&registry_lock);
+        rotating_file_set_limits(rf, max_bytes, keep);
+        return rf;
+    }
+    rotating_file *rf = calloc(1, sizeof *rf);
+    size_t n = strlen(path) + 1;
+    if (rf) rf->path = malloc(n);
+    if (!rf || !rf->path) {
+        if (rf) free(rf);
+        plat_mutex_unlock(&registry_lock);
+        *err = WEE_ENOMEM;
+        return NULL;
+    }
+    memcpy(rf->path, path, n);
+    rf->max_bytes = max_bytes;
+    rf->keep = keep;
+    rf->refs = 1;
+    int rc = open_current(rf);
+    if (rc != 0) {
+        free(rf->path);
+        free(rf);
+        plat_mutex_unlock(&registry_lock);
+        *err = rc;
+        return NULL;
+    }
+    plat_mutex_init(&rf->lock);
+    rf->next = registry;
+    registry = rf;
+    plat_mutex_unlock(&registry_lock);
+    return rf;
+}
+
+void rotating_file_set_limits(rotating_file *rf, uint64_t max_bytes, unsigned keep)
+{
+    if (keep > ROTATING_FILE_KEEP_MAX) keep = ROTATING_FILE_KEEP_MAX;
+    plat_mutex_lock(&rf->lock);
+    rf->max_bytes = max_bytes;
+    rf->keep = keep;
+    rf->retry_at = 0;
+    plat_mutex_unlock(&rf->lock);
+}
+
+static char *numbered(const char *path, unsigned i)
+{
+    size_t n = strlen(path) + 12;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%s.%u", path, i);
+    return s;
+}
+
+/* Shifts path.(keep-1) -> path.keep ... path -> path.1 (each rename replaces, which drops the
+ * oldest). Called with rf->lock held and the current file closed. Stops at the first failure so
+ * no file is lost; the caller then keeps appending to path. */
+static int shift_files(rotating_file *rf)
+{
+    if (rf->keep == 0) return plat_file_remove(rf->path);
+    for (unsigned i = rf->keep - 1; i >= 1; i--) {
+        char *from = numbered(rf->path, i), *to = numbered(rf->path, i + 1);
+        int rc = (from && to) ? plat_file_replace(from, to) : WEE_ENOMEM;
+        free(from);
+        free(to);
+        if (rc != 0 && rc != WEE_ENOTFOUND) return rc;
+    }
+    char *first = numbered(rf->path, 1);
+    int rc = first ? plat_file_replace(rf->path, first) : WEE_ENOMEM;
+    free(first);
+    return rc == WEE_ENOTFOUND ? 0 : rc; /* deleted behind our back: nothing to keep */
+}
+
+static int rotate(rotating_file *rf)
+{
+    fclose(rf->f);
+    rf->f = NULL;
+    int shifted = shift_files(rf);
+    int opened = open_current(rf);
+    rf->retry_at = 0;
+    if (shifted != 0) {
+        rf->rotate_error = shifted;
+        rf->retry_at = rf->size + rf->max_bytes;
+    }
+    return opened;
+}
+
+int rotating_file_write(rotating_file *rf, const void *data, size_t len)
+{
+    int rc = 0;
+    plat_mutex_lock(&rf->lock);
+    if (!rf->f) rc = open_current(rf);
+    if (rc == 0 && rf->max_bytes > 0 && rf->size > 0 && rf->size + len > rf->max_bytes &&
+        (rf->retry_at == 0 || rf->size >= rf->retry_at))
+        rc = rotate(rf);
+    if (rc == 0) {
+        size_t written = fwrite(data, 1, len, rf->f);
+        if (written != len || fflush(rf->f) != 0) rc = WEE_EIO;
+        rf->size += written;
+    }
+    plat_mutex_unlock(&rf->lock);
+    return rc;
+}
+
+int rotating_file_take_rotate_error(rotating_file *rf)
+{
+    plat_mutex_lock(&rf->lock);
+    int e = rf->rotate_error;
+    rf->rotate_error = 0;
+    plat_mutex_unlock(&rf->lock);
+    return e;
+}
+
+void rotating_file_close(rotating_file *rf)
+{
+    if (!rf) return;
+    plat_mutex_lock(&registry_lock);
+    if (--rf->refs > 0) {
+        plat_mutex_unlock(&registry_lock);
+        return;
+    }
+    for (rotating_file **p = &registry; *p; p = &(*p)->next) {
+        if (*p == rf) { *p = rf->next; break; }
+    }
+    plat_mutex_unlock(&registry_lock);
+    if (rf->f) fclose(rf->f);
+    plat_mutex_destroy(&rf->lock);
+    free(rf->path);
+    free(rf);
+}
