@@ -1,0 +1,331 @@
+/*
+ * test_lua_sandbox - escape attempts against the real lua module file, each of which must fail with a
+ * clear error while the same action instance keeps serving normal events afterwards; run once with
+ * "fresh" and once with "pooled" isolation.
+ *
+ * One script holds every attempt; the event's `case` field picks one. After each attempt a "normal"
+ * event must succeed on the same instance (and, pooled, in a state that may have been rebuilt).
+ * Files: <tmp>/allowed is the only allowed folder; <tmp>/secret.txt lies outside it; links inside the
+ * allowed folder point out (symlinks on Linux; under Wine only if CreateSymbolicLinkW is allowed).
+ */
+#include "test_lua_fixture.h"
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+static const char escape_script[] =
+    "local cases = {}\n"
+    "cases.io_open = function(t) return io.open(t.secret) end\n"
+    "cases.os_execute = function(t) return os.execute('echo hi') end\n"
+    "cases.os_getenv = function(t) return os.getenv('PATH') end\n"
+    "cases.os_exit = function(t) os.exit(1) end\n"
+    "cases.require = function(t) return require('io') end\n"
+    "cases.package = function(t) return package.loadlib('x', 'y') end\n"
+    "cases.dofile = function(t) return dofile(t.secret) end\n"
+    "cases.loadfile = function(t) return loadfile(t.secret) end\n"
+    "cases.debug = function(t) return debug.getregistry() end\n"
+    "cases.bytecode = function(t) return assert(load('\\27LuaT\\0\\25\\147\\r\\n\\26\\n', 'x', 'b'))() end\n"
+    "cases.bytecode_reader = function(t)\n"
+    "  local parts = {'\\27Lua', 'T\\0'}\n"
+    "  return assert(load(function() return table.remove(parts, 1) end))()\n"
+    "end\n"
+    "cases.loaded_code_no_io = function(t) return assert(load('return io.open(...)'))(t.secret) end\n"
+    "cases.string_dump = function(t) return string.dump(function() end) end\n"
+    "cases.string_mt_index = function(t) getmetatable('').__index = {upper = function() return 'x' end} end\n"
+    "cases.string_mt_rawset = function(t) rawset(getmetatable('a'), '__index', {}) end\n"
+    "cases.setmetatable_string = function(t) setmetatable('', {}) end\n"
+    "cases.gc_finalizer = function(t) setmetatable({}, {__gc = function() while true do end end}) end\n"
+    "cases.gc_false_then_set = function(t) local mt = {__gc = false}; setmetatable({}, mt) end\n"
+    "cases.loop = function(t) while true do end end\n"
+    "cases.pcall_loop = function(t) pcall(function() while true do end end); return {ok = true} end\n"
+    "cases.pcall_forever = function(t) while true do pcall(function() while true do end end) end end\n"
+    "cases.xpcall_handler_loops = function(t)\n"
+    "  while true do xpcall(function() while true do end end, function() while true do end end) end\n"
+    "end\n"
+    "cases.error_tostring_loops = function(t)\n"
+    "  error(setmetatable({}, {__tostring = function() while true do end end}))\n"
+    "end\n"
+    "cases.error_tostring_errors = function(t)\n"
+    "  error(setmetatable({}, {__tostring = function() error('inner') end}))\n"
+    "end\n"
+    "cases.error_with_gc = function(t) error(setmetatable({}, {__gc = function() end})) end\n"
+    "cases.coroutine_wrap_loop = function(t) coroutine.wrap(function() while true do end end)() end\n"
+    "cases.coroutine_yield_out = function(t) coroutine.yield() end\n"
+    "cases.coroutine_resume_forever = function(t)\n"
+    "  local co = coroutine.create(function() while true do end end)\n"
+    "  while true do coroutine.resume(co) end\n"
+    "end\n"
+    "cases.coroutine_pcall_inside = function(t)\n"
+    "  local co = coroutine.wrap(function() while true do pcall(function() while true do end end) end end)\n"
+    "  while true do pcall(co) end\n"
+    "end\n"
+    "cases.rep_bomb = function(t) local s = string.rep('x', 1 << 30) return #s end\n"
+    "cases.rep_sep_bomb = function(t) local s = string.rep('x', 1 << 26, 'yyyyyyyy') return #s end\n"
+    "cases.concat_bomb = function(t) local s = 'x' while true do s = s .. s end end\n"
+    "cases.concat_bomb_pcall = function(t)\n"
+    "  local keep = {} while true do pcall(function() keep[#keep + 1] = string.rep('x', 1 << 16) end) end\n"
+    "end\n"
+    "cases.table_bomb = function(t) local x = {} for i = 1, 1e9 do x[i] = i end end\n"
+    "cases.table_concat_bomb = function(t)\n"
+    "  local x = {} for i = 1, 64 do x[i] = string.rep('y', 1 << 14) end\n"
+    "  local s = table.concat(x) while true do s = s .. table.concat(x) end\n"
+    "end\n"
+    "cases.deep_recursion = function(t) local function f(n) return f(n + 1) + 1 end return f(1) end\n"
+    "cases.c_stack_recursion = function(t)\n"
+    "  local x = setmetatable({}, {__index = function(tab, k) return tab[k] end}) return x.y\n"
+    "end\n"
+    "cases.collectgarbage_stop = function(t) collectgarbage('stop') end\n"
+    "cases.collectgarbage_default = function(t) collectgarbage() end\n"
+    "cases.fs_outside = function(t) return fs.read(t.secret) end\n"
+    "cases.fs_traversal = function(t) return fs.read(t.allowed .. '/../secret.txt') end\n"
+    "cases.fs_traversal_deep = function(t) return fs.read(t.allowed .. '/a/../../../../../../' .. t.secret_rel) end\n"
+    "cases.fs_relative = function(t) return fs.read('secret.txt') end\n"
+    "cases.fs_write_outside = function(t) return fs.write(t.allowed .. '/../written.txt', 'x') end\n"
+    "cases.fs_list_parent = function(t) return fs.list(t.allowed .. '/..') end\n"
+    "cases.fs_delete_root = function(t) return fs.delete(t.allowed) end\n"
+    "cases.fs_move_out = function(t) fs.write(t.allowed .. '/m.txt', 'm') return fs.move(t.allowed .. '/m.txt', t.allowed .. '/../moved.txt') end\n"
+    "cases.fs_symlink_file = function(t) return fs.read(t.allowed .. '/link_to_secret') end\n"
+    "cases.fs_symlink_dir_write = function(t) return fs.write(t.allowed .. '/link_to_parent/planted.txt', 'x') end\n"
+    "cases.fs_dangling_symlink_write = function(t) return fs.write(t.allowed .. '/dangling', 'x') end\n"
+    "cases.exec_without_allow = function(t) return exec.run({'whatever'}) end\n"
+    "cases.http_without_enable = function(t) return http.request{url = 'http://127.0.0.1:9/'} end\n"
+    "function on_event(t)\n"
+    "  if t.case == 'normal' then\n"
+    "    assert(getmetatable('') == false)\n"
+    "    assert(('abc'):upper() == 'ABC')\n"
+    "    assert(collectgarbage('count') > 0)\n"
+    "    return {ok = true}\n"
+    "  end\n"
+    "  return cases[t.case](t)\n"
+    "end\n";
+
+typedef struct escape_case {
+    const char *name;
+    const char *expect;   /* substring of the error */
+    const char *expect2;  /* alternative substring (or NULL) */
+    int needs_symlink;
+} escape_case;
+
+static const escape_case cases[] = {
+    { "io_open", "global 'io'", NULL, 0 },
+    { "os_execute", "field 'execute'", NULL, 0 },
+    { "os_getenv", "field 'getenv'", NULL, 0 },
+    { "os_exit", "field 'exit'", NULL, 0 },
+    { "require", "global 'require'", NULL, 0 },
+    { "package", "global 'package'", NULL, 0 },
+    { "dofile", "global 'dofile'", NULL, 0 },
+    { "loadfile", "global 'loadfile'", NULL, 0 },
+    { "debug", "global 'debug'", NULL, 0 },
+    { "bytecode", "attempt to load a binary chunk", NULL, 0 },
+    { "bytecode_reader", "attempt to load a binary chunk", NULL, 0 },
+    { "loaded_code_no_io", "global 'io'", NULL, 0 },
+    { "string_dump", "field 'dump'", NULL, 0 },
+    { "string_mt_index", "attempt to index a boolean value", NULL, 0 },
+    { "string_mt_rawset", "table expected", NULL, 0 },
+    { "setmetatable_string", "table expected", NULL, 0 },
+    { "gc_finalizer", "__gc metamethods are not allowed", NULL, 0 },
+    { "gc_false_then_set", "__gc metamethods are not allowed", NULL, 0 },
+    { "loop", "timeout after 300 ms", NULL, 0 },
+    { "pcall_loop", "timeout after 300 ms", NULL, 0 },
+    { "pcall_forever", "timeout after 300 ms", NULL, 0 },
+    { "xpcall_handler_loops", "timeout after 300 ms", NULL, 0 },
+    { "error_tostring_loops", "error object is a table value", NULL, 0 },
+    { "error_tostring_errors", "error object is a table value", NULL, 0 },
+    { "error_with_gc", "__gc metamethods are not allowed", NULL, 0 },
+    { "coroutine_wrap_loop", "timeout after 300 ms", NULL, 0 },
+    { "coroutine_yield_out", "attempt to yield from outside a coroutine", NULL, 0 },
+    { "coroutine_resume_forever", "timeout after 300 ms", NULL, 0 },
+    { "coroutine_pcall_inside", "timeout after 300 ms", NULL, 0 },
+    { "rep_bomb", "memory limit of 2048 KB exceeded", "resulting string too large", 0 },
+    { "rep_sep_bomb", "memory limit of 2048 KB exceeded", NULL, 0 },
+    { "concat_bomb", "memory limit of 2048 KB exceeded", NULL, 0 },
+    { "concat_bomb_pcall", "memory limit of 2048 KB exceeded", "timeout after 300 ms", 0 },
+    { "table_bomb", "memory limit of 2048 KB exceeded", NULL, 0 },
+    { "table_concat_bomb", "memory limit of 2048 KB exceeded", NULL, 0 },
+    { "deep_recursion", "stack overflow", "memory limit of 2048 KB exceeded", 0 },
+    { "c_stack_recursion", "stack overflow", NULL, 0 },
+    { "collectgarbage_stop", "collectgarbage(\"stop\") is not allowed", NULL, 0 },
+    { "collectgarbage_default", "collectgarbage(\"collect\") is not allowed", NULL, 0 },
+    { "fs_outside", "is outside allow_paths", NULL, 0 },
+    { "fs_traversal", "is outside allow_paths", NULL, 0 },
+    { "fs_traversal_deep", "is outside allow_paths", NULL, 0 },
+    { "fs_relative", "is not an absolute path", NULL, 0 },
+    { "fs_write_outside", "is outside allow_paths", NULL, 0 },
+    { "fs_list_parent", "is outside allow_paths", NULL, 0 },
+    { "fs_delete_root", "is an allowed folder itself", NULL, 0 },
+    { "fs_move_out", "is outside allow_paths", NULL, 0 },
+    { "fs_symlink_file", "is outside allow_paths", NULL, 1 },
+    { "fs_symlink_dir_write", "is outside allow_paths", NULL, 1 },
+    { "fs_dangling_symlink_write", "symbolic link", NULL, 1 },
+    { "exec_without_allow", "set \"allow_exec\": true", NULL, 0 },
+    { "http_without_enable", "\"http_enabled\": true", NULL, 0 },
+};
+
+typedef struct sandbox_env {
+    char *root, *allowed, *secret, *secret_rel;
+    int have_symlinks;
+    char symlink_reason[256];
+} sandbox_env;
+
+static int make_symlink(const char *target, const char *link, int is_dir, char *why, size_t size)
+{
+#ifdef _WIN32
+    wchar_t wt[1024], wl[1024];
+    MultiByteToWideChar(CP_UTF8, 0, target, -1, wt, 1024);
+    MultiByteToWideChar(CP_UTF8, 0, link, -1, wl, 1024);
+    DWORD flags = (is_dir ? SYMBOLIC_LINK_FLAG_DIRECTORY : 0) | 0x2 /* ALLOW_UNPRIVILEGED_CREATE */;
+    if (!CreateSymbolicLinkW(wl, wt, flags)) {
+        snprintf(why, size, "CreateSymbolicLinkW refused (error %lu)", (unsigned long)GetLastError());
+        return -1;
+    }
+    return 0;
+#else
+    (void)is_dir;
+    if (symlink(target, link) != 0) {
+        snprintf(why, size, "symlink() failed");
+        return -1;
+    }
+    return 0;
+#endif
+}
+
+static void env_setup(sandbox_env *e)
+{
+    memset(e, 0, sizeof *e);
+    e->root = test_make_temp_dir("lua_sandbox");
+    e->allowed = test_path_join(e->root, "allowed");
+    e->secret = test_path_join(e->root, "secret.txt");
+#ifdef _WIN32
+    assert_true(CreateDirectoryA(e->allowed, NULL));
+#else
+    assert_int_equal(mkdir(e->allowed, 0755), 0);
+#endif
+    assert_int_equal(test_write_file(e->secret, "top secret"), 0);
+    /* The secret's path without its root ("tmp/x/secret.txt"), for a "../../.." walk from allowed. */
+    const char *p = e->secret;
+    while (*p == '/' || *p == '\\') p++;
+    if (p[0] && p[1] == ':') p += 3;
+    e->secret_rel = malloc(strlen(p) + 1);
+    memcpy(e->secret_rel, p, strlen(p) + 1);
+    char *l1 = test_path_join(e->allowed, "link_to_secret"), *l2 = test_path_join(e->allowed, "link_to_parent");
+    char *l3 = test_path_join(e->allowed, "dangling"), *missing = test_path_join(e->root, "missing.txt");
+    e->have_symlinks = make_symlink(e->secret, l1, 0, e->symlink_reason, sizeof e->symlink_reason) == 0 &&
+                       make_symlink(e->root, l2, 1, e->symlink_reason, sizeof e->symlink_reason) == 0 &&
+                       make_symlink(missing, l3, 0, e->symlink_reason, sizeof e->symlink_reason) == 0;
+    free(l1); free(l2); free(l3); free(missing);
+}
+
+static void env_teardown(sandbox_env *e)
+{
+    test_remove_tree(e->root);
+    free(e->root); free(e->allowed); free(e->secret); free(e->secret_rel);
+}
+
+static wee_event *case_event(const sandbox_env *e, const char *name)
+{
+    wee_event *ev = sample_event();
+    event_set_string(ev, "case", name);
+    event_set_string(ev, "allowed", e->allowed);
+    event_set_string(ev, "secret", e->secret);
+    event_set_string(ev, "secret_rel", e->secret_rel);
+    return ev;
+}
+
+static void run_escapes(const char *isolation)
+{
+    sandbox_env e;
+    env_setup(&e);
+    if (!e.have_symlinks) print_message("symlink cases skipped: %s\n", e.symlink_reason);
+    cJSON *allow = cJSON_CreateString(e.allowed);
+    char *allow_lit = cJSON_PrintUnformatted(allow);
+    char extra[2048];
+    snprintf(extra, sizeof extra, ", \"timeout_ms\": 300, \"memory_kb\": 2048, \"isolation\": \"%s\", "
+             "\"allow_paths\": [%s]", isolation, allow_lit);
+    cJSON_free(allow_lit);
+    cJSON_Delete(allow);
+    char *opts = code_opts(escape_script, extra);
+    lua_fixture f;
+    fixture_open(&f, opts);
+    free(opts);
+    if (f.create_rc != 0) fail_msg("create failed: %s", f.err);
+    host_api_set_net_policy(0, NULL, 0);
+
+    char error[1024];
+    size_t ran = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const escape_case *c = &cases[i];
+        if (c->needs_symlink && !e.have_symlinks) continue;
+        wee_event *ev = case_event(&e, c->name);
+        uint64_t t0 = plat_monotonic_ns();
+        int rc = fixture_run(&f, ev, error, sizeof error);
+        uint64_t ms = (plat_monotonic_ns() - t0) / 1000000u;
+        event_free(ev);
+        if (rc == 0 || (!strstr(error, c->expect) && !(c->expect2 && strstr(error, c->expect2))))
+            fail_msg("[%s] case %s: rc=%d error='%s' (expected '%s')", isolation, c->name, rc, error, c->expect);
+        /* The time limit ends every case; 10 s is far above any limit here (300 ms). */
+        if (ms > 10000) fail_msg("[%s] case %s took %llu ms", isolation, c->name, (unsigned long long)ms);
+        print_message("[%s] %-26s -> %s\n", isolation, c->name, error);
+        ran++;
+
+        ev = case_event(&e, "normal");
+        rc = fixture_run(&f, ev, error, sizeof error);
+        event_free(ev);
+        if (rc != 0) fail_msg("[%s] normal event after %s failed: %s", isolation, c->name, error);
+    }
+    assert_true(ran >= 45);
+    /* Nothing was written or moved outside the allowed folder, and the secret is intact. */
+    char *written = test_path_join(e.root, "written.txt"), *moved = test_path_join(e.root, "moved.txt");
+    char *planted = test_path_join(e.root, "planted.txt"), *missing = test_path_join(e.root, "missing.txt");
+    assert_false(plat_path_exists(written));
+    assert_false(plat_path_exists(moved));
+    assert_false(plat_path_exists(planted));
+    assert_false(plat_path_exists(missing));
+    char *secret = test_read_file(e.secret);
+    assert_non_null(secret);
+    assert_string_equal(secret, "top secret");
+    free(secret); free(written); free(moved); free(planted); free(missing);
+    fixture_close(&f);
+    env_teardown(&e);
+}
+
+static void test_escapes_fresh(void **state) { (void)state; run_escapes("fresh"); }
+static void test_escapes_pooled(void **state) { (void)state; run_escapes("pooled"); }
+
+/* A script that loops at load time (top level) is stopped the same way, and a pooled state that hit
+ * the limit is rebuilt for the next event. */
+static void test_top_level_loop_times_out(void **state)
+{
+    (void)state;
+    const char *isolations[] = { "fresh", "pooled" };
+    for (size_t i = 0; i < 2; i++) {
+        char extra[128], error[1024];
+        snprintf(extra, sizeof extra, ", \"timeout_ms\": 200, \"isolation\": \"%s\"", isolations[i]);
+        char *opts = code_opts("while true do end\nfunction on_event() end", extra);
+        lua_fixture f;
+        fixture_open(&f, opts);
+        free(opts);
+        assert_int_equal(f.create_rc, 0);
+        wee_event *ev = sample_event();
+        for (int round = 0; round < 2; round++) {
+            assert_true(fixture_run(&f, ev, error, sizeof error) != 0);
+            assert_non_null(strstr(error, "timeout after 200 ms"));
+        }
+        event_free(ev);
+        fixture_close(&f);
+    }
+}
+
+int main(void)
+{
+    test_init();
+    fixture_dirs_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_escapes_fresh),
+        cmocka_unit_test(test_escapes_pooled),
+        cmocka_unit_test(test_top_level_loop_times_out),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
