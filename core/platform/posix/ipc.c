@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include "conn_internal.h"
 #include "posix_errors.h"
@@ -82,7 +83,8 @@ static int check_dir(const char *path, char *err, size_t err_size)
 /* 1: something accepts connections at path; 0: nothing does (stale or absent). */
 static int someone_listens(const struct sockaddr_un *sa)
 {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* Non-blocking: a live host with a full backlog answers EAGAIN instead of holding us here. */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return 0;
     int live = connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0 || errno == EAGAIN;
     close(fd);
@@ -115,7 +117,7 @@ int plat_ipc_listen(const char *path, plat_ipc_listener **out, char *err, size_t
     }
     /* bind, then chmod, then listen: nobody can connect before listen(), so there is no window in
      * which the socket is reachable with the umask's permissions. */
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || chmod(path, 0600) != 0 || listen(fd, 16) != 0 ||
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || chmod(path, 0600) != 0 || listen(fd, 64) != 0 ||
         lstat(path, &st) != 0) {
         int e = errno;
         snprintf(err, err_size, "cannot listen on control socket %s: %s", path, strerror(e));
@@ -154,19 +156,28 @@ void plat_ipc_close_listener(plat_ipc_listener *l)
 
 int plat_ipc_connect(const char *path, int timeout_ms, plat_conn **out, char *err, size_t err_size)
 {
-    (void)timeout_ms; /* a local connect completes or fails at once (backlog full: EAGAIN) */
     struct sockaddr_un sa;
     int rc = fill_addr(path, &sa, err, err_size);
     if (rc != 0) return rc;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* Non-blocking, so a host whose backlog is full (EAGAIN) is retried until timeout_ms instead of
+     * blocking without limit. */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         snprintf(err, err_size, "socket(AF_UNIX): %s", strerror(errno));
         return posix_error_to_wee(errno);
     }
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    int waited = 0;
+    while (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         int e = errno;
+        if (e == EINTR) continue;
+        if (e == EAGAIN && waited < timeout_ms) {
+            struct timespec ts = { 0, 20 * 1000000L };
+            nanosleep(&ts, NULL);
+            waited += 20;
+            continue;
+        }
         close(fd);
-        snprintf(err, err_size, "cannot connect to %s: %s", path, strerror(e));
+        snprintf(err, err_size, "cannot connect to %s: %s", path, e == EAGAIN ? "the host stayed busy" : strerror(e));
         if (e == ENOENT || e == ECONNREFUSED || e == ENOTDIR) return WEE_ENOTFOUND;
         if (e == EAGAIN) return WEE_ETIMEOUT;
         return posix_error_to_wee(e);
