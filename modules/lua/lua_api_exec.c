@@ -36,6 +36,7 @@ static int exec_run(lua_State *L)
     if (!sb->action || !sb->action->allow_exec)
         return luaL_error(L, "exec.run: running programs is off for this action; set \"allow_exec\": true");
     luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2); /* argv strings are pushed above the options from here on */
     lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
     if (n < 1) return luaL_error(L, "exec.run: argv must list the program and its arguments, e.g. {\"ls\", \"-l\"}");
     if (n > EXEC_ARGS_MAX) return luaL_error(L, "exec.run: more than %d arguments", EXEC_ARGS_MAX);
