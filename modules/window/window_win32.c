@@ -60,7 +60,9 @@ static void to_utf8(const wchar_t *s, char *out, size_t size)
     }
 }
 
-static void read_info(HWND hwnd, window_info *info)
+/* 0 when the window was destroyed while being read: its empty answers must not replace what window.c
+ * remembers about it. */
+static int read_info(HWND hwnd, window_info *info)
 {
     memset(info, 0, sizeof *info);
     info->id = (uint64_t)(uintptr_t)hwnd;
@@ -77,13 +79,15 @@ static void read_info(HWND hwnd, window_info *info)
     DWORD pid = 0;
     GetWindowThreadProcessId(hwnd, &pid);
     info->pid = pid;
-    if (!pid) return;
-    HANDLE p = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
-    if (!p) return; /* e.g. an elevated process seen from a non-elevated engine: exe stays "" */
-    wchar_t path[1024];
-    DWORD n = (DWORD)(sizeof path / sizeof path[0]);
-    if (QueryFullProcessImageNameW(p, 0, path, &n)) to_utf8(path, info->exe, sizeof info->exe);
-    CloseHandle(p);
+    if (pid) {
+        /* Refused e.g. for an elevated process seen from a non-elevated engine: exe stays "". */
+        HANDLE p = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+        wchar_t path[1024];
+        DWORD n = (DWORD)(sizeof path / sizeof path[0]);
+        if (p && QueryFullProcessImageNameW(p, 0, path, &n)) to_utf8(path, info->exe, sizeof info->exe);
+        if (p) CloseHandle(p);
+    }
+    return IsWindow(hwnd) != 0;
 }
 
 static int is_top_level(HWND hwnd)
@@ -100,11 +104,8 @@ static void CALLBACK on_pending_timer(HWND unused, UINT msg, UINT_PTR id, DWORD 
     for (size_t i = 0; i < b->npending;) {
         HWND hwnd = b->pending[i].hwnd;
         int gone = !IsWindow(hwnd), shown = !gone && IsWindowVisible(hwnd);
-        if (shown) {
-            window_info info;
-            read_info(hwnd, &info);
-            window_report(b->w, WEV_CREATED, &info);
-        }
+        window_info info;
+        if (shown && read_info(hwnd, &info)) window_report(b->w, WEV_CREATED, &info);
         if (gone || shown || now - b->pending[i].since > PENDING_LIFE_MS) b->pending[i] = b->pending[--b->npending];
         else i++;
     }
@@ -133,8 +134,7 @@ static void CALLBACK on_win_event(HWINEVENTHOOK hook, DWORD event, HWND hwnd, LO
         window_report(b->w, WEV_DESTROYED, &info);
         return;
     }
-    if (!is_top_level(hwnd)) return;
-    read_info(hwnd, &info);
+    if (!is_top_level(hwnd) || !read_info(hwnd, &info)) return;
     const wee_host_api *h = window_host(b->w);
     if (h->log_enabled(WEE_LOG_TRACE))
         h->log(WEE_LOG_TRACE, "window", "source '%s': win event 0x%lx hwnd 0x%llx visible %d class \"%s\" title \"%s\"",
@@ -157,8 +157,7 @@ static BOOL CALLBACK seed_one(HWND hwnd, LPARAM lp)
     window_backend *b = (window_backend *)lp;
     if (!IsWindowVisible(hwnd)) return TRUE;
     window_info info;
-    read_info(hwnd, &info);
-    if (info.pid != (int64_t)GetCurrentProcessId()) window_seed(b->w, &info);
+    if (read_info(hwnd, &info) && info.pid != (int64_t)GetCurrentProcessId()) window_seed(b->w, &info);
     return TRUE;
 }
 

@@ -86,14 +86,13 @@ static void read_title(window_backend *b, xcb_window_t win, char *out, size_t si
     free(r);
 }
 
-static void read_info(window_backend *b, xcb_window_t win, window_info *info)
+/* 0 when the window is gone. Its attributes are asked for last: the server handles one client's
+ * requests in order, so if the window still exists then, the properties read before were its own, not
+ * the empty answers for a window destroyed meanwhile (those would wipe what window.c remembers). */
+static int read_info(window_backend *b, xcb_window_t win, window_info *info)
 {
     memset(info, 0, sizeof *info);
     info->id = win;
-    xcb_get_window_attributes_reply_t *a =
-        xcb_get_window_attributes_reply(b->c, xcb_get_window_attributes(b->c, win), NULL);
-    info->visible = a && a->map_state == XCB_MAP_STATE_VIEWABLE;
-    free(a);
     read_title(b, win, info->title, sizeof info->title);
     /* WM_CLASS is "instance\0class\0": the class is the second string. */
     xcb_get_property_reply_t *r = get_prop(b, win, XCB_ATOM_WM_CLASS, XCB_ATOM_STRING);
@@ -119,6 +118,12 @@ static void read_info(window_backend *b, xcb_window_t win, window_info *info)
         ssize_t n = readlink(link, info->exe, sizeof info->exe - 1);
         info->exe[n > 0 ? (size_t)n : 0] = '\0';
     }
+    xcb_get_window_attributes_reply_t *a =
+        xcb_get_window_attributes_reply(b->c, xcb_get_window_attributes(b->c, win), NULL);
+    info->visible = a && a->map_state == XCB_MAP_STATE_VIEWABLE;
+    int exists = a != NULL;
+    free(a);
+    return exists;
 }
 
 static void follow(window_backend *b, xcb_window_t win)
@@ -139,8 +144,7 @@ static int is_override_redirect(window_backend *b, xcb_window_t win)
 static void report_window(window_backend *b, wev_kind kind, xcb_window_t win)
 {
     window_info info;
-    read_info(b, win, &info);
-    window_report(b->w, kind, &info);
+    if (read_info(b, win, &info)) window_report(b->w, kind, &info);
 }
 
 static void on_event(window_backend *b, xcb_generic_event_t *e)
@@ -201,8 +205,7 @@ static void seed_existing(window_backend *b)
         if (is_override_redirect(b, kids[i])) continue;
         follow(b, kids[i]);
         window_info info;
-        read_info(b, kids[i], &info);
-        if (info.visible) window_seed(b->w, &info);
+        if (read_info(b, kids[i], &info) && info.visible) window_seed(b->w, &info);
     }
     free(t);
 }
@@ -219,7 +222,11 @@ static void reader_main(void *arg)
                                    window_source_id(b->w));
             return;
         }
+        /* Requests made while handling events (event masks) are sent now. Writing can also read: xcb
+         * then queues events without the socket staying readable, so look at the queue again before
+         * sleeping in poll(). */
         xcb_flush(b->c);
+        if ((e = xcb_poll_for_queued_event(b->c)) != NULL) { on_event(b, e); free(e); continue; }
         if (poll(p, 2, -1) < 0 && errno != EINTR) return;
         if (p[1].revents) return;
     }

@@ -99,12 +99,13 @@ static char *log_rule_config(const char *dir, const char *events_log, const char
     char text[8192];
     snprintf(text, sizeof text,
              "{ \"version\": 1, \"engine\": { \"workers\": 2, \"log\": { \"level\": \"info\", \"file\": %s } },\n"
-             "  \"sources\": [ { \"id\": \"wins\", \"module\": \"window\" } %s ],\n"
+             "  \"sources\": [ { \"id\": \"wins\", \"module\": \"window\" },\n"
+             "               { \"id\": \"renames\", \"module\": \"window\", \"events\": [\"title_changed\"] } %s ],\n"
              "  \"rules\": [ { \"name\": \"ready\", \"when\": { \"event\": \"engine.started\" },\n"
              "                 \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s, \"message\": \"ready\" } ] },\n"
-             "    { \"name\": \"windows\", \"when\": { \"event\": \"window.*\", \"source\": \"wins\" },\n"
+             "    { \"name\": \"windows\", \"when\": { \"event\": \"window.*\" },\n"
              "      \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s,\n"
-             "                  \"message\": \"{{type}}|{{title}}|{{class}}|{{pid}}|{{process}}|{{window_id}}|{{exe}}|\" } ] } %s ] }\n",
+             "                  \"message\": \"{{type}}|{{title}}|{{class}}|{{pid}}|{{process}}|{{window_id}}|{{exe}}|{{source}}|\" } ] } %s ] }\n",
              je, sources_extra, jr, jl, rules_extra);
     assert_int_equal(test_write_file(cfg, text), 0);
     free(jl); free(jr); free(je); free(ready);
@@ -149,7 +150,7 @@ static void test_window_lifecycle_under_xvfb(void **state)
     assert_non_null(text);
     char renamed[160], tail[1600], line[2200];
     snprintf(renamed, sizeof renamed, "%s renamed", title);
-    snprintf(tail, sizeof tail, "|%s|%lu|xwin_driver|0x%lx|%s|", cls, pid, wid, driver);
+    snprintf(tail, sizeof tail, "|%s|%lu|xwin_driver|0x%lx|%s|wins|", cls, pid, wid, driver);
     const char *expect[][2] = { { "window.created", title }, { "window.focused", title },
                                 { "window.title_changed", renamed }, { "window.destroyed", renamed } };
     for (size_t i = 0; i < 4; i++) {
@@ -158,8 +159,11 @@ static void test_window_lifecycle_under_xvfb(void **state)
         assert_int_equal(count_lines_with(text, line), 1);
     }
     /* _NET_WM_NAME and WM_NAME both changed for one rename: still one event of each type. */
-    assert_int_equal(count_lines_with(text, "window.title_changed|"), 1);
-    assert_int_equal(count_lines_with(text, "window.created|"), 1);
+    assert_int_equal(count_lines_with(text, "|wins|"), 4);
+    /* The second source (events: ["title_changed"]) saw the same window and reported only the rename. */
+    snprintf(line, sizeof line, "window.title_changed|%s|%s|%lu|xwin_driver|0x%lx|%s|renames|", renamed, cls, pid, wid, driver);
+    assert_int_equal(count_lines_with(text, line), 1);
+    assert_int_equal(count_lines_with(text, "|renames|"), 1);
     free(text); free(ready); free(cfg); free(elog); free(events);
     test_remove_tree(dir);
     free(dir);
@@ -205,10 +209,10 @@ static void test_popup_ignored_and_late_title(void **state)
     char *text = test_read_file(events), line[512];
     assert_non_null(text);
     /* The late window has no WM_CLASS and no _NET_WM_PID: empty class and exe, pid 0. */
-    snprintf(line, sizeof line, "window.created|%s late||0||0x%lx||", title, d.wid);
+    snprintf(line, sizeof line, "window.created|%s late||0||0x%lx||wins|", title, d.wid);
     if (count_lines_with(text, line) != 1) fprintf(stderr, "expected once: %s\n--- events ---\n%s\n", line, text);
     assert_int_equal(count_lines_with(text, line), 1);
-    snprintf(line, sizeof line, "window.destroyed|%s late||0||0x%lx||", title, d.wid);
+    snprintf(line, sizeof line, "window.destroyed|%s late||0||0x%lx||wins|", title, d.wid);
     assert_int_equal(count_lines_with(text, line), 1);
     assert_int_equal(count_lines_with(text, "popup"), 0);
     assert_int_equal(count_lines_with(text, "window."), 2);
@@ -237,12 +241,13 @@ static void test_window_from_before_start(void **state)
     test_write_file(go, "go");
     plat_thread_join(&d.thread);
     assert_int_equal(rt_host_stop(&h), 0);
-    assert_int_equal(d.exit_code, 0);
     char *text = test_read_file(events), line[1600];
+    if (d.exit_code != 0) fprintf(stderr, "--- events ---\n%s\n", text ? text : "(none)");
+    assert_int_equal(d.exit_code, 0);
     assert_non_null(text);
-    snprintf(line, sizeof line, "window.title_changed|%s renamed|%s|%lu|xwin_driver|0x%lx|%s|", title, cls, d.pid, d.wid, driver);
+    snprintf(line, sizeof line, "window.title_changed|%s renamed|%s|%lu|xwin_driver|0x%lx|%s|wins|", title, cls, d.pid, d.wid, driver);
     assert_int_equal(count_lines_with(text, line), 1);
-    snprintf(line, sizeof line, "window.destroyed|%s renamed|%s|%lu|xwin_driver|0x%lx|%s|", title, cls, d.pid, d.wid, driver);
+    snprintf(line, sizeof line, "window.destroyed|%s renamed|%s|%lu|xwin_driver|0x%lx|%s|wins|", title, cls, d.pid, d.wid, driver);
     assert_int_equal(count_lines_with(text, line), 1);
     assert_int_equal(count_lines_with(text, "window.created|"), 0);
     free(text); free(ready); free(cfg); free(elog); free(events); free(mapped); free(go);
