@@ -107,6 +107,13 @@ static int reg_create(const wee_host_api *host, wee_source *src, const wee_optio
             source_free(s);
             return WEE_ECONFIG;
         }
+        for (size_t j = 0; j < i; j++)
+            if (reg_path_compare(s->watches[j].path, s->watches[i].path) == 0) {
+                snprintf(err, err_size, "keys[%zu]: %s is already watched by keys[%zu]; list each key once", i,
+                         s->watches[i].path, j);
+                source_free(s);
+                return WEE_ECONFIG;
+            }
     }
     const char *mode = host->opt_string(opts, "mode");
     if (mode && strcmp(mode, "auto") == 0)

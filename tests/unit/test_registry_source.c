@@ -306,6 +306,12 @@ static void test_option_errors(void **st)
     assert_non_null(strstr(err, "HKU (HKEY_USERS)"));
     options_tree_free(f.tree);
     f.tree = NULL;
+    /* the same key in both forms and another case */
+    assert_int_equal(create(&f, "{\"keys\": [\"HKCU\\\\Software\\\\Dup\", \"HKEY_CURRENT_USER\\\\software\\\\DUP\\\\\"]}",
+                            err, sizeof err), WEE_ECONFIG);
+    assert_non_null(strstr(err, "keys[1]: HKCU\\software\\DUP is already watched by keys[0]"));
+    options_tree_free(f.tree);
+    f.tree = NULL;
     char many[4096] = "{\"keys\": [";
     for (int i = 0; i < 32; i++) {
         char one[64];
