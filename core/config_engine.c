@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include "log.h"
 #include "metrics_http.h"
+#include "platform/ipc.h"
 #include "platform/platform.h"
 
 /* One array per level: a new key is one more line here (plus its reader below). */
@@ -128,7 +129,10 @@ static void load_control(config_ctx *x, const cJSON *engine, const char *path)
     engine_config *e = &x->c->engine;
     config_get_bool(control, "enabled", sub, &e->control_enabled, x->d);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(control, "path");
-    if (cJSON_IsString(p) && p->valuestring[0]) {
+    char why[256];
+    if (cJSON_IsString(p) && p->valuestring[0] && plat_ipc_check_path(p->valuestring, why, sizeof why) != 0) {
+        diag_add(x->d, diag_path_key(item, sizeof item, sub, "path"), "%s", why);
+    } else if (cJSON_IsString(p) && p->valuestring[0]) {
         e->control_path = config_xstrdup(p->valuestring);
     } else if (p && !cJSON_IsNull(p)) {
         diag_describe_json(p, seen, sizeof seen);

@@ -21,6 +21,11 @@ typedef struct plat_ipc_listener plat_ipc_listener;
  * \\.\pipe\wee-<user>-control on Windows. 0, or WEE_EINVAL if it does not fit. */
 int plat_ipc_default_path(char *buf, size_t size);
 
+/* Checks the shape of an endpoint name without touching the system (config validation): POSIX, a
+ * non-empty path that fits a socket address (107 bytes); Windows, "\\.\pipe\NAME". 0, or WEE_EINVAL
+ * with err saying what is expected. */
+int plat_ipc_check_path(const char *path, char *err, size_t err_size);
+
 /* Starts listening at path. WEE_EEXISTS: a live listener already has it; other errors with err filled
  * (one line saying what and where). */
 int plat_ipc_listen(const char *path, plat_ipc_listener **out, char *err, size_t err_size);

@@ -7,6 +7,15 @@
 
 static const module_registry no_modules = { NULL, 0, 0 };
 
+/* A valid endpoint name, in JSON, and its value. */
+#ifdef _WIN32
+#define GOOD_PATH_JSON "\"\\\\\\\\.\\\\pipe\\\\wee-x\""
+#define GOOD_PATH "\\\\.\\pipe\\wee-x"
+#else
+#define GOOD_PATH_JSON "\"/run/x/c.sock\""
+#define GOOD_PATH "/run/x/c.sock"
+#endif
+
 static config *load(const char *engine_json, diag_list *d)
 {
     char text[1024];
@@ -45,11 +54,11 @@ static void test_values(void **s)
 {
     (void)s;
     diag_list d = DIAG_INIT;
-    config *c = load("{ \"control\": { \"enabled\": false, \"path\": \"/run/x/c.sock\" },"
+    config *c = load("{ \"control\": { \"enabled\": false, \"path\": " GOOD_PATH_JSON " },"
                      "  \"metrics\": { \"listen\": \"[::1]:9464\" } }", &d);
     assert_non_null(c);
     assert_int_equal(c->engine.control_enabled, 0);
-    assert_string_equal(c->engine.control_path, "/run/x/c.sock");
+    assert_string_equal(c->engine.control_path, GOOD_PATH);
     assert_string_equal(c->engine.metrics_listen, "[::1]:9464");
     config_free(c);
     c = load("{ \"control\": { \"path\": null }, \"metrics\": { \"listen\": null } }", &d);
@@ -76,6 +85,15 @@ static void test_errors(void **s)
     expect_error("{ \"control\": { \"enabled\": \"yes\" } }", "engine.control.enabled", "");
     expect_error("{ \"control\": { \"socket\": \"x\" } }", "engine.control.socket", "unknown key");
     expect_error("{ \"control\": \"/tmp/x.sock\" }", "engine.control", "expected object");
+    /* The platform's own shape of an endpoint is checked when the config loads, not at start. */
+#ifdef _WIN32
+    expect_error("{ \"control\": { \"path\": \"/tmp/x.sock\" } }", "engine.control.path", "is not a pipe name");
+    expect_error("{ \"control\": { \"path\": \"\\\\\\\\.\\\\pipe\\\\a\\\\b\" } }", "engine.control.path",
+                 "is not a pipe name");
+#else
+    expect_error("{ \"control\": { \"path\": \"/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\" } }",
+                 "engine.control.path", "longer than 107 bytes");
+#endif
 }
 
 int main(void)

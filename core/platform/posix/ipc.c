@@ -42,6 +42,12 @@ static int fill_addr(const char *path, struct sockaddr_un *sa, char *err, size_t
     return 0;
 }
 
+int plat_ipc_check_path(const char *path, char *err, size_t err_size)
+{
+    struct sockaddr_un sa;
+    return fill_addr(path, &sa, err, err_size);
+}
+
 /* The folder holding the socket decides who can reach it: it must be ours (or root's sticky /tmp-like
  * folder) and not writable by others, or someone else could swap the socket under us. A missing last
  * folder is created 0700. */

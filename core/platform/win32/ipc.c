@@ -110,12 +110,20 @@ static void free_listener(plat_ipc_listener *l)
     free(l);
 }
 
-int plat_ipc_listen(const char *path, plat_ipc_listener **out, char *err, size_t err_size)
+int plat_ipc_check_path(const char *path, char *err, size_t err_size)
 {
-    if (strncmp(path, "\\\\.\\pipe\\", 9) != 0 || !path[9]) {
-        snprintf(err, err_size, "control path \"%s\" is not a pipe name; expected \\\\.\\pipe\\NAME", path);
+    if (strncmp(path, "\\\\.\\pipe\\", 9) != 0 || !path[9] || strchr(path + 9, '\\') || strlen(path) > 256) {
+        snprintf(err, err_size, "control path \"%.80s\" is not a pipe name; expected \\\\.\\pipe\\NAME (no further "
+                 "backslash, at most 256 characters)", path);
         return WEE_EINVAL;
     }
+    return 0;
+}
+
+int plat_ipc_listen(const char *path, plat_ipc_listener **out, char *err, size_t err_size)
+{
+    int bad = plat_ipc_check_path(path, err, err_size);
+    if (bad) return bad;
     plat_ipc_listener *l = calloc(1, sizeof *l);
     if (!l) return WEE_ENOMEM;
     l->name = win_utf8_to_wide(path);
