@@ -42,10 +42,78 @@ void host_api_stamp(wee_event *ev, const char *source_id)
     event_set_string(ev, "type", ev->type);
 }
 
+/* --- files the engine itself wrote: a small ring of (path, time), checked for file.* events --- */
+#define WRITES_RING 64
+#define WRITES_WINDOW_NS 2000000000ull
+typedef struct recent_write { char path[512]; uint64_t at_ns; } recent_write;
+static recent_write g_writes[WRITES_RING];
+static size_t g_writes_next;
+static atomic_ullong g_last_write_ns; /* lets emit skip the lock when nothing was written lately */
+static plat_mutex g_writes_lock;
+static atomic_int g_writes_ready;
+
+static void writes_lock_init(void)
+{
+    /* Called first from the host's main thread (host_api_get), before any module runs. */
+    if (!atomic_load(&g_writes_ready)) { plat_mutex_init(&g_writes_lock); atomic_store(&g_writes_ready, 1); }
+}
+
+static void api_note_engine_write(const char *path)
+{
+    if (!path || !path[0] || !atomic_load(&g_writes_ready)) return;
+    uint64_t now = plat_monotonic_ns();
+    plat_mutex_lock(&g_writes_lock);
+    size_t last = (g_writes_next + WRITES_RING - 1) % WRITES_RING;
+    if (strcmp(g_writes[last].path, path) == 0) {
+        g_writes[last].at_ns = now; /* the same file again (a log line after a log line) */
+    } else {
+        snprintf(g_writes[g_writes_next].path, sizeof g_writes[0].path, "%s", path);
+        g_writes[g_writes_next].at_ns = now;
+        g_writes_next = (g_writes_next + 1) % WRITES_RING;
+    }
+    plat_mutex_unlock(&g_writes_lock);
+    atomic_store(&g_last_write_ns, now);
+}
+
+static int same_path(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        char x = *a == '\\' ? '/' : *a, y = *b == '\\' ? '/' : *b;
+#ifdef _WIN32
+        if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
+        if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
+#endif
+        if (x != y) return 0;
+        if (!x) return 1;
+    }
+}
+
+static int written_by_engine(const char *path)
+{
+    uint64_t now = plat_monotonic_ns();
+    if (!path || !atomic_load(&g_writes_ready) || now - atomic_load(&g_last_write_ns) > WRITES_WINDOW_NS) return 0;
+    char real[1024];
+    int have_real = -1;
+    int hit = 0;
+    plat_mutex_lock(&g_writes_lock);
+    for (size_t i = 0; i < WRITES_RING && !hit; i++) {
+        const recent_write *w = &g_writes[i];
+        if (!w->path[0] || now - w->at_ns > WRITES_WINDOW_NS) continue;
+        if (same_path(w->path, path)) { hit = 1; break; }
+        /* The source may name the file through another spelling (a symlinked folder): compare real paths. */
+        if (have_real < 0) have_real = plat_realpath(path, real, sizeof real) == 0;
+        if (have_real && same_path(w->path, real)) hit = 1;
+    }
+    plat_mutex_unlock(&g_writes_lock);
+    return hit;
+}
+
 static int api_emit(wee_source *src, wee_event *ev)
 {
     if (!ev) return WEE_EINVAL;
     if (!src || !src->emit) { event_unref(ev); return WEE_EINVAL; }
+    if (strncmp(ev->type, "file.", 5) == 0 && written_by_engine(event_get_string(ev, "path")))
+        event_set_bool(ev, "by_engine", 1);
     host_api_stamp(ev, src->id);
     atomic_fetch_add(&src->emitted, 1);
     return src->emit(src, ev);
@@ -295,6 +363,11 @@ static const wee_host_api g_api = {
     .call_set_error = api_call_set_error,
     .call_emit = api_call_emit,
     .net_check = api_net_check,
+    .note_engine_write = api_note_engine_write,
 };
 
-const wee_host_api *host_api_get(void) { return &g_api; }
+const wee_host_api *host_api_get(void)
+{
+    writes_lock_init();
+    return &g_api;
+}

@@ -31,6 +31,7 @@ typedef struct log_action {
     FILE *out;           /* stderr / stdout; NULL for a file */
     rotating_file *file; /* target "file" */
     char *target_name;   /* "stderr", "stdout" or the file's path: for error messages */
+    char real_path[1024]; /* the log file's real path, for host->note_engine_write ("" if unknown) */
     plat_mutex lock;
 } log_action;
 
@@ -171,6 +172,8 @@ static int log_create(const wee_host_api *host, const wee_options *opts, void **
             return rc == WEE_ENOMEM ? WEE_ENOMEM : WEE_EIO;
         }
         a->target_name = copy_string(path);
+        /* Known once the file exists: file events for it are then marked as the engine's own. */
+        if (plat_realpath(path, a->real_path, sizeof a->real_path) != 0) a->real_path[0] = '\0';
     } else {
         a->out = target && strcmp(target, "stdout") == 0 ? stdout : stderr;
         a->target_name = copy_string(a->out == stdout ? "stdout" : "stderr");
@@ -207,6 +210,10 @@ static int log_run(void *instance, wee_action_call *call)
         int rc = rotating_file_write(a->file, line, len);
         int rot = rotating_file_take_rotate_error(a->file);
         free(line);
+        /* Tables from ABI 1.0 hosts end before note_engine_write. */
+        if (a->real_path[0] && host->struct_size > offsetof(wee_host_api, note_engine_write) &&
+            host->note_engine_write)
+            host->note_engine_write(a->real_path);
         if (rot != 0)
             host->log(WEE_LOG_WARN, LOG_MODULE_NAME, "cannot rotate %s (%s); still appending to it", a->target_name,
                       wee_strerror(rot));

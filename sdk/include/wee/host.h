@@ -118,6 +118,10 @@ typedef struct wee_host_api {
      * URL's host is in engine.http_allow (or no allowlist is set); otherwise WEE_EPERM with a one-line
      * reason in err saying which setting to change. Reads the config currently running. */
     int (*net_check)(const char *url, char *err, size_t err_size);
+    /* The module itself just wrote, moved or deleted this file (the log action's file, Lua's fs.write).
+     * File events for that path in the next two seconds carry by_engine = true, so a rule watching the
+     * folder does not loop on the engine's own output. An absolute (real) path matches best. */
+    void (*note_engine_write)(const char *path);
 } wee_host_api;
 
 #endif
