@@ -96,6 +96,28 @@ static int add_kid(cond *parent, cond *kid)
     return 1;
 }
 
+/* Registry events name keys with the short root (HKCU\...); a pattern may use either form. */
+static void registry_short_root(char **s)
+{
+    static const char *const longs[] = { "HKEY_CURRENT_USER", "HKEY_LOCAL_MACHINE", "HKEY_USERS",
+                                         "HKEY_CLASSES_ROOT", "HKEY_CURRENT_CONFIG" };
+    static const char *const shorts[] = { "HKCU", "HKLM", "HKU", "HKCR", "HKCC" };
+    if (!*s) return;
+    for (size_t i = 0; i < sizeof longs / sizeof longs[0]; i++) {
+        size_t n = strlen(longs[i]), k = 0;
+        while (k < n && (*s)[k] && ((*s)[k] == longs[i][k] || (*s)[k] - 32 == longs[i][k])) k++;
+        if (k != n || ((*s)[n] != '\\' && (*s)[n] != '\0')) continue;
+        size_t rest = strlen(*s + n), sl = strlen(shorts[i]);
+        char *out = malloc(sl + rest + 1);
+        if (!out) return;
+        memcpy(out, shorts[i], sl);
+        memcpy(out + sl, *s + n, rest + 1);
+        free(*s);
+        *s = out;
+        return;
+    }
+}
+
 static cond *compile_test(const char *field, const cJSON *spec, const char *path, diag_list *d)
 {
     char sub[512], got[64];
@@ -111,6 +133,7 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
             cond_free(c);
             return NULL;
         }
+        if (strcmp(field, "key") == 0 && c->v.type == V_STR) registry_short_root(&c->v.s);
         return c;
     }
     const cJSON *opv = NULL;
@@ -180,6 +203,11 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
         c->v.type = V_INT;
         c->v.i = (int64_t)opv->valuedouble;
         break;
+    }
+    if (ok && strcmp(field, "key") == 0) {
+        if (c->v.type == V_STR) registry_short_root(&c->v.s);
+        for (size_t i = 0; i < c->nlist; i++)
+            if (c->list[i].type == V_STR) registry_short_root(&c->list[i].s);
     }
     if (ok && c->op == OP_GLOB) {
         c->glob_flags = (c->ci ? GLOB_CASEFOLD : 0);

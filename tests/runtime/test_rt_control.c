@@ -331,6 +331,15 @@ static void test_metrics_must_be_loopback(void **state)
     assert_non_null(strstr(r.err, "engine.metrics.listen"));
     assert_non_null(strstr(r.err, "only loopback addresses are allowed"));
     plat_process_result_free(&r);
+    /* The shipped example that turns both on is valid. */
+    char example[1400];
+    snprintf(example, sizeof example, "%s%sconfig%sexamples%smetrics.json", WEE_SOURCE_DIR, plat_path_sep(),
+             plat_path_sep(), plat_path_sep());
+    const char *ok_args[] = { "--modules", P.modules, "validate", example, NULL };
+    run_host(&r, ok_args);
+    if (r.exit_code != 0) fprintf(stderr, "%s\n", r.err);
+    assert_int_equal(r.exit_code, 0);
+    plat_process_result_free(&r);
     free(cfg);
     test_remove_tree(dir);
     free(dir);

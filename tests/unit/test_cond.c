@@ -16,6 +16,7 @@ static wee_event *sample(void)
     event_set_int(ev, "size", 2048);
     event_set_bool(ev, "is_dir", 0);
     event_set_string(ev, "title", "Inbox - Mail");
+    event_set_string(ev, "key", "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run");
     return ev;
 }
 
@@ -65,6 +66,12 @@ static void test_operators(void **s)
     T("{\"is_dir\": false}"); F("{\"is_dir\": true}");
     F("{\"missing\": {\"gt\": 0}}"); F("{\"missing\": \"x\"}");
     F("{\"name\": {\"gt\": 1}}");        /* not numeric: false, never an error at run time */
+    /* Registry keys: patterns may spell the root long; events always carry the short form. */
+    T("{\"key\": {\"glob\": \"HKEY_CURRENT_USER\\\\Software\\\\**\\\\Run\"}}");
+    T("{\"key\": {\"glob\": \"HKCU\\\\Software\\\\**\\\\Run\"}}");
+    T("{\"key\": \"HKEY_CURRENT_USER\\\\Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run\"}");
+    T("{\"key\": {\"starts_with\": \"hkey_current_user\\\\Software\"}}");
+    F("{\"key\": {\"glob\": \"HKEY_LOCAL_MACHINE\\\\Software\\\\**\"}}");
     T("{\"ext\": \"exe\", \"size\": {\"gt\": 1}}"); F("{\"ext\": \"exe\", \"size\": {\"gt\": 99999}}");
 }
 
