@@ -1,8 +1,9 @@
 /*
  * modules/lua/lua_api.h - the engine API a script sees: log, json, fs, exec, http, emit.
  *
- * Each lua_api_<name>.c publishes one global table (or function) through lua_api_open_<name>,
- * called from the protected state setup. Functions find their sandbox, action and call through
+ * Each lua_api_<name>.c makes one table through lua_api_open_<name> (luaopen style: pushes it,
+ * returns 1); the sandbox publishes it as a global opened on first use (lua_sandbox.c). emit is a
+ * plain global function (lua_api_open_emit sets it). Functions find their sandbox, action and call through
  * sandbox_of(L). A function that cannot do what it was asked raises a Lua error naming itself
  * ("fs.read: ...") so the script sees a clear reason and may pcall it.
  */
@@ -12,12 +13,11 @@
 #include <lua.h>
 #include "lua_sandbox.h"
 
-void lua_api_open_all(lua_State *L);
-void lua_api_open_log(lua_State *L);
-void lua_api_open_json(lua_State *L);
-void lua_api_open_fs(lua_State *L);
-void lua_api_open_exec(lua_State *L);
-void lua_api_open_http(lua_State *L);
+int lua_api_open_log(lua_State *L);
+int lua_api_open_json(lua_State *L);
+int lua_api_open_fs(lua_State *L);
+int lua_api_open_exec(lua_State *L);
+int lua_api_open_http(lua_State *L);
 void lua_api_open_emit(lua_State *L);
 
 /* One log line attributed to the rule of the run in progress. */

@@ -100,9 +100,9 @@ static int exec_run(lua_State *L)
     return 1;
 }
 
-void lua_api_open_exec(lua_State *L)
+int lua_api_open_exec(lua_State *L)
 {
     static const luaL_Reg fns[] = { { "run", exec_run }, { NULL, NULL } };
     luaL_newlib(L, fns);
-    lua_setglobal(L, "exec");
+    return 1;
 }

@@ -194,12 +194,12 @@ static int fs_delete(lua_State *L)
     return 1;
 }
 
-void lua_api_open_fs(lua_State *L)
+int lua_api_open_fs(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         { "read", fs_read }, { "write", fs_write }, { "exists", fs_exists }, { "list", fs_list },
         { "move", fs_move }, { "delete", fs_delete }, { NULL, NULL }
     };
     luaL_newlib(L, fns);
-    lua_setglobal(L, "fs");
+    return 1;
 }

@@ -148,9 +148,9 @@ static int http_request_fn(lua_State *L)
     return 1;
 }
 
-void lua_api_open_http(lua_State *L)
+int lua_api_open_http(lua_State *L)
 {
     static const luaL_Reg fns[] = { { "request", http_request_fn }, { NULL, NULL } };
     luaL_newlib(L, fns);
-    lua_setglobal(L, "http");
+    return 1;
 }

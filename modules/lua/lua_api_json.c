@@ -58,15 +58,27 @@ typedef struct json_path {
     size_t len;
 } json_path;
 
-static size_t path_push(json_path *p, const char *fmt, const char *s, long long i)
+static size_t path_append(json_path *p, const char *text)
 {
-    size_t old = p->len;
-    if (p->len < sizeof p->text) {
-        int n = s ? snprintf(p->text + p->len, sizeof p->text - p->len, fmt, s)
-                  : snprintf(p->text + p->len, sizeof p->text - p->len, fmt, i);
-        if (n > 0) p->len += (size_t)n;
-        if (p->len >= sizeof p->text) p->len = sizeof p->text - 1;
-    }
+    size_t old = p->len, n = strlen(text);
+    if (p->len + n >= sizeof p->text) n = sizeof p->text - 1 - p->len;
+    memcpy(p->text + p->len, text, n);
+    p->len += n;
+    p->text[p->len] = '\0';
+    return old;
+}
+
+static size_t path_push_index(json_path *p, size_t i)
+{
+    char part[32];
+    snprintf(part, sizeof part, "[%zu]", i);
+    return path_append(p, part);
+}
+
+static size_t path_push_key(json_path *p, const char *key)
+{
+    size_t old = path_append(p, ".");
+    path_append(p, key);
     return old;
 }
 
@@ -97,7 +109,7 @@ static cJSON *encode_table(lua_State *L, int idx, int depth, json_path *path, ch
         if (!arr) { snprintf(err, err_size, "out of memory"); return NULL; }
         for (size_t i = 1; i <= n; i++) {
             lua_rawgeti(L, idx, (lua_Integer)i);
-            size_t mark = path_push(path, "[%lld]", NULL, (long long)i);
+            size_t mark = path_push_index(path, i);
             cJSON *item = encode_value(L, lua_gettop(L), depth + 1, path, err, err_size);
             path->len = mark;
             path->text[mark] = '\0';
@@ -120,7 +132,7 @@ static cJSON *encode_table(lua_State *L, int idx, int depth, json_path *path, ch
         }
         size_t klen;
         const char *key = lua_tolstring(L, -2, &klen);
-        size_t mark = path_push(path, ".%s", key, 0);
+        size_t mark = path_push_key(path, key);
         cJSON *item = strlen(key) != klen ? NULL : encode_value(L, lua_gettop(L), depth + 1, path, err, err_size);
         if (strlen(key) != klen) snprintf(err, err_size, "cannot encode a key with a NUL byte at %s", path->text);
         path->len = mark;
@@ -246,11 +258,11 @@ static int json_decode(lua_State *L)
     return 1;
 }
 
-void lua_api_open_json(lua_State *L)
+int lua_api_open_json(lua_State *L)
 {
     static const luaL_Reg fns[] = { { "encode", json_encode }, { "decode", json_decode }, { NULL, NULL } };
     luaL_newlib(L, fns);
     lua_pushlightuserdata(L, (void *)&json_null_tag);
     lua_setfield(L, -2, "null");
-    lua_setglobal(L, "json");
+    return 1;
 }

@@ -25,22 +25,13 @@ static int log_info(lua_State *L) { return log_at(L, WEE_LOG_INFO); }
 static int log_warn(lua_State *L) { return log_at(L, WEE_LOG_WARN); }
 static int log_error(lua_State *L) { return log_at(L, WEE_LOG_ERROR); }
 
-void lua_api_open_log(lua_State *L)
+int lua_api_open_log(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         { "debug", log_debug }, { "info", log_info }, { "warn", log_warn }, { "error", log_error },
         { NULL, NULL }
     };
     luaL_newlib(L, fns);
-    lua_setglobal(L, "log");
+    return 1;
 }
 
-void lua_api_open_all(lua_State *L)
-{
-    lua_api_open_log(L);
-    lua_api_open_json(L);
-    lua_api_open_fs(L);
-    lua_api_open_exec(L);
-    lua_api_open_http(L);
-    lua_api_open_emit(L);
-}

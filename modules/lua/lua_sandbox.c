@@ -5,7 +5,7 @@
  * What a script gets: base (minus dofile, loadfile, print -> log, warn; load forced to text mode;
  * setmetatable refusing __gc; xpcall skipping its handler after the deadline; collectgarbage "count"
  * only), table, string (minus dump), math, utf8,
- * coroutine, os.time/date/clock. No io, debug, package/require.
+ * coroutine, os.time/date/clock, opened on first use. No io, debug, package/require.
  *
  * Why __gc is refused: Lua runs finalizers with hooks disabled (lgc.c GCTM), so a finalizer that
  * loops would escape the time limit; scripts cannot create userdata, so setmetatable is the only way
@@ -182,28 +182,50 @@ static void wrap_global(lua_State *L, const char *name, lua_CFunction wrapper)
     lua_setglobal(L, name);
 }
 
+/* os: only the clock and calendar functions. */
+static int open_os_subset(lua_State *L)
+{
+    static const char *const keep[] = { "time", "date", "clock", NULL };
+    luaopen_os(L);
+    lua_createtable(L, 0, 3);
+    for (size_t i = 0; keep[i]; i++) {
+        lua_getfield(L, -2, keep[i]);
+        lua_setfield(L, -2, keep[i]);
+    }
+    return 1;
+}
+
+/* Libraries opened on first use (the globals table's __index): a fresh state per event only pays for
+ * what its script touches. base and string are always there (string methods need the string table). */
+static const luaL_Reg lazy_libs[] = {
+    { LUA_TABLIBNAME, luaopen_table }, { LUA_MATHLIBNAME, luaopen_math }, { LUA_UTF8LIBNAME, luaopen_utf8 },
+    { LUA_COLIBNAME, luaopen_coroutine }, { LUA_OSLIBNAME, open_os_subset },
+    { "log", lua_api_open_log }, { "json", lua_api_open_json }, { "fs", lua_api_open_fs },
+    { "exec", lua_api_open_exec }, { "http", lua_api_open_http }, { NULL, NULL }
+};
+
+static int lazy_index(lua_State *L)
+{
+    if (lua_type(L, 2) != LUA_TSTRING) return 0;
+    const char *key = lua_tostring(L, 2);
+    for (const luaL_Reg *lib = lazy_libs; lib->name; lib++) {
+        if (strcmp(key, lib->name) != 0) continue;
+        lua_pushcfunction(L, lib->func);
+        lua_call(L, 0, 1);
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, 1);
+        return 1;
+    }
+    return 0;
+}
+
 /* Runs protected: every allocation here may fail against the limit. */
 static int sandbox_setup(lua_State *L)
 {
-    static const luaL_Reg libs[] = {
-        { LUA_GNAME, luaopen_base },      { LUA_TABLIBNAME, luaopen_table },
-        { LUA_STRLIBNAME, luaopen_string }, { LUA_MATHLIBNAME, luaopen_math },
-        { LUA_UTF8LIBNAME, luaopen_utf8 }, { LUA_COLIBNAME, luaopen_coroutine },
-        { NULL, NULL }
-    };
-    for (const luaL_Reg *lib = libs; lib->func; lib++) {
-        luaL_requiref(L, lib->name, lib->func, 1);
-        lua_pop(L, 1);
-    }
-    /* os: only the clock and calendar functions; the library table itself is not published. */
-    luaopen_os(L);
-    lua_createtable(L, 0, 3);
-    static const char *const os_keep[] = { "time", "date", "clock", NULL };
-    for (size_t i = 0; os_keep[i]; i++) {
-        lua_getfield(L, -2, os_keep[i]);
-        lua_setfield(L, -2, os_keep[i]);
-    }
-    lua_setglobal(L, "os");
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+    lua_pop(L, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
     lua_pop(L, 1);
 
     static const char *const base_drop[] = { "dofile", "loadfile", "warn", NULL };
@@ -229,9 +251,19 @@ static int sandbox_setup(lua_State *L)
     }
     lua_pop(L, 1);
 
-    lua_api_open_all(L);
+    lua_api_open_emit(L);
     lua_newtable(L);
     lua_setglobal(L, "state");
+
+    /* The globals' metatable opens the other libraries on first use; protected like the string one. */
+    lua_pushglobaltable(L);
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, lazy_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
     return 0;
 }
 
