@@ -81,6 +81,11 @@ void engine_emit_lifecycle(engine *e, const char *type, const char *reason)
     dispatcher_submit(e->disp, ev);
 }
 
+static int same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
 int engine_apply_settings(engine *e, const engine_config *old, const engine_config *neu, char *err, size_t size)
 {
     (void)e;
@@ -94,6 +99,10 @@ int engine_apply_settings(engine *e, const engine_config *old, const engine_conf
         }
     }
     host_api_set_net_policy(neu->http_enabled, neu->http_allow, neu->http_allow_count);
+    if (old && (!same_text(old->control_path, neu->control_path) || old->control_enabled != neu->control_enabled ||
+                !same_text(old->metrics_listen, neu->metrics_listen)))
+        log_write(WEE_LOG_WARN, "engine", "engine.control / engine.metrics changed: these apply at the next start; "
+                  "the running host keeps its control channel and metrics endpoint as they are");
     if (old && (old->workers != neu->workers || old->queue_capacity != neu->queue_capacity ||
                 old->overflow != neu->overflow))
         log_write(WEE_LOG_WARN, "engine", "engine.workers / queue_capacity / overflow changed: these apply at the "
@@ -136,7 +145,6 @@ engine *engine_start(config *cfg, const module_registry *reg)
 
 dispatcher *engine_dispatcher(engine *e) { return e->disp; }
 size_t engine_running_sources(const engine *e) { return e->source_count; }
-const engine_config *engine_current_settings(engine *e) { return &e->cfg->engine; }
 
 int engine_inject(engine *e, wee_event *ev)
 {

@@ -29,8 +29,4 @@ void engine_metrics_text(engine *e, strbuf *out);
 
 /* The same figures laid out for a person (`host status`). Appends to out. */
 void engine_status_text(engine *e, strbuf *out);
-
-/* The engine section of the config currently running (valid until the next reload; copy what you
- * keep). */
-const engine_config *engine_current_settings(engine *e);
 #endif
