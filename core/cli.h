@@ -6,6 +6,7 @@
  *   host [--modules DIR] test --config FILE --event EVENT.json [--run]
  *   host [--modules DIR] schema [--out FILE]   (cli_schema.c)
  *   host [--control PATH | --config FILE] status | reload | emit TYPE [field=value ...]   (cli_control.c)
+ *   host [--modules DIR] service install|uninstall|start|stop|run [--config PATH] [--name NAME]  (cli_service.c)
  */
 #ifndef WEE_CLI_H
 #define WEE_CLI_H
@@ -22,5 +23,10 @@ int cli_schema(const module_registry *reg, const char *out_file);
  * TYPE and field=value pairs. */
 int cli_control(const char *control_path, const char *config_file, const char *command, int argc,
                 const char *const *args);
+/* Runs the engine on config_file until it is told to stop; returns the exit code (main.c's run_engine). */
+typedef int (*cli_engine_fn)(const char *config_file, void *ctx);
+/* `host service ACTION ...`: argv are the words after "service"; config_file a --config given before
+ * it. `run` (what the SCM starts) calls run(config, ctx) under the service control handler. */
+int cli_service(int argc, char **argv, const char *config_file, cli_engine_fn run, void *ctx);
 void cli_usage(FILE *out);
 #endif

@@ -12,6 +12,7 @@
 #include "metrics_http.h"
 #include "platform/ipc.h"
 #include "platform/platform.h"
+#include "platform/service.h"
 
 #ifndef WEE_VERSION
 #define WEE_VERSION "0.0.0"
@@ -35,6 +36,9 @@ void cli_usage(FILE *out)
         "  host [--control PATH] reload           make the running host re-read its config\n"
         "  host [--control PATH] emit TYPE [field=value ...]\n"
         "                                         inject an event (values: integers, true/false, else strings)\n"
+        "  host [--modules DIR] service install|uninstall|start|stop|run [--config PATH] [--name NAME]\n"
+        "                                         Windows service (default name WinEventEngine, config\n"
+        "                                         %%PROGRAMDATA%%\\WinEventEngine\\config.json); Linux: systemd unit\n"
         "  host --version | --help\n"
         "run options: --duration MS (stop after MS), --stop-file PATH (stop when PATH exists),\n"
         "             --control PATH (control socket / pipe; overrides engine.control.path)\n"
@@ -87,6 +91,7 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
         return 1;
     }
     diag_free(&d);
+    log_set_rotation(cfg->engine.log_max_bytes, cfg->engine.log_keep);
     if (log_configure(cfg->engine.log_level, cfg->engine.log_file, cfg->engine.log_json) != 0) {
         fprintf(stderr, "%s: engine.log.file: cannot open \"%s\" for appending\n", file, cfg->engine.log_file);
         config_free(cfg);
@@ -114,6 +119,7 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
     }
     if ((control && control_server_start(control, e) != 0) || (metrics && metrics_http_start(metrics, e) != 0))
         log_write(WEE_LOG_ERROR, "host", "out of memory starting the control channel or the metrics endpoint");
+    plat_service_running(); /* tells the SCM when running as a Windows service; no-op otherwise */
     uint64_t start = plat_monotonic_ns();
     for (;;) {
         /* Short waits only when a stop file must be noticed promptly. */
@@ -135,6 +141,23 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
     return 0;
 }
 
+/* `host service run`: the engine as the SCM runs it (ctx: the --modules folder or NULL). */
+static int run_service_engine(const char *config_file, void *ctx)
+{
+    const char *modules_dir = ctx;
+    char dir[2048];
+    if (!modules_dir) {
+        if (loader_default_dir(dir, sizeof dir) != 0) { fprintf(stderr, "host: cannot find the executable's folder\n"); return 1; }
+        modules_dir = dir;
+    }
+    module_registry reg = { NULL, 0, 0 };
+    loader_scan(&reg, modules_dir, host_api_get());
+    run_limits lim = { 0, NULL, NULL };
+    int rc = run_engine(&reg, config_file, &lim);
+    loader_unload_all(&reg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     plat_signals_init();
@@ -145,6 +168,8 @@ int main(int argc, char **argv)
     run_limits lim = { 0, NULL, NULL };
     const char *emit_args[EMIT_ARGS_MAX];
     int emit_count = 0;
+    char **service_argv = NULL; /* the words after "service" */
+    int service_argc = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_next = i + 1 < argc;
@@ -169,6 +194,12 @@ int main(int argc, char **argv)
         }
         else if (!cmd && a[0] != '-' && (strcmp(a, "modules") == 0 || strcmp(a, "validate") == 0 || strcmp(a, "test") == 0)) cmd = a;
         else if (!cmd && strcmp(a, "schema") == 0) cmd = a;
+        else if (!cmd && strcmp(a, "service") == 0) {
+            cmd = a;
+            service_argv = argv + i + 1;
+            service_argc = argc - i - 1;
+            break;
+        }
         else if (!cmd && a[0] != '-' && (strcmp(a, "status") == 0 || strcmp(a, "reload") == 0 || strcmp(a, "emit") == 0)) cmd = a;
         else if (cmd && strcmp(cmd, "emit") == 0 && a[0] != '-') {
             if (emit_count == EMIT_ARGS_MAX) { fprintf(stderr, "host emit: more than %d fields\n", EMIT_ARGS_MAX - 1); return 2; }
@@ -182,6 +213,11 @@ int main(int argc, char **argv)
         }
     }
     log_configure(level, NULL, 0);
+    if (cmd && strcmp(cmd, "service") == 0) {
+        int src = cli_service(service_argc, service_argv, config_file, run_service_engine, (void *)modules_dir);
+        log_shutdown();
+        return src;
+    }
     if (cmd && (strcmp(cmd, "status") == 0 || strcmp(cmd, "reload") == 0 || strcmp(cmd, "emit") == 0)) {
         /* The running host does the work: no modules to load here. */
         int crc = cli_control(lim.control_path, config_file, cmd, emit_count, emit_args);
