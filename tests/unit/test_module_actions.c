@@ -287,6 +287,62 @@ static void test_log_concurrent_lines_stay_whole(void **state)
     free(file); free(dir);
 }
 
+/* Two log actions on one file with max_size_mb 1 / keep 1, four threads: 800 lines of ~1.5 KB (more
+ * than 1 MiB, less than 2) -> exactly file and file.1, file.1 within the limit, all 800 lines whole. */
+static void test_log_rotates_shared_file_by_size(void **state)
+{
+    char *dir = test_make_temp_dir("log_rot"), *file = test_path_join(dir, "rot.log");
+    size_t n = strlen(file) + 3;
+    char *file1 = malloc(n), *file2 = malloc(n);
+    snprintf(file1, n, "%s.1", file);
+    snprintf(file2, n, "%s.2", file);
+    action_fixture f[2];
+    for (int i = 0; i < 2; i++) {
+        cJSON *o = log_opts("{{name}}", file, NULL);
+        cJSON_AddNumberToObject(o, "max_size_mb", 1);
+        cJSON_AddNumberToObject(o, "keep", 1);
+        fixture_open(&f[i], "log", o);
+        assert_int_equal(f[i].create_rc, 0);
+    }
+    char long_name[1500];
+    memset(long_name, 'r', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    wee_event *ev = file_event("/in/x", long_name);
+    plat_thread threads[LOG_THREADS];
+    log_worker workers[LOG_THREADS];
+    for (int i = 0; i < LOG_THREADS; i++) {
+        workers[i] = (log_worker){ &f[i % 2], ev, 0 };
+        assert_int_equal(plat_thread_start(&threads[i], log_worker_main, &workers[i]), 0);
+    }
+    for (int i = 0; i < LOG_THREADS; i++) plat_thread_join(&threads[i]);
+    fixture_close(&f[0]);
+    fixture_close(&f[1]);
+    for (int i = 0; i < LOG_THREADS; i++) assert_int_equal(workers[i].failures, 0);
+
+    assert_false(plat_path_exists(file2));
+    char *newest = test_read_file(file), *older = test_read_file(file1);
+    assert_non_null(newest);
+    assert_non_null(older);
+    assert_true(strlen(older) <= 1024 * 1024);
+    assert_true(strlen(newest) > 0);
+    assert_int_equal(count_lines(newest) + count_lines(older), LOG_THREADS * LOG_LINES_PER_THREAD);
+    char *texts[2] = { older, newest };
+    for (int t = 0; t < 2; t++) {
+        for (char *line = texts[t]; *line;) {
+            char *end = strchr(line, '\n');
+            assert_non_null(end);
+            char *msg = strstr(line, "[test-rule] ");
+            assert_true(msg && msg < end);
+            assert_int_equal((size_t)(end - msg - strlen("[test-rule] ")), strlen(long_name));
+            line = end + 1;
+        }
+    }
+    free(newest); free(older);
+    event_free(ev);
+    test_remove_tree(dir);
+    free(file1); free(file2); free(file); free(dir);
+}
+
 /* --- exec --- */
 static cJSON *exec_opts(const char *command, const char *const *args)
 {
@@ -471,6 +527,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_log_json_to_file),
         cmocka_unit_test(test_log_unopenable_file_fails_create),
         cmocka_unit_test(test_log_concurrent_lines_stay_whole),
+        cmocka_unit_test(test_log_rotates_shared_file_by_size),
         cmocka_unit_test(test_exec_exit_code_and_stdout),
         cmocka_unit_test(test_exec_hostile_name_reaches_argv_byte_for_byte),
         cmocka_unit_test(test_exec_event_in_environment),
