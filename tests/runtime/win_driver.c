@@ -2,7 +2,11 @@
  * win_driver - a Win32 program for the window source's runtime test (Windows, and Wine with the null
  * graphics driver).
  *
- *   win_driver <events.log> <title (UTF-8)> <class>
+ *   win_driver <events.log> <title (UTF-8)> <class> [lifecycle|seeded]
+ *
+ * seeded: the window is shown first, <events.log>.mapped is created, and the driver waits for
+ * <events.log>.go (the engine starts meanwhile) before renaming and destroying it: a window that existed
+ * before the source started gets title_changed and destroyed, never created.
  *
  * Creates a real visible top-level window, brings it to the foreground, renames it and destroys it. After
  * each real change it also calls NotifyWinEvent for the matching event, as Windows itself does: Wine 8
@@ -78,7 +82,8 @@ static char *arg_utf8(int i)
 int main(int argc, char **argv)
 {
     (void)argv;
-    if (argc != 4) { fprintf(stderr, "usage: win_driver <events.log> <title> <class>\n"); return 2; }
+    if (argc != 4 && argc != 5) { fprintf(stderr, "usage: win_driver <events.log> <title> <class> [lifecycle|seeded]\n"); return 2; }
+    int seeded = argc == 5 && !strcmp(argv[4], "seeded");
     char *log = arg_utf8(1), *title = arg_utf8(2), *cls = arg_utf8(3);
     if (!log || !title || !cls) return 2;
     wchar_t *wcls = wide(cls), *wtitle = wide(title);
@@ -94,11 +99,27 @@ int main(int argc, char **argv)
     printf("id=0x%llx pid=%lu\n", (unsigned long long)(uintptr_t)hwnd, (unsigned long)GetCurrentProcessId());
     fflush(stdout);
     pump();
-    if (!wait_for(log, "window.created", title)) return 11;
-
-    SetForegroundWindow(hwnd);
-    NotifyWinEvent(EVENT_SYSTEM_FOREGROUND, hwnd, OBJID_WINDOW, CHILDID_SELF);
-    if (!wait_for(log, "window.focused", title)) return 12;
+    if (seeded) {
+        char marker[1100];
+        snprintf(marker, sizeof marker, "%s.mapped", log);
+        FILE *f = fopen(marker, "wb");
+        if (f) fclose(f);
+        snprintf(marker, sizeof marker, "%s.go", log);
+        int i;
+        for (i = 0; i < 2000 && GetFileAttributesA(marker) == INVALID_FILE_ATTRIBUTES; i++) { pump(); Sleep(10); }
+        if (i == 2000) { fprintf(stderr, "win_driver: %s did not appear after 20 s\n", marker); return 15; }
+        /* Wine 8 decides in the calling thread whether NotifyWinEvent has any hook to reach, from a hook
+         * mask cached when the thread last *received* a message (win32u peek_message; an empty
+         * PeekMessage does not refresh it). This thread cached it before the engine hooked anything:
+         * receive one message now so the engine's hooks are seen. */
+        PostMessageW(hwnd, WM_NULL, 0, 0);
+        pump();
+    } else {
+        if (!wait_for(log, "window.created", title)) return 11;
+        SetForegroundWindow(hwnd);
+        NotifyWinEvent(EVENT_SYSTEM_FOREGROUND, hwnd, OBJID_WINDOW, CHILDID_SELF);
+        if (!wait_for(log, "window.focused", title)) return 12;
+    }
 
     char renamed[1100];
     snprintf(renamed, sizeof renamed, "%s renamed", title);
