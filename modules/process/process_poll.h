@@ -1,8 +1,9 @@
 /*
  * modules/process/process_poll.h - the fallback's snapshot diffing, shared by both backends: two lists
  * of running processes taken poll_ms apart become "new" and "gone" pids. `ident` tells a reused pid from
- * the same process (Linux: start time in clock ticks; Windows: parent pid and image name hashed), so a
- * pid that ended and was reused between two snapshots reads as gone + new.
+ * the same process (Linux: start time in clock ticks; Windows: the parent pid hashed, since Wine lists a
+ * starting process without its image name first; the Windows backend also drops a pid from the previous
+ * snapshot once its handle says it ended), so a pid reused between two snapshots reads as gone + new.
  */
 #ifndef WEE_PROCESS_POLL_H
 #define WEE_PROCESS_POLL_H

@@ -39,7 +39,18 @@ typedef LONG (NTAPI *nt_query_info_fn)(HANDLE, ULONG, PVOID, ULONG, PULONG);
 /* ntdll's UNICODE_STRING, without pulling in winternl.h */
 typedef struct counted_wstr { USHORT Length, MaximumLength; PWSTR Buffer; } counted_wstr;
 
-typedef struct held_process { int64_t pid; HANDLE h; int ended; } held_process;
+typedef struct held_process { int64_t pid; HANDLE h; uint64_t created; } held_process;
+/* Processes whose handle said they ended: a snapshot may still list one (while handles to it are
+ * open), which must not read as a new process with the same pid. */
+#define ENDED_MAX 64
+typedef struct ended_process { int64_t pid; uint64_t created; } ended_process;
+
+/* A process found by polling before it finished starting up: its command line is not readable yet
+ * (under Wine the new process builds its parameters block itself). Reported a few polls later. */
+#define PENDING_MAX 256
+#define PENDING_MIN_TRIES 3
+#define PENDING_MAX_MS 3000
+typedef struct pending_start { proc_info info; int tries; } pending_start;
 
 struct process_backend {
     process_source *s;
@@ -63,6 +74,10 @@ struct process_backend {
     size_t nprev, ncur, cap;
     held_process *held;
     size_t nheld;
+    ended_process ended[ENDED_MAX];
+    size_t ended_next;
+    pending_start *pending;
+    size_t npending;
 };
 
 /* UTF-16 -> UTF-8, truncated to fit out (never splitting a surrogate pair). wlen < 0: NUL-terminated. */
@@ -199,14 +214,30 @@ static void held_drop(struct process_backend *b, held_process *p)
     *p = b->held[--b->nheld];
 }
 
+static uint64_t creation_time(HANDLE h)
+{
+    FILETIME c, e, k, u;
+    if (!GetProcessTimes(h, &c, &e, &k, &u)) return 0;
+    return (uint64_t)c.dwHighDateTime << 32 | c.dwLowDateTime;
+}
+
 static void held_add(struct process_backend *b, int64_t pid, HANDLE h)
 {
     if (!h) return;
-    if (b->nheld == HELD_MAX || held_find(b, pid)) { CloseHandle(h); return; }
+    held_process *old = held_find(b, pid);
+    if (old) held_drop(b, old);   /* a reused pid: the old process's exit was missed */
+    if (b->nheld == HELD_MAX) { CloseHandle(h); return; }
     b->held[b->nheld].pid = pid;
     b->held[b->nheld].h = h;
-    b->held[b->nheld].ended = 0;
+    b->held[b->nheld].created = creation_time(h);
     b->nheld++;
+}
+
+static int ended_already(struct process_backend *b, int64_t pid, uint64_t created)
+{
+    for (size_t i = 0; i < ENDED_MAX; i++)
+        if (b->ended[i].pid == pid && b->ended[i].created == created && created) return 1;
+    return 0;
 }
 
 /* --- polling with Toolhelp --- */
@@ -231,7 +262,7 @@ static int take_snapshot(struct process_backend *b)
         char name[MAX_PATH * 3];
         wide_to_utf8(pe.szExeFile, -1, name, sizeof name);
         poll_proc p = { .pid = pe.th32ProcessID, .ppid = pe.th32ParentProcessID,
-                        .ident = poll_hash(pe.th32ParentProcessID, name) };
+                        .ident = poll_hash(pe.th32ParentProcessID, "") };   /* not the name: see process_poll.h */
         snprintf(p.name, sizeof p.name, "%s", name);
         b->cur[b->ncur++] = p;
     }
@@ -247,12 +278,61 @@ static void poll_describe(struct process_backend *b, const poll_proc *p, proc_in
     held_add(b, p->pid, describe_process(b, (DWORD)p->pid, info));
 }
 
+/* 1 if the snapshot lists a process already reported as ended (its object still exists). */
+static int is_ended_listing(struct process_backend *b, const poll_proc *p)
+{
+    HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)p->pid);
+    if (!h) return 0;
+    int dead = ended_already(b, p->pid, creation_time(h));
+    CloseHandle(h);
+    return dead;
+}
+
 static void poll_on_new(void *ctx, const poll_proc *p)
 {
     struct process_backend *b = ctx;
     proc_info info;
+    if (is_ended_listing(b, p)) return;
     poll_describe(b, p, &info);
+    held_process *hp = held_find(b, p->pid);
+    if (!info.cmdline[0] && hp && b->npending < PENDING_MAX && WaitForSingleObject(hp->h, 0) == WAIT_TIMEOUT) {
+        b->pending[b->npending].info = info;
+        b->pending[b->npending].tries = 0;
+        b->npending++;
+        return;
+    }
     process_report_started(b->s, &info);
+}
+
+static int pending_tries(struct process_backend *b)
+{
+    int64_t n = PENDING_MAX_MS / process_poll_ms(b->s);
+    return n < PENDING_MIN_TRIES ? PENDING_MIN_TRIES : (int)n;
+}
+
+/* Retries the command line of processes found too early; reports them once it is readable, once they
+ * have ended, or after about PENDING_MAX_MS (at least 3 polls), whichever comes first. Runs before exits are looked for,
+ * so a process's started event always precedes its stopped event. */
+static void flush_pending(struct process_backend *b, int force)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < b->npending; i++) {
+        pending_start *ps = &b->pending[i];
+        held_process *hp = held_find(b, ps->info.pid);
+        int alive = hp && WaitForSingleObject(hp->h, 0) == WAIT_TIMEOUT;
+        if (alive) {
+            command_line(b, (DWORD)ps->info.pid, hp->h, ps->info.cmdline, sizeof ps->info.cmdline);
+            wchar_t path[1024];
+            DWORD n = 1024;
+            if (!ps->info.exe[0] && QueryFullProcessImageNameW(hp->h, 0, path, &n))
+                wide_to_utf8(path, (int)n, ps->info.exe, sizeof ps->info.exe);
+        }
+        if (force || !alive || ps->info.cmdline[0] || ++ps->tries >= pending_tries(b))
+            process_report_started(b->s, &ps->info);
+        else
+            b->pending[keep++] = *ps;
+    }
+    b->npending = keep;
 }
 
 static void seed_on_new(void *ctx, const poll_proc *p)
@@ -276,8 +356,16 @@ static void poll_on_gone(void *ctx, const poll_proc *p)
 {
     struct process_backend *b = ctx;
     held_process *hp = held_find(b, p->pid);
-    if (!hp) { process_report_stopped(b->s, p->pid, NULL, 0, 0); return; }
-    if (!hp->ended) report_exit(b, hp);   /* else: already reported when its handle was signalled */
+    if (!hp) {
+        for (size_t i = 0; i < ENDED_MAX; i++)
+            if (b->ended[i].pid == p->pid) return;   /* the listing of an ended process went away */
+        process_report_stopped(b->s, p->pid, NULL, 0, 0);
+        return;
+    }
+    /* Under Wine a process can leave the list a moment before its handle is signalled: leave it to
+     * check_held, which reports it with its exit code at a following poll. */
+    if (WaitForSingleObject(hp->h, 0) != WAIT_OBJECT_0) return;
+    report_exit(b, hp);
     held_drop(b, hp);
 }
 
@@ -292,14 +380,24 @@ static void swap_snapshots(struct process_backend *b)
     b->ncur = 0;
 }
 
-/* Processes whose handle is signalled have ended, whether or not the snapshot still lists them. */
+/* Processes whose handle is signalled have ended, whether or not the snapshot still lists them. They
+ * leave the previous snapshot, so a pid reused by then (same parent: same ident) reads as new. */
 static void check_held(struct process_backend *b)
 {
-    for (size_t i = 0; i < b->nheld; i++) {
+    for (size_t i = 0; i < b->nheld;) {
         held_process *hp = &b->held[i];
-        if (hp->ended || WaitForSingleObject(hp->h, 0) != WAIT_OBJECT_0) continue;
+        if (WaitForSingleObject(hp->h, 0) != WAIT_OBJECT_0) { i++; continue; }
         report_exit(b, hp);
-        hp->ended = 1;
+        b->ended[b->ended_next].pid = hp->pid;
+        b->ended[b->ended_next].created = hp->created;
+        b->ended_next = (b->ended_next + 1) % ENDED_MAX;
+        for (size_t k = 0; k < b->nprev; k++) {
+            if (b->prev[k].pid != hp->pid) continue;
+            memmove(b->prev + k, b->prev + k + 1, (b->nprev - k - 1) * sizeof *b->prev);
+            b->nprev--;
+            break;
+        }
+        held_drop(b, hp);   /* moves the last entry to i: look at i again */
     }
 }
 
@@ -310,11 +408,13 @@ static void poll_loop(struct process_backend *b)
         swap_snapshots(b);
     }
     while (!process_wait(b->s, process_poll_ms(b->s))) {
+        flush_pending(b, 0);
         check_held(b);
         if (take_snapshot(b) != 0) continue;
         poll_diff(b->prev, b->nprev, b->cur, b->ncur, poll_on_new, poll_on_gone, b);
         swap_snapshots(b);
     }
+    flush_pending(b, 1);
 }
 
 /* --- ETW --- */
@@ -462,7 +562,8 @@ int process_backend_start(process_source *s, process_backend **out, char *err, s
     if (!b) return WEE_ENOMEM;
     b->s = s;
     b->held = calloc(HELD_MAX, sizeof *b->held);
-    if (!b->held) { free(b); return WEE_ENOMEM; }
+    b->pending = calloc(PENDING_MAX, sizeof *b->pending);
+    if (!b->held || !b->pending) { free(b->held); free(b->pending); free(b); return WEE_ENOMEM; }
     build_device_map(b);
     HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
     if (ntdll) b->nt_query = (nt_query_info_fn)(void (*)(void))GetProcAddress(ntdll, "NtQueryInformationProcess");
@@ -479,6 +580,7 @@ int process_backend_start(process_source *s, process_backend **out, char *err, s
         if (b->etw_on) { etw_stop_session(b); CloseTrace(b->consumer); }
         free(b->props);
         free(b->held);
+        free(b->pending);
         free(b);
         snprintf(err, err_size, "cannot start the process source thread");
         return WEE_EFAILED;
@@ -497,6 +599,7 @@ void process_backend_stop(process_backend *b)
     if (b->consumer) CloseTrace(b->consumer);
     for (size_t i = 0; i < b->nheld; i++) CloseHandle(b->held[i].h);
     free(b->held);
+    free(b->pending);
     free(b->props);
     free(b->prev);
     free(b->cur);

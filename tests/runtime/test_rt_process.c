@@ -48,12 +48,12 @@ static char *config_text(proc_run *r)
         "      \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s,\n"
         "                  \"message\": \"{{type}} pid=[{{pid}}] ppid=[{{ppid}}] process=[{{process}}] exe=[{{exe}}] cmdline=[{{cmdline}}] user=[{{user}}] session=[{{session_id}}] exit=[{{exit_code}}] by_engine=[{{by_engine}}]\" } ] },\n"
         "    { \"name\": \"trigger\", \"when\": { \"event\": \"process.started\", \"match\": { \"cmdline\": { \"contains\": \"trigger-%s\" } } },\n"
-        "      \"do\": [ { \"action\": \"exec\", \"command\": %s, \"args\": [\"engine-%s\", \"500\", \"3\"], \"timeout_ms\": 20000 } ] },\n"
+        "      \"do\": [ { \"action\": \"exec\", \"command\": %s, \"args\": [\"engine-%s\", \"500\", \"3\", \"engine-%s-grand\"], \"timeout_ms\": 20000 } ] },\n"
         "    { \"name\": \"engine-own\", \"allow_engine_events\": true,\n"
         "      \"when\": { \"event\": \"process.*\", \"match\": { \"cmdline\": { \"contains\": \"engine-%s\" } } },\n"
-        "      \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s, \"message\": \"{{type}} by_engine=[{{by_engine}}] exit=[{{exit_code}}]\" } ] }\n"
+        "      \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s, \"message\": \"{{type}} by_engine=[{{by_engine}}] exit=[{{exit_code}}] cmdline=[{{cmdline}}]\" } ] }\n"
         "  ] }\n",
-        r->mode, r->tag, jr, jp, r->tag, jc, r->tag, r->tag, je);
+        r->mode, r->tag, jr, jp, r->tag, jc, r->tag, r->tag, r->tag, je);
     free(jc); free(jp); free(je); free(jr);
     return text;
 }
@@ -99,9 +99,23 @@ static void host_start_as(rt_host *h, const char *const *prefix, const char *con
 }
 #endif
 
+/* The run in progress: a failed expectation stops its host first so its log is printed. */
+static proc_run *CURRENT;
+
+static void fail_with_host_log(void)
+{
+    if (!CURRENT) return;
+    rt_host *h = &CURRENT->host;
+    CURRENT = NULL;
+    test_write_file(h->stop_file, "stop");
+    plat_thread_join(&h->thread);
+    fprintf(stderr, "host exit %d\n--- host stderr ---\n%s\n---\n", h->res.exit_code, h->res.err ? h->res.err : "");
+}
+
 static void run_start_as(proc_run *r, const char *mode, const char *const *prefix)
 {
     memset(r, 0, sizeof *r);
+    CURRENT = r;
     r->mode = mode;
     snprintf(r->tag, sizeof r->tag, "%s%llu", mode, (unsigned long long)plat_getpid());
     r->dir = test_make_temp_dir("rt_proc");
@@ -138,6 +152,7 @@ static void run_start(proc_run *r, const char *mode) { run_start_as(r, mode, NUL
 
 static char *host_stderr_after_stop(proc_run *r)
 {
+    CURRENT = NULL;
     test_write_file(r->host.stop_file, "stop");
     plat_thread_join(&r->host.thread);
     assert_true(r->host.res.started);
@@ -161,7 +176,13 @@ static char *find_line(const char *log, const char *type, uint64_t pid)
 {
     char needle[128];
     snprintf(needle, sizeof needle, "%s pid=[%llu]", type, (unsigned long long)pid);
-    if (!rt_wait_for_text(log, needle, 20000)) return NULL;
+    if (!rt_wait_for_text(log, needle, 20000)) {
+        char *text = test_read_file(log);
+        fprintf(stderr, "no \"%s\" in %s:\n%s\n", needle, log, text ? text : "(missing)");
+        free(text);
+        fail_with_host_log();
+        return NULL;
+    }
     char *text = test_read_file(log), *at = strstr(text, needle), *end = strchr(at, '\n');
     if (end) *end = '\0';
     char *line = strdup(at);
@@ -169,9 +190,19 @@ static char *find_line(const char *log, const char *type, uint64_t pid)
     return line;
 }
 
+static void expect_text(const char *path, const char *needle)
+{
+    if (rt_wait_for_text(path, needle, 20000)) return;
+    char *text = test_read_file(path);
+    fprintf(stderr, "no \"%s\" in %s:\n%s\n", needle, path, text ? text : "(missing)");
+    free(text);
+    fail_with_host_log();
+    fail();
+}
+
 static void expect_in(const char *line, const char *what)
 {
-    if (!strstr(line, what)) fprintf(stderr, "expected [%s] in: %s\n", what, line);
+    if (!strstr(line, what)) { fprintf(stderr, "expected [%s] in: %s\n", what, line); fail_with_host_log(); }
     assert_non_null(strstr(line, what));
 }
 
@@ -219,9 +250,17 @@ static void check_engine_children(proc_run *r, int exit_code_known)
     snprintf(arg, sizeof arg, "trigger-%s", r->tag);
     run_child(arg, "500", "0");
     /* The rule that allows engine events sees the exec'd child start and stop, marked by_engine. */
-    assert_true(rt_wait_for_text(r->engine_log, "process.started by_engine=[true]", 20000));
+    expect_text(r->engine_log, "process.started by_engine=[true]");
     snprintf(want, sizeof want, "process.stopped by_engine=[true] exit=[%s]", exit_code_known ? "3" : "");
-    assert_true(rt_wait_for_text(r->engine_log, want, 20000));
+    expect_text(r->engine_log, want);
+    /* Its own child (the host's grandchild) is engine-owned too. */
+    snprintf(want, sizeof want, "process.stopped by_engine=[true] exit=[%s] cmdline=[", exit_code_known ? "0" : "");
+    expect_text(r->engine_log, want);
+    snprintf(want, sizeof want, "engine-%s-grand 300 0]", r->tag);
+    expect_text(r->engine_log, want);
+    char *elog = test_read_file(r->engine_log);
+    assert_null(strstr(elog, "by_engine=[false]"));
+    free(elog);
     /* One worker handles events in order: once a later child's stop is logged, every rule has had its
      * chance at the engine child's events. The plain rule must not have taken them. */
     snprintf(arg, sizeof arg, "after-%s", r->tag);
