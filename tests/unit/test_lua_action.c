@@ -323,6 +323,55 @@ static void test_pooled_state_per_worker_and_fresh_forgets(void **state)
     event_free(ev);
 }
 
+/* Four workers at once on one pooled instance: each keeps its own state, every count arrives in order. */
+typedef struct worker_job {
+    lua_fixture *f;
+    unsigned index;
+    int failures;
+    char error[512];
+} worker_job;
+
+static void pooled_worker_main(void *arg)
+{
+    worker_job *job = arg;
+    wee_event *ev = sample_event();
+    for (int i = 1; i <= 200; i++) {
+        event_set_int(ev, "expect", i);
+        char error[512];
+        if (fixture_run_on(job->f, job->index, ev, NULL, error, sizeof error) != 0 && job->failures++ == 0)
+            snprintf(job->error, sizeof job->error, "%s", error);
+    }
+    event_free(ev);
+}
+
+static void test_pooled_workers_run_concurrently(void **state)
+{
+    (void)state;
+    action_call_set_worker_count(4);
+    char *opts = code_opts("function on_event(t)\n"
+                           "  state.n = (state.n or 0) + 1\n"
+                           "  local s = json.encode({n = state.n, path = t.path})\n"
+                           "  if json.decode(s).n ~= t.expect then return {ok = false, message = s} end\n"
+                           "end", ", \"isolation\": \"pooled\"");
+    lua_fixture f;
+    fixture_open(&f, opts);
+    free(opts);
+    assert_int_equal(f.create_rc, 0);
+    worker_job jobs[4];
+    plat_thread threads[4];
+    for (unsigned i = 0; i < 4; i++) {
+        memset(&jobs[i], 0, sizeof jobs[i]);
+        jobs[i].f = &f;
+        jobs[i].index = i;
+        assert_int_equal(plat_thread_start(&threads[i], pooled_worker_main, &jobs[i]), 0);
+    }
+    for (unsigned i = 0; i < 4; i++) plat_thread_join(&threads[i]);
+    for (unsigned i = 0; i < 4; i++)
+        if (jobs[i].failures) fail_msg("worker %u: %d failures, first: %s", i, jobs[i].failures, jobs[i].error);
+    fixture_close(&f);
+    action_call_set_worker_count(1);
+}
+
 static void test_pooled_state_rebuilt_after_timeout(void **state)
 {
     (void)state;
@@ -421,6 +470,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exec_run),
         cmocka_unit_test(test_emit_reaches_the_host),
         cmocka_unit_test(test_pooled_state_per_worker_and_fresh_forgets),
+        cmocka_unit_test(test_pooled_workers_run_concurrently),
         cmocka_unit_test(test_pooled_state_rebuilt_after_timeout),
         cmocka_unit_test(test_http_request),
     };
