@@ -20,6 +20,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include "lua_api.h"
+#include "lua_pattern.h"
 #include "lua_sandbox.h"
 
 #define HOOK_EVERY 1000 /* instructions between deadline checks */
@@ -59,6 +60,11 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 static void sandbox_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
+    sandbox_check_deadline(L);
+}
+
+void sandbox_check_deadline(lua_State *L)
+{
     lua_sandbox *sb = sandbox_of(L);
     if (!sb->timed_out) {
         if (sb->host->monotonic_ns() < sb->deadline_ns) return;
@@ -234,6 +240,9 @@ static int sandbox_setup(lua_State *L)
         lua_setglobal(L, base_drop[i]);
     }
     remove_field(L, LUA_STRLIBNAME, "dump");
+    lua_getglobal(L, LUA_STRLIBNAME);
+    lua_pattern_install(L); /* find/match/gmatch/gsub that stop at the deadline */
+    lua_pop(L, 1);
     wrap_global(L, "load", safe_load);
     wrap_global(L, "setmetatable", safe_setmetatable);
     wrap_global(L, "xpcall", safe_xpcall);

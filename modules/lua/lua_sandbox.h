@@ -45,6 +45,10 @@ void sandbox_close(lua_sandbox *sb);
 /* Starts a new deadline (now + timeout_ms) and clears the per-run flags. */
 void sandbox_arm(lua_sandbox *sb, int64_t timeout_ms);
 
+/* Raises "timeout after N ms" (and makes every further instruction raise) once the deadline has
+ * passed; for C code that runs long without executing Lua instructions (lua_pattern.c). */
+void sandbox_check_deadline(lua_State *L);
+
 /* Milliseconds left before the deadline (>= 1 while running; for exec/http timeouts). */
 int64_t sandbox_remaining_ms(const lua_sandbox *sb);
 
