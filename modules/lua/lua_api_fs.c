@@ -89,11 +89,17 @@ static int fs_read(lua_State *L)
     char path[FS_PATH_MAX];
     fs_checked_path(L, 1, "read", path);
     lua_sandbox *sb = sandbox_of(L);
+    char err[600];
+    unsigned long long size = 0;
+    size_t left = sb->mem_limit > sb->mem_used ? sb->mem_limit - sb->mem_used : 0;
+    if (fsops_file_size(path, &size, err, sizeof err) != 0) return luaL_error(L, "fs.read: %s", err);
+    if (size > left) /* checked before reading: the platform read holds the whole file outside the limit */
+        return luaL_error(L, "fs.read: '%s' is %d KB, more than the %d KB of memory_kb left", path,
+                          (int)(size / 1024), (int)(left / 1024));
     fs_box *box = fs_box_push(L);
     int rc = plat_read_file(path, &box->data, &box->len);
     if (rc != 0) return luaL_error(L, "fs.read: cannot read '%s': %s", path, wee_strerror(rc));
-    size_t left = sb->mem_limit > sb->mem_used ? sb->mem_limit - sb->mem_used : 0;
-    if (box->len > left)
+    if (box->len > left) /* the file grew in between */
         return luaL_error(L, "fs.read: '%s' is %d KB, more than the %d KB of memory_kb left", path,
                           (int)(box->len / 1024), (int)(left / 1024));
     lua_pushlstring(L, box->data, box->len);

@@ -21,6 +21,7 @@
 
 #define JSON_MAX_DEPTH 100
 #define JSON_BOX "wee.lua.json_box"
+#define JSON_DECODE_RATIO 8
 
 static const char json_null_tag = 0; /* &json_null_tag is json.null's light userdata */
 
@@ -83,7 +84,25 @@ static size_t path_push_key(json_path *p, const char *key)
 }
 
 /* Returns NULL with err filled on failure. Never raises a Lua error (the tree would leak). */
-static cJSON *encode_value(lua_State *L, int idx, int depth, json_path *path, char *err, size_t err_size);
+typedef struct json_enc {
+    json_path path;
+    size_t budget; /* bytes the result may still take: what is left of memory_kb */
+    char err[400];
+} json_enc;
+
+static cJSON *encode_value(lua_State *L, int idx, int depth, json_enc *e);
+
+/* The output is copied into the Lua state at the end, so it can never be larger than the memory left
+ * there; stopping early also keeps cJSON (outside the limit) from copying one big string many times. */
+static int spend(json_enc *e, size_t bytes)
+{
+    if (bytes > e->budget) {
+        snprintf(e->err, sizeof e->err, "the result would not fit in what is left of memory_kb (at %s)", e->path.text);
+        return 0;
+    }
+    e->budget -= bytes;
+    return 1;
+}
 
 static int table_is_array(lua_State *L, int idx, size_t *n_out)
 {
@@ -101,8 +120,11 @@ static int table_is_array(lua_State *L, int idx, size_t *n_out)
     return keys == n;
 }
 
-static cJSON *encode_table(lua_State *L, int idx, int depth, json_path *path, char *err, size_t err_size)
+static cJSON *encode_table(lua_State *L, int idx, int depth, json_enc *e)
 {
+    json_path *path = &e->path;
+    char *err = e->err;
+    size_t err_size = sizeof e->err;
     size_t n = 0;
     if (table_is_array(L, idx, &n)) {
         cJSON *arr = cJSON_CreateArray();
@@ -110,7 +132,7 @@ static cJSON *encode_table(lua_State *L, int idx, int depth, json_path *path, ch
         for (size_t i = 1; i <= n; i++) {
             lua_rawgeti(L, idx, (lua_Integer)i);
             size_t mark = path_push_index(path, i);
-            cJSON *item = encode_value(L, lua_gettop(L), depth + 1, path, err, err_size);
+            cJSON *item = encode_value(L, lua_gettop(L), depth + 1, e);
             path->len = mark;
             path->text[mark] = '\0';
             lua_pop(L, 1);
@@ -133,7 +155,8 @@ static cJSON *encode_table(lua_State *L, int idx, int depth, json_path *path, ch
         size_t klen;
         const char *key = lua_tolstring(L, -2, &klen);
         size_t mark = path_push_key(path, key);
-        cJSON *item = strlen(key) != klen ? NULL : encode_value(L, lua_gettop(L), depth + 1, path, err, err_size);
+        if (!spend(e, klen + 3)) { path->len = mark; path->text[mark] = '\0'; lua_pop(L, 2); cJSON_Delete(obj); return NULL; }
+        cJSON *item = strlen(key) != klen ? NULL : encode_value(L, lua_gettop(L), depth + 1, e);
         if (strlen(key) != klen) snprintf(err, err_size, "cannot encode a key with a NUL byte at %s", path->text);
         path->len = mark;
         path->text[mark] = '\0';
@@ -144,14 +167,18 @@ static cJSON *encode_table(lua_State *L, int idx, int depth, json_path *path, ch
     return obj;
 }
 
-static cJSON *encode_value(lua_State *L, int idx, int depth, json_path *path, char *err, size_t err_size)
+static cJSON *encode_value(lua_State *L, int idx, int depth, json_enc *e)
 {
+    json_path *path = &e->path;
+    char *err = e->err;
+    size_t err_size = sizeof e->err;
     if (depth > JSON_MAX_DEPTH || !lua_checkstack(L, 4)) {
         snprintf(err, err_size, "nesting deeper than %d at %s (a table that contains itself?)", JSON_MAX_DEPTH,
                  path->text);
         return NULL;
     }
     cJSON *item = NULL;
+    if (!spend(e, 8)) return NULL;
     switch (lua_type(L, idx)) {
     case LUA_TNIL: item = cJSON_CreateNull(); break;
     case LUA_TBOOLEAN: item = cJSON_CreateBool(lua_toboolean(L, idx)); break;
@@ -173,6 +200,7 @@ static cJSON *encode_value(lua_State *L, int idx, int depth, json_path *path, ch
     case LUA_TSTRING: {
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
+        if (!spend(e, len + 2)) return NULL;
         if (strlen(s) != len) {
             snprintf(err, err_size, "cannot encode a string with a NUL byte at %s", path->text);
             return NULL;
@@ -180,7 +208,7 @@ static cJSON *encode_value(lua_State *L, int idx, int depth, json_path *path, ch
         item = cJSON_CreateString(s);
         break;
     }
-    case LUA_TTABLE: return encode_table(L, idx, depth, path, err, err_size);
+    case LUA_TTABLE: return encode_table(L, idx, depth, e);
     case LUA_TLIGHTUSERDATA:
         if (lua_touserdata(L, idx) == &json_null_tag) { item = cJSON_CreateNull(); break; }
         /* fall through */
@@ -197,10 +225,14 @@ static int json_encode(lua_State *L)
     luaL_checkany(L, 1);
     lua_settop(L, 1);
     json_box *box = json_box_push(L); /* index 2 */
-    json_path path = { "$", 1 };
-    char err[400];
-    box->tree = encode_value(L, 1, 0, &path, err, sizeof err);
-    if (!box->tree) return luaL_error(L, "json.encode: %s", err);
+    lua_sandbox *sb = sandbox_of(L);
+    json_enc e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.path.text, sizeof e.path.text, "$");
+    e.path.len = 1;
+    e.budget = sb->mem_limit > sb->mem_used ? sb->mem_limit - sb->mem_used : 0;
+    box->tree = encode_value(L, 1, 0, &e);
+    if (!box->tree) return luaL_error(L, "json.encode: %s", e.err);
     box->text = cJSON_PrintUnformatted(box->tree);
     if (!box->text) return luaL_error(L, "json.encode: out of memory");
     lua_pushstring(L, box->text);
@@ -241,6 +273,12 @@ static int json_decode(lua_State *L)
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
     lua_settop(L, 1);
+    /* cJSON's tree lives outside the limit and takes up to ~32 bytes per input byte ("[0,0,...]"):
+     * bound it to a few times memory_kb. */
+    lua_sandbox *sb = sandbox_of(L);
+    if (len > sb->mem_limit / JSON_DECODE_RATIO)
+        return luaL_error(L, "json.decode: %d KB of text is more than memory_kb/%d allows; raise memory_kb",
+                          (int)(len / 1024), JSON_DECODE_RATIO);
     json_box *box = json_box_push(L);
     const char *end = NULL;
     /* len + 1: the terminating NUL Lua keeps after every string, so trailing garbage is refused. */

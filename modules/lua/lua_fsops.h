@@ -12,6 +12,8 @@
 
 int fsops_write(const char *path, const char *data, size_t len, int append, char *err, size_t err_size);
 int fsops_move(const char *from, const char *to, char *err, size_t err_size);
+/* Size in bytes of a file (fs.read refuses one larger than the memory left before reading it). */
+int fsops_file_size(const char *path, unsigned long long *size, char *err, size_t err_size);
 /* Deletes a file or an empty folder. */
 int fsops_delete(const char *path, char *err, size_t err_size);
 

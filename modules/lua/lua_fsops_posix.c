@@ -77,3 +77,15 @@ int fsops_delete(const char *path, char *err, size_t err_size)
     }
     return 0;
 }
+
+int fsops_file_size(const char *path, unsigned long long *size, char *err, size_t err_size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        snprintf(err, err_size, "cannot read '%s': %s", path, strerror(e));
+        return errno_to_wee(e);
+    }
+    *size = (unsigned long long)st.st_size;
+    return 0;
+}

@@ -71,3 +71,15 @@ int fsops_delete(const char *path, char *err, size_t err_size)
     free(w);
     return rc;
 }
+
+int fsops_file_size(const char *path, unsigned long long *size, char *err, size_t err_size)
+{
+    wchar_t *w = win_utf8_to_wide(path);
+    if (!w) { snprintf(err, err_size, "cannot convert '%s' to UTF-16", path); return WEE_EINVAL; }
+    WIN32_FILE_ATTRIBUTE_DATA data;
+    BOOL ok = GetFileAttributesExW(w, GetFileExInfoStandard, &data);
+    free(w);
+    if (!ok) return fail(err, err_size, "read", path, GetLastError());
+    *size = ((unsigned long long)data.nFileSizeHigh << 32) | data.nFileSizeLow;
+    return 0;
+}

@@ -72,6 +72,11 @@ static const char escape_script[] =
     "  local h, n = string.rep('a', 1 << 19), string.rep('a', 1 << 18) .. 'b'\n"
     "  return h:find(n, 1, true)\n"
     "end\n"
+    "cases.json_encode_amplify = function(t)\n"
+    "  local s, x = string.rep('x', 1 << 19), {} for i = 1, 4000 do x[i] = s end return json.encode(x)\n"
+    "end\n"
+    "cases.json_decode_big = function(t) return json.decode('[' .. string.rep('0,', 200000) .. '0]') end\n"
+    "cases.fs_read_big = function(t) return fs.read(t.allowed .. '/big.bin') end\n"
     "cases.rep_bomb = function(t) local s = string.rep('x', 1 << 30) return #s end\n"
     "cases.rep_sep_bomb = function(t) local s = string.rep('x', 1 << 26, 'yyyyyyyy') return #s end\n"
     "cases.concat_bomb = function(t) local s = 'x' while true do s = s .. s end end\n"
@@ -163,6 +168,9 @@ static const escape_case cases[] = {
     { "pattern_gmatch", "timeout after 300 ms", NULL, NULL, 0 },
     { "pattern_greedy", "timeout after 300 ms", NULL, NULL, 0 },
     { "plain_find_long_needle", "timeout after 300 ms", NULL, NULL, 0 },
+    { "json_encode_amplify", "would not fit in what is left of memory_kb", NULL, NULL, 0 },
+    { "json_decode_big", "more than memory_kb/8 allows", NULL, NULL, 0 },
+    { "fs_read_big", "KB of memory_kb left", NULL, NULL, 0 },
     { "rep_bomb", "memory limit of 2048 KB exceeded", "resulting string too large", NULL, 0 },
     { "rep_sep_bomb", "memory limit of 2048 KB exceeded", NULL, NULL, 0 },
     { "concat_bomb", "memory limit of 2048 KB exceeded", NULL, NULL, 0 },
@@ -228,6 +236,13 @@ static void env_setup(sandbox_env *e)
     assert_int_equal(mkdir(e->allowed, 0755), 0);
 #endif
     assert_int_equal(test_write_file(e->secret, "top secret"), 0);
+    /* 3 MB inside the allowed folder: more than the 2 MB memory_kb of the action. */
+    char *big = test_path_join(e->allowed, "big.bin"), *text = malloc(3u << 20);
+    memset(text, 'b', (3u << 20) - 1);
+    text[(3u << 20) - 1] = '\0';
+    assert_int_equal(test_write_file(big, text), 0);
+    free(text);
+    free(big);
     /* The secret's path without its root ("tmp/x/secret.txt"), for a "../../.." walk from allowed. */
     const char *p = e->secret;
     while (*p == '/' || *p == '\\') p++;
@@ -310,7 +325,7 @@ static void run_escapes(const char *isolation)
         event_free(ev);
         if (rc != 0) fail_msg("[%s] normal event after %s failed: %s", isolation, c->name, error);
     }
-    assert_true(ran >= 50);
+    assert_true(ran >= 55);
     /* Nothing was written or moved outside the allowed folder, and the secret is intact. */
     char *written = test_path_join(e.root, "written.txt"), *moved = test_path_join(e.root, "moved.txt");
     char *planted = test_path_join(e.root, "planted.txt"), *missing = test_path_join(e.root, "missing.txt");
