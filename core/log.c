@@ -138,7 +138,7 @@ void log_vwrite(wee_log_level level, const char *module, const char *fmt, va_lis
     }
     strbuf_free(&msg);
     strbuf_free(&line);
-    /* Reported once per failed attempt (the next try comes after another max size): no loop. */
+    /* Reported once per run of failed attempts (rotating_file retries each second): no loop. */
     if (rot != 0)
         log_write(WEE_LOG_WARN, "host", "engine.log: cannot rotate the log file (%s); still appending to it",
                   wee_strerror(rot));

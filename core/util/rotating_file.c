@@ -15,9 +15,12 @@ struct rotating_file {
     uint64_t size;              /* bytes in the current file (at open, plus what we wrote) */
     uint64_t max_bytes;
     unsigned keep;
-    uint64_t retry_at;          /* after a failed rotation: size at which to try again */
+    uint64_t retry_after_ns;    /* after a failed rotation: no new attempt before this monotonic time */
+    int failing;                /* in a run of failed rotations (reported once, at its start) */
     int rotate_error;
 };
+
+#define ROTATE_RETRY_NS 1000000000ull
 
 static plat_mutex registry_lock = PLAT_MUTEX_STATIC_INIT;
 static rotating_file *registry;
@@ -84,7 +87,7 @@ void rotating_file_set_limits(rotating_file *rf, uint64_t max_bytes, unsigned ke
     plat_mutex_lock(&rf->lock);
     rf->max_bytes = max_bytes;
     rf->keep = keep;
-    rf->retry_at = 0;
+    rf->retry_after_ns = 0;
     plat_mutex_unlock(&rf->lock);
 }
 
@@ -121,10 +124,15 @@ static int rotate(rotating_file *rf)
     rf->f = NULL;
     int shifted = shift_files(rf);
     int opened = open_current(rf);
-    rf->retry_at = 0;
-    if (shifted != 0) {
-        rf->rotate_error = shifted;
-        rf->retry_at = rf->size + rf->max_bytes;
+    if (shifted == 0) {
+        rf->failing = 0;
+        rf->retry_after_ns = 0;
+    } else {
+        /* Typically a reader on Windows that opened a file without delete sharing: it will close it
+         * soon, so try again in a second rather than on every line, and say it once per run. */
+        if (!rf->failing) rf->rotate_error = shifted;
+        rf->failing = 1;
+        rf->retry_after_ns = plat_monotonic_ns() + ROTATE_RETRY_NS;
     }
     return opened;
 }
@@ -135,7 +143,7 @@ int rotating_file_write(rotating_file *rf, const void *data, size_t len)
     plat_mutex_lock(&rf->lock);
     if (!rf->f) rc = open_current(rf);
     if (rc == 0 && rf->max_bytes > 0 && rf->size > 0 && rf->size + len > rf->max_bytes &&
-        (rf->retry_at == 0 || rf->size >= rf->retry_at))
+        (rf->retry_after_ns == 0 || plat_monotonic_ns() >= rf->retry_after_ns))
         rc = rotate(rf);
     if (rc == 0) {
         size_t written = fwrite(data, 1, len, rf->f);

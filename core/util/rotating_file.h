@@ -32,8 +32,9 @@ rotating_file *rotating_file_open(const char *path, uint64_t max_bytes, unsigned
  * current file and the failure is reported once by rotating_file_take_rotate_error. */
 int rotating_file_write(rotating_file *rf, const void *data, size_t len);
 void rotating_file_set_limits(rotating_file *rf, uint64_t max_bytes, unsigned keep);
-/* The WEE_E* code of the last failed rotation since the previous call (0 if none); a rotation that
- * failed is retried after another max_bytes have been written. */
+/* The WEE_E* code of a failed rotation since the previous call (0 if none). A failed rotation (on
+ * Windows: another process holds one of the files open without delete sharing) is retried by the
+ * first write a second later; a run of failures is reported once, at its start. */
 int rotating_file_take_rotate_error(rotating_file *rf);
 void rotating_file_close(rotating_file *rf);
 #endif

@@ -7,6 +7,13 @@
 #include "test_support.h"
 #include "platform/platform.h"
 #include "util/rotating_file.h"
+#ifdef _WIN32
+#include <direct.h>
+static int make_dir(const char *path) { return _mkdir(path); } /* ASCII temp paths only */
+#else
+#include <sys/stat.h>
+static int make_dir(const char *path) { return mkdir(path, 0700); }
+#endif
 
 #define LINE_LEN 32            /* every test line is exactly this long, '\n' included */
 
@@ -222,6 +229,44 @@ static void test_existing_size_big_record_and_keep_zero(void **st)
     free(dir);
 }
 
+/* A rotation that cannot rename (here path.1 is a non-empty folder; on Windows typically a reader
+ * without delete sharing) keeps every line in the current file, is reported once for the whole run
+ * of failures, and succeeds on a write once the obstacle is gone and the retry second has passed. */
+static void test_failed_rotation_keeps_lines_and_retries(void **st)
+{
+    (void)st;
+    char *dir = test_make_temp_dir("rot_fail");
+    char *path = test_path_join(dir, "f.log");
+    char *blocker = numbered(path, 1);
+    char *inside = test_path_join(blocker, "x");
+    assert_int_equal(make_dir(blocker), 0);
+    assert_int_equal(test_write_file(inside, "x"), 0);
+    int err = 0;
+    rotating_file *rf = rotating_file_open(path, 10, 1, &err);
+    assert_non_null(rf);
+    assert_int_equal(rotating_file_write(rf, "aaaaaaaa\n", 9), 0);
+    assert_int_equal(rotating_file_write(rf, "bbbbbbbb\n", 9), 0); /* would rotate: the rename fails */
+    assert_true(rotating_file_take_rotate_error(rf) < 0);
+    assert_int_equal(rotating_file_write(rf, "cccccccc\n", 9), 0); /* within the retry second: no attempt */
+    assert_int_equal(rotating_file_take_rotate_error(rf), 0);
+    char *t = test_read_file(path);
+    assert_string_equal(t, "aaaaaaaa\nbbbbbbbb\ncccccccc\n");
+    free(t);
+    test_remove_tree(blocker);
+    plat_sleep_ms(1100);
+    assert_int_equal(rotating_file_write(rf, "dddddddd\n", 9), 0);
+    assert_int_equal(rotating_file_take_rotate_error(rf), 0);
+    rotating_file_close(rf);
+    t = test_read_file(blocker);
+    assert_string_equal(t, "aaaaaaaa\nbbbbbbbb\ncccccccc\n");
+    free(t);
+    t = test_read_file(path);
+    assert_string_equal(t, "dddddddd\n");
+    free(t);
+    test_remove_tree(dir);
+    free(inside); free(blocker); free(path); free(dir);
+}
+
 static void test_open_errors(void **st)
 {
     (void)st;
@@ -246,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_fills_keep_plus_one_files_without_loss),
         cmocka_unit_test(test_concurrent_writers),
         cmocka_unit_test(test_existing_size_big_record_and_keep_zero),
+        cmocka_unit_test(test_failed_rotation_keeps_lines_and_retries),
         cmocka_unit_test(test_open_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
