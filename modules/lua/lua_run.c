@@ -12,6 +12,7 @@
  * message).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <lauxlib.h>
 #include "lua_action.h"
@@ -58,14 +59,14 @@ static void push_fields(lua_State *L, const wee_host_api *host, const wee_event 
     for (size_t i = 0; i < n; i++) {
         const char *name = host->event_field_name(ev, i);
         if (!name) continue;
+        /* By index, from the text form (integers in decimal, booleans "true"/"false"): a lookup by
+         * name per field would make this quadratic in the field count. */
+        const char *text = host->event_field_string(ev, i);
+        if (!text) text = "";
         switch (host->event_field_type(ev, i)) {
-        case WEE_VALUE_INT: lua_pushinteger(L, (lua_Integer)host->event_get_int(ev, name, 0)); break;
-        case WEE_VALUE_BOOL: lua_pushboolean(L, host->event_get_bool(ev, name, 0)); break;
-        case WEE_VALUE_STRING: {
-            const char *s = host->event_field_string(ev, i);
-            lua_pushstring(L, s ? s : "");
-            break;
-        }
+        case WEE_VALUE_INT: lua_pushinteger(L, (lua_Integer)strtoll(text, NULL, 10)); break;
+        case WEE_VALUE_BOOL: lua_pushboolean(L, strcmp(text, "true") == 0); break;
+        case WEE_VALUE_STRING: lua_pushstring(L, text); break;
         default: continue;
         }
         lua_setfield(L, -2, name);
