@@ -7,5 +7,6 @@ cmake -S . -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEE_BUILD_TESTS=OFF >/d
 cmake --build "$b" -j2 >/dev/null
 "$b/bench/bench_rules"
 "$b/bench/bench_dispatcher" "$b/modules"
+"$b/bench/bench_lua"
 "$b/bench/bench_file_exec" "$b"
 bash bench/idle_rss.sh "$b"
