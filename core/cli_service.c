@@ -121,7 +121,14 @@ static int service_body(void *p)
     service_run *s = p;
     log_set_error_hook(error_to_event_log);
     log_write(WEE_LOG_INFO, "host", "running as a service (config %s)", s->config);
-    int rc = s->run(s->config, s->ctx);
+    int rc;
+    if (!plat_path_exists(s->config)) {
+        log_write(WEE_LOG_ERROR, "host", "config %s does not exist: write it (examples in config\\examples), check it "
+                  "with 'host validate %s', then start the service again", s->config, s->config);
+        rc = 1;
+    } else {
+        rc = s->run(s->config, s->ctx);
+    }
     if (rc != 0) {
         char msg[2600];
         snprintf(msg, sizeof msg, "the engine stopped with exit code %d; the reason is in %s (config %s)", rc,
@@ -136,7 +143,10 @@ static int do_run(const service_args *a, cli_engine_fn run, void *ctx)
 {
     char config[2048], err[1024] = "", stderr_path[2300];
     int exists;
-    if (resolve_config(a->config, config, sizeof config, &exists) != 0) return 1;
+    /* The SCM waits for the dispatcher: a missing config must be reported from inside the service
+     * (exit code, Event Log, <name>-service.log), not by exiting before it (error 1053, no reason). */
+    if (a->config && !plat_path_exists(a->config)) snprintf(config, sizeof config, "%s", a->config);
+    else if (resolve_config(a->config, config, sizeof config, &exists) != 0) return 1;
     /* stderr of the service (config errors; the log itself when engine.log.file is null) beside the config */
     snprintf(stderr_path, sizeof stderr_path, "%s", config);
     char *cut = strrchr(stderr_path, '\\');

@@ -140,8 +140,8 @@ static void test_service_lifecycle(void **state)
     free(dir);
 }
 
-/* A config the engine refuses: the service stops by itself, `host service start` reports it with the
- * exit code, and the reason is in <name>-service.log beside the config. */
+/* A config the engine refuses, then no config at all: the service stops by itself, `host service
+ * start` reports it with the exit code, and the reason is in <name>-service.log beside the config. */
 static void test_service_bad_config(void **state)
 {
     (void)state;
@@ -162,6 +162,11 @@ static void test_service_bad_config(void **state)
     assert_int_equal(run(h_start, &o), 1);
     assert_non_null(strstr(o.err, "stopped while starting"));
     assert_true(rt_wait_for_text(service_log, "engine.workers", 5000));
+    /* the config deleted after install: the service itself says so (not a silent SCM timeout, 1053) */
+    assert_int_equal(remove(cfg), 0);
+    assert_int_equal(run(h_start, &o), 1);
+    assert_non_null(strstr(o.err, "stopped while starting"));
+    assert_true(rt_wait_for_text(service_log, "does not exist", 5000));
     const char *uninstall[] = { p.host, "service", "uninstall", "--name", name, NULL };
     assert_int_equal(run(uninstall, &o), 0);
     free(service_log); free(cfg);
