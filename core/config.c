@@ -134,6 +134,24 @@ config *config_load_file(const char *path, const module_registry *reg, const wee
     return c;
 }
 
+static size_t add_name(const char **out, size_t n, size_t max, const char *name)
+{
+    for (size_t i = 0; i < n; i++) if (strcmp(out[i], name) == 0) return n;
+    if (n < max) out[n++] = name;
+    return n;
+}
+
+size_t config_module_names(const config *c, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->source_count; i++) n = add_name(out, n, max, c->sources[i].module->name);
+    for (size_t i = 0; c->rules && i < rule_set_count(c->rules); i++) {
+        const rule *r = rule_set_at(c->rules, i);
+        for (size_t j = 0; j < r->action_count; j++) n = add_name(out, n, max, r->actions[j].module->name);
+    }
+    return n;
+}
+
 void config_free(config *c)
 {
     if (!c) return;

@@ -68,4 +68,7 @@ config *config_load_file(const char *path, const module_registry *reg, const wee
 config *config_load_text(const char *text, const char *file_name, const module_registry *reg,
                          const wee_host_api *api, int create_actions, diag_list *d);
 void config_free(config *c);
+/* The distinct module names the config's sources and actions use (pointers into the registry's
+ * copies); returns how many were written (at most max). */
+size_t config_module_names(const config *c, const char **out, size_t max);
 #endif

@@ -16,11 +16,65 @@ int loader_default_dir(char *buf, size_t size)
     return 0;
 }
 
+static int reopen(loaded_module *m, const wee_host_api *api)
+{
+    char err[512] = "";
+    void *lib = plat_dl_open(m->path, err, sizeof err);
+    wee_module_entry_fn entry = lib ? (wee_module_entry_fn)plat_dl_sym(lib, WEE_ENTRY_SYMBOL) : NULL;
+    const wee_module_desc *src = entry ? entry() : NULL;
+    /* The file may have been replaced since the scan: it must still be the same, valid module. */
+    if (!src || src->struct_size < WEE_MODULE_DESC_MIN_SIZE || !src->name || strcmp(src->name, m->name) != 0 ||
+        WEE_ABI_MAJOR_OF(src->abi_version) != WEE_ABI_MAJOR || WEE_ABI_MINOR_OF(src->abi_version) > WEE_ABI_MINOR) {
+        log_write(WEE_LOG_ERROR, "loader", "cannot load module '%s' again from %s: %s", m->name, m->path,
+                  err[0] ? err : "the file no longer holds that module");
+        if (lib) plat_dl_close(lib);
+        return -1;
+    }
+    wee_module_desc d;
+    memset(&d, 0, sizeof d);
+    memcpy(&d, src, src->struct_size < sizeof d ? src->struct_size : sizeof d);
+    if (d.module_init && d.module_init(api, err, sizeof err) != 0) {
+        log_write(WEE_LOG_ERROR, "loader", "module '%s' (%s): module_init failed: %s", m->name, m->path, err);
+        plat_dl_close(lib);
+        return -1;
+    }
+    m->desc = d;
+    m->desc_size = src->struct_size;
+    m->lib = lib;
+    m->unloaded = 0;
+    log_write(WEE_LOG_DEBUG, "loader", "loaded %s again (%s)", m->path, m->name);
+    return 0;
+}
+
 const loaded_module *loader_find(const module_registry *reg, const char *name)
 {
-    for (size_t i = 0; reg && name && i < reg->count; i++)
-        if (strcmp(reg->mods[i]->desc.name, name) == 0) return reg->mods[i];
+    for (size_t i = 0; reg && name && i < reg->count; i++) {
+        loaded_module *m = reg->mods[i];
+        const char *nm = m->name ? m->name : m->desc.name; /* tests build entries by hand */
+        if (!nm || strcmp(nm, name) != 0) continue;
+        if (m->unloaded && reopen(m, reg->api) != 0) return NULL;
+        return m;
+    }
     return NULL;
+}
+
+void loader_unload_unused(module_registry *reg, const char *const *keep, size_t keep_count)
+{
+    for (size_t i = 0; i < reg->count; i++) {
+        loaded_module *m = reg->mods[i];
+        size_t k = 0;
+        while (k < keep_count && strcmp(keep[k], m->name) != 0) k++;
+        if (k < keep_count || !m->lib || !m->name) continue;
+        if (m->desc.module_shutdown) m->desc.module_shutdown();
+        plat_dl_close(m->lib);
+        m->lib = NULL;
+        m->unloaded = 1;
+        wee_module_kind kind = m->desc.kind;
+        memset(&m->desc, 0, sizeof m->desc);
+        m->desc.name = m->name;   /* listings ("loaded action modules: ...") still work */
+        m->desc.kind = kind;
+        log_write(WEE_LOG_DEBUG, "loader", "unloaded %s (not used by the config)", m->name);
+    }
 }
 
 /* Checks a copied descriptor; returns 0 or fills err with the reason. The ABI check names both
@@ -111,10 +165,11 @@ int loader_load_file(module_registry *reg, const char *path, const wee_host_api 
     }
     m->lib = lib;
     m->path = str_dup(path);
+    m->name = str_dup(m->desc.name);
     loaded_module **mods = realloc(reg->mods, (reg->count + 1) * sizeof *mods);
-    if (!m->path || !mods) {
+    if (!m->path || !m->name || !mods) {
         if (m->desc.module_shutdown) m->desc.module_shutdown();
-        free(m->path); free(m); plat_dl_close(lib);
+        free(m->path); free(m->name); free(m); plat_dl_close(lib);
         if (mods) reg->mods = mods;
         return WEE_ENOMEM;
     }
@@ -153,6 +208,7 @@ static int cmp_names(const void *a, const void *b)
 
 size_t loader_scan(module_registry *reg, const char *dir, const wee_host_api *api)
 {
+    reg->api = api;
     scan_ctx s = { NULL, 0, 0 };
     if (plat_dir_list(dir, collect_module_file, &s) != 0) {
         log_write(WEE_LOG_WARN, "loader", "cannot read module folder %s; no modules loaded from it "
@@ -183,9 +239,12 @@ void loader_unload_all(module_registry *reg)
 {
     for (size_t i = reg->count; i-- > 0;) {
         loaded_module *m = reg->mods[i];
-        if (m->desc.module_shutdown) m->desc.module_shutdown();
-        plat_dl_close(m->lib);
+        if (m->lib) {
+            if (m->desc.module_shutdown) m->desc.module_shutdown();
+            plat_dl_close(m->lib);
+        }
         free(m->path);
+        free(m->name);
         free(m);
     }
     free(reg->mods);

@@ -15,7 +15,9 @@
 
 typedef struct loaded_module {
     char *path;
+    char *name;                  /* owned copy of desc.name: still valid while the library is unloaded */
     void *lib;
+    int unloaded;                /* closed by loader_unload_unused; loader_find opens it again */
     wee_module_desc desc;        /* copy: min(module's struct_size, ours), rest zero */
     uint32_t desc_size;          /* the module's struct_size */
 } loaded_module;
@@ -24,13 +26,19 @@ typedef struct module_registry {
     loaded_module **mods;
     size_t count;
     size_t refused;              /* how many files were refused */
+    const wee_host_api *api;     /* set by loader_scan; used to open an unloaded module again */
 } module_registry;
 
 /* Loads every <name>.so/.dll in dir. Returns the number loaded; refusals are logged and counted. */
 size_t loader_scan(module_registry *reg, const char *dir, const wee_host_api *api);
 /* Loads one file; on refusal returns a negative WEE_E* code and writes the reason to err. */
 int loader_load_file(module_registry *reg, const char *path, const wee_host_api *api, char *err, size_t err_size);
+/* Finds a module by name. One that loader_unload_unused closed is opened and initialised again first
+ * (so a reloaded config may use it); NULL if that fails (logged). */
 const loaded_module *loader_find(const module_registry *reg, const char *name);
+/* Closes the libraries of every module whose name is not in `keep` (a running config does not need
+ * them: some pull in large libraries such as libcurl). Their entries keep path, name and kind. */
+void loader_unload_unused(module_registry *reg, const char *const *keep, size_t keep_count);
 void loader_unload_all(module_registry *reg);
 /* Default module folder: "<exe dir>/modules". */
 int loader_default_dir(char *buf, size_t size);

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "control_server.h"
 #include "engine.h"
+#include "engine_control.h"
 #include "host_api.h"
 #include "loader.h"
 #include "log.h"
@@ -91,6 +92,11 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
         return 1;
     }
     diag_free(&d);
+    /* Modules this config does not use are closed: some pull in large libraries (libcurl and its TLS
+     * stack cost ~8 MB resident). A reload that needs one opens it again. */
+    const char *used[256];
+    size_t used_count = config_module_names(cfg, used, sizeof used / sizeof used[0]);
+    if (used_count < sizeof used / sizeof used[0]) loader_unload_unused(reg, used, used_count);
     log_set_rotation(cfg->engine.log_max_bytes, cfg->engine.log_keep);
     if (log_configure(cfg->engine.log_level, cfg->engine.log_file, cfg->engine.log_json) != 0) {
         fprintf(stderr, "%s: engine.log.file: cannot open \"%s\" for appending\n", file, cfg->engine.log_file);
@@ -130,8 +136,12 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
             break;
         }
         if (lim->duration_ms > 0 && (int64_t)((plat_monotonic_ns() - start) / 1000000u) >= lim->duration_ms) break;
-        if (sig == PLAT_SIGNAL_RELOAD)
-            log_write(WEE_LOG_WARN, "host", "reload requested; hot reload is not available in this build, restart to apply");
+        if (sig == PLAT_SIGNAL_RELOAD) {
+            strbuf report = STRBUF_INIT;
+            log_write(WEE_LOG_INFO, "host", "reload requested (SIGHUP)");
+            engine_reload(e, &report); /* logs its outcome; a failure keeps the running config */
+            strbuf_free(&report);
+        }
     }
     log_write(WEE_LOG_INFO, "host", "stopping");
     /* No request may reach the engine once it starts stopping. */

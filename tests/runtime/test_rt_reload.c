@@ -15,13 +15,14 @@ static rt_paths P;
 
 typedef struct paths { char *dir, *watched, *watched2, *cfg, *out, *hostlog; } paths;
 
-static void write_cfg(const paths *p, const char *tag, const char *watch_dir, const char *extra_rule)
+static void write_cfg_src(const paths *p, const char *tag, const char *watch_dir, const char *extra_rule,
+                          const char *extra_source)
 {
     char *jw = rt_json(watch_dir), *jo = rt_json(p->out), *jh = rt_json(p->hostlog);
     char text[8192];
     snprintf(text, sizeof text,
              "{ \"version\": 1, \"engine\": { \"workers\": 2, \"log\": { \"file\": %s, \"level\": \"info\" } },\n"
-             "  \"sources\": [ { \"id\": \"w\", \"module\": \"file\", \"paths\": [%s], \"settle_ms\": 0 } ],\n"
+             "  \"sources\": [ { \"id\": \"w\", \"module\": \"file\", \"paths\": [%s], \"settle_ms\": 0 }%s%s ],\n"
              "  \"rules\": [\n"
              "    { \"name\": \"ready\", \"when\": { \"event\": \"engine.started\" },\n"
              "      \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s, \"message\": \"ready\" } ] },\n"
@@ -30,10 +31,16 @@ static void write_cfg(const paths *p, const char *tag, const char *watch_dir, co
              "    { \"name\": \"seen\", \"when\": { \"event\": \"file.created\" },\n"
              "      \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s, \"message\": \"%s {{name}}\" } ] }%s%s\n"
              "  ] }\n",
-             jh, jw, jo, jo, tag, jo, tag, extra_rule ? ",\n" : "", extra_rule ? extra_rule : "");
+             jh, jw, extra_source ? ", " : "", extra_source ? extra_source : "", jo, jo, tag, jo, tag,
+             extra_rule ? ",\n" : "", extra_rule ? extra_rule : "");
     /* Written in place: the watcher must wait for the write to settle before it reads. */
     assert_int_equal(test_write_file(p->cfg, text), 0);
     free(jw); free(jo); free(jh);
+}
+
+static void write_cfg(const paths *p, const char *tag, const char *watch_dir, const char *extra_rule)
+{
+    write_cfg_src(p, tag, watch_dir, extra_rule, NULL);
 }
 
 static void touch_in(const char *dir, const char *name)
@@ -122,6 +129,15 @@ static void test_reload_swaps_rules_and_loses_nothing(void **state)
     assert_true(rt_wait_for_text(p.hostlog, "sources: 0 kept, 1 stopped, 1 started", 5000));
     touch_in(p.watched2, "fourth.dat");
     assert_true(rt_wait_for_text(p.out, "D fourth.dat", 20000));
+
+    /* A module the first config did not use (timer) was closed at start; the reload opens it again. */
+    char *jo = rt_json(p.out), rule[1024];
+    snprintf(rule, sizeof rule, "{ \"name\": \"tick\", \"when\": { \"event\": \"timer.tick\" }, \"do\": [ { \"action\": "
+             "\"log\", \"target\": \"file\", \"file\": %s, \"message\": \"tick {{count}}\" } ] }", jo);
+    free(jo);
+    write_cfg_src(&p, "E", p.watched2, rule, "{ \"id\": \"t\", \"module\": \"timer\", \"interval_ms\": 100 }");
+    assert_true(rt_wait_for_text(p.out, "reloaded-E", 20000));
+    assert_true(rt_wait_for_text(p.out, "tick 2", 20000));
 
     assert_int_equal(rt_host_stop(&h), 0);
     text = test_read_file(p.out);
