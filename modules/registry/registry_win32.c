@@ -317,8 +317,23 @@ static void watch_thread(void *arg)
     }
     SetEvent(b->ready);
     for (;;) {
-        DWORD r = WaitForMultipleObjects(2 * (DWORD)b->n + 1, handles, FALSE, INFINITE);
+        /* While a watched key is missing, also look for it once a second: its ancestor's notification
+         * was seen not to arrive on a loaded machine under Wine, and a key that appears must not go
+         * unnoticed until some later unrelated change. */
+        int missing = 0;
+        for (size_t i = 0; i < b->n; i++) missing |= b->w[i].key == NULL;
+        DWORD r = WaitForMultipleObjects(2 * (DWORD)b->n + 1, handles, FALSE, missing ? 1000 : INFINITE);
         if (r == WAIT_OBJECT_0) break;
+        if (r == WAIT_TIMEOUT) {
+            for (size_t i = 0; i < b->n; i++) {
+                HKEY probe = NULL;
+                if (b->w[i].key || RegOpenKeyExW(b->w[i].root, b->w[i].subkey, 0, KEY_NOTIFY, &probe) != ERROR_SUCCESS)
+                    continue;
+                RegCloseKey(probe);
+                on_signal(b, i);
+            }
+            continue;
+        }
         if (r > WAIT_OBJECT_0 && r <= WAIT_OBJECT_0 + 2 * b->n) { on_signal(b, (r - WAIT_OBJECT_0 - 1) / 2); continue; }
         reg_source_host(b->s)->log(WEE_LOG_ERROR, "registry", "waiting for registry changes failed (error %lu); "
                                    "the source stops", (unsigned long)GetLastError());
