@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Idle resident memory of the host with every module loaded and one source of each available kind
+# Idle resident memory of the host with every module file present (it opens the ones its config names)
 # running. Target: <= 4 MB. usage: bash bench/idle_rss.sh BUILD_DIR
 set -euo pipefail
 b=${1:-build-release}
@@ -17,6 +17,6 @@ sleep 3
 mods=$(grep -c '\.so$' <(ls "$b/modules"))
 rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 pss=$(awk '/^Pss:/ {s+=$2} END {print s}' /proc/$pid/smaps 2>/dev/null || echo "?")
-echo "idle host: $mods modules loaded, VmRSS=${rss} kB, PSS=${pss} kB"
+echo "idle host: $mods module files in the folder (the config uses file, log, exec), VmRSS=${rss} kB, PSS=${pss} kB"
 touch "$d/STOP"; wait $pid || true
 rm -rf "$d"

@@ -46,16 +46,53 @@ static int reopen(loaded_module *m, const wee_host_api *api)
     return 0;
 }
 
-const loaded_module *loader_find(const module_registry *reg, const char *name)
+static loaded_module *find_entry(const module_registry *reg, const char *name)
 {
     for (size_t i = 0; reg && name && i < reg->count; i++) {
         loaded_module *m = reg->mods[i];
         const char *nm = m->name ? m->name : m->desc.name; /* tests build entries by hand */
-        if (!nm || strcmp(nm, name) != 0) continue;
-        if (m->unloaded && reopen(m, reg->api) != 0) return NULL;
-        return m;
+        if (nm && strcmp(nm, name) == 0) return m;
     }
     return NULL;
+}
+
+/* Opens deferred file i (logging a refusal) and forgets it. */
+static void open_deferred(module_registry *reg, size_t i)
+{
+    char err[768] = "";
+    char *path = reg->deferred[i];
+    reg->deferred[i] = NULL;
+    if (loader_load_file(reg, path, reg->api, err, sizeof err) != 0) {
+        reg->refused++;
+        log_write(WEE_LOG_WARN, "loader", "refused module %s: %s", path, err);
+    }
+    free(path);
+}
+
+static int stem_is(const char *path, const char *name)
+{
+    const char *base = path;
+    for (const char *p = path; *p; p++) if (*p == '/' || *p == '\\') base = p + 1;
+    size_t n = strlen(name), k = strlen(plat_dl_suffix());
+    return strncmp(base, name, n) == 0 && strlen(base) == n + k && strcmp(base + n, plat_dl_suffix()) == 0;
+}
+
+const loaded_module *loader_find(const module_registry *creg, const char *name)
+{
+    /* The registry is the host's own and only ever used from one thread at a time (start, reload). */
+    module_registry *reg = (module_registry *)creg;
+    loaded_module *m = find_entry(reg, name);
+    if (!m && reg && name && reg->deferred_count) {
+        for (size_t i = 0; i < reg->deferred_count; i++)
+            if (reg->deferred[i] && stem_is(reg->deferred[i], name)) open_deferred(reg, i);
+        m = find_entry(reg, name);
+        /* A file need not be named after its module: open the rest before saying there is none. */
+        for (size_t i = 0; !m && i < reg->deferred_count; i++)
+            if (reg->deferred[i]) open_deferred(reg, i);
+        if (!m) m = find_entry(reg, name);
+    }
+    if (m && m->unloaded && reopen(m, reg->api) != 0) return NULL;
+    return m;
 }
 
 void loader_unload_unused(module_registry *reg, const char *const *keep, size_t keep_count)
@@ -118,8 +155,8 @@ static int check_descriptor(const module_registry *reg, const wee_module_desc *d
         snprintf(err, err_size, "module '%s' has unknown kind %d (expected source or action)", d->name, (int)d->kind);
         return WEE_EINVAL;
     }
-    if (loader_find(reg, d->name)) {
-        snprintf(err, err_size, "a module named '%s' is already loaded from %s", d->name, loader_find(reg, d->name)->path);
+    if (find_entry(reg, d->name)) {
+        snprintf(err, err_size, "a module named '%s' is already loaded from %s", d->name, find_entry(reg, d->name)->path);
         return WEE_EEXISTS;
     }
     return 0;
@@ -206,6 +243,30 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+size_t loader_defer_dir(module_registry *reg, const char *dir, const wee_host_api *api)
+{
+    reg->api = api;
+    scan_ctx s = { NULL, 0, 0 };
+    if (plat_dir_list(dir, collect_module_file, &s) != 0) {
+        log_write(WEE_LOG_WARN, "loader", "cannot read module folder %s; no modules loaded from it "
+                  "(pass --modules DIR to use another folder)", dir);
+        return 0;
+    }
+    qsort(s.names, s.count, sizeof *s.names, cmp_names);
+    char **paths = calloc(s.count ? s.count : 1, sizeof *paths);
+    size_t n = 0;
+    for (size_t i = 0; i < s.count; i++) {
+        size_t len = strlen(dir) + strlen(plat_path_sep()) + strlen(s.names[i]) + 1;
+        char *p = paths ? malloc(len) : NULL;
+        if (p) { snprintf(p, len, "%s%s%s", dir, plat_path_sep(), s.names[i]); paths[n++] = p; }
+        free(s.names[i]);
+    }
+    free(s.names);
+    reg->deferred = paths;
+    reg->deferred_count = n;
+    return n;
+}
+
 size_t loader_scan(module_registry *reg, const char *dir, const wee_host_api *api)
 {
     reg->api = api;
@@ -250,4 +311,8 @@ void loader_unload_all(module_registry *reg)
     free(reg->mods);
     reg->mods = NULL;
     reg->count = 0;
+    for (size_t i = 0; i < reg->deferred_count; i++) free(reg->deferred[i]);
+    free(reg->deferred);
+    reg->deferred = NULL;
+    reg->deferred_count = 0;
 }

@@ -27,10 +27,16 @@ typedef struct module_registry {
     size_t count;
     size_t refused;              /* how many files were refused */
     const wee_host_api *api;     /* set by loader_scan; used to open an unloaded module again */
+    char **deferred;             /* loader_defer_dir: module files not opened yet (NULL once opened) */
+    size_t deferred_count;
 } module_registry;
 
 /* Loads every <name>.so/.dll in dir. Returns the number loaded; refusals are logged and counted. */
 size_t loader_scan(module_registry *reg, const char *dir, const wee_host_api *api);
+/* Records the module files in dir without opening them; loader_find opens <name>.so|.dll when a
+ * config first asks for <name>, and every remaining file when no file is named so. The running host
+ * uses this so modules its config never names (and what they link, e.g. libcurl) cost nothing. */
+size_t loader_defer_dir(module_registry *reg, const char *dir, const wee_host_api *api);
 /* Loads one file; on refusal returns a negative WEE_E* code and writes the reason to err. */
 int loader_load_file(module_registry *reg, const char *path, const wee_host_api *api, char *err, size_t err_size);
 /* Finds a module by name. One that loader_unload_unused closed is opened and initialised again first

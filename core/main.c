@@ -161,7 +161,7 @@ static int run_service_engine(const char *config_file, void *ctx)
         modules_dir = dir;
     }
     module_registry reg = { NULL, 0, 0 };
-    loader_scan(&reg, modules_dir, host_api_get());
+    loader_defer_dir(&reg, modules_dir, host_api_get());
     run_limits lim = { 0, NULL, NULL };
     int rc = run_engine(&reg, config_file, &lim);
     loader_unload_all(&reg);
@@ -241,7 +241,10 @@ int main(int argc, char **argv)
         modules_dir = dir;
     }
     module_registry reg = { NULL, 0, 0 };
-    loader_scan(&reg, modules_dir, host_api_get());
+    /* Running: open only the modules the config names (see loader_defer_dir); every other command
+     * looks at all of them. */
+    if (!cmd && config_file) loader_defer_dir(&reg, modules_dir, host_api_get());
+    else loader_scan(&reg, modules_dir, host_api_get());
 
     int rc;
     if (cmd && strcmp(cmd, "modules") == 0) rc = cli_modules(&reg, arg);
