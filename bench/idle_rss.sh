@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Idle resident memory of the host with every module file present (it opens the ones its config names)
-# running. Target: <= 4 MB. usage: bash bench/idle_rss.sh BUILD_DIR
+# Idle resident memory of the host with every module file present (it opens only the ones its config
+# names) and a file source running. Target: <= 4 MB. usage: bash bench/idle_rss.sh BUILD_DIR
 set -euo pipefail
 b=${1:-build-release}
 d=$(mktemp -d)
