@@ -116,7 +116,7 @@ static void test_systemd_analyze_verify(void **state)
     (void)state;
     if (!plat_path_exists("/usr/bin/systemd-analyze") && !plat_path_exists("/bin/systemd-analyze")) {
         printf("systemd-analyze not installed: only the key checks ran\n");
-        return;
+        skip();
     }
     rt_paths p;
     rt_paths_init(&p);
