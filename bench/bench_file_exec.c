@@ -3,7 +3,9 @@
  * (shared/notes/linux.md): create a file in a watched folder, wait (inotify, no polling) until the
  * command the rule runs (`touch DONE/<name>`) has finished. 200 trials, p50/p99; then a 10,000-file
  * burst timed until the last `touch` is done. Targets: p50 <= 1 ms.
- * usage: bench_file_exec BUILD_DIR
+ * usage: bench_file_exec BUILD_DIR            the real host
+ *        bench_file_exec --peer-inotifywait   the peer, same measurement: inotifywait -m piped into a
+ *                                             shell loop running the same touch (inotify-tools)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,10 +36,11 @@ static int wait_created(int fd, const char *name, int timeout_ms)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) { fprintf(stderr, "usage: %s BUILD_DIR\n", argv[0]); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: %s BUILD_DIR | --peer-inotifywait\n", argv[0]); return 2; }
+    int peer = strcmp(argv[1], "--peer-inotifywait") == 0;
     char root[] = "/tmp/wee-bench-XXXXXX";
     if (!mkdtemp(root)) return 1;
-    char watch[300], done[300], cfg[300], stop[300], host[1024], mods[1024];
+    char watch[300], done[300], cfg[300], stop[400], host[1024], mods[1024];
     snprintf(watch, sizeof watch, "%s/watch", root); mkdir(watch, 0700);
     snprintf(done, sizeof done, "%s/done", root); mkdir(done, 0700);
     snprintf(cfg, sizeof cfg, "%s/cfg.json", root);
@@ -51,7 +54,14 @@ int main(int argc, char **argv)
                "\"do\":[{\"action\":\"exec\",\"command\":\"/usr/bin/touch\",\"args\":[\"%s/{{name}}\"]}]}]}", watch, done);
     fclose(f);
     const char *av[] = { host, "--config", cfg, "--modules", mods, "--stop-file", stop, NULL };
-    plat_process_spec spec = { .argv = av, .timeout_ms = 600000 };
+    /* The peer stops when the stop file appears in the watched folder (the loop sees it and exits). */
+    char script[1200];
+    snprintf(script, sizeof script,
+             "inotifywait -m -q -e create --format %%f '%s' | while read f; do "
+             "[ \"$f\" = STOP ] && exit 0; /usr/bin/touch '%s'/\"$f\"; done", watch, done);
+    const char *pv[] = { "sh", "-c", script, NULL };
+    if (peer) snprintf(stop, sizeof stop, "%s/STOP", watch);
+    plat_process_spec spec = { .argv = peer ? pv : av, .timeout_ms = 600000 };
     plat_thread th;
     plat_thread_start(&th, host_thread, &spec);
     int fd = inotify_init1(IN_CLOEXEC);
@@ -69,7 +79,8 @@ int main(int argc, char **argv)
         lat[i] = plat_monotonic_ns() - t0;
         plat_sleep_ms(5);
     }
-    printf("# file create -> exec (touch) done, real host, %d trials\n", TRIALS);
+    printf("# file create -> exec (touch) done, %s, %d trials\n", peer ? "peer: inotifywait | sh loop" : "real host",
+           TRIALS);
     printf("latency p50=%.2f ms p99=%.2f ms max=%.2f ms\n", bench_percentile(lat, TRIALS, 50) / 1e6,
            bench_percentile(lat, TRIALS, 99) / 1e6, bench_percentile(lat, TRIALS, 100) / 1e6);
     uint64_t t0 = plat_monotonic_ns();
@@ -88,6 +99,12 @@ int main(int argc, char **argv)
     }
     printf("burst of %d files: %d commands done in %.2f s\n", BURST, seen, (plat_monotonic_ns() - t0) / 1e9);
     FILE *s = fopen(stop, "w"); fclose(s);
+    if (peer) {
+        /* inotifywait only notices its reader is gone when it writes the next name. */
+        plat_sleep_ms(200);
+        snprintf(stop, sizeof stop, "%s/zz", watch);
+        s = fopen(stop, "w"); fclose(s);
+    }
     plat_thread_join(&th);
     char cmd[400]; snprintf(cmd, sizeof cmd, "rm -rf %s", root);
     return system(cmd) == 0 ? 0 : 1;

@@ -9,4 +9,6 @@ cmake --build "$b" -j2 >/dev/null
 "$b/bench/bench_dispatcher" "$b/modules"
 "$b/bench/bench_lua"
 "$b/bench/bench_file_exec" "$b"
+# The peer, measured the same way on the same machine (needs inotify-tools).
+if command -v inotifywait >/dev/null; then "$b/bench/bench_file_exec" --peer-inotifywait; fi
 bash bench/idle_rss.sh "$b"
