@@ -20,6 +20,7 @@
 #include <string.h>
 #include "platform/platform.h"
 #include "wee/wee.h"
+#include "util/env_name.h"
 
 #define EXEC_MODULE_NAME "exec"
 
@@ -33,21 +34,6 @@ typedef struct env_list {
     size_t count, cap;
 } env_list;
 
-static int env_name_equal(const char *a, const char *b, size_t len)
-{
-#ifdef _WIN32
-    /* Windows environment names are case-insensitive: "Path" and "PATH" are one variable. */
-    for (size_t i = 0; i < len; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'a' && x <= 'z') x = (char)(x - 'a' + 'A');
-        if (y >= 'a' && y <= 'z') y = (char)(y - 'a' + 'A');
-        if (x != y) return 0;
-    }
-    return 1;
-#else
-    return memcmp(a, b, len) == 0;
-#endif
-}
 
 /* Sets name=value, replacing an earlier entry of the same name so later sources of a variable win
  * (the `env` map over event fields) whatever the platform does with duplicates. */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/env_name.h"
 
 /* UTF-8 output whatever the console code page (Windows PowerShell 5.1 writes the OEM page
  * otherwise), then the arguments as $WeeArgs. Constant code: data only arrives through the env. */
@@ -14,21 +15,6 @@ static const char preamble[] =
     "$WeeArgs = @(for ($WeeI = 0; $WeeI -lt [int]$env:WEE_ARG_COUNT; $WeeI++) "
     "{ [Environment]::GetEnvironmentVariable(\"WEE_ARG_$WeeI\") }); Remove-Variable WeeI";
 
-static int name_equal(const char *a, const char *b, size_t len)
-{
-#ifdef _WIN32
-    /* Windows environment names are case-insensitive: "Path" and "PATH" are one variable. */
-    for (size_t i = 0; i < len; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'a' && x <= 'z') x = (char)(x - 'a' + 'A');
-        if (y >= 'a' && y <= 'z') y = (char)(y - 'a' + 'A');
-        if (x != y) return 0;
-    }
-    return 1;
-#else
-    return memcmp(a, b, len) == 0;
-#endif
-}
 
 int pwsh_env_set(pwsh_env *e, const char *name, const char *value)
 {
@@ -41,7 +27,7 @@ int pwsh_env_set(pwsh_env *e, const char *name, const char *value)
     item[nl + 1 + vl] = '\0';
     for (size_t i = 0; i < e->count; i++) {
         const char *eq = strchr(e->items[i], '=');
-        if ((size_t)(eq - e->items[i]) == nl && name_equal(e->items[i], name, nl)) {
+        if ((size_t)(eq - e->items[i]) == nl && env_name_equal(e->items[i], name, nl)) {
             free(e->items[i]);
             e->items[i] = item;
             return 0;
