@@ -207,13 +207,14 @@ static int log_run(void *instance, wee_action_call *call)
         return WEE_ENOMEM;
     }
     if (a->file) {
-        int rc = rotating_file_write(a->file, line, len);
-        int rot = rotating_file_take_rotate_error(a->file);
-        free(line);
-        /* Tables from ABI 1.0 hosts end before note_engine_write. */
+        /* Said before writing: the file source may see the write and emit before this call returns.
+         * Tables from ABI 1.0 hosts end before note_engine_write. */
         if (a->real_path[0] && host->struct_size > offsetof(wee_host_api, note_engine_write) &&
             host->note_engine_write)
             host->note_engine_write(a->real_path);
+        int rc = rotating_file_write(a->file, line, len);
+        int rot = rotating_file_take_rotate_error(a->file);
+        free(line);
         if (rot != 0)
             host->log(WEE_LOG_WARN, LOG_MODULE_NAME, "cannot rotate %s (%s); still appending to it", a->target_name,
                       wee_strerror(rot));
