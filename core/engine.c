@@ -52,14 +52,20 @@ running_source *engine_source_start(engine *e, const char *file, source_config *
     return rs;
 }
 
-void engine_source_stop(running_source *rs)
+/* Destroys an already stopped source and frees it. */
+static void source_free(running_source *rs)
 {
-    rs->module->desc.source_stop(rs->instance);
     rs->module->desc.source_destroy(rs->instance);
     options_tree_free(rs->options);
     free(rs->id);
     free(rs->fingerprint);
     free(rs);
+}
+
+void engine_source_stop(running_source *rs)
+{
+    rs->module->desc.source_stop(rs->instance);
+    source_free(rs);
 }
 
 static void start_sources(engine *e)
@@ -167,14 +173,7 @@ void engine_stop(engine *e)
               "actions ok %llu, failed %llu", (unsigned long long)st.received, (unsigned long long)st.processed,
               (unsigned long long)st.dropped, (unsigned long long)st.rules_matched,
               (unsigned long long)st.actions_ok, (unsigned long long)st.actions_failed);
-    for (size_t i = 0; i < e->source_count; i++) {
-        running_source *rs = e->sources[i];
-        rs->module->desc.source_destroy(rs->instance);
-        options_tree_free(rs->options);
-        free(rs->id);
-        free(rs->fingerprint);
-        free(rs);
-    }
+    for (size_t i = 0; i < e->source_count; i++) source_free(e->sources[i]);
     dispatcher_free(e->disp);
     free(e->sources);
     config_free(e->cfg);

@@ -1,5 +1,6 @@
 #include "process_internal.h"
 #include "posix_errors.h"
+#include "platform/capture_buf.h"
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,41 +16,15 @@
 
 typedef struct capture {
     int fd;           /* read end, -1 once closed */
-    char *buf;
-    size_t len, cap, max;
-    int truncated;
+    capture_buf b;
 } capture;
-
-/* Keeps up to max bytes; the rest is read and dropped so the child never blocks on a full pipe. */
-static void capture_take(capture *c, const char *data, size_t n)
-{
-    size_t room = c->max - c->len;
-    size_t keep = n < room ? n : room;
-    if (keep < n) c->truncated = 1;
-    if (keep == 0) return;
-    if (c->len + keep + 1 > c->cap) {
-        size_t need = c->len + keep + 1, want = c->cap ? c->cap : 4096;
-        while (want < need && want <= SIZE_MAX / 2) want *= 2;
-        /* Grow by doubling, but never past what max allows (max may be SIZE_MAX: "no limit"). */
-        if (want < need || want - 1 > c->max) want = need;
-        char *bigger = realloc(c->buf, want);
-        if (!bigger) {
-            c->truncated = 1; /* out of memory: keep what we have, still drain */
-            return;
-        }
-        c->buf = bigger;
-        c->cap = want;
-    }
-    memcpy(c->buf + c->len, data, keep);
-    c->len += keep;
-}
 
 static void capture_read(capture *c)
 {
     char chunk[16384];
     ssize_t n = read(c->fd, chunk, sizeof chunk);
     if (n > 0) {
-        capture_take(c, chunk, (size_t)n);
+        capture_buf_take(&c->b, chunk, (size_t)n);
     } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         close(c->fd);
         c->fd = -1;
@@ -60,10 +35,7 @@ static char *capture_finish(capture *c, size_t *len)
 {
     if (c->fd >= 0) close(c->fd);
     c->fd = -1;
-    char *s = c->buf ? c->buf : malloc(1);
-    if (s) s[c->len] = '\0';
-    *len = s ? c->len : 0;
-    return s;
+    return capture_buf_finish(&c->b, len);
 }
 
 /* Without a pidfd: has pid exited? WNOWAIT leaves the zombie, so the pid (and the group id) cannot
@@ -161,8 +133,8 @@ int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
         snprintf(res->error, sizeof res->error, "cannot start a process: no program given");
         return WEE_EINVAL;
     }
-    capture out = { -1, NULL, 0, 0, spec->stdout_max, 0 };
-    capture err = { -1, NULL, 0, 0, spec->stderr_max, 0 };
+    capture out = { -1, { NULL, 0, 0, spec->stdout_max, 0 } };
+    capture err = { -1, { NULL, 0, 0, spec->stderr_max, 0 } };
     int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
     int e = posix_pipe_cloexec(out_pipe);
     if (e == 0 && spec->capture_stderr) e = posix_pipe_cloexec(err_pipe);
@@ -184,9 +156,9 @@ int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
     res->pid = (uint64_t)pid;
     supervise(pid, spec->timeout_ms, &out, &err, res);
     res->out = capture_finish(&out, &res->out_len);
-    res->out_truncated = out.truncated;
+    res->out_truncated = out.b.truncated;
     if (spec->capture_stderr) res->err = capture_finish(&err, &res->err_len);
-    else free(err.buf);
+    else free(err.b.buf);
     return 0;
 }
 

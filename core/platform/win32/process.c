@@ -1,6 +1,7 @@
 #include "platform/platform.h"
 #include "wee/errors.h"
 #include "process_internal.h"
+#include "platform/capture_buf.h"
 #include "utf.h"
 #include <windows.h>
 #include <stdint.h>
@@ -20,37 +21,11 @@ static SRWLOCK spawn_lock = SRWLOCK_INIT;
 
 typedef struct capture {
     HANDLE h; /* read end; never inherited */
-    char *buf;
-    size_t len, cap, max;
-    int truncated;
+    capture_buf b;
     volatile LONG stop;
     plat_thread thread;
     int running;
 } capture;
-
-/* Keeps up to max bytes; the rest is read and dropped so the child never blocks on a full pipe. */
-static void capture_take(capture *c, const char *data, size_t n)
-{
-    size_t room = c->max - c->len;
-    size_t keep = n < room ? n : room;
-    if (keep < n) c->truncated = 1;
-    if (keep == 0) return;
-    if (c->len + keep + 1 > c->cap) {
-        size_t need = c->len + keep + 1, want = c->cap ? c->cap : 4096;
-        while (want < need && want <= SIZE_MAX / 2) want *= 2;
-        /* Never past what max allows: max may be SIZE_MAX ("no limit"). */
-        if (want < need || want - 1 > c->max) want = need;
-        char *bigger = realloc(c->buf, want);
-        if (!bigger) {
-            c->truncated = 1; /* out of memory: keep what we have, still drain */
-            return;
-        }
-        c->buf = bigger;
-        c->cap = want;
-    }
-    memcpy(c->buf + c->len, data, keep);
-    c->len += keep;
-}
 
 /* Reads what is already in the pipe without blocking: after a stop, output the child wrote before it
  * exited is still kept. */
@@ -59,7 +34,7 @@ static void drain_available(capture *c, char *chunk, DWORD size)
     DWORD avail = 0, got = 0;
     while (PeekNamedPipe(c->h, NULL, 0, NULL, &avail, NULL) && avail > 0) {
         if (!ReadFile(c->h, chunk, avail < size ? avail : size, &got, NULL) || got == 0) break;
-        capture_take(c, chunk, got);
+        capture_buf_take(&c->b, chunk, got);
     }
 }
 
@@ -71,7 +46,7 @@ static void reader_main(void *arg)
         DWORD got = 0;
         /* A zero-byte read is a zero-byte write by the child, not EOF: EOF is ERROR_BROKEN_PIPE. */
         if (!ReadFile(c->h, chunk, sizeof chunk, &got, NULL)) break;
-        capture_take(c, chunk, got);
+        capture_buf_take(&c->b, chunk, got);
     }
     drain_available(c, chunk, sizeof chunk);
 }
@@ -106,11 +81,7 @@ static char *capture_finish(capture *c, size_t *len)
 {
     if (c->h) CloseHandle(c->h);
     c->h = NULL;
-    char *s = c->buf ? c->buf : malloc(1);
-    c->buf = NULL;
-    if (s) s[c->len] = '\0';
-    *len = s ? c->len : 0;
-    return s;
+    return capture_buf_finish(&c->b, len);
 }
 
 static void system_message(DWORD code, char *out, size_t size)
@@ -362,8 +333,8 @@ int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
     }
 
     capture out = { 0 }, err = { 0 };
-    out.max = spec->stdout_max;
-    err.max = spec->stderr_max;
+    out.b.max = spec->stdout_max;
+    err.b.max = spec->stderr_max;
     child_io io;
     PROCESS_INFORMATION pi;
     memset(&pi, 0, sizeof pi);
@@ -409,9 +380,9 @@ int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
     capture_stop(&out, deadline);
     capture_stop(&err, deadline);
     res->out = capture_finish(&out, &res->out_len);
-    res->out_truncated = out.truncated;
+    res->out_truncated = out.b.truncated;
     if (spec->capture_stderr) res->err = capture_finish(&err, &res->err_len);
-    else free(err.buf);
+    else free(err.b.buf);
     if (!readers_ok) {
         res->started = 0;
         snprintf(res->error, sizeof res->error, "cannot start '%s': no thread to read its output", prog);
