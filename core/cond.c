@@ -5,6 +5,7 @@
  */
 #include "util/strbuf.h"
 #include "cond.h"
+#include "cond_internal.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,26 +15,6 @@
 #include "event.h"
 #include "config_keys.h"
 #include "util/glob.h"
-
-typedef enum { C_ALL, C_ANY, C_NOT, C_TEST } cond_kind;
-typedef enum { OP_EQUALS, OP_GLOB, OP_REGEX, OP_CONTAINS, OP_STARTS, OP_ENDS, OP_IN, OP_GT, OP_GTE, OP_LT, OP_LTE } cond_op;
-typedef enum { V_STR, V_INT, V_BOOL } val_type;
-
-typedef struct cval { val_type type; char *s; int64_t i; } cval;
-
-struct cond {
-    cond_kind kind;
-    cond **kids;
-    size_t nkids;
-    char *field;
-    cond_op op;
-    int ci;
-    int glob_flags;
-    cval v;
-    cval *list;
-    size_t nlist;
-    pcre2_code *re;
-};
 
 static const char *const op_names[] = { "equals", "glob", "regex", "contains", "starts_with", "ends_with",
                                         "in", "gt", "gte", "lt", "lte" };

@@ -254,7 +254,7 @@ static void process_job(worker *w, job *j)
     rule_set *rs = acquire_rules(w->d);
     if (rs) {
         visit_ctx c = { w, j->ev, rs };
-        rule_set_candidates(rs, j->ev->type, source, visit_rule, &c);
+        rule_set_candidates(rs, j->ev->type, source, j->ev, visit_rule, &c);
         rule_set_unref(rs);
     }
     mtable_add(&w->metrics[DM_EVENTS], source ? source : "", j->ev->type, 1);

@@ -1,8 +1,9 @@
 /*
  * core/rules.h - a compiled, immutable rule set.
  *
- * Rules are indexed by event type: an exact "event" lands in a hash bucket, a glob ("file.*") in a short
- * list checked by glob, so an event only meets rules that can match it. The set is reference counted:
+ * Rules are indexed by event type (an exact "event" lands in a hash bucket, a glob ("file.*") in a list
+ * checked by glob) and by the literals their conditions need (rule_index.h), so an event only meets
+ * rules that can match it. The set is reference counted:
  * hot reload swaps in a new set while in-flight events finish on the old one.
  * Ownership: a rule set owns its rules, conditions, templates (via options trees) and action instances
  * (action_destroy is called when the last reference goes). Per-rule runtime state (throttle, debounce,
@@ -55,10 +56,12 @@ rule_set *rule_set_ref(rule_set *rs);
 void rule_set_unref(rule_set *rs);
 size_t rule_set_count(const rule_set *rs);
 rule *rule_set_at(const rule_set *rs, size_t i);
-/* Calls fn for each enabled rule whose event pattern and source filter accept (type, source), in config
- * order; conditions are NOT evaluated here. Stops early when fn returns non-zero. */
+/* Calls fn for each enabled rule whose event pattern and source filter accept (type, source) and whose
+ * condition the rule index (rule_index.h) cannot rule out for ev, in config order; conditions are NOT
+ * evaluated here. ev NULL: no field filtering. Stops early when fn returns non-zero. */
 typedef int (*rule_visit_fn)(rule *r, void *ctx);
-void rule_set_candidates(const rule_set *rs, const char *type, const char *source, rule_visit_fn fn, void *ctx);
+void rule_set_candidates(const rule_set *rs, const char *type, const char *source, const wee_event *ev,
+                         rule_visit_fn fn, void *ctx);
 /* Frees one rule's members (used by rule_set_unref and by config on a failed build). */
 void rule_free_members(rule *r);
 #endif

@@ -132,3 +132,33 @@ int glob_is_literal(const char *pattern)
 {
     return strpbrk(pattern, "*?[\\") == NULL;
 }
+
+/* A character that may stand for something else than itself: a wildcard, a class, or (outside
+ * GLOB_PATHSEP_ANY) an escape. Stopping at ']' too keeps a class's tail out of a suffix. */
+static int is_special(char c, int anysep) { return c == '*' || c == '?' || c == '[' || c == ']' || (c == '\\' && !anysep); }
+
+static int is_any_sep(char c, int anysep) { return c == '/' || (anysep && c == '\\'); }
+
+size_t glob_literal_prefix_len(const char *pattern, int flags)
+{
+    int anysep = (flags & GLOB_PATHSEP_ANY) != 0;
+    size_t n = 0;
+    while (pattern[n] && !is_special(pattern[n], anysep)) n++;
+    /* A pattern ending in separator + "**" also matches the folder itself (the trailing-"**" rule of
+     * glob_match): the separator before a final "**" is not required. */
+    if (n > 0 && is_any_sep(pattern[n - 1], anysep) && pattern[n] == '*' && pattern[n + 1] == '*' && !pattern[n + 2])
+        n--;
+    return n;
+}
+
+size_t glob_literal_suffix_len(const char *pattern, int flags)
+{
+    int anysep = (flags & GLOB_PATHSEP_ANY) != 0;
+    size_t len = strlen(pattern), start = len;
+    while (start > 0 && !is_special(pattern[start - 1], anysep)) start--;
+    if (start == 0) return len;
+    /* "**" followed by a separator may match zero segments (so "a", "**", "/b" also matches "a/b"):
+     * that separator is not required. */
+    if (pattern[start - 1] == '*' && start < len && is_any_sep(pattern[start], anysep)) start++;
+    return len - start;
+}

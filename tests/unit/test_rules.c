@@ -57,7 +57,7 @@ static void expect_visits(const rule_set *rs, const char *type, const char *sour
 {
     visits v = { { 0 }, 0, 0 };
     char got[256] = "";
-    rule_set_candidates(rs, type, source, record, &v);
+    rule_set_candidates(rs, type, source, NULL, record, &v);
     for (size_t i = 0; i < v.count; i++)
         snprintf(got + strlen(got), sizeof got - strlen(got), "%s%zu", i ? "," : "", v.seen[i]);
     if (strcmp(got, want) != 0)
@@ -95,7 +95,7 @@ static void candidates_stop_when_the_visitor_says_so(void **state)
     (void)state;
     rule_set *rs = make_set(mixed, sizeof mixed / sizeof mixed[0]);
     visits v = { { 0 }, 0, 2 };
-    rule_set_candidates(rs, "file.created", "downloads", record, &v);
+    rule_set_candidates(rs, "file.created", "downloads", NULL, record, &v);
     assert_int_equal(v.count, 2);
     assert_int_equal(v.seen[0], 0);
     assert_int_equal(v.seen[1], 1);
