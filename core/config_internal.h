@@ -53,6 +53,13 @@ void config_missing(const char *path, const char *key, const char *hint, diag_li
 void config_load_engine(config_ctx *x, const cJSON *engine, const char *path);
 void config_load_sources(config_ctx *x, const cJSON *sources, const char *path);
 void config_load_rules(config_ctx *x, const cJSON *rules, const char *path);
+/* One trigger object ({"event", "source", "match", "all", "any", "not"}) into *t (config_rules.c). */
+void config_load_trigger(config_ctx *x, rule_step *t, const cJSON *when, const char *wpath);
+/* "threshold", "sequence" or "absence" of a rule into r->memory (config_memory.c). Returns 1 when the
+ * rule is a sequence or absence rule (it then has no "when" of its own), else 0. */
+int config_load_memory(config_ctx *x, rule *r, const cJSON *obj, const char *path);
+/* "batch_ms" and "batch_max" (config_memory.c). */
+void config_load_batch(config_ctx *x, rule *r, const cJSON *obj, const char *path);
 /* Compiles one rule's "do" array into r->actions (config_actions.c). */
 void config_load_actions(config_ctx *x, rule *r, const cJSON *actions, const char *path);
 /* action_create for every action of the set; returns 0 if all succeeded (failures are reported). */

@@ -28,6 +28,13 @@ extern const char *const *const config_source_own_keys;
 extern const char *const *const config_rule_keys;
 extern const char *const *const config_when_keys;
 extern const char *const *const config_cond_parts;       /* match, all, any, not */
+/* config_memory.c: a rule's "threshold", "sequence" and "absence" objects, and their limits */
+extern const char *const *const config_threshold_keys;
+extern const char *const *const config_sequence_keys;
+extern const char *const *const config_absence_keys;
+extern const int64_t config_memory_within_max, config_memory_groups_default, config_memory_groups_max;
+extern const int64_t config_threshold_count_max, config_sequence_steps_max;
+extern const int64_t config_batch_ms_max, config_batch_max_default, config_batch_max_max;
 /* config_actions.c: the host's own keys of an action object; the rest is the module's option table. */
 extern const char *const *const config_action_own_keys;
 extern const char *const *const config_on_error_names;

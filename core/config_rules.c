@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "platform/platform.h"
+#include "rule_memory.h"
 #include "rule_state.h"
 
 /* One array per level: a new key is one more line here (plus its reader below). */
 static const char *const rule_keys[] = { "name", "enabled", "when", "do", "throttle_ms", "debounce_ms",
-                                         "concurrency", "allow_engine_events", "description", NULL };
+                                         "concurrency", "allow_engine_events", "description", "threshold",
+                                         "sequence", "absence", "batch_ms", "batch_max", NULL };
 static const char *const when_keys[] = { "event", "source", "match", "all", "any", "not", NULL };
 /* The condition parts of "when"; all present parts must hold. */
 static const char *const cond_parts[] = { "match", "all", "any", "not", NULL };
@@ -86,16 +89,9 @@ static cond *compile_conditions(const cJSON *when, const char *when_path, diag_l
     return single;
 }
 
-static void load_when(config_ctx *x, rule *r, const cJSON *obj, const char *path)
+void config_load_trigger(config_ctx *x, rule_step *t, const cJSON *when, const char *wpath)
 {
-    char wpath[CONFIG_PATH_SIZE], sub[CONFIG_PATH_SIZE], seen[128];
-    const cJSON *when = cJSON_GetObjectItemCaseSensitive(obj, "when");
-    if (!when) {
-        config_missing(path, "when", "say which events the rule reacts to: \"when\": {\"event\": \"file.created\"}",
-                       x->d);
-        return;
-    }
-    diag_path_key(wpath, sizeof wpath, path, "when");
+    char sub[CONFIG_PATH_SIZE], seen[128];
     if (!cJSON_IsObject(when)) {
         diag_describe_json(when, seen, sizeof seen);
         diag_add(x->d, wpath, "expected object with \"event\", got %s", seen);
@@ -108,8 +104,8 @@ static void load_when(config_ctx *x, rule *r, const cJSON *obj, const char *path
     if (rc == 0) config_missing(wpath, "event", "give an event type such as \"file.created\" or a glob such as \"file.*\"",
                                 x->d);
     if (rc == 1) {
-        r->event_pattern = config_xstrdup(event);
-        r->event_is_glob = strpbrk(event, "*?[") != NULL;
+        t->event_pattern = config_xstrdup(event);
+        t->event_is_glob = strpbrk(event, "*?[") != NULL;
     }
 
     const char *source = NULL;
@@ -117,7 +113,7 @@ static void load_when(config_ctx *x, rule *r, const cJSON *obj, const char *path
         int known = strcmp(source, "engine") == 0;
         for (size_t i = 0; !known && i < x->source_id_count; i++) known = strcmp(x->source_ids[i], source) == 0;
         if (known) {
-            r->source = config_xstrdup(source);
+            t->source = config_xstrdup(source);
         } else {
             char ids[512] = "none";
             size_t used = 0;
@@ -131,7 +127,24 @@ static void load_when(config_ctx *x, rule *r, const cJSON *obj, const char *path
                      source, ids);
         }
     }
-    r->when = compile_conditions(when, wpath, x->d);
+    t->when = compile_conditions(when, wpath, x->d);
+}
+
+static void load_when(config_ctx *x, rule *r, const cJSON *obj, const char *path)
+{
+    char wpath[CONFIG_PATH_SIZE];
+    const cJSON *when = cJSON_GetObjectItemCaseSensitive(obj, "when");
+    if (!when) {
+        config_missing(path, "when", "say which events the rule reacts to: \"when\": {\"event\": \"file.created\"}",
+                       x->d);
+        return;
+    }
+    rule_step t = { NULL, 0, NULL, NULL };
+    config_load_trigger(x, &t, when, diag_path_key(wpath, sizeof wpath, path, "when"));
+    r->event_pattern = t.event_pattern;
+    r->event_is_glob = t.event_is_glob;
+    r->source = t.source;
+    r->when = t.when;
 }
 
 static void load_rule(config_ctx *x, rule *r, const cJSON *obj, const char *path)
@@ -145,7 +158,13 @@ static void load_rule(config_ctx *x, rule *r, const cJSON *obj, const char *path
         diag_add(x->d, diag_path_key(sub, sizeof sub, path, "description"), "expected string, got %s", seen);
     }
     config_get_bool(obj, "enabled", path, &r->enabled, x->d);
-    load_when(x, r, obj, path);
+    if (config_load_memory(x, r, obj, path)) {
+        /* Sequence and absence rules react through their own steps: the rule sees every event. */
+        r->event_pattern = config_xstrdup("*");
+        r->event_is_glob = 1;
+    } else {
+        load_when(x, r, obj, path);
+    }
 
     const cJSON *actions = cJSON_GetObjectItemCaseSensitive(obj, "do");
     if (actions)
@@ -158,6 +177,10 @@ static void load_rule(config_ctx *x, rule *r, const cJSON *obj, const char *path
     config_get_int(obj, "debounce_ms", path, 0, INT64_MAX, &r->debounce_ms, x->d);
     if (config_get_int(obj, "concurrency", path, 0, 1, &v, x->d) == 1) r->serial = v == 1;
     config_get_bool(obj, "allow_engine_events", path, &r->allow_engine_events, x->d);
+    config_load_batch(x, r, obj, path);
+    char *printed = cJSON_PrintUnformatted(obj);
+    r->fingerprint = config_xstrdup(printed ? printed : "");
+    cJSON_free(printed);
 }
 
 /* Returns the name if valid and not taken by an earlier rule. */
@@ -210,6 +233,8 @@ void config_load_rules(config_ctx *x, const cJSON *rules, const char *path)
         r->enabled = 1;
         load_rule(x, r, obj, item);
         r->state = rule_state_new();
+        if (r->state && r->memory.kind != MEMORY_NONE && !(r->state->memory = rule_memory_new(&r->memory, plat_monotonic_ns())))
+            diag_add(x->d, item, "out of memory creating the rule's memory");
         if (!r->state) diag_add(x->d, item, "out of memory creating the rule's runtime state");
     }
     free(names);

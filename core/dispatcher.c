@@ -4,10 +4,12 @@
 #include <string.h>
 #include "action_call.h"
 #include "event.h"
+#include "event_batch.h"
 #include "host_api.h"
 #include "log.h"
 #include "metrics_table.h"
 #include "platform/platform.h"
+#include "rule_memory.h"
 #include "rule_state.h"
 #include "wee/errors.h"
 
@@ -16,8 +18,10 @@
 
 typedef struct job {
     wee_event *ev;
-    rule *direct;          /* debounce firing: run this rule's actions, skip evaluation */
+    rule *direct;          /* debounce, batch or absence firing: run this rule's actions, skip evaluation */
     rule_set *direct_set;  /* keeps `direct` alive */
+    wee_event **batch;     /* a batch firing: the collected events (ev is NULL), built into one on a worker */
+    size_t batch_count;
     struct job *next;
 } job;
 
@@ -73,22 +77,31 @@ void dispatcher_swap_rules(dispatcher *d, rule_set *rules)
     if (old) rule_set_unref(old);
 }
 
+static void release_batch(wee_event **batch, size_t count)
+{
+    for (size_t i = 0; i < count; i++) event_unref(batch[i]);
+    free(batch);
+}
+
 /* Caller holds d->lock. */
-static void push_direct(dispatcher *d, wee_event *ev, rule *r, rule_set *set)
+static void push_direct_job(dispatcher *d, wee_event *ev, rule *r, rule_set *set, wee_event **batch, size_t batch_count)
 {
     job *j = malloc(sizeof *j);
     if (!j) {
         /* Out of memory: count it as a drop rather than lose it silently. */
         atomic_fetch_add(&d->dropped, 1);
         event_unref(ev);
+        release_batch(batch, batch_count);
         if (set) rule_set_unref(set);
         return;
     }
-    *j = (job){ ev, r, set, NULL };
+    *j = (job){ ev, r, set, batch, batch_count, NULL };
     if (d->direct_tail) d->direct_tail->next = j; else d->direct_head = j;
     d->direct_tail = j;
     plat_cond_signal(&d->not_empty);
 }
+
+static void push_direct(dispatcher *d, wee_event *ev, rule *r, rule_set *set) { push_direct_job(d, ev, r, set, NULL, 0); }
 
 static int submit(dispatcher *d, wee_event *ev, int may_block)
 {
@@ -130,7 +143,7 @@ static int submit(dispatcher *d, wee_event *ev, int may_block)
             plat_cond_signal(&d->timer_wake);
         }
     }
-    d->ring[(d->head + d->count) % d->capacity] = (job){ ev, NULL, NULL, NULL };
+    d->ring[(d->head + d->count) % d->capacity] = (job){ ev, NULL, NULL, NULL, 0, NULL };
     d->count++;
     plat_cond_signal(&d->not_empty);
     plat_mutex_unlock(&d->lock);
@@ -189,6 +202,8 @@ static int throttle_admits(rule *r)
     }
 }
 
+static void add_timed_entry(dispatcher *d, rule *r, rule_set *rs);
+
 static void schedule_debounce(dispatcher *d, rule *r, rule_set *rs, wee_event *ev)
 {
     rule_state *st = r->state;
@@ -202,7 +217,12 @@ static void schedule_debounce(dispatcher *d, rule *r, rule_set *rs, wee_event *e
     st->debounce_event = event_ref(ev);
     st->debounce_deadline_ns = plat_monotonic_ns() + (uint64_t)r->debounce_ms * 1000000ull;
     plat_mutex_unlock(&st->debounce_lock);
-    if (!need_entry) return;
+    if (need_entry) add_timed_entry(d, r, rs);
+}
+
+/* The timer thread watches r's pending debounce or batch from now on. */
+static void add_timed_entry(dispatcher *d, rule *r, rule_set *rs)
+{
     plat_mutex_lock(&d->lock);
     if (d->debounce_count == d->debounce_cap) {
         size_t cap = d->debounce_cap ? d->debounce_cap * 2 : 8;
@@ -216,6 +236,62 @@ static void schedule_debounce(dispatcher *d, rule *r, rule_set *rs, wee_event *e
     plat_mutex_unlock(&d->lock);
 }
 
+/* Adds ev to r's batch. Returns the whole batch when it just reached batch_max (the caller runs it),
+ * else NULL; the first event of a batch starts its batch_ms clock. */
+static wee_event **collect_batch(dispatcher *d, rule *r, rule_set *rs, wee_event *ev, size_t *count)
+{
+    rule_state *st = r->state;
+    wee_event **full = NULL;
+    int first = 0;
+    plat_mutex_lock(&st->debounce_lock);
+    if (st->batch_count == st->batch_cap) {
+        size_t cap = st->batch_cap ? st->batch_cap * 2 : 16;
+        if (cap > (size_t)r->batch_max) cap = (size_t)r->batch_max;
+        wee_event **b = realloc(st->batch, cap * sizeof *b);
+        if (!b) {
+            plat_mutex_unlock(&st->debounce_lock);
+            atomic_fetch_add(&d->dropped, 1); /* out of memory: a loss, counted */
+            return NULL;
+        }
+        st->batch = b;
+        st->batch_cap = cap;
+    }
+    first = st->batch_count == 0;
+    if (first) st->batch_deadline_ns = plat_monotonic_ns() + (uint64_t)r->batch_ms * 1000000ull;
+    st->batch[st->batch_count++] = event_ref(ev);
+    if (st->batch_count == (size_t)r->batch_max) {
+        full = st->batch;
+        *count = st->batch_count;
+        st->batch = NULL;
+        st->batch_count = st->batch_cap = 0;
+    }
+    plat_mutex_unlock(&st->debounce_lock);
+    if (first && !full) add_timed_entry(d, r, rs);
+    return full;
+}
+
+static void run_if_admitted(worker *w, rule *r, const wee_event *ev)
+{
+    if (!throttle_admits(r)) {
+        atomic_fetch_add_explicit(&w->suppressed, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&r->state->suppressed, 1, memory_order_relaxed);
+        return;
+    }
+    run_actions(w, r, ev);
+}
+
+/* A batch that is complete: one event carrying all of them (event_batch.h), the actions run once. */
+static void run_batch(worker *w, rule *r, wee_event **batch, size_t count)
+{
+    wee_event *ev = event_batch_new(batch, count);
+    if (!ev) {
+        atomic_fetch_add(&w->d->dropped, count); /* out of memory: every collected event is a loss */
+        return;
+    }
+    run_if_admitted(w, r, ev);
+    event_unref(ev);
+}
+
 typedef struct visit_ctx { worker *w; wee_event *ev; rule_set *rs; } visit_ctx;
 
 static int visit_rule(rule *r, void *p)
@@ -225,26 +301,31 @@ static int visit_rule(rule *r, void *p)
     atomic_fetch_add_explicit(&w->evaluated, 1, memory_order_relaxed);
     if (c->ev->by_engine && !r->allow_engine_events) return 0;
     if (r->when && !cond_eval(r->when, c->ev)) return 0;
+    wee_event *fired = NULL; /* a stateful rule fires with its own event (rule_memory.h) */
+    if (r->memory.kind != MEMORY_NONE &&
+        !(fired = rule_memory_observe(r->state->memory, r, c->ev, plat_monotonic_ns(), NULL, 0)))
+        return 0;
+    wee_event *ev = fired ? fired : c->ev;
     atomic_fetch_add_explicit(&w->matched, 1, memory_order_relaxed);
     mtable_add(&w->metrics[DM_RULES], r->name, NULL, 1);
-    if (r->debounce_ms > 0) {
-        schedule_debounce(w->d, r, c->rs, c->ev);
-        return 0;
+    if (r->batch_ms > 0) {
+        size_t n = 0;
+        wee_event **full = collect_batch(w->d, r, c->rs, ev, &n);
+        if (full) run_batch(w, r, full, n);
+    } else if (r->debounce_ms > 0) {
+        schedule_debounce(w->d, r, c->rs, ev);
+    } else {
+        run_if_admitted(w, r, ev);
     }
-    if (!throttle_admits(r)) {
-        atomic_fetch_add_explicit(&w->suppressed, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&r->state->suppressed, 1, memory_order_relaxed);
-        return 0;
-    }
-    run_actions(w, r, c->ev);
+    event_unref(fired);
     return 0;
 }
 
 static void process_job(worker *w, job *j)
 {
     if (j->direct) {
-        if (throttle_admits(j->direct)) run_actions(w, j->direct, j->ev);
-        else atomic_fetch_add_explicit(&w->suppressed, 1, memory_order_relaxed);
+        if (j->batch) run_batch(w, j->direct, j->batch, j->batch_count);
+        else run_if_admitted(w, j->direct, j->ev);
         event_unref(j->ev);
         rule_set_unref(j->direct_set);
         return;
@@ -317,33 +398,66 @@ static void maybe_report_drops(dispatcher *d, uint64_t now)
     push_direct(d, ev, NULL, NULL);
 }
 
-/* Caller holds d->lock. Fires due (or, when flushing, all) debounced rules; returns the next deadline. */
+/* Caller holds d->lock. Fires due (or, when flushing, all) debounced rules and batches; returns the next
+ * deadline. */
 static uint64_t fire_debounced(dispatcher *d, uint64_t now, int flush)
 {
     uint64_t next = now + DROP_REPORT_INTERVAL_NS;
     for (size_t i = 0; i < d->debounce_count;) {
         debounce_entry *e = &d->debounce[i];
         rule_state *st = e->r->state;
-        wee_event *ev = NULL;
+        wee_event *ev = NULL, **batch = NULL;
+        size_t batch_count = 0;
         int pending;
         plat_mutex_lock(&st->debounce_lock);
-        pending = st->debounce_event != NULL;
-        if (pending && (flush || st->debounce_deadline_ns <= now)) {
+        pending = st->debounce_event != NULL || st->batch_count > 0;
+        uint64_t deadline = st->debounce_event ? st->debounce_deadline_ns : st->batch_deadline_ns;
+        if (pending && (flush || deadline <= now)) {
             ev = st->debounce_event;
             st->debounce_event = NULL;
-        } else if (pending && st->debounce_deadline_ns < next) {
-            next = st->debounce_deadline_ns;
+            if (st->batch_count) {
+                batch = st->batch;
+                batch_count = st->batch_count;
+                st->batch = NULL;
+                st->batch_count = st->batch_cap = 0;
+            }
+        } else if (pending && deadline < next) {
+            next = deadline;
         }
         plat_mutex_unlock(&st->debounce_lock);
-        if (ev || !pending) {
+        if (ev || batch || !pending) {
             debounce_entry done = *e;
             d->debounce[i] = d->debounce[--d->debounce_count];
-            if (ev) push_direct(d, ev, done.r, done.set);
+            if (ev || batch) push_direct_job(d, ev, done.r, done.set, batch, batch_count);
             else rule_set_unref(done.set);
             continue;
         }
         i++;
     }
+    return next;
+}
+
+typedef struct due_ctx { dispatcher *d; rule *r; rule_set *rs; } due_ctx;
+
+static void fire_remembered(void *p, wee_event *ev)
+{
+    due_ctx *c = p;
+    push_direct(c->d, ev, c->r, rule_set_ref(c->rs));
+}
+
+/* Caller holds d->lock. Lets stateful rules see time pass (absences fire, stale groups go); returns the
+ * earliest deadline among them. */
+static uint64_t pass_time(dispatcher *d, uint64_t now, uint64_t next)
+{
+    rule_set *rs = acquire_rules(d);
+    for (size_t i = 0; rs && i < rule_set_count(rs); i++) {
+        rule *r = rule_set_at(rs, i);
+        if (r->memory.kind == MEMORY_NONE || !r->enabled || !r->state->memory) continue;
+        due_ctx c = { d, r, rs };
+        uint64_t due = rule_memory_due(r->state->memory, r, now, fire_remembered, &c);
+        if (due < next) next = due;
+    }
+    rule_set_unref(rs);
     return next;
 }
 
@@ -353,7 +467,7 @@ static void timer_main(void *arg)
     plat_mutex_lock(&d->lock);
     while (!d->timer_stop) {
         uint64_t now = plat_monotonic_ns();
-        uint64_t next = fire_debounced(d, now, 0);
+        uint64_t next = pass_time(d, now, fire_debounced(d, now, 0));
         maybe_report_drops(d, now);
         int64_t wait_ms = (int64_t)((next - now) / 1000000ull) + 1;
         plat_cond_timedwait(&d->timer_wake, &d->lock, wait_ms);
@@ -467,6 +581,7 @@ void dispatcher_free(dispatcher *d)
         job *j = d->direct_head;
         d->direct_head = j->next;
         event_unref(j->ev);
+        release_batch(j->batch, j->batch_count);
         if (j->direct_set) rule_set_unref(j->direct_set);
         free(j);
     }

@@ -1,5 +1,6 @@
 #include "util/strbuf.h"
 #include "event.h"
+#include "event_batch.h"
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ void event_unref(wee_event *ev)
     }
     free(ev->fields);
     free(ev->type);
+    event_batch_free(ev->batch);
     free(ev);
 }
 

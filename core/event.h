@@ -28,6 +28,7 @@ struct wee_event {
     size_t count, cap;
     int depth;         /* emit chain depth (events raised by actions) */
     int by_engine;     /* caused by the engine's own action */
+    struct event_batch *batch; /* the events a batched rule collected (event_batch.h); NULL otherwise */
 };
 
 wee_event *event_new(const char *type);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "event_batch.h"
 
 const wee_options *options_static_view(const options_tree *t) { return t ? &t->static_view : NULL; }
 
@@ -94,16 +95,37 @@ int options_bool(const wee_options *o, const char *name)
     return n && n->kind == NODE_BOOL && n->integer;
 }
 
+/* In a rendering view for a batch event, a list element that is only "{{batch.each.FIELD}}" stands for
+ * one element per collected event (event_batch.h); returns FIELD then, else NULL. */
+static const char *each_field(const wee_options *o, const opt_node *item)
+{
+    const char *f = o->state && item->tpl ? template_sole_field(item->tpl) : NULL;
+    size_t k = strlen(EVENT_BATCH_EACH);
+    return f && strncmp(f, EVENT_BATCH_EACH, k) == 0 && event_batch_count(o->ctx.event) ? f + k : NULL;
+}
+
 size_t options_list_count(const wee_options *o, const char *name)
 {
     const opt_node *n = find_node(o, name);
-    return n && n->kind == NODE_ARRAY ? n->count : 0;
+    if (!n || n->kind != NODE_ARRAY) return 0;
+    size_t count = 0;
+    for (size_t i = 0; i < n->count; i++) count += each_field(o, &n->items[i]) ? event_batch_count(o->ctx.event) : 1;
+    return count;
 }
 
 const char *options_list_at(const wee_options *o, const char *name, size_t i)
 {
     const opt_node *n = find_node(o, name);
-    return n && n->kind == NODE_ARRAY && i < n->count ? node_string(o, &n->items[i]) : NULL;
+    if (!n || n->kind != NODE_ARRAY) return NULL;
+    for (size_t k = 0; k < n->count; k++) {
+        const char *field = each_field(o, &n->items[k]);
+        size_t span = field ? event_batch_count(o->ctx.event) : 1;
+        if (i >= span) { i -= span; continue; }
+        if (!field) return node_string(o, &n->items[k]);
+        const char *v = event_batch_field(o->ctx.event, i, field);
+        return v ? v : "";
+    }
+    return NULL;
 }
 
 size_t options_map_count(const wee_options *o, const char *name)
@@ -139,6 +161,14 @@ static cJSON *node_to_json(const wee_options *o, const opt_node *n)
     case NODE_OBJECT:
         j = n->kind == NODE_ARRAY ? cJSON_CreateArray() : cJSON_CreateObject();
         for (size_t i = 0; j && i < n->count; i++) {
+            const char *field = n->kind == NODE_ARRAY ? each_field(o, &n->items[i]) : NULL;
+            if (field) { /* one string per collected event, as in options_list_at */
+                for (size_t m = 0; m < event_batch_count(o->ctx.event); m++) {
+                    const char *v = event_batch_field(o->ctx.event, m, field);
+                    cJSON_AddItemToArray(j, cJSON_CreateString(v ? v : ""));
+                }
+                continue;
+            }
             cJSON *c = node_to_json(o, &n->items[i]);
             if (!c) { cJSON_Delete(j); return NULL; }
             if (n->kind == NODE_ARRAY) cJSON_AddItemToArray(j, c);

@@ -1,6 +1,7 @@
 #include "rule_state.h"
 #include <stdlib.h>
 #include "event.h"
+#include "rule_memory.h"
 
 rule_state *rule_state_new(void)
 {
@@ -18,6 +19,9 @@ void rule_state_free(rule_state *s)
 {
     if (!s) return;
     event_unref(s->debounce_event);
+    for (size_t i = 0; i < s->batch_count; i++) event_unref(s->batch[i]);
+    free(s->batch);
+    rule_memory_unref(s->memory);
     plat_mutex_destroy(&s->serial_lock);
     plat_mutex_destroy(&s->debounce_lock);
     free(s);

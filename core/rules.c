@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rule_index.h"
+#include "event.h"
 #include "rule_state.h"
 #include "util/glob.h"
 #include "util/hash.h"
@@ -175,6 +176,11 @@ void rule_free_members(rule *r)
         free(a->json_path);
     }
     free(r->actions);
+    for (size_t j = 0; j < r->memory.nsteps; j++) rule_step_free(&r->memory.steps[j]);
+    free(r->memory.steps);
+    for (size_t j = 0; j < r->memory.ngroup; j++) free(r->memory.group_fields[j]);
+    free(r->memory.group_fields);
+    free(r->fingerprint);
     if (r->when) cond_free(r->when);
     if (r->state) rule_state_free(r->state);
     free(r->name);
@@ -182,4 +188,21 @@ void rule_free_members(rule *r)
     free(r->source);
     free(r->json_path);
     memset(r, 0, sizeof *r);
+}
+
+void rule_step_free(rule_step *s)
+{
+    free(s->event_pattern);
+    free(s->source);
+    if (s->when) cond_free(s->when);
+    memset(s, 0, sizeof *s);
+}
+
+int rule_step_matches(const rule_step *s, const wee_event *ev)
+{
+    const char *type = event_type(ev), *source = event_get_string(ev, "source");
+    if (!type || !s->event_pattern) return 0;
+    if (s->event_is_glob ? !glob_match(s->event_pattern, type, 0) : strcmp(s->event_pattern, type) != 0) return 0;
+    if (s->source && (!source || strcmp(s->source, source) != 0)) return 0;
+    return !s->when || cond_eval(s->when, ev);
 }

@@ -30,6 +30,29 @@ typedef struct rule_action {
 
 typedef struct rule_state rule_state; /* dispatcher-owned runtime state, see rule_state.h */
 
+/* Which events one step of a stateful rule reacts to: the same parts as a rule's "when". */
+typedef struct rule_step {
+    char *event_pattern;         /* exact type or glob */
+    int event_is_glob;
+    char *source;                /* NULL: any source */
+    cond *when;                  /* NULL: always */
+} rule_step;
+
+/* Rules that remember (rule_memory.h). Sequence and absence rules react through their steps, so the
+ * rule itself matches every event type ("*") without a condition. */
+typedef enum { MEMORY_NONE = 0, MEMORY_THRESHOLD, MEMORY_SEQUENCE, MEMORY_ABSENCE } memory_kind;
+
+typedef struct rule_memory_spec {
+    memory_kind kind;
+    int64_t within_ms;
+    int64_t count;               /* threshold: events needed in the window */
+    int64_t max_groups;          /* bound on remembered groups; the least recently used is evicted */
+    char **group_fields;         /* threshold/absence "group_by", sequence "join" */
+    size_t ngroup;
+    rule_step *steps;            /* sequence: the steps in order; absence: [0] expect, [1] after (optional) */
+    size_t nsteps;
+} rule_memory_spec;
+
 typedef struct rule {
     char *name;
     int enabled;
@@ -41,6 +64,10 @@ typedef struct rule {
     int64_t debounce_ms;         /* 0: off */
     int serial;                  /* "concurrency": 1 */
     int allow_engine_events;     /* "allow_engine_events": true -> also events caused by our own actions */
+    rule_memory_spec memory;     /* kind MEMORY_NONE for ordinary rules */
+    int64_t batch_ms;            /* 0: off; else collect matches this long and run the actions once */
+    int64_t batch_max;           /* a batch runs as soon as it holds this many events */
+    char *fingerprint;           /* the rule's JSON as written (compact): unchanged rules keep their memory on reload */
     rule_action *actions;
     size_t action_count;
     char *json_path;             /* "rules[2]" */
@@ -64,4 +91,7 @@ void rule_set_candidates(const rule_set *rs, const char *type, const char *sourc
                          rule_visit_fn fn, void *ctx);
 /* Frees one rule's members (used by rule_set_unref and by config on a failed build). */
 void rule_free_members(rule *r);
+void rule_step_free(rule_step *s);
+/* Does ev pass step s (type, source, condition)? */
+int rule_step_matches(const rule_step *s, const wee_event *ev);
 #endif

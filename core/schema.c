@@ -523,10 +523,101 @@ static cJSON *p_allow_engine(gen *g, const char *p)
     return bool_schema("false: events caused by the engine's own actions are ignored", 0);
 }
 static cJSON *p_description(gen *g, const char *p) { (void)g; (void)p; return typed("string", "free text"); }
+
+/* ---- rules that remember (config_memory.c) ---- */
+
+static cJSON *p_within(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    return int_schema("the time window in milliseconds", 1, config_memory_within_max);
+}
+static cJSON *p_max_groups(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    return int_schema("at most this many groups are remembered; the least recently used is evicted (default 1000)", 1,
+                      config_memory_groups_max);
+}
+static cJSON *p_fields(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    cJSON *o = typed(NULL, "an event field name, or a list of 1 to 8: events with equal values share one group");
+    cJSON *any = cJSON_AddArrayToObject(o, "anyOf");
+    cJSON_AddItemToArray(any, string_schema("a field name"));
+    cJSON *list = array_of(string_schema("a field name"), 1, NULL);
+    cJSON_AddNumberToObject(list, "maxItems", 8);
+    cJSON_AddItemToArray(any, list);
+    return o;
+}
+static cJSON *p_count(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    return int_schema("matching events needed within the window", 2, config_threshold_count_max);
+}
+static cJSON *p_steps(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    cJSON *a = array_of(ref("#/definitions/when"), 2, "the events, in order; each like a rule's when");
+    cJSON_AddNumberToObject(a, "maxItems", (double)config_sequence_steps_max);
+    return a;
+}
+static cJSON *p_trigger(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    return ref("#/definitions/when");
+}
+static const prop_entry threshold_table[] = {
+    { "count", p_count }, { "within_ms", p_within }, { "group_by", p_fields }, { "max_groups", p_max_groups }, { NULL, NULL }
+};
+static const prop_entry sequence_table[] = {
+    { "steps", p_steps }, { "within_ms", p_within }, { "join", p_fields }, { "max_groups", p_max_groups }, { NULL, NULL }
+};
+static const prop_entry absence_table[] = {
+    { "expect", p_trigger }, { "after", p_trigger }, { "within_ms", p_within }, { "group_by", p_fields },
+    { "max_groups", p_max_groups }, { NULL, NULL }
+};
+static cJSON *p_threshold(gen *g, const char *p)
+{
+    cJSON *o = object_from_keys(g, p, config_threshold_keys, threshold_table,
+                                "fire when at least count events match within within_ms (per group)");
+    const char *req[] = { "count", "within_ms", NULL };
+    add_required(o, req);
+    return o;
+}
+static cJSON *p_sequence(gen *g, const char *p)
+{
+    cJSON *o = object_from_keys(g, p, config_sequence_keys, sequence_table,
+                                "fire when the steps happen in order within within_ms (replaces when)");
+    const char *req[] = { "steps", "within_ms", NULL };
+    add_required(o, req);
+    return o;
+}
+static cJSON *p_absence(gen *g, const char *p)
+{
+    cJSON *o = object_from_keys(g, p, config_absence_keys, absence_table,
+                                "fire when expect does not come within within_ms (after an after event, or since the "
+                                "last expect); replaces when");
+    const char *req[] = { "expect", "within_ms", NULL };
+    add_required(o, req);
+    return o;
+}
+static cJSON *p_batch_ms(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    return int_schema("collect matching events this long, then run the actions once with all of them", 1,
+                      config_batch_ms_max);
+}
+static cJSON *p_batch_max(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    return int_schema("run a batch as soon as it holds this many events (default 1000)", 1, config_batch_max_max);
+}
+
 static const prop_entry rule_table[] = {
     { "name", p_rule_name }, { "enabled", p_rule_enabled }, { "when", p_when }, { "do", p_do },
     { "throttle_ms", p_throttle }, { "debounce_ms", p_debounce }, { "concurrency", p_concurrency },
-    { "allow_engine_events", p_allow_engine }, { "description", p_description }, { NULL, NULL }
+    { "allow_engine_events", p_allow_engine }, { "description", p_description }, { "threshold", p_threshold },
+    { "sequence", p_sequence }, { "absence", p_absence }, { "batch_ms", p_batch_ms }, { "batch_max", p_batch_max },
+    { NULL, NULL }
 };
 
 static cJSON *p_action_name(gen *g, const char *p)
@@ -596,7 +687,7 @@ static cJSON *build(gen *g)
     cJSON_AddItemToObject(defs, "source", module_object(g, "sources[]", config_source_own_keys, source_table, "module",
                                                         WEE_MODULE_SOURCE, "a source: id, module and the module's options"));
     cJSON *rule = object_from_keys(g, "rules[]", config_rule_keys, rule_table, "a rule");
-    const char *rreq[] = { "name", "when", "do", NULL };
+    const char *rreq[] = { "name", "do", NULL }; /* "when", unless a sequence or absence replaces it */
     add_required(rule, rreq);
     cJSON_AddItemToObject(defs, "rule", rule);
     cJSON *when = object_from_keys(g, "rules[].when", config_when_keys, cond_table, "which events the rule reacts to");

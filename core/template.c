@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "event.h"
+#include "event_batch.h"
 
 typedef struct template_segment {
     int is_field;
@@ -192,7 +193,15 @@ void template_render(const template *t, const render_ctx *ctx, strbuf *out)
             strbuf_append(out, t->pool + s->offset, s->length);
             continue;
         }
-        const char *value = lookup_canonical(ctx, t->pool + s->offset);
+        const char *name = t->pool + s->offset;
+        const char *value = lookup_canonical(ctx, name);
         if (value) strbuf_puts(out, value);
+        else if (ctx && strncmp(name, EVENT_BATCH_EACH, strlen(EVENT_BATCH_EACH)) == 0)
+            event_batch_append_each(ctx->event, name + strlen(EVENT_BATCH_EACH), out);
     }
+}
+
+const char *template_sole_field(const template *t)
+{
+    return t && t->count == 1 && t->segments[0].is_field ? t->pool + t->segments[0].offset : NULL;
 }

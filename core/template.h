@@ -6,6 +6,8 @@
  * original's aliases: EVENT_PATH->path, FILENAME->name, DIRECTORY->dir, OLD_PATH->old_path,
  * EVENT_TYPE->type, EVENT_SOURCE->source, TIMESTAMP->time, PID->pid, PROCESS_NAME->process,
  * WINDOW_TITLE->title. "{{{{" renders a literal "{{". An unknown field renders as "".
+ * "batch.each.FIELD" renders FIELD of every event a batched rule collected, one per line
+ * (event_batch.h; a string-list element that is only this placeholder expands to one element each).
  * Lookup order: results published by earlier actions of the rule, then the event.
  * Ownership: template_compile returns a template owned by the caller (template_free).
  * Render is read-only on the template: safe from many threads at once.
@@ -30,6 +32,8 @@ int template_is_literal(const template *t);   /* no placeholders: text never cha
 const char *template_source(const template *t); /* the text as written */
 /* Appends the rendering to out. */
 void template_render(const template *t, const render_ctx *ctx, strbuf *out);
+/* The field name when the template is exactly one placeholder ("{{path}}"), else NULL. */
+const char *template_sole_field(const template *t);
 /* Resolves one placeholder name the way a template would (aliases, "event." prefix). NULL if unset. */
 const char *template_lookup(const render_ctx *ctx, const char *name);
 #endif
