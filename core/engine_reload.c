@@ -13,6 +13,8 @@
 #include "engine_control.h"
 #include "engine_internal.h"
 #include "log.h"
+#include "rule_memory.h"
+#include "rule_state.h"
 #include "wee/errors.h"
 
 static void report_errors(const diag_list *d, const char *file, strbuf *report)
@@ -39,6 +41,28 @@ static running_source *take_matching(running_source **old, size_t count, const s
     return NULL;
 }
 
+/* A stateful rule whose name and JSON are unchanged keeps what it remembered (partial sequences,
+ * threshold windows, absence deadlines); a changed rule starts afresh. Returns how many kept it. */
+static size_t carry_memory(const rule_set *old, rule_set *neu)
+{
+    size_t kept = 0;
+    for (size_t i = 0; neu && i < rule_set_count(neu); i++) {
+        rule *n = rule_set_at(neu, i);
+        if (n->memory.kind == MEMORY_NONE || !n->state->memory) continue;
+        for (size_t j = 0; old && j < rule_set_count(old); j++) {
+            const rule *o = rule_set_at(old, j);
+            if (o->memory.kind != n->memory.kind || !o->state->memory || strcmp(o->name, n->name) != 0 ||
+                strcmp(o->fingerprint, n->fingerprint) != 0)
+                continue;
+            rule_memory_unref(n->state->memory);
+            n->state->memory = rule_memory_ref(o->state->memory);
+            kept++;
+            break;
+        }
+    }
+    return kept;
+}
+
 int engine_reload(engine *e, strbuf *report)
 {
     plat_mutex_lock(&e->reload_lock);
@@ -59,6 +83,7 @@ int engine_reload(engine *e, strbuf *report)
     }
     diag_free(&d);
 
+    size_t remembered = carry_memory(e->cfg->rules, neu->rules);
     dispatcher_swap_rules(e->disp, neu->rules ? rule_set_ref(neu->rules) : NULL);
 
     running_source **old = e->sources;
@@ -113,8 +138,9 @@ int engine_reload(engine *e, strbuf *report)
     }
 
     char line[1400];
-    snprintf(line, sizeof line, "reloaded %s: %zu rule(s); sources: %zu kept, %zu stopped, %zu started",
-             file, neu->rules ? rule_set_count(neu->rules) : (size_t)0, kept, stopped, started);
+    snprintf(line, sizeof line, "reloaded %s: %zu rule(s) (%zu stateful kept their memory); sources: %zu kept, "
+             "%zu stopped, %zu started", file, neu->rules ? rule_set_count(neu->rules) : (size_t)0, remembered, kept,
+             stopped, started);
     strbuf_printf(report, "%s\n", line);
     log_write(WEE_LOG_INFO, "reload", "%s", line);
     atomic_fetch_add(&e->reloads_ok, 1);

@@ -164,6 +164,7 @@ void engine_metrics_text(engine *e, strbuf *out)
     strbuf_printf(out, "wee_plugins_errors_total{plugin=\"engine\",source=\"start_failures\"} %llu\n",
                   (unsigned long long)atomic_load(&e->source_failures));
     size_t sources = e->source_count, rules = e->cfg->rules ? rule_set_count(e->cfg->rules) : 0;
+    memory_families(e->cfg->rules, out);
     plat_mutex_unlock(&e->lock);
 
     family(out, "wee_config_reload_total", "counter", "Config reloads, by result.");
@@ -175,6 +176,29 @@ void engine_metrics_text(engine *e, strbuf *out)
            (double)(plat_monotonic_ns() - e->started_ns) / 1e9);
     simple(out, "wee_active_plugins", "gauge", "Running source instances.", (double)sources);
     simple(out, "wee_active_rules", "gauge", "Rules in the running config.", (double)rules);
+}
+
+/* What stateful rules remember (rule_memory.h), by rule. Caller holds e->lock (the config stays). */
+static void memory_families(const rule_set *rs, strbuf *out)
+{
+    static const char *const names[] = { "wee_rule_memory_groups", "wee_rule_memory_evicted_total", "wee_rule_memory_fired_total" };
+    static const char *const types[] = { "gauge", "counter", "counter" };
+    static const char *const helps[] = { "Groups a stateful rule remembers now (partial sequences, threshold windows, pending absences).",
+                                         "Groups forgotten to stay within max_groups.", "Times a stateful rule fired." };
+    for (int f = 0; f < 3; f++) {
+        int header = 0;
+        for (size_t i = 0; rs && i < rule_set_count(rs); i++) {
+            const rule *r = rule_set_at(rs, i);
+            if (r->memory.kind == MEMORY_NONE || !r->state->memory) continue;
+            if (!header++) family(out, names[f], types[f], helps[f]);
+            rule_memory_stats st;
+            rule_memory_get_stats(r->state->memory, &st);
+            strbuf_printf(out, "%s{", names[f]);
+            label(out, "rule", r->name);
+            strbuf_printf(out, ",kind=\"%s\"} %llu\n", rule_memory_kind_name(r->memory.kind),
+                          (unsigned long long)(f == 0 ? st.groups : f == 1 ? st.evicted : st.fired));
+        }
+    }
 }
 
 static void status_rule(const mt_total *t, void *p)
@@ -212,6 +236,15 @@ void engine_status_text(engine *e, strbuf *out)
         strbuf_printf(out, "  %-20s %-10s emitted %llu, lost %llu\n", e->sources[i]->id, e->sources[i]->module->desc.name,
                       (unsigned long long)atomic_load(&e->sources[i]->src.emitted),
                       (unsigned long long)atomic_load(&e->sources[i]->src.lost));
+    for (size_t i = 0; e->cfg->rules && i < rule_set_count(e->cfg->rules); i++) {
+        const rule *r = rule_set_at(e->cfg->rules, i);
+        if (r->memory.kind == MEMORY_NONE || !r->state->memory) continue;
+        rule_memory_stats ms;
+        rule_memory_get_stats(r->state->memory, &ms);
+        strbuf_printf(out, "  memory %-30s %-9s groups %llu (max %lld), evicted %llu, fired %llu\n", r->name,
+                      rule_memory_kind_name(r->memory.kind), (unsigned long long)ms.groups, (long long)r->memory.max_groups,
+                      (unsigned long long)ms.evicted, (unsigned long long)ms.fired);
+    }
     plat_mutex_unlock(&e->lock);
     size_t n = dispatcher_metric_tables(e->disp, DM_RULES, tables, MAX_WORKERS_READ);
     mtable_sum(tables, n, status_rule, out);
