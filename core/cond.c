@@ -221,7 +221,11 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
     if (ok && c->op == OP_REGEX) {
         int err;
         PCRE2_SIZE off;
-        c->re = pcre2_compile((PCRE2_SPTR)c->v.s, PCRE2_ZERO_TERMINATED, (c->ci ? PCRE2_CASELESS : 0) | PCRE2_UTF, &err, &off, NULL);
+        /* MATCH_INVALID_UTF: event text is whatever the OS gave (a POSIX file name may hold any byte).
+         * Without it one invalid byte makes every match fail - \.sh$ misses "\xff.sh" and a `not`
+         * around it turns true; with it, invalid bytes match nothing but the valid text around them does. */
+        c->re = pcre2_compile((PCRE2_SPTR)c->v.s, PCRE2_ZERO_TERMINATED,
+                              (c->ci ? PCRE2_CASELESS : 0) | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
         if (!c->re) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(err, msg, sizeof msg);
