@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include "platform/platform.h"
 #include "util/rotating_file.h"
+#include "util/text_escape.h"
 #include "wee/wee.h"
 
 #define LOG_MODULE_NAME "log"
@@ -54,36 +55,17 @@ static char *copy_string(const char *s)
 }
 
 
-/* Control characters in a rendered message (a file name may contain a newline) would split one
- * record into several and let event data forge log lines; text lines show them as \n, \r, \xHH. */
-static size_t escape_controls(const char *in, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        if (*p >= 0x20 && *p != 0x7F) { if (out) out[n] = (char)*p; n++; continue; }
-        if (*p == '\t') { if (out) out[n] = '\t'; n++; continue; }
-        if (out) {
-            out[n] = '\\';
-            if (*p == '\n') out[n + 1] = 'n';
-            else if (*p == '\r') out[n + 1] = 'r';
-            else { out[n + 1] = 'x'; out[n + 2] = hex[*p >> 4]; out[n + 3] = hex[*p & 15]; }
-        }
-        n += (*p == '\n' || *p == '\r') ? 2 : 4;
-    }
-    return n;
-}
-
 static char *format_text(const char *stamp, const char *level, const char *rule, const char *message,
                          size_t *len)
 {
-    size_t msg_len = escape_controls(message, NULL);
+    /* A file name may contain a newline: escaped, it cannot split this record or forge the next. */
+    size_t msg_len = text_escape_controls(message, NULL);
     size_t head_len = strlen(stamp) + strlen(level) + strlen(rule) + 5; /* "  [] " */
     char *line = malloc(head_len + msg_len + 2);
     if (!line) return NULL;
     int n = snprintf(line, head_len + 1, "%s %s [%s] ", stamp, level, rule);
     if (n < 0) { free(line); return NULL; }
-    escape_controls(message, line + n);
+    text_escape_controls(message, line + n);
     line[(size_t)n + msg_len] = '\n';
     line[(size_t)n + msg_len + 1] = '\0';
     *len = (size_t)n + msg_len + 1;
