@@ -13,6 +13,7 @@
 #include <pcre2.h>
 #include "event.h"
 #include "config_keys.h"
+#include "options_tree.h"
 #include "util/glob.h"
 
 typedef enum { C_ALL, C_ANY, C_NOT, C_TEST } cond_kind;
@@ -76,7 +77,8 @@ static int json_to_val(const cJSON *j, cval *out)
     memset(out, 0, sizeof *out);
     if (cJSON_IsString(j)) { out->type = V_STR; out->s = str_dup(j->valuestring); return out->s != NULL; }
     if (cJSON_IsBool(j)) { out->type = V_BOOL; out->i = cJSON_IsTrue(j); return 1; }
-    if (cJSON_IsNumber(j) && j->valuedouble == (double)(int64_t)j->valuedouble) { out->type = V_INT; out->i = (int64_t)j->valuedouble; return 1; }
+    /* Range-checked before converting: casting 1e400 or 2^70 to int64_t is undefined behaviour. */
+    if (cJSON_IsNumber(j) && options_double_to_int64(j->valuedouble, &out->i)) { out->type = V_INT; return 1; }
     return 0;
 }
 
@@ -195,13 +197,12 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
         }
         break;
     default: /* gt gte lt lte */
-        if (!cJSON_IsNumber(opv) || opv->valuedouble != (double)(int64_t)opv->valuedouble) {
+        if (!cJSON_IsNumber(opv) || !options_double_to_int64(opv->valuedouble, &c->v.i)) {
             diag_add(d, opath, "expected an integer, got %s", got);
             ok = 0;
             break;
         }
         c->v.type = V_INT;
-        c->v.i = (int64_t)opv->valuedouble;
         break;
     }
     if (ok && strcmp(field, "key") == 0) {
