@@ -9,6 +9,7 @@
 #include "platform/platform.h"
 #include "rule_state.h"
 #include "util/glob.h"
+#include "util/rotating_file.h"
 #include "wee/errors.h"
 
 int cli_validate(const module_registry *reg, const char *file)
@@ -18,6 +19,16 @@ int cli_validate(const module_registry *reg, const char *file)
     if (!c) {
         diag_print(&d, file, stderr);
         fprintf(stderr, "%s: %zu error(s); nothing was started\n", file, d.count);
+        diag_free(&d);
+        return 1;
+    }
+    /* What the run opens before anything starts: the host's own log file (created with its folders
+     * at start, so only what would stop that is an error; nothing is created here). */
+    char why[512];
+    if (c->engine.log_file && rotating_file_check(c->engine.log_file, why, sizeof why) != 0) {
+        fprintf(stderr, "%s: engine.log.file: cannot write \"%s\": %s\n%s: 1 error(s); nothing was started\n", file,
+                c->engine.log_file, why, file);
+        config_free(c);
         diag_free(&d);
         return 1;
     }

@@ -62,8 +62,9 @@ int log_configure(int level, const char *file, int json)
     if (file) {
         /* Reopening the same path shares the open file (rotating_file's registry), so a reload
          * that keeps engine.log.file loses no line and starts no second writer. */
-        f = rotating_file_open(file, g_max_bytes, g_keep, NULL);
-        if (!f) return -1;
+        int rc = 0;
+        f = rotating_file_open(file, g_max_bytes, g_keep, &rc); /* creates missing folders above it */
+        if (!f) return rc ? rc : WEE_EIO;
     }
     plat_mutex_lock(&g_lock);
     if (g_file) rotating_file_close(g_file);

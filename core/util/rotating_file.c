@@ -26,11 +26,64 @@ struct rotating_file {
 static plat_mutex registry_lock = PLAT_MUTEX_STATIC_INIT;
 static rotating_file *registry;
 
+static rotating_file *open_shared(const char *path, uint64_t max_bytes, unsigned keep, int open_now, int *err);
+
+static int is_sep(char c)
+{
+#ifdef _WIN32
+    return c == '/' || c == '\\';
+#else
+    return c == '/';
+#endif
+}
+
+/* The folder above path into out ("" when path has no folder part: the current folder). 0 when
+ * path is a root ("/", "C:\\", "\\\\server\\share") or does not fit. */
+static int parent_of(const char *path, char *out, size_t size)
+{
+    size_t n = strlen(path);
+    while (n > 1 && is_sep(path[n - 1])) n--;          /* "a/b/" is "a/b" */
+    size_t cut = n;
+    while (cut > 0 && !is_sep(path[cut - 1])) cut--;
+    if (cut == 0) {
+#ifdef _WIN32
+        if (n == 2 && path[1] == ':') return 0;          /* "C:" */
+#endif
+        if (n == 0) return 0;
+        out[0] = '\0';                                   /* "name": the current folder */
+        return 1;
+    }
+    if (cut == n) return 0;                              /* "/" */
+    size_t keep = cut;
+    while (keep > 1 && is_sep(path[keep - 1])) keep--;    /* "a//b" -> "a" */
+#ifdef _WIN32
+    if (keep == 2 && path[1] == ':') keep = 3;          /* "C:\\x" -> "C:\\" */
+    if (cut <= 2 && is_sep(path[0]) && is_sep(path[1])) return 0; /* "\\\\server" */
+#endif
+    if (keep >= size) return 0;
+    memcpy(out, path, keep);
+    out[keep] = '\0';
+    return 1;
+}
+
+/* mkdir -p of the folders above path. */
+static int make_parent_dirs(const char *path)
+{
+    char dir[4096];
+    if (!parent_of(path, dir, sizeof dir) || !dir[0] || plat_path_is_dir(dir)) return 0;
+    if (plat_path_exists(dir)) return WEE_EEXISTS;
+    int rc = make_parent_dirs(dir);
+    return rc != 0 ? rc : plat_mkdir(dir);
+}
+
 static int open_current(rotating_file *rf)
 {
     FILE *f = NULL;
     uint64_t size = 0;
     int rc = plat_append_open(rf->path, &f, &size);
+    /* A log folder that does not exist yet is created at the first write (validating a config on
+     * another machine, or before the first run, must not need it). */
+    if (rc == WEE_ENOTFOUND && make_parent_dirs(rf->path) == 0) rc = plat_append_open(rf->path, &f, &size);
     if (rc != 0) return rc;
     /* Unbuffered: each fwrite of a whole record is one write() / WriteFile at the end of the file. */
     setvbuf(f, NULL, _IONBF, 0);
@@ -39,7 +92,46 @@ static int open_current(rotating_file *rf)
     return 0;
 }
 
+int rotating_file_check(const char *path, char *why, size_t why_size)
+{
+    char at[4096];
+    if (!path || !*path) { snprintf(why, why_size, "no path given"); return WEE_EINVAL; }
+    if (plat_path_is_dir(path)) { snprintf(why, why_size, "it is a directory; name a file in it"); return WEE_EINVAL; }
+    if (plat_path_exists(path)) {
+        int rc = plat_can_write(path);
+        if (rc != 0) snprintf(why, why_size, "the file exists but cannot be written: %s", wee_strerror(rc));
+        return rc;
+    }
+    /* Up to the nearest folder that exists: the rest is created at the first write. */
+    snprintf(at, sizeof at, "%s", path);
+    for (;;) {
+        char up[4096];
+        if (!parent_of(at, up, sizeof up)) { snprintf(why, why_size, "no existing folder above it"); return WEE_ENOTFOUND; }
+        const char *dir = up[0] ? up : ".";
+        if (plat_path_is_dir(dir)) {
+            int rc = plat_can_write(dir);
+            if (rc != 0) snprintf(why, why_size, "cannot create files in %s: %s", dir, wee_strerror(rc));
+            return rc;
+        }
+        if (plat_path_exists(dir)) {
+            snprintf(why, why_size, "%s is a file, not a folder", dir);
+            return WEE_EEXISTS;
+        }
+        snprintf(at, sizeof at, "%s", up);
+    }
+}
+
+rotating_file *rotating_file_open_deferred(const char *path, uint64_t max_bytes, unsigned keep, int *err)
+{
+    return open_shared(path, max_bytes, keep, 0, err);
+}
+
 rotating_file *rotating_file_open(const char *path, uint64_t max_bytes, unsigned keep, int *err)
+{
+    return open_shared(path, max_bytes, keep, 1, err);
+}
+
+static rotating_file *open_shared(const char *path, uint64_t max_bytes, unsigned keep, int open_now, int *err)
 {
     int dummy;
     if (!err) err = &dummy;
@@ -67,7 +159,7 @@ rotating_file *rotating_file_open(const char *path, uint64_t max_bytes, unsigned
     rf->max_bytes = max_bytes;
     rf->keep = keep;
     rf->refs = 1;
-    int rc = open_current(rf);
+    int rc = open_now ? open_current(rf) : 0;
     if (rc != 0) {
         free(rf->path);
         free(rf);

@@ -32,7 +32,7 @@ typedef struct log_action {
     FILE *out;           /* stderr / stdout; NULL for a file */
     rotating_file *file; /* target "file" */
     char *target_name;   /* "stderr", "stdout" or the file's path: for error messages */
-    char real_path[1024]; /* the log file's real path, for host->note_engine_write ("" if unknown) */
+    char real_path[1024]; /* the log file's real path, for host->note_engine_write ("" until known; lock) */
     plat_mutex lock;
 } log_action;
 
@@ -123,6 +123,41 @@ static char *format_json(const wee_host_api *host, const wee_event *ev, const ch
     return line;
 }
 
+/* The log file's real path, for note_engine_write: the file's own when it exists, else its folder's
+ * real path plus the file name ("" while the folder does not exist either). */
+static void find_real_path(const char *path, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (plat_realpath(path, out, size) == 0) return;
+    const char *slash = strrchr(path, '/');
+#ifdef _WIN32
+    const char *back = strrchr(path, '\\');
+    if (back && (!slash || back > slash)) slash = back;
+#endif
+    char dir[1024];
+    size_t dn = slash ? (size_t)(slash - path) : 0;
+    if (dn >= sizeof dir) return;
+    memcpy(dir, path, dn);
+    dir[dn] = '\0';
+    if (dn == 0) snprintf(dir, sizeof dir, "%s", slash ? plat_path_sep() : ".");
+    size_t n;
+    if (plat_realpath(dir, out, size) != 0 || (n = strlen(out)) + strlen(plat_path_sep()) + strlen(slash ? slash + 1 : path) >= size) {
+        out[0] = '\0';
+        return;
+    }
+    snprintf(out + n, size - n, "%s%s", (n && out[n - 1] == plat_path_sep()[0]) ? "" : plat_path_sep(), slash ? slash + 1 : path);
+}
+
+/* Copies the real path into out, finding it first if the folder has appeared since (the first write
+ * creates missing folders). */
+static void current_real_path(log_action *a, char *out, size_t size)
+{
+    plat_mutex_lock(&a->lock);
+    if (!a->real_path[0]) find_real_path(a->target_name, a->real_path, sizeof a->real_path);
+    snprintf(out, size, "%s", a->real_path);
+    plat_mutex_unlock(&a->lock);
+}
+
 static int log_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                       size_t err_size)
 {
@@ -147,15 +182,24 @@ static int log_create(const wee_host_api *host, const wee_options *opts, void **
     if (to_file) {
         int64_t max_mb = host->opt_int(opts, "max_size_mb"), keep = host->opt_int(opts, "keep");
         int rc = 0;
-        a->file = rotating_file_open(path, (uint64_t)max_mb * 1024u * 1024u, (unsigned)keep, &rc);
+        char why[512];
+        /* Nothing is created here: `host validate` creates actions too and must leave no trace. What
+         * would stop the first write (a directory, a parent that is a file, no permission) is an error
+         * now, in validate and at start alike; missing folders are created by the first write. */
+        rc = rotating_file_check(path, why, sizeof why);
+        if (rc != 0) {
+            snprintf(err, err_size, "cannot write log file '%s': %s", path, why);
+            free(a);
+            return WEE_ECONFIG;
+        }
+        a->file = rotating_file_open_deferred(path, (uint64_t)max_mb * 1024u * 1024u, (unsigned)keep, &rc);
         if (!a->file) {
             snprintf(err, err_size, "cannot open log file '%s' for appending: %s", path, wee_strerror(rc));
             free(a);
             return rc == WEE_ENOMEM ? WEE_ENOMEM : WEE_EIO;
         }
         a->target_name = copy_string(path);
-        /* Known once the file exists: file events for it are then marked as the engine's own. */
-        if (plat_realpath(path, a->real_path, sizeof a->real_path) != 0) a->real_path[0] = '\0';
+        find_real_path(path, a->real_path, sizeof a->real_path);
     } else {
         a->out = target && strcmp(target, "stdout") == 0 ? stdout : stderr;
         a->target_name = copy_string(a->out == stdout ? "stdout" : "stderr");
@@ -191,10 +235,15 @@ static int log_run(void *instance, wee_action_call *call)
     if (a->file) {
         /* Said before writing: the file source may see the write and emit before this call returns.
          * Tables from ABI 1.0 hosts end before note_engine_write. */
-        if (a->real_path[0] && host->struct_size > offsetof(wee_host_api, note_engine_write) &&
-            host->note_engine_write)
-            host->note_engine_write(a->real_path);
+        int can_note = host->struct_size > offsetof(wee_host_api, note_engine_write) && host->note_engine_write;
+        char real[sizeof a->real_path];
+        current_real_path(a, real, sizeof real);
+        if (real[0] && can_note) host->note_engine_write(real);
         int rc = rotating_file_write(a->file, line, len);
+        if (!real[0] && can_note) { /* the write just created the folder */
+            current_real_path(a, real, sizeof real);
+            if (real[0]) host->note_engine_write(real);
+        }
         int rot = rotating_file_take_rotate_error(a->file);
         free(line);
         if (rot != 0)

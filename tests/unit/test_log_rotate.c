@@ -271,16 +271,42 @@ static void test_open_errors(void **st)
 {
     (void)st;
     char *dir = test_make_temp_dir("rot_err");
-    char *missing = test_path_join(dir, "no-such-dir");
-    char *path = test_path_join(missing, "x.log");
+    char *afile = test_path_join(dir, "afile");
+    assert_int_equal(test_write_file(afile, "x"), 0);
+    char *path = test_path_join(afile, "x.log"), why[512];
     int err = 0;
-    assert_null(rotating_file_open(path, 100, 1, &err));
+    assert_null(rotating_file_open(path, 100, 1, &err));     /* a parent that is a file */
     assert_true(err < 0);
+    assert_true(rotating_file_check(path, why, sizeof why) < 0);
+    assert_non_null(strstr(why, "afile is a file, not a folder"));
+    assert_true(rotating_file_check(dir, why, sizeof why) < 0);
+    assert_string_equal(why, "it is a directory; name a file in it");
     assert_null(rotating_file_open("", 100, 1, &err));
     assert_int_equal(err, -1);
+
+    /* Missing folders: checked without creating anything, created by the open (deferred: by the
+     * first write). */
+    char *missing = test_path_join(dir, "no-such-dir"), *deeper = test_path_join(missing, "sub");
+    char *inside = test_path_join(deeper, "x.log");
+    assert_int_equal(rotating_file_check(inside, why, sizeof why), 0);
+    assert_false(plat_path_exists(missing));
+    rotating_file *rf = rotating_file_open_deferred(inside, 0, 1, &err);
+    assert_non_null(rf);
+    assert_false(plat_path_exists(missing));
+    assert_int_equal(rotating_file_write(rf, "one\n", 4), 0);
+    rotating_file_close(rf);
+    char *text = test_read_file(inside);
+    assert_string_equal(text, "one\n");
+    free(text);
+    test_remove_tree(missing);
+    rf = rotating_file_open(inside, 0, 1, &err);
+    assert_non_null(rf);
+    assert_true(plat_path_is_dir(deeper));
+    rotating_file_close(rf);
     test_remove_tree(dir);
+    free(inside); free(deeper); free(missing);
     free(path);
-    free(missing);
+    free(afile);
     free(dir);
 }
 
