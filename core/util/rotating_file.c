@@ -18,6 +18,7 @@ struct rotating_file {
     unsigned keep;
     uint64_t retry_after_ns;    /* after a failed rotation: no new attempt before this monotonic time */
     int failing;                /* in a run of failed rotations (reported once, at its start) */
+    int torn;                   /* the last write stopped inside a record: the next one starts a new line */
     atomic_int rotate_error;    /* read without the lock: every line asks, rotations are rare */
 };
 
@@ -197,7 +198,12 @@ static char *numbered(const char *path, unsigned i)
  * no file is lost; the caller then keeps appending to path. */
 static int shift_files(rotating_file *rf)
 {
-    if (rf->keep == 0) return plat_file_remove(rf->path);
+    /* keep 0: emptied in place, not deleted - another writer of the same file (the host log and a log
+     * action, or another process) would go on writing into a deleted file and its lines be lost. */
+    if (rf->keep == 0) {
+        int rc = plat_file_truncate(rf->path);
+        return rc == WEE_ENOTFOUND ? 0 : rc;
+    }
     for (unsigned i = rf->keep - 1; i >= 1; i--) {
         char *from = numbered(rf->path, i), *to = numbered(rf->path, i + 1);
         int rc = (from && to) ? plat_file_replace(from, to) : WEE_ENOMEM;
@@ -218,6 +224,7 @@ static int rotate(rotating_file *rf)
     int shifted = shift_files(rf);
     int opened = open_current(rf);
     if (shifted == 0) {
+        rf->torn = 0; /* a fresh (or emptied) file */
         rf->failing = 0;
         rf->retry_after_ns = 0;
     } else {
@@ -239,9 +246,22 @@ int rotating_file_write(rotating_file *rf, const void *data, size_t len)
         (rf->retry_after_ns == 0 || plat_monotonic_ns() >= rf->retry_after_ns))
         rc = rotate(rf);
     if (rc == 0) {
-        size_t written = fwrite(data, 1, len, rf->f);
-        if (written != len || fflush(rf->f) != 0) rc = WEE_EIO;
+        /* After a torn record (disk full, quota) the file ends mid-line: this record starts with a
+         * newline in the same write, so it is not glued onto the torn one. */
+        char *joined = rf->torn ? malloc(len + 1) : NULL;
+        const void *out = data;
+        size_t out_len = len;
+        if (joined) {
+            joined[0] = '\n';
+            memcpy(joined + 1, data, len);
+            out = joined;
+            out_len = len + 1;
+        }
+        size_t written = fwrite(out, 1, out_len, rf->f);
+        if (written != out_len || fflush(rf->f) != 0) rc = WEE_EIO;
         rf->size += written;
+        if (written > 0) rf->torn = written < out_len;
+        free(joined);
     }
     plat_mutex_unlock(&rf->lock);
     return rc;

@@ -56,3 +56,8 @@ int plat_can_write(const char *path)
     int mode = S_ISDIR(st.st_mode) ? (W_OK | X_OK) : W_OK;
     return access(path, mode) == 0 ? 0 : posix_error_to_wee(errno);
 }
+
+int plat_file_truncate(const char *path)
+{
+    return truncate(path, 0) == 0 ? 0 : posix_error_to_wee(errno);
+}

@@ -105,3 +105,20 @@ int plat_can_write(const char *path)
     CloseHandle(h);
     return 0;
 }
+
+int plat_file_truncate(const char *path)
+{
+    wchar_t *w = win_utf8_to_wide(path);
+    if (!w) return WEE_EINVAL;
+    /* Shares everything our own appending handles share, so another writer's open handle (ours in
+     * another module, or another process) does not stop it. */
+    HANDLE h = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           TRUNCATE_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        return (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) ? WEE_ENOTFOUND : win_error_to_wee(e);
+    }
+    CloseHandle(h);
+    return 0;
+}
