@@ -123,7 +123,7 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
     }
     engine *e = engine_start(cfg, reg);
     if (!e) {
-        fprintf(stderr, "host: out of memory starting the engine\n");
+        fprintf(stderr, "host: cannot start the engine: out of memory or threads (the log says which)\n");
         control_server_stop(control);
         metrics_http_stop(metrics);
         return 1;

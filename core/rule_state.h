@@ -15,6 +15,12 @@ typedef struct rule_state {
     plat_mutex debounce_lock;
     wee_event *debounce_event;          /* latest event waiting for the quiet period; NULL = none */
     uint64_t debounce_deadline_ns;
+    /* The dispatcher's list of rules with a debounce pending, linked through the rules themselves so
+     * scheduling never allocates (and so never loses a pending firing to an allocation failure).
+     * Guarded by the dispatcher's lock; a listed rule holds a reference to its rule set. */
+    struct rule_state *debounce_next;
+    struct rule *debounce_rule;
+    struct rule_set *debounce_set;
     atomic_uint_fast64_t fired;         /* times the actions ran */
     atomic_uint_fast64_t suppressed;    /* matches skipped by throttle or merged by debounce */
 } rule_state;
