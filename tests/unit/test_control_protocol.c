@@ -207,6 +207,28 @@ static void test_http_request_line(void **s)
                                                 sizeof path), WEE_EINVAL);
 }
 
+/* DNS rebinding: a page on evil.example whose name resolves to 127.0.0.1 reaches the endpoint, but its
+ * Host header still says evil.example. */
+static void test_metrics_host_header(void **s)
+{
+    (void)s;
+    static const char *const ok[] = {
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9464\r\n\r\n", "GET /metrics HTTP/1.1\r\nhost:localhost\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHOST: [::1]:9464 \r\nAccept: */*\r\n\r\n", "GET /metrics HTTP/1.0\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nUser-Agent: x\r\nHost: 127.5.6.7\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: LocalHost:1\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nX-Host: evil.example\r\n\r\n" };
+    static const char *const bad[] = {
+        "GET /metrics HTTP/1.1\r\nHost: evil.example:9464\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1.evil.example\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: localhost.evil\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9464\r\nHost: evil.example\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: \r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: [::2]:1\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:x\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: 0.0.0.0\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: [::1]x\r\n\r\n" };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!metrics_host_allowed(ok[i])) fail_msg("refused: %s", ok[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (metrics_host_allowed(bad[i])) fail_msg("allowed: %s", bad[i]);
+}
+
 int main(void)
 {
     test_init();
@@ -218,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_event_numbers_out_of_range),
         cmocka_unit_test(test_metrics_listen_addresses),
         cmocka_unit_test(test_http_request_line),
+        cmocka_unit_test(test_metrics_host_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
