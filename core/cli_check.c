@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "action_call.h"
+#include "arg_check.h"
 #include "cli.h"
 #include "config.h"
 #include "event.h"
@@ -32,7 +33,9 @@ int cli_validate(const module_registry *reg, const char *file)
         diag_free(&d);
         return 1;
     }
-    printf("%s: OK (%zu source(s), %zu rule(s))\n", file, c->source_count, c->rules ? rule_set_count(c->rules) : (size_t)0);
+    size_t warnings = arg_check_warn(c, file, stderr);
+    printf("%s: OK (%zu source(s), %zu rule(s)%s)\n", file, c->source_count, c->rules ? rule_set_count(c->rules) : (size_t)0,
+           warnings ? "; see the warnings" : "");
     config_free(c);
     diag_free(&d);
     return 0;

@@ -220,6 +220,17 @@ static void test_validate_has_no_side_effects_and_agrees_with_run(void **state)
     expect_in(err_of(&r), "sources[0].interval_ms: expected integer <= 31536000000 (365 days)");
     plat_process_result_free(&r);
 
+    /* Option injection: a bare field starting an exec argument is a warning, not an error. */
+    char *inject = write_in(dir, "inject.json",
+        "{ \"version\": 1, \"rules\": [ { \"name\": \"r\", \"when\": { \"event\": \"file.created\" },\n"
+        "  \"do\": [ { \"action\": \"exec\", \"command\": \"rm\", \"args\": [\"{{name}}\", \"--\", \"{{name}}\"] } ] } ] }");
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", inject, NULL, NULL, NULL), 0);
+    expect_in(out_of(&r), "OK");
+    expect_in(err_of(&r), "inject.json: rules[0].do[0].args[0]: warning: \"{{name}}\" begins with the value of {{name}}");
+    assert_null(strstr(err_of(&r), "args[2]"));
+    plat_process_result_free(&r);
+    free(inject);
+
     free(wrap); free(bad_action); free(bad_host); free(under_file); free(afile);
     free(cfg); free(host_log); free(action_log); free(deep); free(sub);
     test_remove_tree(dir);
