@@ -8,7 +8,8 @@
  * JSON:  {"time":...,"level":"warn","rule":...,"message":...,"event":{"type":...,<every field>}}
  *
  * Each line is built completely first and handed to the stream in one fwrite under the instance's
- * lock. The log file is a rotating_file (core/util/rotating_file.h): opened once in append mode,
+ * lock. The log file is a rotating_file (core/util/rotating_file.h): opened once in append mode by
+ * the first line (creating missing folders; create() only checks, so `host validate` leaves no trace),
  * unbuffered, so each line is one write() on an append-mode descriptor and lines from concurrent
  * workers or other processes never interleave; instances on the same path share one object, so they
  * rotate it together (file -> file.1 ... file.keep) when max_size_mb is set.
@@ -286,7 +287,7 @@ static const wee_option_spec log_options[] = {
     WEE_OPTION(.name = "target", .type = WEE_OPT_STRING, .default_value = "\"stderr\"",
                .choices = "stderr|stdout|file", .description = "where lines go"),
     WEE_OPTION(.name = "file", .type = WEE_OPT_STRING,
-               .description = "log file path (target \"file\"); opened once for appending"),
+               .description = "log file path (target \"file\"); opened for appending by the first line, missing folders created"),
     WEE_OPTION(.name = "max_size_mb", .type = WEE_OPT_INT, .default_value = "0", .min = 0, .max = 1048576,
                .description = "target \"file\": rotate when a line would take the file past this many MiB "
                               "(file -> file.1 ... file.keep); 0 = never"),
