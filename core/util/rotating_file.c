@@ -29,14 +29,9 @@ static rotating_file *registry;
 
 static rotating_file *open_shared(const char *path, uint64_t max_bytes, unsigned keep, int open_now, int *err);
 
-static int is_sep(char c)
-{
-#ifdef _WIN32
-    return c == '/' || c == '\\';
-#else
-    return c == '/';
-#endif
-}
+/* '\\' separates too where the platform's separator is '\\' (Windows), and there "C:" is a root. */
+static int backslash_paths(void) { return plat_path_sep()[0] == '\\'; }
+static int is_sep(char c) { return c == '/' || (c == '\\' && backslash_paths()); }
 
 /* The folder above path into out ("" when path has no folder part: the current folder). 0 when
  * path is a root ("/", "C:\\", "\\\\server\\share") or does not fit. */
@@ -47,20 +42,17 @@ static int parent_of(const char *path, char *out, size_t size)
     size_t cut = n;
     while (cut > 0 && !is_sep(path[cut - 1])) cut--;
     if (cut == 0) {
-#ifdef _WIN32
-        if (n == 2 && path[1] == ':') return 0;          /* "C:" */
-#endif
-        if (n == 0) return 0;
+        if (n == 0 || (backslash_paths() && n == 2 && path[1] == ':')) return 0; /* "", "C:" */
         out[0] = '\0';                                   /* "name": the current folder */
         return 1;
     }
     if (cut == n) return 0;                              /* "/" */
     size_t keep = cut;
-    while (keep > 1 && is_sep(path[keep - 1])) keep--;    /* "a//b" -> "a" */
-#ifdef _WIN32
-    if (keep == 2 && path[1] == ':') keep = 3;          /* "C:\\x" -> "C:\\" */
-    if (cut <= 2 && is_sep(path[0]) && is_sep(path[1])) return 0; /* "\\\\server" */
-#endif
+    while (keep > 1 && is_sep(path[keep - 1])) keep--;    /* "a//b" -> "a", "/x" -> "/" */
+    if (backslash_paths()) {
+        if (keep == 2 && path[1] == ':') keep = 3;      /* "C:\\x" -> "C:\\" */
+        if (cut <= 2 && is_sep(path[0]) && is_sep(path[1])) return 0; /* "\\\\server" */
+    }
     if (keep >= size) return 0;
     memcpy(out, path, keep);
     out[keep] = '\0';

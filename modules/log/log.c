@@ -131,10 +131,8 @@ static void find_real_path(const char *path, char *out, size_t size)
     out[0] = '\0';
     if (plat_realpath(path, out, size) == 0) return;
     const char *slash = strrchr(path, '/');
-#ifdef _WIN32
-    const char *back = strrchr(path, '\\');
+    const char *back = plat_path_sep()[0] == '\\' ? strrchr(path, '\\') : NULL; /* Windows: either */
     if (back && (!slash || back > slash)) slash = back;
-#endif
     char dir[1024];
     size_t dn = slash ? (size_t)(slash - path) : 0;
     if (dn >= sizeof dir) return;

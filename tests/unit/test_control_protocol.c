@@ -126,6 +126,9 @@ static void test_event_numbers_out_of_range(void **s)
         if (ev) fail_msg("%s was accepted as %s", bad[i], event_get_string(ev, "n"));
         assert_non_null(strstr(err, "event field \"n\": expected an integer from -2^63 to 2^63-1"));
     }
+    /* JSON has no NaN or Infinity literal: such text is not JSON at all. */
+    assert_null(event_from_json("{\"type\": \"custom.x\", \"n\": NaN}", err, sizeof err));
+    assert_null(event_from_json("{\"type\": \"custom.x\", \"n\": -Infinity}", err, sizeof err));
     wee_event *ev = event_from_json("{\"type\": \"custom.x\", \"lo\": -9223372036854775808, \"z\": -0, "
                                     "\"hi\": 9223372036854774784, \"e\": 1e3}", err, sizeof err);
     assert_non_null(ev);
