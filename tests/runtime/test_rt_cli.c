@@ -167,6 +167,12 @@ static void test_validate_has_no_side_effects_and_agrees_with_run(void **state)
     expect_in(out_of(&r), "OK");
     plat_process_result_free(&r);
     assert_false(plat_path_exists(sub));            /* not even the folder */
+    char *here_log = test_path_join(dir, "here.log");
+    char *here = log_config(dir, "here.json", NULL, here_log);
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", here, NULL, NULL, NULL), 0);
+    plat_process_result_free(&r);
+    assert_false(plat_path_exists(here_log));      /* an existing folder: still no (empty) file */
+    free(here); free(here_log);
     char *ev = write_in(dir, "ev.json", "{ \"type\": \"engine.started\" }");
     assert_int_equal(run_host(&r, "--modules", P.modules, "test", "--config", cfg, "--event", ev), 0);
     expect_in(out_of(&r), "MATCH     rule 'r'");
