@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "action_call.h"
+#include "arg_check.h"
 #include "cli.h"
 #include "config.h"
 #include "event.h"
@@ -9,6 +10,7 @@
 #include "platform/platform.h"
 #include "rule_state.h"
 #include "util/glob.h"
+#include "util/rotating_file.h"
 #include "wee/errors.h"
 
 int cli_validate(const module_registry *reg, const char *file)
@@ -21,7 +23,19 @@ int cli_validate(const module_registry *reg, const char *file)
         diag_free(&d);
         return 1;
     }
-    printf("%s: OK (%zu source(s), %zu rule(s))\n", file, c->source_count, c->rules ? rule_set_count(c->rules) : (size_t)0);
+    /* What the run opens before anything starts: the host's own log file (created with its folders
+     * at start, so only what would stop that is an error; nothing is created here). */
+    char why[512];
+    if (c->engine.log_file && rotating_file_check(c->engine.log_file, why, sizeof why) != 0) {
+        fprintf(stderr, "%s: engine.log.file: cannot write \"%s\": %s\n%s: 1 error(s); nothing was started\n", file,
+                c->engine.log_file, why, file);
+        config_free(c);
+        diag_free(&d);
+        return 1;
+    }
+    size_t warnings = arg_check_warn(c, file, stderr);
+    printf("%s: OK (%zu source(s), %zu rule(s)%s)\n", file, c->source_count, c->rules ? rule_set_count(c->rules) : (size_t)0,
+           warnings ? "; see the warnings" : "");
     config_free(c);
     diag_free(&d);
     return 0;

@@ -14,6 +14,7 @@
 #include <pcre2.h>
 #include "event.h"
 #include "config_keys.h"
+#include "options_tree.h"
 #include "util/glob.h"
 
 static const char *const op_names[] = { "equals", "glob", "regex", "contains", "starts_with", "ends_with",
@@ -57,7 +58,8 @@ static int json_to_val(const cJSON *j, cval *out)
     memset(out, 0, sizeof *out);
     if (cJSON_IsString(j)) { out->type = V_STR; out->s = str_dup(j->valuestring); return out->s != NULL; }
     if (cJSON_IsBool(j)) { out->type = V_BOOL; out->i = cJSON_IsTrue(j); return 1; }
-    if (cJSON_IsNumber(j) && j->valuedouble == (double)(int64_t)j->valuedouble) { out->type = V_INT; out->i = (int64_t)j->valuedouble; return 1; }
+    /* Range-checked before converting: casting 1e400 or 2^70 to int64_t is undefined behaviour. */
+    if (cJSON_IsNumber(j) && options_double_to_int64(j->valuedouble, &out->i)) { out->type = V_INT; return 1; }
     return 0;
 }
 
@@ -176,13 +178,12 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
         }
         break;
     default: /* gt gte lt lte */
-        if (!cJSON_IsNumber(opv) || opv->valuedouble != (double)(int64_t)opv->valuedouble) {
+        if (!cJSON_IsNumber(opv) || !options_double_to_int64(opv->valuedouble, &c->v.i)) {
             diag_add(d, opath, "expected an integer, got %s", got);
             ok = 0;
             break;
         }
         c->v.type = V_INT;
-        c->v.i = (int64_t)opv->valuedouble;
         break;
     }
     if (ok && strcmp(field, "key") == 0) {
@@ -202,7 +203,11 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
     if (ok && c->op == OP_REGEX) {
         int err;
         PCRE2_SIZE off;
-        c->re = pcre2_compile((PCRE2_SPTR)c->v.s, PCRE2_ZERO_TERMINATED, (c->ci ? PCRE2_CASELESS : 0) | PCRE2_UTF, &err, &off, NULL);
+        /* MATCH_INVALID_UTF: event text is whatever the OS gave (a POSIX file name may hold any byte).
+         * Without it one invalid byte makes every match fail - \.sh$ misses "\xff.sh" and a `not`
+         * around it turns true; with it, invalid bytes match nothing but the valid text around them does. */
+        c->re = pcre2_compile((PCRE2_SPTR)c->v.s, PCRE2_ZERO_TERMINATED,
+                              (c->ci ? PCRE2_CASELESS : 0) | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
         if (!c->re) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(err, msg, sizeof msg);

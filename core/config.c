@@ -119,6 +119,11 @@ config *config_load_file(const char *path, const module_registry *reg, const wee
 {
     char *text = NULL;
     size_t len = 0;
+    if (plat_path_is_dir(path)) {
+        /* Reading a folder fails with "input/output error" (POSIX) or "permission denied" (Windows). */
+        diag_add(d, "", "is a directory; give the path of the config file (a .json file)");
+        return NULL;
+    }
     int rc = plat_read_file(path, &text, &len);
     if (rc != 0) {
         diag_add(d, "", "cannot read the config file: %s", wee_strerror(rc));

@@ -173,8 +173,9 @@ static void load_rule(config_ctx *x, rule *r, const cJSON *obj, const char *path
         config_missing(path, "do", "list the actions to run: \"do\": [{\"action\": \"log\", \"message\": \"{{path}}\"}]",
                        x->d);
 
-    config_get_int(obj, "throttle_ms", path, 0, INT64_MAX, &r->throttle_ms, x->d);
-    config_get_int(obj, "debounce_ms", path, 0, INT64_MAX, &r->debounce_ms, x->d);
+    /* Bounded: the dispatcher turns them into nanosecond deadlines (WEE_DURATION_MS_MAX). */
+    config_get_int(obj, "throttle_ms", path, 0, WEE_DURATION_MS_MAX, &r->throttle_ms, x->d);
+    config_get_int(obj, "debounce_ms", path, 0, WEE_DURATION_MS_MAX, &r->debounce_ms, x->d);
     if (config_get_int(obj, "concurrency", path, 0, 1, &v, x->d) == 1) r->serial = v == 1;
     config_get_bool(obj, "allow_engine_events", path, &r->allow_engine_events, x->d);
     config_load_batch(x, r, obj, path);

@@ -3,6 +3,7 @@
  * reported with its exact JSON path and the value that was found.
  */
 #include "config_internal.h"
+#include "options_tree.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,23 +68,13 @@ void config_missing(const char *path, const char *key, const char *hint, diag_li
     diag_add(d, diag_path_key(sub, sizeof sub, path, key), "missing; %s", hint);
 }
 
-static int double_to_int64(double v, int64_t *out)
-{
-    /* 2^63 is exact in a double; anything outside [-2^63, 2^63) does not fit. */
-    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return 0;
-    int64_t i = (int64_t)v;
-    if ((double)i != v) return 0;
-    *out = i;
-    return 1;
-}
-
 int config_get_int(const cJSON *obj, const char *key, const char *path, int64_t min, int64_t max, int64_t *out,
                    diag_list *d)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!j) return 0;
     int64_t v;
-    if (cJSON_IsNumber(j) && double_to_int64(j->valuedouble, &v) && v >= min && v <= max) {
+    if (cJSON_IsNumber(j) && options_double_to_int64(j->valuedouble, &v) && v >= min && v <= max) {
         *out = v;
         return 1;
     }

@@ -36,8 +36,6 @@ typedef struct worker {
     char pad[64];
 } worker;
 
-typedef struct debounce_entry { rule *r; rule_set *set; } debounce_entry;
-
 struct dispatcher {
     plat_mutex lock;
     plat_cond not_empty, not_full, idle, timer_wake;
@@ -50,8 +48,8 @@ struct dispatcher {
     worker *workers;
     unsigned nworkers;
     plat_thread timer;
-    debounce_entry *debounce;
-    size_t debounce_count, debounce_cap;
+    rule_state *debounce_head;  /* rules with a debounce pending (linked through rule_state) */
+    size_t debounce_count;
     plat_mutex rules_lock;
     rule_set *rules;
     atomic_uint_fast64_t received, dropped;
@@ -209,29 +207,30 @@ static void schedule_debounce(dispatcher *d, rule *r, rule_set *rs, wee_event *e
     rule_state *st = r->state;
     int need_entry;
     plat_mutex_lock(&st->debounce_lock);
-    need_entry = st->debounce_event == NULL;
-    if (!need_entry) {
+    if (st->debounce_event) {
         event_unref(st->debounce_event);
         atomic_fetch_add_explicit(&st->suppressed, 1, memory_order_relaxed);
     }
+    need_entry = !st->timed_listed;
+    st->timed_listed = 1;
     st->debounce_event = event_ref(ev);
     st->debounce_deadline_ns = plat_monotonic_ns() + (uint64_t)r->debounce_ms * 1000000ull;
     plat_mutex_unlock(&st->debounce_lock);
     if (need_entry) add_timed_entry(d, r, rs);
 }
 
-/* The timer thread watches r's pending debounce or batch from now on. */
+/* The timer thread watches r's pending debounce or batch from now on. Called only by whoever set
+ * timed_listed (under debounce_lock); the timer clears it when it unlists the rule: a rule is listed
+ * at most once. */
 static void add_timed_entry(dispatcher *d, rule *r, rule_set *rs)
 {
+    rule_state *st = r->state;
     plat_mutex_lock(&d->lock);
-    if (d->debounce_count == d->debounce_cap) {
-        size_t cap = d->debounce_cap ? d->debounce_cap * 2 : 8;
-        debounce_entry *p = realloc(d->debounce, cap * sizeof *p);
-        if (!p) { plat_mutex_unlock(&d->lock); return; } /* stays pending; fires at the next schedule */
-        d->debounce = p;
-        d->debounce_cap = cap;
-    }
-    d->debounce[d->debounce_count++] = (debounce_entry){ r, rule_set_ref(rs) };
+    st->debounce_rule = r;
+    st->debounce_set = rule_set_ref(rs);
+    st->debounce_next = d->debounce_head;
+    d->debounce_head = st;
+    d->debounce_count++;
     plat_cond_signal(&d->timer_wake);
     plat_mutex_unlock(&d->lock);
 }
@@ -242,7 +241,6 @@ static wee_event **collect_batch(dispatcher *d, rule *r, rule_set *rs, wee_event
 {
     rule_state *st = r->state;
     wee_event **full = NULL;
-    int first = 0;
     plat_mutex_lock(&st->debounce_lock);
     if (st->batch_count == st->batch_cap) {
         size_t cap = st->batch_cap ? st->batch_cap * 2 : 16;
@@ -256,8 +254,7 @@ static wee_event **collect_batch(dispatcher *d, rule *r, rule_set *rs, wee_event
         st->batch = b;
         st->batch_cap = cap;
     }
-    first = st->batch_count == 0;
-    if (first) st->batch_deadline_ns = plat_monotonic_ns() + (uint64_t)r->batch_ms * 1000000ull;
+    if (st->batch_count == 0) st->batch_deadline_ns = plat_monotonic_ns() + (uint64_t)r->batch_ms * 1000000ull;
     st->batch[st->batch_count++] = event_ref(ev);
     if (st->batch_count == (size_t)r->batch_max) {
         full = st->batch;
@@ -265,8 +262,10 @@ static wee_event **collect_batch(dispatcher *d, rule *r, rule_set *rs, wee_event
         st->batch = NULL;
         st->batch_count = st->batch_cap = 0;
     }
+    int need_entry = !full && !st->timed_listed; /* a taken batch leaves nothing for the timer */
+    if (need_entry) st->timed_listed = 1;
     plat_mutex_unlock(&st->debounce_lock);
-    if (first && !full) add_timed_entry(d, r, rs);
+    if (need_entry) add_timed_entry(d, r, rs);
     return full;
 }
 
@@ -403,9 +402,8 @@ static void maybe_report_drops(dispatcher *d, uint64_t now)
 static uint64_t fire_debounced(dispatcher *d, uint64_t now, int flush)
 {
     uint64_t next = now + DROP_REPORT_INTERVAL_NS;
-    for (size_t i = 0; i < d->debounce_count;) {
-        debounce_entry *e = &d->debounce[i];
-        rule_state *st = e->r->state;
+    for (rule_state **link = &d->debounce_head; *link;) {
+        rule_state *st = *link;
         wee_event *ev = NULL, **batch = NULL;
         size_t batch_count = 0;
         int pending;
@@ -424,15 +422,22 @@ static uint64_t fire_debounced(dispatcher *d, uint64_t now, int flush)
         } else if (pending && deadline < next) {
             next = deadline;
         }
+        int unlist = ev || batch || !pending;
+        if (unlist) st->timed_listed = 0;
         plat_mutex_unlock(&st->debounce_lock);
-        if (ev || batch || !pending) {
-            debounce_entry done = *e;
-            d->debounce[i] = d->debounce[--d->debounce_count];
-            if (ev || batch) push_direct_job(d, ev, done.r, done.set, batch, batch_count);
-            else rule_set_unref(done.set);
+        if (unlist) {
+            rule *r = st->debounce_rule;
+            rule_set *set = st->debounce_set;
+            *link = st->debounce_next;
+            st->debounce_next = NULL;
+            st->debounce_rule = NULL;
+            st->debounce_set = NULL;
+            d->debounce_count--;
+            if (ev || batch) push_direct_job(d, ev, r, set, batch, batch_count);
+            else rule_set_unref(set);
             continue;
         }
-        i++;
+        link = &st->debounce_next;
     }
     return next;
 }
@@ -500,13 +505,38 @@ dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy po
     plat_cond_init(&d->idle);
     plat_cond_init(&d->timer_wake);
     action_call_set_worker_count(workers);
-    for (unsigned i = 0; i < workers; i++) {
-        worker *w = &d->workers[i];
+    unsigned started = 0;
+    int timer_started = 0;
+    for (; started < workers; started++) {
+        worker *w = &d->workers[started];
         w->d = d;
-        w->index = i;
-        plat_thread_start(&w->thread, worker_main, w);
+        w->index = started;
+        if (plat_thread_start(&w->thread, worker_main, w) != 0) break;
     }
-    plat_thread_start(&d->timer, timer_main, d);
+    if (started == workers) timer_started = plat_thread_start(&d->timer, timer_main, d) == 0;
+    if (!timer_started) {
+        /* Out of threads: stop the ones that did start and join only those (joining a thread that
+         * never started is undefined). The caller keeps its reference to `rules`. */
+        log_write(WEE_LOG_ERROR, "dispatcher", "cannot start %s (%u of %u worker thread(s) started)",
+                  started < workers ? "a worker thread" : "the timer thread", started, workers);
+        plat_mutex_lock(&d->lock);
+        d->stopping = 1;
+        d->accepting = 0;
+        plat_cond_broadcast(&d->not_empty);
+        plat_mutex_unlock(&d->lock);
+        for (unsigned i = 0; i < started; i++) plat_thread_join(&d->workers[i].thread);
+        plat_cond_destroy(&d->not_empty);
+        plat_cond_destroy(&d->not_full);
+        plat_cond_destroy(&d->idle);
+        plat_cond_destroy(&d->timer_wake);
+        plat_mutex_destroy(&d->lock);
+        plat_mutex_destroy(&d->rules_lock);
+        free(tables);
+        free(d->ring);
+        free(d->workers);
+        free(d);
+        return NULL;
+    }
     return d;
 }
 
@@ -585,8 +615,12 @@ void dispatcher_free(dispatcher *d)
         if (j->direct_set) rule_set_unref(j->direct_set);
         free(j);
     }
-    for (size_t i = 0; i < d->debounce_count; i++) rule_set_unref(d->debounce[i].set);
-    free(d->debounce);
+    while (d->debounce_head) {
+        rule_state *st = d->debounce_head;
+        d->debounce_head = st->debounce_next;
+        st->debounce_next = NULL;
+        rule_set_unref(st->debounce_set);
+    }
     if (d->rules) rule_set_unref(d->rules);
     plat_cond_destroy(&d->not_empty);
     plat_cond_destroy(&d->not_full);

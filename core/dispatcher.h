@@ -29,7 +29,9 @@ typedef struct dispatcher_stats {
     uint64_t rules_evaluated, rules_matched, actions_ok, actions_failed, suppressed;
 } dispatcher_stats;
 
-/* rules: reference handed over (may be NULL: events are counted and discarded). */
+/* rules: reference handed over (may be NULL: events are counted and discarded). NULL when memory or a
+ * thread could not be had (logged); every thread that did start is stopped and joined, and `rules`
+ * is then still the caller's. */
 dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy policy, rule_set *rules);
 /* Returns 0, WEE_EFULL (dropped and counted) or WEE_ESTOPPED (counted as dropped). */
 int dispatcher_submit(dispatcher *d, wee_event *ev);

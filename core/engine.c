@@ -5,6 +5,7 @@
 #include "engine_internal.h"
 #include "event.h"
 #include "log.h"
+#include "util/rotating_file.h"
 #include "util/strbuf.h"
 #include "wee/errors.h"
 
@@ -99,8 +100,11 @@ int engine_apply_settings(engine *e, const engine_config *old, const engine_conf
     if (old && (old->log_level != neu->log_level || old->log_json != neu->log_json ||
                 (old->log_file == NULL) != (neu->log_file == NULL) ||
                 (old->log_file && strcmp(old->log_file, neu->log_file) != 0))) {
-        if (log_configure(neu->log_level, neu->log_file, neu->log_json) != 0) {
-            snprintf(err, size, "engine.log.file: cannot open \"%s\" for appending", neu->log_file);
+        int rc = log_configure(neu->log_level, neu->log_file, neu->log_json);
+        if (rc != 0) {
+            char why[512];
+            if (rotating_file_check(neu->log_file, why, sizeof why) == 0) snprintf(why, sizeof why, "%s", wee_strerror(rc));
+            snprintf(err, size, "engine.log.file: cannot open \"%s\" for appending: %s", neu->log_file, why);
             return -1;
         }
     }

@@ -5,6 +5,7 @@
 #include "platform/platform.h"
 #include "util/rotating_file.h"
 #include "util/strbuf.h"
+#include "util/text_escape.h"
 #include "wee/errors.h"
 
 static plat_mutex g_lock;
@@ -61,8 +62,9 @@ int log_configure(int level, const char *file, int json)
     if (file) {
         /* Reopening the same path shares the open file (rotating_file's registry), so a reload
          * that keeps engine.log.file loses no line and starts no second writer. */
-        f = rotating_file_open(file, g_max_bytes, g_keep, NULL);
-        if (!f) return -1;
+        int rc = 0;
+        f = rotating_file_open(file, g_max_bytes, g_keep, &rc); /* creates missing folders above it */
+        if (!f) return rc ? rc : WEE_EIO;
     }
     plat_mutex_lock(&g_lock);
     if (g_file) rotating_file_close(g_file);
@@ -83,6 +85,17 @@ void log_shutdown(void)
 }
 
 int log_enabled(wee_log_level level) { return (int)level >= g_level; }
+
+/* Text lines: the same escaping as the log action's, so a file name holding "\n... ERROR ..." or an
+ * action error quoting a rendered command stays on its own line. */
+static void text_escape(strbuf *sb, const char *s)
+{
+    size_t n = text_escape_controls(s, NULL);
+    strbuf_reserve(sb, n);
+    text_escape_controls(s, sb->data + sb->len);
+    sb->len += n;
+    sb->data[sb->len] = '\0';
+}
 
 static void json_escape(strbuf *sb, const char *s)
 {
@@ -112,8 +125,11 @@ void log_vwrite(wee_log_level level, const char *module, const char *fmt, va_lis
         json_escape(&line, strbuf_cstr(&msg));
         strbuf_puts(&line, "\"}\n");
     } else {
-        strbuf_printf(&line, "%s %-5s [%s] %s\n", ts, log_level_name(level), module ? module : "host",
-                      strbuf_cstr(&msg));
+        strbuf_printf(&line, "%s %-5s [", ts, log_level_name(level));
+        text_escape(&line, module ? module : "host");
+        strbuf_puts(&line, "] ");
+        text_escape(&line, strbuf_cstr(&msg));
+        strbuf_putc(&line, '\n');
     }
     int rot = 0;
     void (*hook)(const char *) = NULL;

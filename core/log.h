@@ -11,7 +11,9 @@
 
 #include <stdint.h>
 
-int log_configure(int level, const char *file, int json); /* file NULL: stderr */
+/* file NULL: stderr. Missing folders above file are created. 0, or a WEE_E* code (then
+ * rotating_file_check(file, ...) says why in words). */
+int log_configure(int level, const char *file, int json);
 /* Size-based rotation of the log file (util/rotating_file.h): file -> file.1 ... file.KEEP when a
  * line would take it past max_bytes (0: never). Applies to the open file and to later configures. */
 void log_set_rotation(uint64_t max_bytes, unsigned keep);

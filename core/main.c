@@ -14,6 +14,8 @@
 #include "platform/ipc.h"
 #include "platform/platform.h"
 #include "platform/service.h"
+#include "util/rotating_file.h"
+#include "wee/errors.h"
 
 #ifndef WEE_VERSION
 #define WEE_VERSION "0.0.0"
@@ -98,8 +100,11 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
     size_t used_count = config_module_names(cfg, used, sizeof used / sizeof used[0]);
     if (used_count < sizeof used / sizeof used[0]) loader_unload_unused(reg, used, used_count);
     log_set_rotation(cfg->engine.log_max_bytes, cfg->engine.log_keep);
-    if (log_configure(cfg->engine.log_level, cfg->engine.log_file, cfg->engine.log_json) != 0) {
-        fprintf(stderr, "%s: engine.log.file: cannot open \"%s\" for appending\n", file, cfg->engine.log_file);
+    int lrc = log_configure(cfg->engine.log_level, cfg->engine.log_file, cfg->engine.log_json);
+    if (lrc != 0) {
+        char why[512];
+        if (rotating_file_check(cfg->engine.log_file, why, sizeof why) == 0) snprintf(why, sizeof why, "%s", wee_strerror(lrc));
+        fprintf(stderr, "%s: engine.log.file: cannot open \"%s\" for appending: %s\n", file, cfg->engine.log_file, why);
         config_free(cfg);
         return 1;
     }
@@ -118,7 +123,7 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
     }
     engine *e = engine_start(cfg, reg);
     if (!e) {
-        fprintf(stderr, "host: out of memory starting the engine\n");
+        fprintf(stderr, "host: cannot start the engine: out of memory or threads (the log says which)\n");
         control_server_stop(control);
         metrics_http_stop(metrics);
         return 1;

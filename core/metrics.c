@@ -9,6 +9,8 @@
 #include "engine_control.h"
 #include "engine_internal.h"
 #include "metrics_table.h"
+#include "rule_memory.h"
+#include "rule_state.h"
 #include "wee/errors.h"
 
 #define MAX_WORKERS_READ 256
@@ -37,6 +39,29 @@ typedef struct emit_ctx {
     const char *la, *lb;         /* label names; lb NULL: one label; la NULL: none */
     int histogram;
 } emit_ctx;
+
+/* What stateful rules remember (rule_memory.h), by rule. Caller holds e->lock (the config stays). */
+static void memory_families(const rule_set *rs, strbuf *out)
+{
+    static const char *const names[] = { "wee_rule_memory_groups", "wee_rule_memory_evicted_total", "wee_rule_memory_fired_total" };
+    static const char *const types[] = { "gauge", "counter", "counter" };
+    static const char *const helps[] = { "Groups a stateful rule remembers now (partial sequences, threshold windows, pending absences).",
+                                         "Groups forgotten to stay within max_groups.", "Times a stateful rule fired." };
+    for (int f = 0; f < 3; f++) {
+        int header = 0;
+        for (size_t i = 0; rs && i < rule_set_count(rs); i++) {
+            const rule *r = rule_set_at(rs, i);
+            if (r->memory.kind == MEMORY_NONE || !r->state->memory) continue;
+            if (!header++) family(out, names[f], types[f], helps[f]);
+            rule_memory_stats st;
+            rule_memory_get_stats(r->state->memory, &st);
+            strbuf_printf(out, "%s{", names[f]);
+            label(out, "rule", r->name);
+            strbuf_printf(out, ",kind=\"%s\"} %llu\n", rule_memory_kind_name(r->memory.kind),
+                          (unsigned long long)(f == 0 ? st.groups : f == 1 ? st.evicted : st.fired));
+        }
+    }
+}
 
 static void labels(strbuf *out, const emit_ctx *c, const mt_total *t, const char *le)
 {
@@ -176,29 +201,6 @@ void engine_metrics_text(engine *e, strbuf *out)
            (double)(plat_monotonic_ns() - e->started_ns) / 1e9);
     simple(out, "wee_active_plugins", "gauge", "Running source instances.", (double)sources);
     simple(out, "wee_active_rules", "gauge", "Rules in the running config.", (double)rules);
-}
-
-/* What stateful rules remember (rule_memory.h), by rule. Caller holds e->lock (the config stays). */
-static void memory_families(const rule_set *rs, strbuf *out)
-{
-    static const char *const names[] = { "wee_rule_memory_groups", "wee_rule_memory_evicted_total", "wee_rule_memory_fired_total" };
-    static const char *const types[] = { "gauge", "counter", "counter" };
-    static const char *const helps[] = { "Groups a stateful rule remembers now (partial sequences, threshold windows, pending absences).",
-                                         "Groups forgotten to stay within max_groups.", "Times a stateful rule fired." };
-    for (int f = 0; f < 3; f++) {
-        int header = 0;
-        for (size_t i = 0; rs && i < rule_set_count(rs); i++) {
-            const rule *r = rule_set_at(rs, i);
-            if (r->memory.kind == MEMORY_NONE || !r->state->memory) continue;
-            if (!header++) family(out, names[f], types[f], helps[f]);
-            rule_memory_stats st;
-            rule_memory_get_stats(r->state->memory, &st);
-            strbuf_printf(out, "%s{", names[f]);
-            label(out, "rule", r->name);
-            strbuf_printf(out, ",kind=\"%s\"} %llu\n", rule_memory_kind_name(r->memory.kind),
-                          (unsigned long long)(f == 0 ? st.groups : f == 1 ? st.evicted : st.fired));
-        }
-    }
 }
 
 static void status_rule(const mt_total *t, void *p)

@@ -88,6 +88,63 @@ int metrics_parse_request_line(const char *head, char *method, size_t method_siz
     return 0;
 }
 
+static int name_is(const char *s, size_t n, const char *name)
+{
+    if (strlen(name) != n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
+        if (c != name[i]) return 0;
+    }
+    return 1;
+}
+
+/* 1 when the Host value names a loopback address: localhost, 127.x.y.z, [::1], with an optional port. */
+static int loopback_host_value(const char *v, size_t n)
+{
+    char h[64];
+    const char *port = NULL;
+    size_t hn;
+    if (n && v[0] == '[') {
+        const char *close = memchr(v, ']', n);
+        if (!close) return 0;
+        hn = (size_t)(close - v - 1);
+        if (hn >= sizeof h) return 0;
+        memcpy(h, v + 1, hn);
+        if (close + 1 < v + n) { if (close[1] != ':') return 0; port = close + 2; }
+    } else {
+        const char *colon = memchr(v, ':', n);
+        hn = colon ? (size_t)(colon - v) : n;
+        if (hn >= sizeof h) return 0;
+        memcpy(h, v, hn);
+        if (colon) port = colon + 1;
+    }
+    h[hn] = '\0';
+    if (port) {
+        size_t pn = n - (size_t)(port - v);
+        if (pn == 0 || pn > 5 || strspn(port, "0123456789") < pn) return 0;
+    }
+    return name_is(h, hn, "localhost") || is_ipv4_loopback(h) || strcmp(h, "::1") == 0;
+}
+
+int metrics_host_allowed(const char *head)
+{
+    const char *line = strstr(head, "\r\n");
+    while (line && line[2] && !(line[2] == '\r' && line[3] == '\n')) {
+        line += 2;
+        size_t len = strcspn(line, "\r\n");
+        const char *colon = memchr(line, ':', len);
+        if (colon && name_is(line, (size_t)(colon - line), "host")) {
+            const char *v = colon + 1, *end = line + len;
+            while (v < end && (*v == ' ' || *v == '\t')) v++;
+            while (end > v && (end[-1] == ' ' || end[-1] == '\t')) end--;
+            if (!loopback_host_value(v, (size_t)(end - v))) return 0;
+        }
+        line = strstr(line, "\r\n");
+    }
+    return 1;
+}
+
 static void respond(plat_conn *c, int status, const char *reason, const char *type, const strbuf *body)
 {
     strbuf out = STRBUF_INIT;
@@ -121,7 +178,11 @@ static void handle(void *ctx, conn_server *srv, plat_conn *c)
     }
     /* Prometheus may add a query string; the path alone decides. */
     path[strcspn(path, "?")] = '\0';
-    if (strcmp(path, "/metrics") != 0) {
+    if (!metrics_host_allowed(in.data)) {
+        /* DNS rebinding: a web page's own name resolving to 127.0.0.1 lets the browser reach this port,
+         * but the Host header still carries that name. */
+        respond_text(c, 403, "Forbidden", "Host must be a loopback address (127.0.0.1, [::1] or localhost)\n");
+    } else if (strcmp(path, "/metrics") != 0) {
         respond_text(c, 404, "Not Found", "not found; the metrics are at /metrics\n");
     } else if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
         respond_text(c, 405, "Method Not Allowed", "use GET /metrics\n");

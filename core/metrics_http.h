@@ -28,5 +28,8 @@ int metrics_http_start(metrics_http *m, engine *e);
 void metrics_http_stop(metrics_http *m);
 /* Parses the request head: 0 with method and path copied (truncated to their sizes), WEE_EINVAL if it
  * is not "METHOD SP TARGET SP HTTP/1.x". Pure; unit-tested. */
+/* 1 when every Host header of the request head names a loopback address (localhost, 127.x.y.z,
+ * [::1], any port), or there is none (HTTP/1.0); 0 otherwise (DNS rebinding: answered 403). */
+int metrics_host_allowed(const char *head);
 int metrics_parse_request_line(const char *head, char *method, size_t method_size, char *path, size_t path_size);
 #endif

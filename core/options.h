@@ -53,6 +53,11 @@ void options_describe(const wee_option_spec *spec, void *file /* FILE* */);
  * (options_files.c); options_watched_files lists their values (pointers into the tree). */
 void options_resolve_files(options_tree *t, const wee_option_spec *spec, const char *config_file);
 size_t options_watched_files(const options_tree *t, const wee_option_spec *spec, const char **out, size_t max);
+/* The integer range the host enforces for an option: the module's min/max, narrowed for a duration
+ * (a name ending in "_ms") to at most WEE_DURATION_MS_MAX (0..WEE_DURATION_MS_MAX when the module
+ * gave no range). 0 when the option is not ranged at all. Used by validation, --describe and the
+ * schema, so all three say the same. */
+int options_int_range(const wee_option_spec *s, int64_t *min, int64_t *max);
 /* Steps through a module's spec array honouring its struct_size stride; NULL at the end. */
 const wee_option_spec *options_spec_next(const wee_option_spec *spec, const wee_option_spec *cur);
 #endif

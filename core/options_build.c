@@ -127,27 +127,44 @@ int options_double_to_int64(double v, int64_t *out)
     return 1;
 }
 
+int options_int_range(const wee_option_spec *s, int64_t *min, int64_t *max)
+{
+    int ranged = s->min <= s->max;
+    *min = ranged ? s->min : INT64_MIN;
+    *max = ranged ? s->max : INT64_MAX;
+    size_t n = s->name ? strlen(s->name) : 0;
+    if (n >= 3 && strcmp(s->name + n - 3, "_ms") == 0) {
+        /* Durations become nanoseconds and deadlines in the modules: an unbounded one wraps. */
+        if (!ranged) *min = 0;
+        if (*min < -WEE_DURATION_MS_MAX) *min = -WEE_DURATION_MS_MAX;
+        if (*max > WEE_DURATION_MS_MAX) *max = WEE_DURATION_MS_MAX;
+        return 1;
+    }
+    return ranged;
+}
+
 static void check_int(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
 {
     char seen[128];
-    int64_t v;
-    int ranged = s->min <= s->max;
+    int64_t v, lo, hi;
+    int ranged = options_int_range(s, &lo, &hi);
+    const char *unit = hi == WEE_DURATION_MS_MAX ? " (365 days)" : "";
     if (!cJSON_IsNumber(j) || !options_double_to_int64(j->valuedouble, &v)) {
         diag_describe_json(j, seen, sizeof seen);
-        if (ranged && s->min != INT64_MIN)
-            diag_add(b->d, path, "expected integer >= %" PRId64 ", got %s", s->min, seen);
-        else if (ranged && s->max != INT64_MAX)
-            diag_add(b->d, path, "expected integer <= %" PRId64 ", got %s", s->max, seen);
+        if (ranged && lo != INT64_MIN)
+            diag_add(b->d, path, "expected integer >= %" PRId64 ", got %s", lo, seen);
+        else if (ranged && hi != INT64_MAX)
+            diag_add(b->d, path, "expected integer <= %" PRId64 ", got %s", hi, seen);
         else
             diag_add(b->d, path, "expected integer, got %s", seen);
         return;
     }
-    if (ranged && v < s->min) {
-        diag_add(b->d, path, "expected integer >= %" PRId64 ", got %" PRId64, s->min, v);
+    if (ranged && v < lo) {
+        diag_add(b->d, path, "expected integer >= %" PRId64 ", got %" PRId64, lo, v);
         return;
     }
-    if (ranged && v > s->max) {
-        diag_add(b->d, path, "expected integer <= %" PRId64 ", got %" PRId64, s->max, v);
+    if (ranged && v > hi) {
+        diag_add(b->d, path, "expected integer <= %" PRId64 "%s, got %" PRId64, hi, unit, v);
         return;
     }
     n->kind = NODE_INT;

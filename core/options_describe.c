@@ -25,14 +25,15 @@ static int width_of(const char *s) { return (int)strlen(s); }
 /* "range 1..86400000", ">= 1", "<= 10"; empty when the module gave no usable range. */
 static void describe_range(const wee_option_spec *s, char *buf, size_t size)
 {
+    int64_t lo, hi;
     buf[0] = '\0';
-    if (s->type != WEE_OPT_INT || s->min > s->max) return;
-    if (s->min != INT64_MIN && s->max != INT64_MAX)
-        snprintf(buf, size, "range %" PRId64 "..%" PRId64, s->min, s->max);
-    else if (s->min != INT64_MIN)
-        snprintf(buf, size, "range >= %" PRId64, s->min);
-    else if (s->max != INT64_MAX)
-        snprintf(buf, size, "range <= %" PRId64, s->max);
+    if (s->type != WEE_OPT_INT || !options_int_range(s, &lo, &hi)) return;
+    if (lo != INT64_MIN && hi != INT64_MAX)
+        snprintf(buf, size, "range %" PRId64 "..%" PRId64, lo, hi);
+    else if (lo != INT64_MIN)
+        snprintf(buf, size, "range >= %" PRId64, lo);
+    else if (hi != INT64_MAX)
+        snprintf(buf, size, "range <= %" PRId64, hi);
 }
 
 void options_describe(const wee_option_spec *spec, void *file)

@@ -19,7 +19,14 @@ typedef struct rule_state {
     wee_event **batch;                  /* "batch_ms": events collected so far (batch_max slots) */
     size_t batch_count, batch_cap;
     uint64_t batch_deadline_ns;
+    int timed_listed;                   /* on the dispatcher's timed list below (set/cleared under debounce_lock) */
     struct rule_memory *memory;         /* threshold/sequence/absence state (rule_memory.h); NULL otherwise */
+    /* The dispatcher's list of rules with a debounce or batch pending, linked through the rules
+     * themselves so scheduling never allocates (and so never loses a pending firing to an allocation
+     * failure). Guarded by the dispatcher's lock; a listed rule holds a reference to its rule set. */
+    struct rule_state *debounce_next;
+    struct rule *debounce_rule;
+    struct rule_set *debounce_set;
     atomic_uint_fast64_t fired;         /* times the actions ran */
     atomic_uint_fast64_t suppressed;    /* matches skipped by throttle or merged by debounce */
 } rule_state;

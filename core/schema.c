@@ -277,9 +277,11 @@ static cJSON *option_schema(const wee_option_spec *s)
         o = typed("string", s->description);
         if (s->choices) add_choices(o, s->choices);
         break;
-    case WEE_OPT_INT:
-        o = s->min <= s->max ? int_schema(s->description, s->min, s->max) : typed("integer", s->description);
+    case WEE_OPT_INT: {
+        int64_t lo, hi;
+        o = options_int_range(s, &lo, &hi) ? int_schema(s->description, lo, hi) : typed("integer", s->description);
         break;
+    }
     case WEE_OPT_BOOL: o = typed("boolean", s->description); break;
     case WEE_OPT_STRING_LIST: {
         /* A single string is accepted as a list of one. */
@@ -505,12 +507,12 @@ static cJSON *p_do(gen *g, const char *p)
 static cJSON *p_throttle(gen *g, const char *p)
 {
     (void)g; (void)p;
-    return int_schema("at most one firing per window; further matches are counted and skipped", 0, INT64_MAX);
+    return int_schema("at most one firing per window; further matches are counted and skipped", 0, WEE_DURATION_MS_MAX);
 }
 static cJSON *p_debounce(gen *g, const char *p)
 {
     (void)g; (void)p;
-    return int_schema("fire once, with the latest event, after matches have stopped for this long", 0, INT64_MAX);
+    return int_schema("fire once, with the latest event, after matches have stopped for this long", 0, WEE_DURATION_MS_MAX);
 }
 static cJSON *p_concurrency(gen *g, const char *p)
 {

@@ -182,6 +182,11 @@ void template_free(template *t)
 }
 
 int template_is_literal(const template *t) { return !t || !t->has_fields; }
+
+const char *template_leading_field(const template *t)
+{
+    return (t && t->count && t->segments[0].is_field) ? t->pool + t->segments[0].offset : NULL;
+}
 const char *template_source(const template *t) { return t ? t->source : NULL; }
 
 void template_render(const template *t, const render_ctx *ctx, strbuf *out)

@@ -29,6 +29,9 @@ typedef struct render_ctx {
 template *template_compile(const char *text, char *err, size_t err_size);
 void template_free(template *t);
 int template_is_literal(const template *t);   /* no placeholders: text never changes */
+/* The field (canonical name: aliases and "event." resolved) whose value starts the rendering, when the
+ * template begins with a placeholder ("{{name}}.bak" -> "name"); NULL otherwise. */
+const char *template_leading_field(const template *t);
 const char *template_source(const template *t); /* the text as written */
 /* Appends the rendering to out. */
 void template_render(const template *t, const render_ctx *ctx, strbuf *out);

@@ -27,4 +27,13 @@ int plat_append_open(const char *path, FILE **out, uint64_t *size);
 int plat_file_replace(const char *from, const char *to);
 /* Deletes path; a path that does not exist is success. */
 int plat_file_remove(const char *path);
+/* Empties the existing file path in place (writers holding it open, with their appends, keep writing
+ * to it). WEE_ENOTFOUND when it does not exist. */
+int plat_file_truncate(const char *path);
+/* Creates one folder (its parent must exist); an existing folder is success. */
+int plat_mkdir(const char *dir);
+/* Without changing anything: may this process append to the existing file `path`, or create
+ * entries in the existing folder `path`? 0, WEE_EPERM, or another WEE_E* code. (Windows: a handle
+ * opened for FILE_APPEND_DATA / FILE_ADD_FILE and closed again, so the ACL decides.) */
+int plat_can_write(const char *path);
 #endif

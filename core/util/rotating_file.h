@@ -27,6 +27,14 @@ typedef struct rotating_file rotating_file;
 /* max_bytes 0: never rotate. keep: how many rotated files to keep (0: start the file afresh).
  * Returns NULL and sets *err to a WEE_E* code when the file cannot be opened. */
 rotating_file *rotating_file_open(const char *path, uint64_t max_bytes, unsigned keep, int *err);
+/* The same object, but the file is opened by the first write (so creating it, e.g. under
+ * `host validate`, has no effect on disk). Fails only without memory. Missing folders above the
+ * file are created when it is opened, by either function. */
+rotating_file *rotating_file_open_deferred(const char *path, uint64_t max_bytes, unsigned keep, int *err);
+/* Touches nothing: would opening path for appending work (missing folders above it being created)?
+ * 0, or a WEE_E* code with a one-line reason in why ("it is a directory; name a file in it",
+ * "/var/x is a file, not a folder", "cannot create files in /var/log: permission denied"). */
+int rotating_file_check(const char *path, char *why, size_t why_size);
 /* Writes one record. 0, or a WEE_E* code when the record could not be written (disk full, file
  * gone and not re-creatable). A failed rotation does not fail the write: the record goes to the
  * current file and the failure is reported once by rotating_file_take_rotate_error. */

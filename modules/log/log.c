@@ -8,7 +8,8 @@
  * JSON:  {"time":...,"level":"warn","rule":...,"message":...,"event":{"type":...,<every field>}}
  *
  * Each line is built completely first and handed to the stream in one fwrite under the instance's
- * lock. The log file is a rotating_file (core/util/rotating_file.h): opened once in append mode,
+ * lock. The log file is a rotating_file (core/util/rotating_file.h): opened once in append mode by
+ * the first line (creating missing folders; create() only checks, so `host validate` leaves no trace),
  * unbuffered, so each line is one write() on an append-mode descriptor and lines from concurrent
  * workers or other processes never interleave; instances on the same path share one object, so they
  * rotate it together (file -> file.1 ... file.keep) when max_size_mb is set.
@@ -20,6 +21,7 @@
 #include <cjson/cJSON.h>
 #include "platform/platform.h"
 #include "util/rotating_file.h"
+#include "util/text_escape.h"
 #include "wee/wee.h"
 
 #define LOG_MODULE_NAME "log"
@@ -31,7 +33,7 @@ typedef struct log_action {
     FILE *out;           /* stderr / stdout; NULL for a file */
     rotating_file *file; /* target "file" */
     char *target_name;   /* "stderr", "stdout" or the file's path: for error messages */
-    char real_path[1024]; /* the log file's real path, for host->note_engine_write ("" if unknown) */
+    char real_path[1024]; /* the log file's real path, for host->note_engine_write ("" until known; lock) */
     plat_mutex lock;
 } log_action;
 
@@ -54,36 +56,17 @@ static char *copy_string(const char *s)
 }
 
 
-/* Control characters in a rendered message (a file name may contain a newline) would split one
- * record into several and let event data forge log lines; text lines show them as \n, \r, \xHH. */
-static size_t escape_controls(const char *in, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        if (*p >= 0x20 && *p != 0x7F) { if (out) out[n] = (char)*p; n++; continue; }
-        if (*p == '\t') { if (out) out[n] = '\t'; n++; continue; }
-        if (out) {
-            out[n] = '\\';
-            if (*p == '\n') out[n + 1] = 'n';
-            else if (*p == '\r') out[n + 1] = 'r';
-            else { out[n + 1] = 'x'; out[n + 2] = hex[*p >> 4]; out[n + 3] = hex[*p & 15]; }
-        }
-        n += (*p == '\n' || *p == '\r') ? 2 : 4;
-    }
-    return n;
-}
-
 static char *format_text(const char *stamp, const char *level, const char *rule, const char *message,
                          size_t *len)
 {
-    size_t msg_len = escape_controls(message, NULL);
+    /* A file name may contain a newline: escaped, it cannot split this record or forge the next. */
+    size_t msg_len = text_escape_controls(message, NULL);
     size_t head_len = strlen(stamp) + strlen(level) + strlen(rule) + 5; /* "  [] " */
     char *line = malloc(head_len + msg_len + 2);
     if (!line) return NULL;
     int n = snprintf(line, head_len + 1, "%s %s [%s] ", stamp, level, rule);
     if (n < 0) { free(line); return NULL; }
-    escape_controls(message, line + n);
+    text_escape_controls(message, line + n);
     line[(size_t)n + msg_len] = '\n';
     line[(size_t)n + msg_len + 1] = '\0';
     *len = (size_t)n + msg_len + 1;
@@ -141,6 +124,39 @@ static char *format_json(const wee_host_api *host, const wee_event *ev, const ch
     return line;
 }
 
+/* The log file's real path, for note_engine_write: the file's own when it exists, else its folder's
+ * real path plus the file name ("" while the folder does not exist either). */
+static void find_real_path(const char *path, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (plat_realpath(path, out, size) == 0) return;
+    const char *slash = strrchr(path, '/');
+    const char *back = plat_path_sep()[0] == '\\' ? strrchr(path, '\\') : NULL; /* Windows: either */
+    if (back && (!slash || back > slash)) slash = back;
+    char dir[1024];
+    size_t dn = slash ? (size_t)(slash - path) : 0;
+    if (dn >= sizeof dir) return;
+    memcpy(dir, path, dn);
+    dir[dn] = '\0';
+    if (dn == 0) snprintf(dir, sizeof dir, "%s", slash ? plat_path_sep() : ".");
+    size_t n;
+    if (plat_realpath(dir, out, size) != 0 || (n = strlen(out)) + strlen(plat_path_sep()) + strlen(slash ? slash + 1 : path) >= size) {
+        out[0] = '\0';
+        return;
+    }
+    snprintf(out + n, size - n, "%s%s", (n && out[n - 1] == plat_path_sep()[0]) ? "" : plat_path_sep(), slash ? slash + 1 : path);
+}
+
+/* Copies the real path into out, finding it first if the folder has appeared since (the first write
+ * creates missing folders). */
+static void current_real_path(log_action *a, char *out, size_t size)
+{
+    plat_mutex_lock(&a->lock);
+    if (!a->real_path[0]) find_real_path(a->target_name, a->real_path, sizeof a->real_path);
+    snprintf(out, size, "%s", a->real_path);
+    plat_mutex_unlock(&a->lock);
+}
+
 static int log_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                       size_t err_size)
 {
@@ -165,15 +181,24 @@ static int log_create(const wee_host_api *host, const wee_options *opts, void **
     if (to_file) {
         int64_t max_mb = host->opt_int(opts, "max_size_mb"), keep = host->opt_int(opts, "keep");
         int rc = 0;
-        a->file = rotating_file_open(path, (uint64_t)max_mb * 1024u * 1024u, (unsigned)keep, &rc);
+        char why[512];
+        /* Nothing is created here: `host validate` creates actions too and must leave no trace. What
+         * would stop the first write (a directory, a parent that is a file, no permission) is an error
+         * now, in validate and at start alike; missing folders are created by the first write. */
+        rc = rotating_file_check(path, why, sizeof why);
+        if (rc != 0) {
+            snprintf(err, err_size, "cannot write log file '%s': %s", path, why);
+            free(a);
+            return WEE_ECONFIG;
+        }
+        a->file = rotating_file_open_deferred(path, (uint64_t)max_mb * 1024u * 1024u, (unsigned)keep, &rc);
         if (!a->file) {
             snprintf(err, err_size, "cannot open log file '%s' for appending: %s", path, wee_strerror(rc));
             free(a);
             return rc == WEE_ENOMEM ? WEE_ENOMEM : WEE_EIO;
         }
         a->target_name = copy_string(path);
-        /* Known once the file exists: file events for it are then marked as the engine's own. */
-        if (plat_realpath(path, a->real_path, sizeof a->real_path) != 0) a->real_path[0] = '\0';
+        find_real_path(path, a->real_path, sizeof a->real_path);
     } else {
         a->out = target && strcmp(target, "stdout") == 0 ? stdout : stderr;
         a->target_name = copy_string(a->out == stdout ? "stdout" : "stderr");
@@ -209,10 +234,15 @@ static int log_run(void *instance, wee_action_call *call)
     if (a->file) {
         /* Said before writing: the file source may see the write and emit before this call returns.
          * Tables from ABI 1.0 hosts end before note_engine_write. */
-        if (a->real_path[0] && host->struct_size > offsetof(wee_host_api, note_engine_write) &&
-            host->note_engine_write)
-            host->note_engine_write(a->real_path);
+        int can_note = host->struct_size > offsetof(wee_host_api, note_engine_write) && host->note_engine_write;
+        char real[sizeof a->real_path];
+        current_real_path(a, real, sizeof real);
+        if (real[0] && can_note) host->note_engine_write(real);
         int rc = rotating_file_write(a->file, line, len);
+        if (!real[0] && can_note) { /* the write just created the folder */
+            current_real_path(a, real, sizeof real);
+            if (real[0]) host->note_engine_write(real);
+        }
         int rot = rotating_file_take_rotate_error(a->file);
         free(line);
         if (rot != 0)
@@ -255,7 +285,7 @@ static const wee_option_spec log_options[] = {
     WEE_OPTION(.name = "target", .type = WEE_OPT_STRING, .default_value = "\"stderr\"",
                .choices = "stderr|stdout|file", .description = "where lines go"),
     WEE_OPTION(.name = "file", .type = WEE_OPT_STRING,
-               .description = "log file path (target \"file\"); opened once for appending"),
+               .description = "log file path (target \"file\"); opened for appending by the first line, missing folders created"),
     WEE_OPTION(.name = "max_size_mb", .type = WEE_OPT_INT, .default_value = "0", .min = 0, .max = 1048576,
                .description = "target \"file\": rotate when a line would take the file past this many MiB "
                               "(file -> file.1 ... file.keep); 0 = never"),

@@ -27,7 +27,7 @@ typedef struct timer_source {
 } timer_source;
 
 static const wee_option_spec options[] = {
-    WEE_OPTION(.name = "interval_ms", .type = WEE_OPT_INT, .min = 1, .max = INT64_MAX,
+    WEE_OPTION(.name = "interval_ms", .type = WEE_OPT_INT, .min = 1, .max = WEE_DURATION_MS_MAX,
                .description = "fire every N milliseconds (measured on the monotonic clock)"),
     WEE_OPTION(.name = "at", .type = WEE_OPT_STRING_LIST,
                .description = "daily local times \"HH:MM\" or \"HH:MM:SS\""),

@@ -135,6 +135,114 @@ static void test_validate_reports_paths(void **state)
     free(dir);
 }
 
+/* Writes a config with the host log in host_log (NULL: stderr) and one rule logging to action_log on
+ * engine.started. */
+static char *log_config(const char *dir, const char *name, const char *host_log, const char *action_log)
+{
+    char *jh = host_log ? rt_json(host_log) : NULL, *ja = rt_json(action_log);
+    char text[4096];
+    snprintf(text, sizeof text,
+             "{ \"version\": 1, \"engine\": { \"control\": { \"enabled\": false }%s%s%s },\n"
+             "  \"rules\": [ { \"name\": \"r\", \"when\": { \"event\": \"engine.started\" },\n"
+             "    \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s, \"message\": \"started\" } ] } ] }",
+             jh ? ", \"log\": { \"file\": " : "", jh ? jh : "", jh ? " }" : "", ja);
+    free(jh);
+    free(ja);
+    return write_in(dir, name, text);
+}
+
+/* `host validate` tells the truth: it creates nothing, a log folder that does not exist yet is fine
+ * (the run creates it), and what would stop the run (a log path that is a folder, a parent that is a
+ * file) fails validate too, at its path, with the same words. */
+static void test_validate_has_no_side_effects_and_agrees_with_run(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("rt_validate");
+    char *sub = test_path_join(dir, "logs"), *deep = test_path_join(sub, "a");
+    char *host_log = test_path_join(sub, "host.log"), *action_log = test_path_join(deep, "action.log");
+    char *cfg = log_config(dir, "fresh.json", host_log, action_log);
+    plat_process_result r;
+
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", cfg, NULL, NULL, NULL), 0);
+    expect_in(out_of(&r), "OK");
+    plat_process_result_free(&r);
+    assert_false(plat_path_exists(sub));            /* not even the folder */
+    char *here_log = test_path_join(dir, "here.log");
+    char *here = log_config(dir, "here.json", NULL, here_log);
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", here, NULL, NULL, NULL), 0);
+    plat_process_result_free(&r);
+    assert_false(plat_path_exists(here_log));      /* an existing folder: still no (empty) file */
+    free(here); free(here_log);
+    char *ev = write_in(dir, "ev.json", "{ \"type\": \"engine.started\" }");
+    assert_int_equal(run_host(&r, "--modules", P.modules, "test", "--config", cfg, "--event", ev), 0);
+    expect_in(out_of(&r), "MATCH     rule 'r'");
+    plat_process_result_free(&r);
+    free(ev);
+    assert_false(plat_path_exists(sub));
+
+    /* The run creates both folders and writes both files. */
+    assert_int_equal(run_host(&r, "--modules", P.modules, "--config", cfg, "--duration", "1500", NULL), 0);
+    plat_process_result_free(&r);
+    char *text = test_read_file(action_log);
+    assert_non_null(text);
+    expect_in(text, "started");
+    free(text);
+    text = test_read_file(host_log);
+    assert_non_null(text);
+    expect_in(text, "stopping");
+    free(text);
+
+    /* A path that is a folder, and a parent that is a file: validate and run both refuse. */
+    char *afile = write_in(dir, "afile", "x");
+    char *under_file = test_path_join(afile, "host.log");
+    char *bad_host = log_config(dir, "bad_host.json", under_file, action_log);
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", bad_host, NULL, NULL, NULL), 1);
+    expect_in(err_of(&r), "engine.log.file: cannot write");
+    expect_in(err_of(&r), "afile is a file, not a folder");
+    plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.modules, "--config", bad_host, "--duration", "1500", NULL), 1);
+    expect_in(err_of(&r), "engine.log.file: cannot open");
+    expect_in(err_of(&r), "afile is a file, not a folder");
+    plat_process_result_free(&r);
+
+    char *bad_action = log_config(dir, "bad_action.json", NULL, sub);
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", bad_action, NULL, NULL, NULL), 1);
+    expect_in(err_of(&r), "rules[0].do[0]");
+    expect_in(err_of(&r), "it is a directory");
+    plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.modules, "--config", bad_action, "--duration", "1500", NULL), 1);
+    expect_in(err_of(&r), "it is a directory");
+    plat_process_result_free(&r);
+
+    /* A folder given as the config. */
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", dir, NULL, NULL, NULL), 1);
+    expect_in(err_of(&r), "is a directory; give the path of the config file");
+    plat_process_result_free(&r);
+
+    /* A duration that would wrap in nanoseconds is a config error at its path. */
+    char *wrap = write_in(dir, "wrap.json",
+        "{ \"version\": 1, \"sources\": [ { \"id\": \"t\", \"module\": \"timer\", \"interval_ms\": 288230376151711744 } ] }");
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", wrap, NULL, NULL, NULL), 1);
+    expect_in(err_of(&r), "sources[0].interval_ms: expected integer <= 31536000000 (365 days)");
+    plat_process_result_free(&r);
+
+    /* Option injection: a bare field starting an exec argument is a warning, not an error. */
+    char *inject = write_in(dir, "inject.json",
+        "{ \"version\": 1, \"rules\": [ { \"name\": \"r\", \"when\": { \"event\": \"file.created\" },\n"
+        "  \"do\": [ { \"action\": \"exec\", \"command\": \"rm\", \"args\": [\"{{name}}\", \"--\", \"{{name}}\"] } ] } ] }");
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", inject, NULL, NULL, NULL), 0);
+    expect_in(out_of(&r), "OK");
+    expect_in(err_of(&r), "inject.json: rules[0].do[0].args[0]: warning: \"{{name}}\" begins with the value of {{name}}");
+    assert_null(strstr(err_of(&r), "args[2]"));
+    plat_process_result_free(&r);
+    free(inject);
+
+    free(wrap); free(bad_action); free(bad_host); free(under_file); free(afile);
+    free(cfg); free(host_log); free(action_log); free(deep); free(sub);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 static void test_test_command_explains(void **state)
 {
     (void)state;
@@ -204,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_modules_lists_and_describes),
         cmocka_unit_test(test_broken_modules_refused_others_load),
         cmocka_unit_test(test_validate_reports_paths),
+        cmocka_unit_test(test_validate_has_no_side_effects_and_agrees_with_run),
         cmocka_unit_test(test_test_command_explains),
         cmocka_unit_test(test_crash_is_always_a_failure),
     };

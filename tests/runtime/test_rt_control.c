@@ -104,7 +104,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
     return size * n;
 }
 
-static int http_get(int port, const char *path, http_reply *r)
+static int http_get_host(int port, const char *path, const char *host_header, http_reply *r)
 {
     memset(r, 0, sizeof *r);
     char url[256];
@@ -115,7 +115,10 @@ static int http_get(int port, const char *path, http_reply *r)
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    struct curl_slist *headers = host_header ? curl_slist_append(NULL, host_header) : NULL;
+    if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(headers);
     char *type = NULL;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
@@ -124,6 +127,8 @@ static int http_get(int port, const char *path, http_reply *r)
     if (!r->body) r->body = calloc(1, 1);
     return rc == CURLE_OK ? 0 : (int)rc;
 }
+
+static int http_get(int port, const char *path, http_reply *r) { return http_get_host(port, path, NULL, r); }
 
 #define SCRAPES_PER_THREAD 10
 typedef struct scraper { plat_thread thread; int port; int ok; } scraper;
@@ -244,6 +249,14 @@ static void test_control_and_metrics_through_the_real_host(void **state)
     free(m.body);
     assert_int_equal(http_get(port, "/other", &m), 0);
     assert_int_equal(m.status, 404);
+    free(m.body);
+    /* DNS rebinding: a page whose own name resolves to 127.0.0.1 is refused by its Host header. */
+    assert_int_equal(http_get_host(port, "/metrics", "Host: evil.example:9464", &m), 0);
+    assert_int_equal(m.status, 403);
+    assert_null(strstr(m.body, "wee_"));
+    free(m.body);
+    assert_int_equal(http_get_host(port, "/metrics", "Host: localhost", &m), 0);
+    assert_int_equal(m.status, 200);
     free(m.body);
     for (int i = 0; i < 50; i++) {
         assert_int_equal(http_get(port, "/metrics", &m), 0);

@@ -145,6 +145,47 @@ static void test_explain(void **s)
     diag_free(&d);
 }
 
+/* File names are bytes on POSIX: a name with an invalid UTF-8 byte must still match every operator
+ * on the valid text around it, and `not` must not turn true because a regex gave up. */
+static int eval_on_name(const char *json, int is_match, const char *name)
+{
+    cJSON *j = cJSON_Parse(json);
+    assert_non_null(j);
+    diag_list d = DIAG_INIT;
+    cond *c = is_match ? cond_compile_match(j, "m", &d) : cond_compile(j, "w", &d);
+    if (!c) { diag_print(&d, "t", stderr); fail(); }
+    wee_event *ev = event_new("file.created");
+    event_set_string(ev, "name", name);
+    int r = cond_eval(c, ev);
+    event_unref(ev);
+    cond_free(c);
+    diag_free(&d);
+    cJSON_Delete(j);
+    return r;
+}
+
+static void test_invalid_utf8_names(void **s)
+{
+    (void)s;
+    static const char *const names[] = { "\xff.sh", "run\xfe\xff.sh", "\xc3\xa9t\xc3.sh", "\xed\xa0\x80x.sh" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *n = names[i];
+        assert_true(eval_on_name("{\"name\": {\"regex\": \"\\\\.sh$\"}}", 1, n));
+        assert_true(eval_on_name("{\"name\": {\"regex\": \"\\\\.SH$\", \"case_insensitive\": true}}", 1, n));
+        assert_false(eval_on_name("{\"name\": {\"regex\": \"\\\\.exe$\"}}", 1, n));
+        assert_false(eval_on_name("{\"not\": {\"match\": {\"name\": {\"regex\": \"\\\\.sh$\"}}}}", 0, n));
+        assert_true(eval_on_name("{\"name\": {\"glob\": \"*.sh\"}}", 1, n));
+        assert_true(eval_on_name("{\"name\": {\"contains\": \".sh\"}}", 1, n));
+        assert_true(eval_on_name("{\"name\": {\"ends_with\": \".sh\"}}", 1, n));
+    }
+    /* PCRE2's rule for invalid UTF-8: no pattern item matches an invalid byte, `.` included (documented). */
+    assert_false(eval_on_name("{\"name\": {\"regex\": \"^run.*\\\\.sh$\"}}", 1, "run\xfe\xff.sh"));
+    assert_true(eval_on_name("{\"name\": {\"regex\": \"^run\"}}", 1, "run\xfe\xff.sh"));
+    assert_true(eval_on_name("{\"name\": {\"glob\": \"?.sh\"}}", 1, "\xff.sh"));
+    assert_true(eval_on_name("{\"name\": {\"glob\": \"?.sh\"}}", 1, "\xc3\xa9.sh"));
+    assert_true(eval_on_name("{\"name\": {\"contains\": \"\xc3\xa9\"}}", 1, "\xc3\xa9t\xc3.sh"));
+}
+
 int main(void)
 {
     test_init();
@@ -153,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_composites),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_explain),
+        cmocka_unit_test(test_invalid_utf8_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

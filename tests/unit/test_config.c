@@ -195,9 +195,19 @@ static const bad_case bad_cases[] = {
       "unknown key (allowed here: name, enabled, when, do, throttle_ms, debounce_ms, concurrency, "
       "allow_engine_events, description)" },
     { "{\"version\": 1, \"rules\": [" RULE_OK ", \"throttle_ms\": \"5s\"}]}", "rules[0].throttle_ms",
-      "expected integer >= 0, got \"5s\"" },
+      "expected integer 0..31536000000, got \"5s\"" },
     { "{\"version\": 1, \"rules\": [" RULE_OK ", \"debounce_ms\": -5}]}", "rules[0].debounce_ms",
-      "expected integer >= 0, got -5" },
+      "expected integer 0..31536000000, got -5" },
+    /* durations past 365 days would wrap once turned into nanoseconds */
+    { "{\"version\": 1, \"rules\": [" RULE_OK ", \"throttle_ms\": 288230376151711744}]}", "rules[0].throttle_ms",
+      "expected integer 0..31536000000, got 288230376151711744" },
+    { "{\"version\": 1, \"rules\": [" RULE_OK ", \"debounce_ms\": 9007199254740992}]}", "rules[0].debounce_ms",
+      "expected integer 0..31536000000, got 9007199254740992" },
+    { "{\"version\": 1, \"sources\": [{\"id\": \"t\", \"module\": \"timer\", \"interval_ms\": 288230376151711744}]}",
+      "sources[0].interval_ms", "expected integer <= 31536000000 (365 days), got 288230376151711744" },
+    { "{\"version\": 1, \"rules\": [{\"name\": \"r\", \"when\": {\"event\": \"x.y\", \"match\": {\"n\": {\"gt\": 1e400}}}, "
+      "\"do\": [{\"action\": \"log\", \"message\": \"m\"}]}]}", "rules[0].when.match.n.gt",
+      "expected an integer, got inf" },
     { "{\"version\": 1, \"rules\": [" RULE_OK ", \"concurrency\": 2}]}", "rules[0].concurrency",
       "expected 0 or 1, got 2" },
     { "{\"version\": 1, \"rules\": [" RULE_OK ", \"enabled\": \"no\"}]}", "rules[0].enabled",
@@ -287,7 +297,7 @@ static void several_errors_are_collected_in_one_pass(void **state)
         { "engine.workers", "expected integer 0..256, got -1" },
         { "sources[0].module", "no source module named \"fiel\" (loaded source modules: file, timer)" },
         { "rules[0].do[1].message", "required option missing" },
-        { "rules[0].throttle_ms", "expected integer >= 0, got \"5s\"" },
+        { "rules[0].throttle_ms", "expected integer 0..31536000000, got \"5s\"" },
     };
     if (d.count != 4) print_diags(&d);
     assert_int_equal(d.count, 4);

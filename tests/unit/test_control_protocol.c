@@ -108,6 +108,37 @@ static void test_field_value_typing(void **s)
     free(j);
 }
 
+/* Event JSON comes from any client of the control channel and from `host test --event`: numbers
+ * outside int64 (1e400 is infinity after parsing, 2^70, 2^63) are refused with the field's name,
+ * never converted (undefined behaviour, caught by -fsanitize=float-cast-overflow); edges that fit
+ * are exact, -0 is 0. */
+static void test_event_numbers_out_of_range(void **s)
+{
+    (void)s;
+    char err[256];
+    static const char *const bad[] = { "1e400", "-1e400", "1180591620717411303424", "9223372036854775808",
+                                       "-9223372036854777856", "1.5", "1e-300" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char json[128];
+        snprintf(json, sizeof json, "{\"type\": \"custom.x\", \"n\": %s}", bad[i]);
+        err[0] = '\0';
+        wee_event *ev = event_from_json(json, err, sizeof err);
+        if (ev) fail_msg("%s was accepted as %s", bad[i], event_get_string(ev, "n"));
+        assert_non_null(strstr(err, "event field \"n\": expected an integer from -2^63 to 2^63-1"));
+    }
+    /* JSON has no NaN or Infinity literal: such text is not JSON at all. */
+    assert_null(event_from_json("{\"type\": \"custom.x\", \"n\": NaN}", err, sizeof err));
+    assert_null(event_from_json("{\"type\": \"custom.x\", \"n\": -Infinity}", err, sizeof err));
+    wee_event *ev = event_from_json("{\"type\": \"custom.x\", \"lo\": -9223372036854775808, \"z\": -0, "
+                                    "\"hi\": 9223372036854774784, \"e\": 1e3}", err, sizeof err);
+    assert_non_null(ev);
+    assert_true(event_get_int(ev, "lo", 0) == INT64_MIN);
+    assert_string_equal(event_get_string(ev, "z"), "0");
+    assert_true(event_get_int(ev, "hi", 0) == INT64_C(9223372036854774784));
+    assert_int_equal(event_get_int(ev, "e", 0), 1000);
+    event_unref(ev);
+}
+
 static void test_field_value_errors(void **s)
 {
     (void)s;
@@ -179,6 +210,28 @@ static void test_http_request_line(void **s)
                                                 sizeof path), WEE_EINVAL);
 }
 
+/* DNS rebinding: a page on evil.example whose name resolves to 127.0.0.1 reaches the endpoint, but its
+ * Host header still says evil.example. */
+static void test_metrics_host_header(void **s)
+{
+    (void)s;
+    static const char *const ok[] = {
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9464\r\n\r\n", "GET /metrics HTTP/1.1\r\nhost:localhost\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHOST: [::1]:9464 \r\nAccept: */*\r\n\r\n", "GET /metrics HTTP/1.0\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nUser-Agent: x\r\nHost: 127.5.6.7\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: LocalHost:1\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nX-Host: evil.example\r\n\r\n" };
+    static const char *const bad[] = {
+        "GET /metrics HTTP/1.1\r\nHost: evil.example:9464\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1.evil.example\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: localhost.evil\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9464\r\nHost: evil.example\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: \r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: [::2]:1\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:x\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: 0.0.0.0\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost: [::1]x\r\n\r\n" };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!metrics_host_allowed(ok[i])) fail_msg("refused: %s", ok[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (metrics_host_allowed(bad[i])) fail_msg("allowed: %s", bad[i]);
+}
+
 int main(void)
 {
     test_init();
@@ -187,8 +240,10 @@ int main(void)
         cmocka_unit_test(test_request_and_response_round_trip),
         cmocka_unit_test(test_field_value_typing),
         cmocka_unit_test(test_field_value_errors),
+        cmocka_unit_test(test_event_numbers_out_of_range),
         cmocka_unit_test(test_metrics_listen_addresses),
         cmocka_unit_test(test_http_request_line),
+        cmocka_unit_test(test_metrics_host_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,6 +208,62 @@ static void test_move_out_is_delete(void **s)
     finish(&f);
 }
 
+/* Moving a folder out of the tree: one file.deleted for the folder, nothing for what was inside it
+ * (the OS reports the folder only; docs/modules/file.md says so). */
+static void test_folder_move_out_is_one_delete(void **s)
+{
+    (void)s;
+    fixture f;
+    start(&f, "\"settle_ms\": 0");
+    char *outside = test_make_temp_dir("outside");
+    char *sub = in(&f, "box"), *moved = test_path_join(outside, "box");
+    assert_int_equal(make_dir(sub), 0);
+    assert_true(wait_count(&f.k, "file.created", "box", 1, 5000));
+    plat_sleep_ms(200); /* Linux: the new folder's watch is in place */
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "in%d.txt", i);
+        char *p = test_path_join(sub, name);
+        test_write_file(p, "x");
+        free(p);
+    }
+    assert_true(wait_count(&f.k, "file.created", "in2.txt", 1, 5000));
+    plat_sleep_ms(300);
+    assert_int_equal(rename(sub, moved), 0);
+    assert_true(wait_count(&f.k, "file.deleted", "box", 1, 5000));
+    plat_sleep_ms(500);
+    assert_int_equal(count(&f.k, "file.deleted", NULL), 1);
+    assert_int_equal(count(&f.k, "file.deleted", "in0.txt"), 0);
+    test_remove_tree(outside);
+    free(outside); free(sub); free(moved);
+    finish(&f);
+}
+
+/* settle_ms 0: nothing is folded, so writing a new file gives file.created and then file.modified for
+ * the writes that follow (one or two, depending on how the OS split them; documented). */
+static void test_settle_zero_created_then_modified(void **s)
+{
+    (void)s;
+    fixture f;
+    start(&f, "\"settle_ms\": 0");
+    size_t most = 0, least = 100;
+    for (int i = 0; i < 5; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "new%d.txt", i);
+        char *p = in(&f, name);
+        test_write_file(p, "some text");
+        assert_true(wait_count(&f.k, "file.created", name, 1, 5000));
+        plat_sleep_ms(300);
+        size_t m = count(&f.k, "file.modified", name);
+        if (m > most) most = m;
+        if (m < least) least = m;
+        free(p);
+    }
+    fprintf(stderr, "settle_ms 0: file.modified per new file: %zu..%zu\n", least, most);
+    assert_true(least >= 1 && most <= 2);
+    finish(&f);
+}
+
 /* Each of n files named prefix%05d.dat was reported exactly once as type. */
 static void assert_each_once(sink *k, const char *type, const char *prefix, int n)
 {
@@ -342,6 +398,8 @@ int main(void)
         cmocka_unit_test(test_include_exclude),
         cmocka_unit_test(test_new_folder_files_not_lost),
         cmocka_unit_test(test_move_out_is_delete),
+        cmocka_unit_test(test_folder_move_out_is_one_delete),
+        cmocka_unit_test(test_settle_zero_created_then_modified),
         cmocka_unit_test(test_burst_with_blocked_emit_loses_nothing),
         cmocka_unit_test(test_backlog_overflow_recovered_by_rescan),
         cmocka_unit_test(test_missing_folder_refused),

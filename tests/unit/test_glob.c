@@ -54,6 +54,24 @@ static void test_case_and_separators(void **s)
     assert_false(glob_is_literal("file.*"));
 }
 
+/* '?' and classes take one character: a whole UTF-8 sequence, or one byte that is not valid UTF-8
+ * (POSIX file names may hold any byte). */
+static void test_utf8_and_invalid_bytes(void **s)
+{
+    (void)s;
+    M("?.sh", "\xc3\xa9.sh", P); N("??.sh", "\xc3\xa9.sh", P);      /* é is one character */
+    M("?.sh", "\xff.sh", P); M("*.sh", "\xff.sh", P); M("*.sh", "a\xff\xfe" "b.sh", P);
+    M("??.sh", "\xff\xfe.sh", P);                                      /* two invalid bytes: two characters */
+    M("[!a].sh", "\xe2\x82\xac.sh", P);                                /* € */
+    M("[\xe2\x82\xac$].sh", "\xe2\x82\xac.sh", 0); N("[\xe2\x82\xac$].sh", "\xe2\x82\xad.sh", 0);
+    M("[\xc3\xa0-\xc3\xbf]x", "\xc3\xa9x", 0); N("[a-z]x", "\xc3\xa9x", 0);
+    N("[\xc3\xa0-\xc3\xbf]x", "\xffx", 0);                               /* an invalid byte is in no range */
+    M("*?x", "\xc3\xa9x", 0); N("*??x", "\xc3\xa9x", 0);                  /* a star never splits a character */
+    M("a/*/b", "a/\xc3\xa9\xff/b", P); M("a/**/b", "a/\xff/\xc3\xa9/b", P);
+    M("\xed\xa0\x80?", "\xed\xa0\x80\xff", 0);                            /* a surrogate is three invalid bytes */
+    N("?", "\xed\xa0\x80", 0); N("?", "\xc0\xaf", 0);                     /* surrogate, overlong '/' */
+}
+
 static void test_hostile_patterns_are_fast(void **s)
 {
     (void)s;
@@ -75,6 +93,7 @@ int main(void)
         cmocka_unit_test(test_double_star),
         cmocka_unit_test(test_classes_and_escapes),
         cmocka_unit_test(test_case_and_separators),
+        cmocka_unit_test(test_utf8_and_invalid_bytes),
         cmocka_unit_test(test_hostile_patterns_are_fast),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -229,6 +229,75 @@ static void test_existing_size_big_record_and_keep_zero(void **st)
     free(dir);
 }
 
+/* keep 0 with a second writer of the same file (here another object for the same file, as the host
+ * log and a log action module each have; or another process): starting afresh must empty the file
+ * in place - deleting it sent the other writer's lines into a deleted file. */
+static void test_keep_zero_keeps_other_writers_lines(void **st)
+{
+    (void)st;
+    char *dir = test_make_temp_dir("rot_keep0");
+    char *path = test_path_join(dir, "shared.log");
+    char *dot = test_path_join(dir, ".");
+    char *alias = test_path_join(dot, "shared.log");   /* same file, another string: another object */
+    int err = 0;
+    rotating_file *a = rotating_file_open(path, 64, 0, &err), *b = rotating_file_open(alias, 0, 0, &err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a != b);
+    const char line[] = "0123456789012345678901234567890123456789\n"; /* 41 bytes */
+    assert_int_equal(rotating_file_write(a, line, sizeof line - 1), 0);
+    assert_int_equal(rotating_file_write(a, line, sizeof line - 1), 0); /* 82 > 64: starts afresh */
+    assert_int_equal(rotating_file_take_rotate_error(a), 0);
+    assert_int_equal(rotating_file_write(b, "from b\n", 7), 0);
+    assert_int_equal(rotating_file_write(a, "from a\n", 7), 0);
+    char *t = test_read_file(path);
+    assert_non_null(t);
+    assert_string_equal(t, "0123456789012345678901234567890123456789\nfrom b\nfrom a\n");
+    free(t);
+    char *p1 = numbered(path, 1);
+    assert_false(plat_path_exists(p1));
+    free(p1);
+    rotating_file_close(a);
+    rotating_file_close(b);
+    test_remove_tree(dir);
+    free(alias); free(dot); free(path); free(dir);
+}
+
+#ifndef _WIN32
+#include <signal.h>
+#include <sys/resource.h>
+/* A record cut short by the file size limit (as by a full disk) must not have the next record glued
+ * onto it: the next write starts with the missing newline. */
+static void test_torn_record_is_not_glued_to_the_next(void **st)
+{
+    (void)st;
+    char *dir = test_make_temp_dir("rot_torn");
+    char *path = test_path_join(dir, "torn.log");
+    int err = 0;
+    rotating_file *rf = rotating_file_open(path, 0, 1, &err);
+    assert_non_null(rf);
+    assert_int_equal(rotating_file_write(rf, "first line\n", 11), 0);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    lim = old;
+    lim.rlim_cur = 16;                                  /* 5 more bytes fit */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int rc = rotating_file_write(rf, "second line\n", 12);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_true(rc != 0);                               /* reported, not hidden */
+    assert_int_equal(rotating_file_write(rf, "third line\n", 11), 0);
+    rotating_file_close(rf);
+    char *t = test_read_file(path);
+    assert_non_null(t);
+    assert_string_equal(t, "first line\nsecon\nthird line\n");
+    free(t);
+    test_remove_tree(dir);
+    free(path); free(dir);
+}
+#endif
+
 /* A rotation that cannot rename (here path.1 is a non-empty folder; on Windows typically a reader
  * without delete sharing) keeps every line in the current file, is reported once for the whole run
  * of failures, and succeeds on a write once the obstacle is gone and the retry second has passed. */
@@ -271,16 +340,42 @@ static void test_open_errors(void **st)
 {
     (void)st;
     char *dir = test_make_temp_dir("rot_err");
-    char *missing = test_path_join(dir, "no-such-dir");
-    char *path = test_path_join(missing, "x.log");
+    char *afile = test_path_join(dir, "afile");
+    assert_int_equal(test_write_file(afile, "x"), 0);
+    char *path = test_path_join(afile, "x.log"), why[512];
     int err = 0;
-    assert_null(rotating_file_open(path, 100, 1, &err));
+    assert_null(rotating_file_open(path, 100, 1, &err));     /* a parent that is a file */
     assert_true(err < 0);
+    assert_true(rotating_file_check(path, why, sizeof why) < 0);
+    assert_non_null(strstr(why, "afile is a file, not a folder"));
+    assert_true(rotating_file_check(dir, why, sizeof why) < 0);
+    assert_string_equal(why, "it is a directory; name a file in it");
     assert_null(rotating_file_open("", 100, 1, &err));
     assert_int_equal(err, -1);
+
+    /* Missing folders: checked without creating anything, created by the open (deferred: by the
+     * first write). */
+    char *missing = test_path_join(dir, "no-such-dir"), *deeper = test_path_join(missing, "sub");
+    char *inside = test_path_join(deeper, "x.log");
+    assert_int_equal(rotating_file_check(inside, why, sizeof why), 0);
+    assert_false(plat_path_exists(missing));
+    rotating_file *rf = rotating_file_open_deferred(inside, 0, 1, &err);
+    assert_non_null(rf);
+    assert_false(plat_path_exists(missing));
+    assert_int_equal(rotating_file_write(rf, "one\n", 4), 0);
+    rotating_file_close(rf);
+    char *text = test_read_file(inside);
+    assert_string_equal(text, "one\n");
+    free(text);
+    test_remove_tree(missing);
+    rf = rotating_file_open(inside, 0, 1, &err);
+    assert_non_null(rf);
+    assert_true(plat_path_is_dir(deeper));
+    rotating_file_close(rf);
     test_remove_tree(dir);
+    free(inside); free(deeper); free(missing);
     free(path);
-    free(missing);
+    free(afile);
     free(dir);
 }
 
@@ -293,6 +388,10 @@ int main(void)
         cmocka_unit_test(test_existing_size_big_record_and_keep_zero),
         cmocka_unit_test(test_failed_rotation_keeps_lines_and_retries),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_keep_zero_keeps_other_writers_lines),
+#ifndef _WIN32
+        cmocka_unit_test(test_torn_record_is_not_glued_to_the_next),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

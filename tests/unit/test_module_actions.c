@@ -214,16 +214,47 @@ static void test_log_json_to_file(void **state)
     free(file); free(dir);
 }
 
+/* Creating the action touches nothing (host validate creates actions); the first line creates the
+ * missing folders and the file. */
+static void test_log_creates_missing_folders_at_first_write(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("log_mkdir"), *sub = test_path_join(dir, "a"), *sub2 = test_path_join(sub, "b");
+    char *file = test_path_join(sub2, "actions.log"), error[256];
+    action_fixture f;
+    fixture_open(&f, "log", log_opts("line {{name}}", file, NULL));
+    assert_int_equal(f.create_rc, 0);
+    assert_false(plat_path_exists(sub));
+    wee_event *ev = file_event("/in/x.txt", "x.txt"), *results = event_new("results");
+    assert_int_equal(fixture_run(&f, ev, results, error, sizeof error), 0);
+    fixture_close(&f);
+    char *text = test_read_file(file);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "line x.txt\n"));
+    free(text);
+    event_free(ev); event_free(results);
+    test_remove_tree(dir);
+    free(file); free(sub2); free(sub); free(dir);
+}
+
 static void test_log_unopenable_file_fails_create(void **state)
 {
-    char *dir = test_make_temp_dir("log_bad"), *missing = test_path_join(dir, "no-such-dir");
-    char *file = test_path_join(missing, "actions.log");
+    /* A parent that is a file can never hold the log: refused at create (so by validate and at start). */
+    char *dir = test_make_temp_dir("log_bad"), *afile = test_path_join(dir, "afile");
+    assert_int_equal(test_write_file(afile, "x"), 0);
+    char *file = test_path_join(afile, "actions.log");
     action_fixture f;
     fixture_open(&f, "log", log_opts("x", file, NULL));
     assert_int_not_equal(f.create_rc, 0);
     assert_non_null(strstr(f.err, file)); /* names the path ... */
-    assert_non_null(strstr(f.err, ": "));  /* ... and the OS reason after it */
+    assert_non_null(strstr(f.err, "afile is a file, not a folder"));  /* ... and why */
     fixture_close(&f);
+    /* So can a folder. */
+    fixture_open(&f, "log", log_opts("x", dir, NULL));
+    assert_int_not_equal(f.create_rc, 0);
+    assert_non_null(strstr(f.err, "it is a directory"));
+    fixture_close(&f);
+    free(afile);
 
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "message", "x");
@@ -233,7 +264,7 @@ static void test_log_unopenable_file_fails_create(void **state)
     assert_non_null(strstr(f.err, "'file'"));
     fixture_close(&f);
     test_remove_tree(dir);
-    free(file); free(missing); free(dir);
+    free(file); free(dir);
 }
 
 #define LOG_THREADS 4
@@ -526,6 +557,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_log_text_to_file),
         cmocka_unit_test(test_log_json_to_file),
         cmocka_unit_test(test_log_unopenable_file_fails_create),
+        cmocka_unit_test(test_log_creates_missing_folders_at_first_write),
         cmocka_unit_test(test_log_concurrent_lines_stay_whole),
         cmocka_unit_test(test_log_rotates_shared_file_by_size),
         cmocka_unit_test(test_exec_exit_code_and_stdout),

@@ -157,6 +157,35 @@ static void test_int_beyond_int64(void **state)
     diag_free(&d);
 }
 
+/* Every "*_ms" option is a duration the module turns into nanoseconds: the host bounds it to
+ * WEE_DURATION_MS_MAX whatever the module declared (2^58 ms made the timer loop forever). */
+static void test_durations_are_bounded(void **state)
+{
+    (void)state;
+    static const wee_option_spec spec[] = {
+        WEE_OPTION(.name = "wait_ms", .type = WEE_OPT_INT, .min = 1, .max = 0, .description = "no range given"),
+        WEE_OPTION(.name = "poll_ms", .type = WEE_OPT_INT, .min = 5, .max = INT64_MAX, .description = "open range"),
+        WEE_OPTION(.name = "count", .type = WEE_OPT_INT, .min = 0, .max = INT64_MAX, .description = "not a duration"),
+        WEE_OPTION_END
+    };
+    expect_error(spec, "{\"wait_ms\": 288230376151711744}", "sources[0]", 0, "sources[0].wait_ms",
+                 "expected integer <= 31536000000 (365 days), got 288230376151711744");
+    expect_error(spec, "{\"wait_ms\": -1}", "sources[0]", 0, "sources[0].wait_ms", "expected integer >= 0, got -1");
+    expect_error(spec, "{\"poll_ms\": 9007199254740992}", "sources[0]", 0, "sources[0].poll_ms",
+                 "expected integer <= 31536000000 (365 days), got 9007199254740992");
+    expect_error(spec, "{\"poll_ms\": 4}", "sources[0]", 0, "sources[0].poll_ms", "expected integer >= 5, got 4");
+    options_tree *t = build_ok(spec, "{\"wait_ms\": 31536000000, \"poll_ms\": 5, \"count\": 288230376151711744}", 0);
+    const wee_options *o = options_static_view(t);
+    assert_true(options_int(o, "wait_ms") == WEE_DURATION_MS_MAX);
+    assert_true(options_int(o, "count") == INT64_C(288230376151711744));
+    options_tree_free(t);
+    int64_t lo, hi;
+    assert_int_equal(options_int_range(&spec[0], &lo, &hi), 1);
+    assert_true(lo == 0 && hi == WEE_DURATION_MS_MAX);
+    assert_int_equal(options_int_range(&spec[2], &lo, &hi), 1);
+    assert_true(lo == 0 && hi == INT64_MAX);
+}
+
 static void test_unknown_keys(void **state)
 {
     (void)state;
@@ -525,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_each_type_accepted),
         cmocka_unit_test(test_each_type_rejected),
         cmocka_unit_test(test_int_beyond_int64),
+        cmocka_unit_test(test_durations_are_bounded),
         cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_errors_are_all_reported),
         cmocka_unit_test(test_own_keys_skipped),

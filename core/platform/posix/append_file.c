@@ -38,3 +38,26 @@ int plat_file_remove(const char *path)
     if (unlink(path) == 0 || errno == ENOENT) return 0;
     return posix_error_to_wee(errno);
 }
+
+int plat_mkdir(const char *dir)
+{
+    if (mkdir(dir, 0755) == 0) return 0;
+    int e = errno;
+    struct stat st;
+    if (e == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+    return posix_error_to_wee(e);
+}
+
+int plat_can_write(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return posix_error_to_wee(errno);
+    /* A folder needs search permission too to create a file in it. */
+    int mode = S_ISDIR(st.st_mode) ? (W_OK | X_OK) : W_OK;
+    return access(path, mode) == 0 ? 0 : posix_error_to_wee(errno);
+}
+
+int plat_file_truncate(const char *path)
+{
+    return truncate(path, 0) == 0 ? 0 : posix_error_to_wee(errno);
+}

@@ -72,3 +72,53 @@ int plat_file_remove(const char *path)
     free(w);
     return rc;
 }
+
+int plat_mkdir(const char *dir)
+{
+    wchar_t *w = win_utf8_to_wide(dir);
+    if (!w) return WEE_EINVAL;
+    int rc = 0;
+    if (!CreateDirectoryW(w, NULL)) {
+        DWORD e = GetLastError();
+        if (e != ERROR_ALREADY_EXISTS || !plat_path_is_dir(dir))
+            rc = e == ERROR_PATH_NOT_FOUND ? WEE_ENOTFOUND : win_error_to_wee(e);
+    }
+    free(w);
+    return rc;
+}
+
+int plat_can_write(const char *path)
+{
+    wchar_t *w = win_utf8_to_wide(path);
+    if (!w) return WEE_EINVAL;
+    int dir = plat_path_is_dir(path);
+    /* FILE_ADD_FILE on a folder (BACKUP_SEMANTICS opens folders) and FILE_APPEND_DATA on a file are
+     * checked against the ACL at open; nothing is written. */
+    HANDLE h = CreateFileW(w, dir ? FILE_ADD_FILE : FILE_APPEND_DATA,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+                           dir ? FILE_FLAG_BACKUP_SEMANTICS : FILE_ATTRIBUTE_NORMAL, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        return (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) ? WEE_ENOTFOUND : win_error_to_wee(e);
+    }
+    CloseHandle(h);
+    return 0;
+}
+
+int plat_file_truncate(const char *path)
+{
+    wchar_t *w = win_utf8_to_wide(path);
+    if (!w) return WEE_EINVAL;
+    /* Shares everything our own appending handles share, so another writer's open handle (ours in
+     * another module, or another process) does not stop it. */
+    HANDLE h = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           TRUNCATE_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        return (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) ? WEE_ENOTFOUND : win_error_to_wee(e);
+    }
+    CloseHandle(h);
+    return 0;
+}

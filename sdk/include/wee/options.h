@@ -49,4 +49,10 @@ typedef struct wee_option_spec {
 #define WEE_OPTION(...) { .struct_size = sizeof(wee_option_spec), __VA_ARGS__ }
 #define WEE_OPTION_END { .struct_size = sizeof(wee_option_spec), .name = NULL }
 
+/* The longest duration a "*_ms" integer option may hold: 365 days. In nanoseconds it is ~3.2e16, so
+ * ms * 1000000 plus a monotonic clock reading stays far from 2^63. The host enforces it on every
+ * integer option whose name ends in "_ms", whatever max the module declared (0..this when the module
+ * declared no range). */
+#define WEE_DURATION_MS_MAX INT64_C(31536000000)
+
 #endif
