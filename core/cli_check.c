@@ -8,7 +8,9 @@
 #include "event.h"
 #include "host_api.h"
 #include "platform/platform.h"
+#include "rule_memory.h"
 #include "rule_state.h"
+#include <cjson/cJSON.h>
 #include "util/glob.h"
 #include "util/rotating_file.h"
 #include "wee/errors.h"
@@ -73,6 +75,59 @@ static const char *candidate_miss(const rule *r, const wee_event *ev, char *buf,
     return NULL;
 }
 
+/* One event through every rule, as a worker would (stateful rules remember across the events of one
+ * host test run). Counts into *matched and *failed. */
+static void test_event(config *c, wee_event *ev, int run, int *matched, int *failed)
+{
+    if (!event_find(ev, "source")) event_set_string(ev, "source", "test");
+    if (!event_find(ev, "time")) { char ts[40]; plat_format_rfc3339(plat_wall_time_ms(), ts, sizeof ts); event_set_string(ev, "time", ts); }
+    event_set_string(ev, "type", ev->type);
+    for (size_t i = 0; c->rules && i < rule_set_count(c->rules); i++) {
+        rule *r = rule_set_at(c->rules, i);
+        char why[512], note[512] = "";
+        const char *miss = candidate_miss(r, ev, why, sizeof why);
+        if (!miss && r->when && !cond_explain(r->when, ev, why, sizeof why)) miss = why;
+        if (miss) {
+            printf("no match  rule '%s' (%s): %s\n", r->name, r->json_path, miss);
+            continue;
+        }
+        wee_event *fired = NULL;
+        if (r->memory.kind != MEMORY_NONE) {
+            fired = rule_memory_observe(r->state->memory, r, ev, plat_monotonic_ns(), note, sizeof note);
+            if (!fired) {
+                printf("no fire   rule '%s' (%s): %s\n", r->name, r->json_path, note[0] ? note : "nothing to remember");
+                continue;
+            }
+        }
+        const wee_event *use = fired ? fired : ev;
+        (*matched)++;
+        printf("MATCH     rule '%s' (%s)%s%s%s%s%s\n", r->name, r->json_path,
+               r->throttle_ms ? " [throttled in the running host]" : "", r->debounce_ms ? " [debounced in the running host]" : "",
+               r->batch_ms ? " [batched in the running host: the actions run once per batch]" : "", note[0] ? ": " : "", note);
+        wee_event *results = event_new("results");
+        for (size_t j = 0; j < r->action_count; j++) {
+            rule_action *a = &r->actions[j];
+            printf("    %s: %s\n", a->json_path, a->module->desc.name);
+            print_params(a, use, results);
+            if (!run) continue;
+            struct wee_action_call call;
+            action_call_init(&call, a->params, use, results, a->module->desc.name, r->name, 0);
+            int rc = a->module->desc.action_run(a->instance, &call);
+            printf("      -> %s%s%s\n", rc == 0 ? "ok" : "FAILED", rc ? ": " : "",
+                   rc ? (call.error.len ? strbuf_cstr(&call.error) : wee_strerror(rc)) : "");
+            action_call_finish(&call);
+            if (rc) (*failed)++;
+            if (rc && a->on_error == ON_ERROR_STOP) break;
+        }
+        if (run) {
+            for (size_t k = 0; k < event_field_count(results); k++)
+                printf("      result %s = %s\n", event_field_name(results, k), event_field_string(results, k));
+        }
+        event_unref(results);
+        event_unref(fired);
+    }
+}
+
 int cli_test(const module_registry *reg, const char *config_file, const char *event_file, int run)
 {
     diag_list d = DIAG_INIT;
@@ -90,54 +145,32 @@ int cli_test(const module_registry *reg, const char *config_file, const char *ev
         config_free(c);
         return 1;
     }
-    char err[256];
-    wee_event *ev = event_from_json(text, err, sizeof err);
+    /* One event object, or an array of them run in order (how a sequence or threshold is explained). */
+    cJSON *doc = cJSON_Parse(text);
+    size_t count = cJSON_IsArray(doc) ? (size_t)cJSON_GetArraySize(doc) : 1;
+    int matched = 0, failed = 0, bad = 0;
+    const cJSON *item = cJSON_IsArray(doc) ? doc->child : NULL;
+    for (size_t n = 0; n < count && !bad; n++, item = item ? item->next : NULL) {
+        char err[256], *one = item ? cJSON_PrintUnformatted(item) : NULL;
+        wee_event *ev = event_from_json(one ? one : text, err, sizeof err);
+        cJSON_free(one);
+        if (!ev) {
+            if (count > 1) fprintf(stderr, "%s: [%zu]: %s\n", event_file, n, err);
+            else fprintf(stderr, "%s: %s\n", event_file, err);
+            bad = 1;
+            break;
+        }
+        if (count > 1) printf("--- event [%zu] %s\n", n, ev->type);
+        test_event(c, ev, run, &matched, &failed);
+        event_unref(ev);
+    }
     free(text);
-    if (!ev) {
-        fprintf(stderr, "%s: %s\n", event_file, err);
+    cJSON_Delete(doc);
+    if (bad) {
         config_free(c);
         return 1;
     }
-    if (!event_find(ev, "source")) event_set_string(ev, "source", "test");
-    if (!event_find(ev, "time")) { char ts[40]; plat_format_rfc3339(plat_wall_time_ms(), ts, sizeof ts); event_set_string(ev, "time", ts); }
-    event_set_string(ev, "type", ev->type);
-
-    int matched = 0, failed = 0;
-    for (size_t i = 0; c->rules && i < rule_set_count(c->rules); i++) {
-        rule *r = rule_set_at(c->rules, i);
-        char why[512];
-        const char *miss = candidate_miss(r, ev, why, sizeof why);
-        if (!miss && r->when && !cond_explain(r->when, ev, why, sizeof why)) miss = why;
-        if (miss) {
-            printf("no match  rule '%s' (%s): %s\n", r->name, r->json_path, miss);
-            continue;
-        }
-        matched++;
-        printf("MATCH     rule '%s' (%s)%s%s\n", r->name, r->json_path,
-               r->throttle_ms ? " [throttled in the running host]" : "", r->debounce_ms ? " [debounced in the running host]" : "");
-        wee_event *results = event_new("results");
-        for (size_t j = 0; j < r->action_count; j++) {
-            rule_action *a = &r->actions[j];
-            printf("    %s: %s\n", a->json_path, a->module->desc.name);
-            print_params(a, ev, results);
-            if (!run) continue;
-            struct wee_action_call call;
-            action_call_init(&call, a->params, ev, results, a->module->desc.name, r->name, 0);
-            int rc = a->module->desc.action_run(a->instance, &call);
-            printf("      -> %s%s%s\n", rc == 0 ? "ok" : "FAILED", rc ? ": " : "",
-                   rc ? (call.error.len ? strbuf_cstr(&call.error) : wee_strerror(rc)) : "");
-            action_call_finish(&call);
-            if (rc) failed++;
-            if (rc && a->on_error == ON_ERROR_STOP) break;
-        }
-        if (run) {
-            for (size_t k = 0; k < event_field_count(results); k++)
-                printf("      result %s = %s\n", event_field_name(results, k), event_field_string(results, k));
-        }
-        event_unref(results);
-    }
     printf("%d rule(s) matched%s\n", matched, run ? "" : " (actions not run; add --run to run them)");
-    event_unref(ev);
     config_free(c);
     return failed ? 2 : 0;
 }

@@ -285,9 +285,21 @@ static wee_event *observe_sequence(rule_memory *m, const rule *r, const wee_even
         return fire;
     }
     if (!rule_step_matches(&spec->steps[0], ev)) {
-        if (g) note_printf(note, note_size, "sequence: group \"%s\" waits for step %zu of %zu; this event is not it", g->label,
-                           g->next_step + 1, spec->nsteps);
-        else note_printf(note, note_size, "sequence: no step matches");
+        if (g) {
+            note_printf(note, note_size, "sequence: group \"%s\" waits for step %zu of %zu; this event is not it", g->label,
+                        g->next_step + 1, spec->nsteps);
+            return NULL;
+        }
+        size_t k = 1;
+        while (k < spec->nsteps && !rule_step_matches(&spec->steps[k], ev)) k++;
+        char *key = NULL, *label = NULL;
+        if (k < spec->nsteps && group_key(spec, ev, 1, &key, &label) == 0)
+            note_printf(note, note_size, "sequence: the event is step %zu of %zu, but group \"%s\" has no sequence in "
+                        "progress (step 1 must come first, within %" PRId64 " ms)", k + 1, spec->nsteps, label, spec->within_ms);
+        else
+            note_printf(note, note_size, "sequence: the event matches no step");
+        free(key);
+        free(label);
         return NULL;
     }
     if (!g && !(g = group_for(m, spec, ev, 1, 1, now))) {

@@ -7,7 +7,8 @@
  * error outside a protected call would abort the process.
  *
  * The function gets one table: every event field with its type (string / integer / boolean), `type`,
- * and the results earlier actions of the rule published ("exec.exit_code" = 0). It may return
+ * and the results earlier actions of the rule published ("exec.exit_code" = 0); for a batched rule also
+ * `events`, the collected events as a list of such tables. It may return
  * nothing or true (success), false, or {ok = false, message = "..."} (the action fails with that
  * message).
  */
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <lauxlib.h>
 #include "lua_action.h"
+#include "lua_api.h"
 
 typedef struct run_ctx {
     const lua_action *a;
@@ -92,6 +94,17 @@ static int protected_call(lua_State *L)
         lua_pop(L, 1);
     }
     push_fields(L, host, host->call_results ? host->call_results(c->call) : NULL);
+    /* A batched rule's event carries its events as JSON: the script gets them as a list of tables,
+     * decoded by json.decode, so the memory limit applies to them too. */
+    if (lua_getfield(L, -1, "batch.events") == LUA_TSTRING) {
+        lua_api_open_json(L);
+        lua_getfield(L, -1, "decode");
+        lua_pushvalue(L, -3);
+        lua_call(L, 1, 1);
+        lua_setfield(L, -4, "events");
+        lua_pop(L, 1); /* the json table */
+    }
+    lua_pop(L, 1);
 
     lua_call(L, 1, 1);
     int t = lua_type(L, -1);
