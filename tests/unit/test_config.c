@@ -193,7 +193,7 @@ static const bad_case bad_cases[] = {
       "duplicate name \"r\" (also rules[0])" },
     { "{\"version\": 1, \"rules\": [" RULE_OK ", \"throttle\": 5}]}", "rules[0].throttle",
       "unknown key (allowed here: name, enabled, when, do, throttle_ms, debounce_ms, concurrency, "
-      "allow_engine_events, description)" },
+      "allow_engine_events, description, threshold, sequence, absence, batch_ms, batch_max)" },
     { "{\"version\": 1, \"rules\": [" RULE_OK ", \"throttle_ms\": \"5s\"}]}", "rules[0].throttle_ms",
       "expected integer 0..31536000000, got \"5s\"" },
     { "{\"version\": 1, \"rules\": [" RULE_OK ", \"debounce_ms\": -5}]}", "rules[0].debounce_ms",
