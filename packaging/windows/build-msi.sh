@@ -54,11 +54,12 @@ q "CREATE TABLE \`MsiServiceConfigFailureActions\` (\`MsiServiceConfigFailureAct
 q "INSERT INTO \`MsiServiceConfigFailureActions\` (\`MsiServiceConfigFailureActions\`, \`Name\`, \`Event\`, \`ResetPeriod\`, \`Actions\`, \`DelayActions\`, \`Component_\`) VALUES ('WeeRestart', 'WinEventEngine', 5, 86400, '1[~]1[~]0', '5000[~]5000[~]0', 'HostExe')"
 q "CREATE TABLE \`MsiServiceConfig\` (\`MsiServiceConfig\` CHAR(72) NOT NULL, \`Name\` CHAR(255) NOT NULL, \`Event\` SHORT NOT NULL, \`ConfigType\` LONG NOT NULL, \`Argument\` CHAR(255), \`Component_\` CHAR(72) NOT NULL PRIMARY KEY \`MsiServiceConfig\`)"
 q "INSERT INTO \`MsiServiceConfig\` (\`MsiServiceConfig\`, \`Name\`, \`Event\`, \`ConfigType\`, \`Argument\`, \`Component_\`) VALUES ('WeeRestartOnExit', 'WinEventEngine', 5, 4, '1', 'HostExe')"
-# Feature AddToPath: appended to the system PATH (removed again on uninstall), chosen with ADDTOPATH=1.
+# Feature AddToPath: appended to the system PATH (removed again on uninstall), chosen with ADDTOPATH=1 and
+# kept on upgrade while the installed version has it (WEE_PATH_INSTALLED), unless ADDTOPATH=0.
 q "CREATE TABLE \`Environment\` (\`Environment\` CHAR(72) NOT NULL, \`Name\` CHAR(255) NOT NULL LOCALIZABLE, \`Value\` CHAR(255) LOCALIZABLE, \`Component_\` CHAR(72) NOT NULL PRIMARY KEY \`Environment\`)"
 q "INSERT INTO \`Environment\` (\`Environment\`, \`Name\`, \`Value\`, \`Component_\`) VALUES ('PathEntry', '=-*PATH', '[~];[INSTALLDIR]', 'PathEntry')"
 q "CREATE TABLE \`Condition\` (\`Feature_\` CHAR(38) NOT NULL, \`Level\` SHORT NOT NULL, \`Condition\` CHAR(255) PRIMARY KEY \`Feature_\`, \`Level\`)"
-q "INSERT INTO \`Condition\` (\`Feature_\`, \`Level\`, \`Condition\`) VALUES ('AddToPath', 1, 'ADDTOPATH=1')"
+q "INSERT INTO \`Condition\` (\`Feature_\`, \`Level\`, \`Condition\`) VALUES ('AddToPath', 1, 'ADDTOPATH=\"1\" OR (WEE_PATH_INSTALLED AND ADDTOPATH<>\"0\")')"
 secure=$(msiinfo export "$MSI" Property | awk -F'\t' '$1 == "SecureCustomProperties" { print $2 }')
 q "UPDATE \`Property\` SET \`Value\` = '${secure:+$secure;}ADDTOPATH' WHERE \`Property\` = 'SecureCustomProperties'"
 # The standard actions for those tables (wixl sequences only the ones of tables it writes).

@@ -4,7 +4,7 @@
 #   install the older silently -> files, service, Event Log source; the service runs the starter config;
 #   edit %ProgramData%\WinEventEngine\config.json to a timer rule -> it fires (reload, then a restart);
 #   upgrade to the newer MSI with ADDTOPATH=1 -> one product, the edited config untouched, the rule fires,
-#   the folder on PATH; break the install (host.exe and a module deleted) and repair -> files back;
+#   the folder on PATH; installing the older MSI again is refused; break the install (host.exe and a module deleted) and repair -> files back;
 #   uninstall -> binaries, service, Event Log source and PATH entry gone, the config folder kept.
 #   test_msi_wine.sh BUILD_DIR      (registered in CTest by packaging/windows/CMakeLists.txt)
 # Wine 8 differences handled here (packaging/windows/README.md, "Tested under Wine"): its StopServices
@@ -132,6 +132,11 @@ if reg_query "$UNINSTALL\\$OLD_CODE" >/dev/null; then fail "$OLD is still regist
 grep -qF 'service run' <<<"$(reg_query "$SVCKEY")" || fail "no service after the upgrade"
 wait_text "$PD/fired.log" 30 "fired 1" || fail "the upgraded service did not run the edited config"
 grep -qF 'C:\Program Files\WinEventEngine' <<<"$(reg_query "$ENVKEY" /v PATH)" || fail "ADDTOPATH=1: folder not on PATH"
+
+step "a downgrade to $OLD is refused"
+if msi /i "$(winpath "$TMP/old.msi")" >/dev/null; then fail "installing $OLD over $NEW succeeded"; fi
+grep -qF "$NEW" <<<"$(reg_query "$UNINSTALL\\$NEW_CODE" /v DisplayVersion)" || fail "the refused downgrade removed $NEW"
+cmp -s "$PD/config.json" "$TMP/edited.json" || fail "the refused downgrade changed config.json"
 
 step "repair after host.exe and modules\\timer.dll were deleted"
 stop_service
