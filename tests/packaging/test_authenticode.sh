@@ -4,10 +4,13 @@
 #   build-msi.sh with WEE_SIGN_PFX + WEE_SIGN_PASS -> the MSI verifies against the CA, and so do host.exe
 #   and a module DLL extracted from it; sign.sh with WEE_SIGN_CERT + WEE_SIGN_KEY signs host.exe too;
 #   an unsigned file, a tampered file (one byte of code changed), a tampered MSI and a foreign CA fail.
-#   test_authenticode.sh BUILD_DIR      (registered in CTest by packaging/windows/CMakeLists.txt)
+#   With a Windows emulator (wine64) as second argument, the signed host.exe from the MSI also loads every
+#   signed module (signing rewrites the PE header's certificate-table entry and appends the certificate).
+#   test_authenticode.sh BUILD_DIR [EMULATOR]      (registered in CTest by packaging/windows/CMakeLists.txt)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=$(cd "${1:?usage: test_authenticode.sh BUILD_DIR}" && pwd)
+BUILD=$(cd "${1:?usage: test_authenticode.sh BUILD_DIR [EMULATOR]}" && pwd)
+EMU=${2:-}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/wee-sign-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -51,6 +54,14 @@ host=$(find x -name host.exe) dll=$(find x -name timer.dll)
 [ -n "$host" ] && [ -n "$dll" ] || fail "host.exe / timer.dll not found in the MSI"
 must_verify "$host"
 must_verify "$dll"
+if [ -n "$EMU" ]; then
+  (cd "$(dirname "$host")" && "$EMU" ./host.exe modules >"$TMP/modules.txt" 2>"$TMP/modules.err") ||
+    { cat "$TMP/modules.txt" "$TMP/modules.err"; fail "the signed host.exe could not list its modules"; }
+  want=$(find "$(dirname "$host")/modules" -name '*.dll' | wc -l)
+  got=$(grep -c '\.dll' "$TMP/modules.txt" || true)
+  [ "$got" -eq "$want" ] && [ "$want" -gt 0 ] || { cat "$TMP/modules.txt" "$TMP/modules.err"; fail "the signed host.exe loaded $got of $want signed modules"; }
+  echo "the signed host.exe loads all $got signed modules"
+fi
 
 step "sign.sh with WEE_SIGN_CERT + WEE_SIGN_KEY"
 cp "$BUILD/host.exe" host-pem.exe
