@@ -17,12 +17,19 @@ BUILD=$(cd "${1:?usage: test_msi_wine.sh BUILD_DIR}" && pwd)
 TMP=$(mktemp -d "$BUILD/msi-test.XXXXXX")
 export WEE_WINEPREFIX=$TMP/wineprefix
 . "$SRC/tools/wine-env.sh"
+# The prefix's wineserver is persistent: it must be ended whatever happens (every Wine call below is
+# bounded, so a hang ends here too rather than in CTest's kill, which no trap survives).
 trap 'wee_wine_stop; rm -rf "$TMP"' EXIT
+trap 'exit 143' INT TERM
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() {
+  [ ! -s "$TMP/wine-stderr.log" ] || { echo "--- Wine's stderr (last lines):"; tail -20 "$TMP/wine-stderr.log"; }
+  echo "FAIL: $*" >&2
+  exit 1
+}
 step() { echo "== $* ($SECONDS s)"; }
 winpath() { printf 'Z:%s' "${1//\//\\}"; }
-wine() { "$WEE_WINE" "$@" 2>>"$TMP/wine-stderr.log"; }
+wine() { timeout 120 "$WEE_WINE" "$@" 2>>"$TMP/wine-stderr.log"; }
 # Waits up to $2 seconds for file $1 to contain the text $3.
 wait_text() {
   local i
