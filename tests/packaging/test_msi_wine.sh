@@ -83,6 +83,8 @@ grep -qF 'DATADIR	CreateFolder	D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x12
   fail "old.msi: no admin-only DACL for the ProgramData folder"
 grep -qF 'WinEventEngine	5	86400			1[~]1[~]0	5000[~]5000[~]0	HostExe' <<<"$(table "$TMP/old.msi" MsiServiceConfigFailureActions)" ||
   fail "old.msi: no restart-on-failure actions"
+grep -qP '^WeeRestartOnExit\tWinEventEngine\t5\t4\t1\tHostExe$' <<<"$(table "$TMP/old.msi" MsiServiceConfig)" ||
+  fail "old.msi: no restart on a non-zero exit (FAILURE_ACTIONS_FLAG)"
 grep -qP '^StarterConfig\t\S+\tDATADIR\t400\t' <<<"$(table "$TMP/old.msi" Component)" ||
   fail "old.msi: the starter config component is not Permanent + NeverOverwrite"
 OLD_CODE=$(product_code "$TMP/old.msi") NEW_CODE=$(product_code "$TMP/new.msi")
@@ -95,8 +97,8 @@ PD="$WINEPREFIX/drive_c/ProgramData/WinEventEngine"
 
 step "install $OLD silently"
 msi /i "$(winpath "$TMP/old.msi")" || fail "msiexec /i old.msi"
-for f in host.exe README.txt modules/timer.dll modules/log.dll modules/exec.dll config/examples/heartbeat.json \
-         sdk/include/wee/wee.h sdk/examples/echo_action.c docs/config.md; do
+for f in host.exe README.txt config/examples/heartbeat.json sdk/include/wee/wee.h sdk/examples/echo_action.c \
+         docs/config.md $(cd "$BUILD" && ls modules/*.dll); do
   [ -f "$PF/$f" ] || fail "not installed: Program Files\\WinEventEngine\\$f"
 done
 cmp -s "$PD/config.json" "$SRC/packaging/windows/config.json" || fail "ProgramData\\WinEventEngine\\config.json is not the starter config"
