@@ -29,6 +29,8 @@ typedef struct fs_box {
     char *data;      /* malloc'd */
     size_t len, cap;
     size_t count;    /* names in data, each NUL-terminated (fs.list) */
+    size_t limit;    /* fs.list: bytes of names it may hold (the memory left in the state) */
+    int too_big;
 } fs_box;
 
 static int fs_box_gc(lua_State *L)
@@ -131,6 +133,12 @@ static int fs_list_add(const char *name, int is_dir, void *ctx)
     (void)is_dir;
     fs_box *b = ctx;
     size_t n = strlen(name) + 1;
+    /* Held outside the Lua allocator, then copied in: a folder of millions of names must stop at what
+     * the state could take anyway (each name also costs a pointer and a Lua string). */
+    if (b->len + n + (b->count + 1) * sizeof(char *) > b->limit) {
+        b->too_big = 1;
+        return 1;
+    }
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 1024;
         while (cap < b->len + n) cap *= 2;
@@ -155,7 +163,12 @@ static int fs_list(lua_State *L)
     char path[FS_PATH_MAX];
     fs_checked_path(L, 1, "list", path);
     fs_box *box = fs_box_push(L);
+    lua_sandbox *sb = sandbox_of(L);
+    box->limit = sb->mem_limit > sb->mem_used ? sb->mem_limit - sb->mem_used : 0;
     int rc = plat_dir_list(path, fs_list_add, box);
+    if (box->too_big)
+        return luaL_error(L, "fs.list: '%s' holds more names than fit in the %d KB of memory_kb left", path,
+                          (int)(box->limit / 1024));
     if (rc != 0) return luaL_error(L, "fs.list: cannot list '%s': %s", path, wee_strerror(rc));
     /* The name pointers live in a second box so a Lua error below frees them too. */
     fs_box *ptrs = fs_box_push(L);

@@ -105,6 +105,23 @@ static const char escape_script[] =
     "cases.fs_symlink_file = function(t) return fs.read(t.allowed .. '/link_to_secret') end\n"
     "cases.fs_symlink_dir_write = function(t) return fs.write(t.allowed .. '/link_to_parent/planted.txt', 'x') end\n"
     "cases.fs_dangling_symlink_write = function(t) return fs.write(t.allowed .. '/dangling', 'x') end\n"
+    "cases.table_move_empty = function(t) table.move({}, 1, 1 << 53, 2) end\n"
+    "cases.table_move_to_other = function(t) table.move({}, 1, math.maxinteger - 1, 1, {}) end\n"
+    "cases.table_insert_len = function(t)\n"
+    "  table.insert(setmetatable({}, {__len = function() return 1 << 53 end}), 1, 'x')\n"
+    "end\n"
+    "cases.table_remove_len = function(t) table.remove(setmetatable({}, {__len = function() return 1 << 53 end}), 1) end\n"
+    "cases.table_concat_c_index = function(t)\n"
+    "  return table.concat(setmetatable({}, {__index = table.concat}), '', 1, 1 << 53)\n"
+    "end\n"
+    "cases.table_sort_c_meta = function(t)\n"
+    "  table.sort(setmetatable({}, {__len = function() return (1 << 31) - 2 end, __index = rawlen, __newindex = rawequal}))\n"
+    "end\n"
+    "cases.rep_empty = function(t) local s = string.rep('', 1 << 62) return {ok = false, message = 'rep gave ' .. #s} end\n"
+    "cases.rep_empty_sep = function(t)\n"
+    "  local s = ('').rep('', math.maxinteger, '') return {ok = false, message = 'rep gave ' .. #s}\n"
+    "end\n"
+    "cases.emit_flood = function(t) for i = 1, 1e9 do emit('flood.x', {i = i}) end end\n"
     "cases.exec_without_allow = function(t) return exec.run({'whatever'}) end\n"
     "cases.http_without_enable = function(t) return http.request{url = 'http://127.0.0.1:9/'} end\n"
     "function on_event(t)\n"
@@ -192,6 +209,15 @@ static const escape_case cases[] = {
     { "fs_symlink_file", "is outside allow_paths", NULL, NULL, 1 },
     { "fs_symlink_dir_write", "is outside allow_paths", NULL, NULL, 1 },
     { "fs_dangling_symlink_write", "symbolic link", NULL, NULL, 1 },
+    { "table_move_empty", "timeout after 300 ms", NULL, NULL, 0 },
+    { "table_move_to_other", "timeout after 300 ms", NULL, NULL, 0 },
+    { "table_insert_len", "timeout after 300 ms", NULL, NULL, 0 },
+    { "table_remove_len", "timeout after 300 ms", NULL, NULL, 0 },
+    { "table_concat_c_index", "timeout after 300 ms", NULL, NULL, 0 },
+    { "table_sort_c_meta", "timeout after 300 ms", NULL, NULL, 0 },
+    { "rep_empty", "rep gave 0", NULL, NULL, 0 },
+    { "rep_empty_sep", "rep gave 0", NULL, NULL, 0 },
+    { "emit_flood", "more than 1000 events from one run", NULL, NULL, 0 },
     { "exec_without_allow", "set \"allow_exec\": true", NULL, NULL, 0 },
     { "http_without_enable", "\"http_enabled\": true", NULL, NULL, 0 },
 };
@@ -283,6 +309,41 @@ static wee_event *case_event(const sandbox_env *e, const char *name)
     return ev;
 }
 
+/* A case that escapes the time limit would hang this test for hours (a C loop cannot be interrupted
+ * from outside): a watchdog ends the process with the case's name once one runs far past every limit. */
+#define CASE_HARD_LIMIT_MS 30000
+static int64_t case_hard_limit_ms = CASE_HARD_LIMIT_MS; /* WEE_LUA_CASE_LIMIT_MS overrides (old-code checks) */
+static plat_mutex wd_lock;
+static plat_cond wd_wake;
+static plat_thread wd_thread;
+static const char *wd_case;
+static uint64_t wd_deadline;
+static int wd_quit;
+
+static void watchdog_main(void *arg)
+{
+    (void)arg;
+    plat_mutex_lock(&wd_lock);
+    while (!wd_quit) {
+        if (wd_case && plat_monotonic_ns() >= wd_deadline) {
+            fprintf(stderr, "FAIL: case %s still running after %lld ms: it escaped the time limit\n", wd_case,
+                    (long long)case_hard_limit_ms);
+            fflush(stderr);
+            _Exit(1);
+        }
+        plat_cond_timedwait(&wd_wake, &wd_lock, 100);
+    }
+    plat_mutex_unlock(&wd_lock);
+}
+
+static void watchdog_arm(const char *name)
+{
+    plat_mutex_lock(&wd_lock);
+    wd_case = name;
+    wd_deadline = plat_monotonic_ns() + (uint64_t)case_hard_limit_ms * 1000000u;
+    plat_mutex_unlock(&wd_lock);
+}
+
 static void run_escapes(const char *isolation)
 {
     sandbox_env e;
@@ -304,12 +365,16 @@ static void run_escapes(const char *isolation)
 
     char error[1024];
     size_t ran = 0;
+    const char *only = getenv("WEE_LUA_ESCAPE_ONLY"); /* one case by name, for debugging */
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const escape_case *c = &cases[i];
         if (c->needs_symlink && !e.have_symlinks) continue;
+        if (only && strcmp(only, c->name) != 0) continue;
         wee_event *ev = case_event(&e, c->name);
         uint64_t t0 = plat_monotonic_ns();
+        watchdog_arm(c->name);
         int rc = fixture_run(&f, ev, error, sizeof error);
+        watchdog_arm(NULL);
         uint64_t ms = (plat_monotonic_ns() - t0) / 1000000u;
         event_free(ev);
         if (rc == 0 || (!strstr(error, c->expect) && !(c->expect2 && strstr(error, c->expect2)) &&
@@ -325,7 +390,7 @@ static void run_escapes(const char *isolation)
         event_free(ev);
         if (rc != 0) fail_msg("[%s] normal event after %s failed: %s", isolation, c->name, error);
     }
-    assert_true(ran >= 55);
+    assert_true(only ? ran == 1 : ran >= 64);
     /* Nothing was written or moved outside the allowed folder, and the secret is intact. */
     char *written = test_path_join(e.root, "written.txt"), *moved = test_path_join(e.root, "moved.txt");
     char *planted = test_path_join(e.root, "planted.txt"), *missing = test_path_join(e.root, "missing.txt");
@@ -372,10 +437,21 @@ int main(void)
 {
     test_init();
     fixture_dirs_init();
+    const char *limit = getenv("WEE_LUA_CASE_LIMIT_MS");
+    if (limit && atoi(limit) > 0) case_hard_limit_ms = atoi(limit);
+    plat_mutex_init(&wd_lock);
+    plat_cond_init(&wd_wake);
+    plat_thread_start(&wd_thread, watchdog_main, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escapes_fresh),
         cmocka_unit_test(test_escapes_pooled),
         cmocka_unit_test(test_top_level_loop_times_out),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    plat_mutex_lock(&wd_lock);
+    wd_quit = 1;
+    plat_cond_signal(&wd_wake);
+    plat_mutex_unlock(&wd_lock);
+    plat_thread_join(&wd_thread);
+    return failed;
 }
