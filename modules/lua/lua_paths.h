@@ -21,5 +21,7 @@ int lua_path_normalize(const char *path, char *out, size_t out_size, char *err, 
 
 /* 1 if resolved equals one of roots or lies below it (component-wise; case-insensitive on Windows). */
 int lua_path_within(const char *resolved, char *const *roots, size_t root_count);
+/* The root of roots that resolved lies in (the first that matches), or NULL. */
+const char *lua_path_root_of(const char *resolved, char *const *roots, size_t root_count);
 
 #endif
