@@ -35,7 +35,7 @@ static int errno_to_wee(int e)
 static const char *reason(int e)
 {
     if (e == ELOOP) return "a symbolic link is in the way (links are never followed when the file is opened)";
-    if (e == ENOTDIR) return "a part of the path is not a folder (or is a symbolic link)";
+    if (e == ENOTDIR) return "a part of the path is not a folder";
     return strerror(e);
 }
 
@@ -43,6 +43,18 @@ static int fail(char *err, size_t err_size, const char *what, const char *path, 
 {
     snprintf(err, err_size, "cannot %s '%s': %s", what, path, reason(e));
     return errno_to_wee(e);
+}
+
+/* openat with O_DIRECTORY | O_NOFOLLOW; a link there fails as ELOOP (Linux says ENOTDIR for it). */
+static int open_dir_at(int dfd, const char *name)
+{
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOTDIR) {
+        struct stat st;
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) errno = ELOOP;
+        else errno = ENOTDIR;
+    }
+    return fd;
 }
 
 /* Opens the folder that holds the last name of t->path, one component at a time from t->root without
@@ -67,7 +79,7 @@ static int open_parent(const fs_target *t, char *buf, size_t size, const char **
         char *slash = strchr(comp, '/');
         if (!slash) break;
         *slash = '\0';
-        int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int next = open_dir_at(fd, comp);
         int e = errno;
         close(fd);
         if (next < 0) {
@@ -102,7 +114,8 @@ int fsops_read(const fs_target *t, size_t limit, char **data, size_t *len, char 
     if (dfd < 0) return fail(err, err_size, "read", t->path, errno);
     struct stat st;
     int rc;
-    if (!*name) rc = fail(err, err_size, "read", t->path, EISDIR);
+    if (!*name) rc = fstat(dfd, &st) != 0 ? fail(err, err_size, "read", t->path, errno)
+                                           : check_regular(&st, t->path, err, err_size);
     else if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) rc = fail(err, err_size, "read", t->path, errno);
     else rc = check_regular(&st, t->path, err, err_size);
     int fd = -1;
@@ -139,8 +152,9 @@ int fsops_read(const fs_target *t, size_t limit, char **data, size_t *len, char 
     close(fd);
     if (n > limit) {
         free(b);
+        size_t size = n > (size_t)st.st_size ? n : (size_t)st.st_size;
         snprintf(err, err_size, "'%s' is %s%zu KB, more than the %zu KB of memory_kb left", t->path,
-                 n > (size_t)st.st_size ? "at least " : "", n / 1024, limit / 1024);
+                 n > (size_t)st.st_size ? "at least " : "", size / 1024, limit / 1024);
         return WEE_ENOMEM;
     }
     b[n] = '\0';
@@ -240,7 +254,7 @@ int fsops_list(const fs_target *t, plat_dir_fn fn, void *ctx, char *err, size_t 
     const char *name;
     int dfd = open_parent(t, buf, sizeof buf, &name);
     if (dfd < 0) return fail(err, err_size, "list", t->path, errno);
-    int fd = *name ? openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : dup(dfd);
+    int fd = *name ? open_dir_at(dfd, name) : dup(dfd);
     int e = errno;
     close(dfd);
     if (fd < 0) return fail(err, err_size, "list", t->path, e);
