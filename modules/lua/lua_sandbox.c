@@ -2,10 +2,12 @@
  * modules/lua/lua_sandbox.c - state creation with a counted allocator, the instruction-count
  * deadline, and the safe standard library.
  *
- * What a script gets: base (minus dofile, loadfile, print -> log, warn; load forced to text mode;
- * setmetatable refusing __gc; xpcall skipping its handler after the deadline; collectgarbage "count"
- * only), table, string (minus dump), math, utf8,
- * coroutine, os.time/date/clock, opened on first use. No io, debug, package/require.
+ * What a script gets: base (minus dofile, loadfile, print -> log, warn; load forced to text mode, its
+ * reader checking the deadline; setmetatable refusing __gc; xpcall skipping its handler after the
+ * deadline; collectgarbage "count" only), table (the range loops replaced: lua_tablib.c), string (minus
+ * dump; the matcher replaced: lua_pattern.c; rep of empty strings short-cut), math, utf8, coroutine,
+ * os.time/date/clock, opened on first use. No io, debug, package/require. docs/modules/lua.md lists
+ * what bounds each C function.
  *
  * Why __gc is refused: Lua runs finalizers with hooks disabled (lgc.c GCTM), so a finalizer that
  * loops would escape the time limit; scripts cannot create userdata, so setmetatable is the only way
