@@ -163,8 +163,8 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
     metrics_http_stop(metrics);
     g_stuck_workers = engine_stop(e);
     if (g_stuck_workers) {
-        log_write(WEE_LOG_ERROR, "host", "exiting with %u worker(s) still in their action (exit code %d)",
-                  g_stuck_workers, EXIT_STUCK);
+        log_write(WEE_LOG_ERROR, "host", "exiting with %u worker(s) still in their action (exit code %d); the "
+                  "lines above name the rules of %s", g_stuck_workers, EXIT_STUCK, file);
         return EXIT_STUCK;
     }
     return 0;
