@@ -43,6 +43,7 @@ typedef struct engine_config {
     int control_enabled;         /* default 1 */
     char *control_path;          /* NULL: the per-user default (platform/ipc.h) */
     char *metrics_listen;        /* NULL: no metrics endpoint; else a loopback "host:port" */
+    int64_t stop_grace_ms;       /* how long a stop waits for a running action before giving up on it */
 } engine_config;
 
 typedef struct source_config {

@@ -12,7 +12,7 @@
 
 /* One array per level: a new key is one more line here (plus its reader below). */
 static const char *const engine_keys[] = { "workers", "queue_capacity", "overflow", "http_enabled", "http_allow",
-                                           "log", "control", "metrics", NULL };
+                                           "log", "control", "metrics", "stop_grace_ms", NULL };
 static const char *const log_keys[] = { "level", "file", "format", "max_size_mb", "keep", NULL };
 static const char *const control_keys[] = { "enabled", "path", NULL };
 static const char *const metrics_keys[] = { "listen", NULL };
@@ -26,6 +26,9 @@ static const char *const log_formats[] = { "text", "json", NULL };
 #define LOG_MAX_SIZE_MB_MAX 1048576   /* 1 TiB: past that, a typo */
 #define LOG_KEEP_DEFAULT 5
 #define LOG_KEEP_MAX 1000             /* ROTATING_FILE_KEEP_MAX */
+#define STOP_GRACE_DEFAULT 10000      /* under the 30 s the service tells the SCM to wait for a stop */
+#define STOP_GRACE_MIN 100
+#define STOP_GRACE_MAX 600000
 
 /* Exported for the schema generator (config_keys.h): the schema is built from these very lists. */
 const char *const *const config_engine_keys = engine_keys;
@@ -37,6 +40,8 @@ const char *const *const config_log_formats = log_formats;
 const int64_t config_workers_max = WORKERS_MAX, config_queue_default = QUEUE_DEFAULT, config_queue_max = QUEUE_MAX;
 const int64_t config_log_max_size_mb_max = LOG_MAX_SIZE_MB_MAX, config_log_keep_default = LOG_KEEP_DEFAULT,
               config_log_keep_max = LOG_KEEP_MAX;
+const int64_t config_stop_grace_default = STOP_GRACE_DEFAULT, config_stop_grace_min = STOP_GRACE_MIN,
+              config_stop_grace_max = STOP_GRACE_MAX;
 
 static void expect_object(const cJSON *j, const char *path, diag_list *d)
 {
@@ -176,6 +181,7 @@ void config_load_engine(config_ctx *x, const cJSON *engine, const char *path)
     e->log_keep = LOG_KEEP_DEFAULT;
     e->overflow = OVERFLOW_BLOCK;
     e->control_enabled = 1;
+    e->stop_grace_ms = STOP_GRACE_DEFAULT;
 
     if (engine && !cJSON_IsObject(engine)) {
         expect_object(engine, path, x->d);
@@ -192,6 +198,7 @@ void config_load_engine(config_ctx *x, const cJSON *engine, const char *path)
         load_log(x, engine, path);
         load_control(x, engine, path);
         load_metrics(x, engine, path);
+        config_get_int(engine, "stop_grace_ms", path, STOP_GRACE_MIN, STOP_GRACE_MAX, &e->stop_grace_ms, x->d);
     }
     e->workers = workers ? (unsigned)workers : plat_cpu_count();
     if (e->workers == 0) e->workers = 1; /* a platform that cannot count its cores still needs one worker */

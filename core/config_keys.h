@@ -21,6 +21,7 @@ extern const char *const *const config_engine_metrics_keys;
 extern const char *const *const config_overflow_names;   /* in overflow_policy order */
 extern const char *const *const config_log_formats;
 extern const int64_t config_workers_max, config_queue_default, config_queue_max;
+extern const int64_t config_stop_grace_default, config_stop_grace_min, config_stop_grace_max;
 extern const int64_t config_log_max_size_mb_max, config_log_keep_default, config_log_keep_max;
 /* config_sources.c: the host's own keys of a source object; the rest is the module's option table. */
 extern const char *const *const config_source_own_keys;

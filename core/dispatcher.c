@@ -8,6 +8,7 @@
 #include "host_api.h"
 #include "log.h"
 #include "metrics_table.h"
+#include "options.h"
 #include "platform/platform.h"
 #include "rule_memory.h"
 #include "rule_state.h"
@@ -33,6 +34,12 @@ typedef struct worker {
     unsigned index;
     atomic_uint_fast64_t processed, evaluated, matched, ok, failed, suppressed;
     mtable *metrics;           /* DM_COUNT tables, labelled counts and timings (metrics_table.h) */
+    /* The action this worker is in, for the report of a stop that gives up on it (doing_lock). */
+    plat_mutex doing_lock;
+    const rule *doing_rule;
+    size_t doing_action;
+    const char *doing_event;   /* the event's type; the worker holds the event while this is set */
+    uint64_t doing_since;      /* monotonic ns; 0: not in an action */
     char pad[64];
 } worker;
 
@@ -169,7 +176,16 @@ static void run_actions(worker *w, rule *r, const wee_event *ev)
         call.emit = submit_from_action;
         call.emit_ctx = d;
         uint64_t t0 = plat_monotonic_ns();
+        plat_mutex_lock(&w->doing_lock);
+        w->doing_rule = r;
+        w->doing_action = i;
+        w->doing_event = ev->type;
+        w->doing_since = t0 ? t0 : 1;
+        plat_mutex_unlock(&w->doing_lock);
         int rc = a->module->desc.action_run(a->instance, &call);
+        plat_mutex_lock(&w->doing_lock);
+        w->doing_since = 0;
+        plat_mutex_unlock(&w->doing_lock);
         mtable_observe(&w->metrics[DM_ACTIONS], a->module->desc.name, rc == 0 ? "ok" : "error",
                        plat_monotonic_ns() - t0);
         if (rc == 0) {
@@ -511,6 +527,7 @@ dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy po
         worker *w = &d->workers[started];
         w->d = d;
         w->index = started;
+        plat_mutex_init(&w->doing_lock);
         if (plat_thread_start(&w->thread, worker_main, w) != 0) break;
     }
     if (started == workers) timer_started = plat_thread_start(&d->timer, timer_main, d) == 0;
@@ -525,6 +542,7 @@ dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy po
         plat_cond_broadcast(&d->not_empty);
         plat_mutex_unlock(&d->lock);
         for (unsigned i = 0; i < started; i++) plat_thread_join(&d->workers[i].thread);
+        for (unsigned i = 0; i < started + (started < workers); i++) plat_mutex_destroy(&d->workers[i].doing_lock);
         plat_cond_destroy(&d->not_empty);
         plat_cond_destroy(&d->not_full);
         plat_cond_destroy(&d->idle);
@@ -573,10 +591,52 @@ int dispatcher_wait_idle(dispatcher *d, int64_t timeout_ms)
     return 0;
 }
 
-void dispatcher_drain_and_stop(dispatcher *d)
+/* Workers that have been in one action for grace_ns, counted from the later of the action's start and
+ * the stop's: each is logged with its rule, action and event. Returns how many. */
+static unsigned report_stuck(dispatcher *d, uint64_t stop_ns, uint64_t grace_ns, int log_them)
 {
+    uint64_t now = plat_monotonic_ns();
+    unsigned stuck = 0;
+    for (unsigned i = 0; i < d->nworkers; i++) {
+        worker *w = &d->workers[i];
+        plat_mutex_lock(&w->doing_lock);
+        uint64_t since = w->doing_since, from = since > stop_ns ? since : stop_ns;
+        if (since && now - from >= grace_ns) {
+            stuck++;
+            if (log_them) {
+                const rule_action *a = &w->doing_rule->actions[w->doing_action];
+                const char *file = options_string(options_static_view(a->params), "file");
+                log_write(WEE_LOG_ERROR, "engine", "stop: worker %u has been in rule '%s' %s (%s%s%s%s) on %s for "
+                          "%llu ms, %llu ms after the stop began; giving up on it", i, w->doing_rule->name,
+                          a->json_path, a->module->desc.name, file ? ", file \"" : "", file ? file : "",
+                          file ? "\"" : "", w->doing_event, (unsigned long long)((now - since) / 1000000u),
+                          (unsigned long long)((now - stop_ns) / 1000000u));
+            }
+        }
+        plat_mutex_unlock(&w->doing_lock);
+    }
+    return stuck;
+}
+
+/* Waits until no event is queued and no worker busy; with grace_ms > 0 gives up once a worker is stuck
+ * (report_stuck) and returns how many are. */
+static unsigned wait_idle_or_stuck(dispatcher *d, uint64_t stop_ns, int64_t grace_ms)
+{
+    if (grace_ms <= 0) {
+        dispatcher_wait_idle(d, INT64_MAX / 2000000);
+        return 0;
+    }
+    uint64_t grace_ns = (uint64_t)grace_ms * 1000000u;
+    while (dispatcher_wait_idle(d, 50) != 0)
+        if (report_stuck(d, stop_ns, grace_ns, 0)) return report_stuck(d, stop_ns, grace_ns, 1);
+    return 0;
+}
+
+unsigned dispatcher_stop_within(dispatcher *d, int64_t grace_ms)
+{
+    uint64_t stop_ns = plat_monotonic_ns();
     plat_mutex_lock(&d->lock);
-    if (d->stopping) { plat_mutex_unlock(&d->lock); return; }
+    if (d->stopping) { plat_mutex_unlock(&d->lock); return 0; }
     d->timer_stop = 1;
     plat_cond_signal(&d->timer_wake);
     plat_mutex_unlock(&d->lock);
@@ -584,7 +644,17 @@ void dispatcher_drain_and_stop(dispatcher *d)
     /* Queued events may still schedule debounces, and flushed debounces may raise events that do:
      * drain and flush until both are empty, so a pending firing is never lost at stop. */
     for (;;) {
-        dispatcher_wait_idle(d, INT64_MAX / 2000000);
+        unsigned stuck = wait_idle_or_stuck(d, stop_ns, grace_ms);
+        if (stuck) {
+            plat_mutex_lock(&d->lock);
+            d->accepting = 0; /* the stuck workers are left as they are: not joined, nothing freed */
+            size_t queued = d->count;
+            for (job *j = d->direct_head; j; j = j->next) queued++;
+            plat_mutex_unlock(&d->lock);
+            log_write(WEE_LOG_ERROR, "engine", "stop: %u worker(s) stuck past engine.stop_grace_ms (%lld ms); %zu "
+                      "queued event(s) not processed", stuck, (long long)grace_ms, queued);
+            return stuck;
+        }
         plat_mutex_lock(&d->lock);
         int pending = d->debounce_count > 0;
         if (pending) fire_debounced(d, plat_monotonic_ns(), 1);
@@ -600,7 +670,10 @@ void dispatcher_drain_and_stop(dispatcher *d)
     plat_cond_broadcast(&d->not_full);
     plat_mutex_unlock(&d->lock);
     for (unsigned i = 0; i < d->nworkers; i++) plat_thread_join(&d->workers[i].thread);
+    return 0;
 }
+
+void dispatcher_drain_and_stop(dispatcher *d) { (void)dispatcher_stop_within(d, 0); }
 
 void dispatcher_free(dispatcher *d)
 {
@@ -628,6 +701,7 @@ void dispatcher_free(dispatcher *d)
     plat_cond_destroy(&d->timer_wake);
     plat_mutex_destroy(&d->lock);
     plat_mutex_destroy(&d->rules_lock);
+    for (unsigned i = 0; i < d->nworkers; i++) plat_mutex_destroy(&d->workers[i].doing_lock);
     for (unsigned i = 0; i < d->nworkers; i++)
         for (int m = 0; m < DM_COUNT; m++) mtable_free_keys(&d->workers[i].metrics[m]);
     free(d->workers[0].metrics);

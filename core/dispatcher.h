@@ -41,6 +41,12 @@ rule_set *dispatcher_rules(dispatcher *d); /* new reference; caller unrefs */
 void dispatcher_get_stats(dispatcher *d, dispatcher_stats *out);
 /* Stops accepting, runs every queued event and pending debounce, joins the workers. */
 void dispatcher_drain_and_stop(dispatcher *d);
+/* The same, but gives up once a worker has been in one action for grace_ms since the stop began (an
+ * action stuck in C cannot be interrupted): logs each such worker (rule, action path, module, event)
+ * and returns how many, without joining them. The dispatcher must then be left as it is (never freed:
+ * the stuck threads still use it) and the process end. 0: stopped as dispatcher_drain_and_stop.
+ * grace_ms <= 0 waits without limit. */
+unsigned dispatcher_stop_within(dispatcher *d, int64_t grace_ms);
 void dispatcher_free(dispatcher *d);
 /* The workers' tables of one metric, for readers (any thread, while the dispatcher exists). */
 size_t dispatcher_metric_tables(dispatcher *d, dispatcher_metric m, mtable **out, size_t max);

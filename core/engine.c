@@ -163,14 +163,18 @@ int engine_inject(engine *e, wee_event *ev)
     return dispatcher_submit(e->disp, ev);
 }
 
-void engine_stop(engine *e)
+unsigned engine_stop(engine *e)
 {
-    if (!e) return;
+    if (!e) return 0;
     config_watch_stop(e->watch);  /* no reload may start once stopping has */
     plat_mutex_lock(&e->reload_lock);
     engine_emit_lifecycle(e, "engine.stopping", "shutdown");
     for (size_t i = 0; i < e->source_count; i++) e->sources[i]->module->desc.source_stop(e->sources[i]->instance);
-    dispatcher_drain_and_stop(e->disp);
+    unsigned stuck = dispatcher_stop_within(e->disp, e->cfg->engine.stop_grace_ms);
+    if (stuck) {
+        plat_mutex_unlock(&e->reload_lock);
+        return stuck; /* e, its config and the dispatcher stay: the stuck workers use them */
+    }
     dispatcher_stats st;
     dispatcher_get_stats(e->disp, &st);
     log_write(WEE_LOG_INFO, "engine", "stopped: received %llu, processed %llu, dropped %llu, rules matched %llu, "
@@ -185,4 +189,5 @@ void engine_stop(engine *e)
     plat_mutex_destroy(&e->reload_lock);
     plat_mutex_destroy(&e->lock);
     free(e);
+    return 0;
 }

@@ -17,7 +17,11 @@
 typedef struct engine engine;
 
 engine *engine_start(config *cfg, const module_registry *reg);
-void engine_stop(engine *e);   /* stops, drains and frees */
+/* Stops, drains and frees; 0. When an action is still running engine.stop_grace_ms after the stop
+ * began (stuck in C: a Lua library call, a wait), it is reported (dispatcher_stop_within) and the
+ * number of such workers returned: then nothing is freed, and the caller must end the process without
+ * unloading modules (the stuck threads still run their code). */
+unsigned engine_stop(engine *e);
 dispatcher *engine_dispatcher(engine *e);
 size_t engine_running_sources(const engine *e);
 /* Emits a synthetic engine.* event (source "engine"). */

@@ -82,6 +82,20 @@ static int open_control(const config *cfg, const run_limits *lim, control_server
     return 0;
 }
 
+/* Set when a stop gave up on workers stuck in an action: their threads still run module code and use
+ * the engine, so nothing may be freed or unloaded any more, and the process ends through
+ * exit_if_stuck (no exit-time cleanup while they run). */
+static unsigned g_stuck_workers;
+#define EXIT_STUCK 3
+
+static void exit_if_stuck(int rc)
+{
+    if (!g_stuck_workers) return;
+    fflush(stdout);
+    fflush(stderr);
+    _Exit(rc);
+}
+
 static int run_engine(module_registry *reg, const char *file, const run_limits *lim)
 {
     diag_list d = DIAG_INIT;
@@ -152,7 +166,12 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
     /* No request may reach the engine once it starts stopping. */
     control_server_stop(control);
     metrics_http_stop(metrics);
-    engine_stop(e);
+    g_stuck_workers = engine_stop(e);
+    if (g_stuck_workers) {
+        log_write(WEE_LOG_ERROR, "host", "exiting with %u worker(s) still in their action (exit code %d); the "
+                  "lines above name the rules of %s", g_stuck_workers, EXIT_STUCK, file);
+        return EXIT_STUCK;
+    }
     return 0;
 }
 
@@ -169,7 +188,7 @@ static int run_service_engine(const char *config_file, void *ctx)
     loader_defer_dir(&reg, modules_dir, host_api_get());
     run_limits lim = { 0, NULL, NULL };
     int rc = run_engine(&reg, config_file, &lim);
-    loader_unload_all(&reg);
+    if (!g_stuck_workers) loader_unload_all(&reg); /* else the service reports its stop, then main exits */
     return rc;
 }
 
@@ -230,6 +249,7 @@ int main(int argc, char **argv)
     log_configure(level, NULL, 0);
     if (cmd && strcmp(cmd, "service") == 0) {
         int src = cli_service(service_argc, service_argv, config_file, run_service_engine, (void *)modules_dir);
+        exit_if_stuck(src);
         log_shutdown();
         return src;
     }
@@ -262,6 +282,7 @@ int main(int argc, char **argv)
         else rc = cli_test(&reg, config_file, event_file, run);
     } else if (config_file) {
         rc = run_engine(&reg, config_file, &lim);
+        exit_if_stuck(rc);
     } else {
         cli_usage(stderr);
         rc = 2;

@@ -154,6 +154,14 @@ static cJSON *p_queue_capacity(gen *g, const char *p)
     cJSON_AddNumberToObject(o, "default", (double)config_queue_default);
     return o;
 }
+static cJSON *p_stop_grace_ms(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    cJSON *o = int_schema("how long a stop waits for a running action; past it the action is reported as stuck and the "
+                          "host exits without it (exit code 3)", config_stop_grace_min, config_stop_grace_max);
+    cJSON_AddNumberToObject(o, "default", (double)config_stop_grace_default);
+    return o;
+}
 static cJSON *p_overflow(gen *g, const char *p)
 {
     (void)g; (void)p;
@@ -247,7 +255,7 @@ static cJSON *p_metrics(gen *g, const char *p)
 static const prop_entry engine_table[] = {
     { "workers", p_workers }, { "queue_capacity", p_queue_capacity }, { "overflow", p_overflow },
     { "http_enabled", p_http_enabled }, { "http_allow", p_http_allow }, { "log", p_log },
-    { "control", p_control }, { "metrics", p_metrics }, { NULL, NULL }
+    { "control", p_control }, { "metrics", p_metrics }, { "stop_grace_ms", p_stop_grace_ms }, { NULL, NULL }
 };
 
 /* ---- module options ---- */

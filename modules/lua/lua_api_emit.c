@@ -13,6 +13,8 @@
 #include <lauxlib.h>
 #include "lua_api.h"
 
+#define EMIT_PER_RUN_MAX 1000
+
 static int emit_set_field(lua_State *L, const wee_host_api *host, wee_event *ev, const char *name)
 {
     switch (lua_type(L, -1)) {
@@ -39,6 +41,10 @@ static int lua_emit(lua_State *L)
     if (!*type || strlen(type) > 128) return luaL_error(L, "emit: the event type must be 1 to 128 characters");
     if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
     if (!sb->call || !host->call_emit) return luaL_error(L, "emit: not available outside an event");
+    /* Each event is held outside the Lua allocator until a worker takes it: a loop of emits must not
+     * fill the host's memory within one timeout_ms. */
+    if (sb->emitted >= EMIT_PER_RUN_MAX)
+        return luaL_error(L, "emit: more than %d events from one run of the script", EMIT_PER_RUN_MAX);
 
     /* Validate every field first: nothing below may raise while the event is held in C. */
     if (lua_istable(L, 2)) {
@@ -72,6 +78,7 @@ static int lua_emit(lua_State *L)
         host->event_free(ev);
         return luaL_error(L, "emit: cannot set field '%s' (names are letters, digits, '_' and '.')", bad);
     }
+    sb->emitted++;
     int rc = host->call_emit(sb->call, ev); /* takes ownership */
     if (rc != 0) return luaL_error(L, "emit: event '%s' refused: %s", type, wee_strerror(rc));
     lua_pushboolean(L, 1);

@@ -8,7 +8,8 @@
  *   fs.move(from, to); fs.delete(path)          -- a file or an empty folder
  *
  * Every path goes through lua_path_resolve (absolute, "..", symlinks of the existing part) and must
- * land inside one of the real paths of allow_paths; the resolved path is the one opened. Failures
+ * land inside one of the real paths of allow_paths; the resolved path is the one used, and lua_fsops
+ * uses it without following links or trusting the name a second time (see lua_fsops.h). Failures
  * are Lua errors: "fs.read: '/etc/passwd' is outside allow_paths (/srv/in)".
  *
  * Memory the platform hands back (a file's bytes, a folder's names) is held in a box userdata whose
@@ -29,6 +30,8 @@ typedef struct fs_box {
     char *data;      /* malloc'd */
     size_t len, cap;
     size_t count;    /* names in data, each NUL-terminated (fs.list) */
+    size_t limit;    /* fs.list: bytes of names it may hold (the memory left in the state) */
+    int too_big;
 } fs_box;
 
 static int fs_box_gc(lua_State *L)
@@ -51,8 +54,9 @@ static fs_box *fs_box_push(lua_State *L)
     return b;
 }
 
-/* The checked, resolved form of argument `arg` into out; raises a Lua error naming fn otherwise. */
-static void fs_checked_path(lua_State *L, int arg, const char *fn, char *out)
+/* The checked, resolved form of argument `arg` into out (and t, whose path is out); raises a Lua error
+ * naming fn otherwise. */
+static void fs_checked_path(lua_State *L, int arg, const char *fn, char *out, fs_target *t)
 {
     lua_sandbox *sb = sandbox_of(L);
     const char *path = luaL_checkstring(L, arg);
@@ -67,7 +71,11 @@ static void fs_checked_path(lua_State *L, int arg, const char *fn, char *out)
         luaL_error(L, "fs.%s: %s", fn, err);
         return;
     }
-    if (!lua_path_within(out, a->allow_roots, a->allow_count)) {
+    t->path = out;
+    t->roots = a->allow_roots;
+    t->root_count = a->allow_count;
+    t->root = lua_path_root_of(out, a->allow_roots, a->allow_count);
+    if (!t->root) {
         char roots[600];
         size_t o = 0;
         roots[0] = '\0';
@@ -86,22 +94,14 @@ static void fs_checked_path(lua_State *L, int arg, const char *fn, char *out)
 
 static int fs_read(lua_State *L)
 {
-    char path[FS_PATH_MAX];
-    fs_checked_path(L, 1, "read", path);
+    char path[FS_PATH_MAX], err[600];
+    fs_target t;
+    fs_checked_path(L, 1, "read", path, &t);
     lua_sandbox *sb = sandbox_of(L);
-    char err[600];
-    unsigned long long size = 0;
+    /* The bytes are held outside the Lua allocator until copied in: never more than the state could take. */
     size_t left = sb->mem_limit > sb->mem_used ? sb->mem_limit - sb->mem_used : 0;
-    if (fsops_file_size(path, &size, err, sizeof err) != 0) return luaL_error(L, "fs.read: %s", err);
-    if (size > left) /* checked before reading: the platform read holds the whole file outside the limit */
-        return luaL_error(L, "fs.read: '%s' is %d KB, more than the %d KB of memory_kb left", path,
-                          (int)(size / 1024), (int)(left / 1024));
     fs_box *box = fs_box_push(L);
-    int rc = plat_read_file(path, &box->data, &box->len);
-    if (rc != 0) return luaL_error(L, "fs.read: cannot read '%s': %s", path, wee_strerror(rc));
-    if (box->len > left) /* the file grew in between */
-        return luaL_error(L, "fs.read: '%s' is %d KB, more than the %d KB of memory_kb left", path,
-                          (int)(box->len / 1024), (int)(left / 1024));
+    if (fsops_read(&t, left, &box->data, &box->len, err, sizeof err) != 0) return luaL_error(L, "fs.read: %s", err);
     lua_pushlstring(L, box->data, box->len);
     return 1;
 }
@@ -109,11 +109,12 @@ static int fs_read(lua_State *L)
 static int fs_write(lua_State *L)
 {
     char path[FS_PATH_MAX], err[600];
-    fs_checked_path(L, 1, "write", path);
+    fs_target t;
+    fs_checked_path(L, 1, "write", path, &t);
     size_t len;
     const char *data = luaL_checklstring(L, 2, &len);
     int append = lua_toboolean(L, 3);
-    if (fsops_write(path, data, len, append, err, sizeof err) != 0) return luaL_error(L, "fs.write: %s", err);
+    if (fsops_write(&t, data, len, append, err, sizeof err) != 0) return luaL_error(L, "fs.write: %s", err);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -121,8 +122,9 @@ static int fs_write(lua_State *L)
 static int fs_exists(lua_State *L)
 {
     char path[FS_PATH_MAX];
-    fs_checked_path(L, 1, "exists", path);
-    lua_pushboolean(L, plat_path_exists(path));
+    fs_target t;
+    fs_checked_path(L, 1, "exists", path, &t);
+    lua_pushboolean(L, fsops_exists(&t));
     return 1;
 }
 
@@ -131,6 +133,12 @@ static int fs_list_add(const char *name, int is_dir, void *ctx)
     (void)is_dir;
     fs_box *b = ctx;
     size_t n = strlen(name) + 1;
+    /* Held outside the Lua allocator, then copied in: a folder of millions of names must stop at what
+     * the state could take anyway (each name also costs a pointer and a Lua string). */
+    if (b->len + n + (b->count + 1) * sizeof(char *) > b->limit) {
+        b->too_big = 1;
+        return 1;
+    }
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 1024;
         while (cap < b->len + n) cap *= 2;
@@ -152,11 +160,17 @@ static int name_cmp(const void *a, const void *b)
 
 static int fs_list(lua_State *L)
 {
-    char path[FS_PATH_MAX];
-    fs_checked_path(L, 1, "list", path);
+    char path[FS_PATH_MAX], err[600];
+    fs_target t;
+    fs_checked_path(L, 1, "list", path, &t);
     fs_box *box = fs_box_push(L);
-    int rc = plat_dir_list(path, fs_list_add, box);
-    if (rc != 0) return luaL_error(L, "fs.list: cannot list '%s': %s", path, wee_strerror(rc));
+    lua_sandbox *sb = sandbox_of(L);
+    box->limit = sb->mem_limit > sb->mem_used ? sb->mem_limit - sb->mem_used : 0;
+    int rc = fsops_list(&t, fs_list_add, box, err, sizeof err);
+    if (box->too_big)
+        return luaL_error(L, "fs.list: '%s' holds more names than fit in the %d KB of memory_kb left", path,
+                          (int)(box->limit / 1024));
+    if (rc != 0) return luaL_error(L, "fs.list: %s", err);
     /* The name pointers live in a second box so a Lua error below frees them too. */
     fs_box *ptrs = fs_box_push(L);
     ptrs->data = malloc((box->count ? box->count : 1) * sizeof(char *));
@@ -179,9 +193,10 @@ static int fs_list(lua_State *L)
 static int fs_move(lua_State *L)
 {
     char from[FS_PATH_MAX], to[FS_PATH_MAX], err[600];
-    fs_checked_path(L, 1, "move", from);
-    fs_checked_path(L, 2, "move", to);
-    if (fsops_move(from, to, err, sizeof err) != 0) return luaL_error(L, "fs.move: %s", err);
+    fs_target tf, tt;
+    fs_checked_path(L, 1, "move", from, &tf);
+    fs_checked_path(L, 2, "move", to, &tt);
+    if (fsops_move(&tf, &tt, err, sizeof err) != 0) return luaL_error(L, "fs.move: %s", err);
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -189,13 +204,14 @@ static int fs_move(lua_State *L)
 static int fs_delete(lua_State *L)
 {
     char path[FS_PATH_MAX], err[600];
-    fs_checked_path(L, 1, "delete", path);
+    fs_target t;
+    fs_checked_path(L, 1, "delete", path, &t);
     const lua_action *a = sandbox_of(L)->action;
     for (size_t i = 0; i < a->allow_count; i++)
         if (strcmp(path, a->allow_roots[i]) == 0)
             return luaL_error(L, "fs.delete: '%s' is an allowed folder itself; only what is inside may be deleted",
                               path);
-    if (fsops_delete(path, err, sizeof err) != 0) return luaL_error(L, "fs.delete: %s", err);
+    if (fsops_delete(&t, err, sizeof err) != 0) return luaL_error(L, "fs.delete: %s", err);
     lua_pushboolean(L, 1);
     return 1;
 }

@@ -87,6 +87,8 @@ static size_t path_push_key(json_path *p, const char *key)
 typedef struct json_enc {
     json_path path;
     size_t budget; /* bytes the result may still take: what is left of memory_kb */
+    unsigned steps; /* values visited: the deadline is looked at every SANDBOX_STEPS_PER_CHECK */
+    int timed_out;
     char err[400];
 } json_enc;
 
@@ -178,6 +180,12 @@ static cJSON *encode_value(lua_State *L, int idx, int depth, json_enc *e)
         return NULL;
     }
     cJSON *item = NULL;
+    /* A table reached many times (t = {a, a}, a = {b, b}, ...) makes the walk long for little memory. */
+    if (++e->steps % SANDBOX_STEPS_PER_CHECK == 0 && sandbox_deadline_passed(L)) {
+        e->timed_out = 1;
+        snprintf(err, err_size, "deadline passed");
+        return NULL;
+    }
     if (!spend(e, 8)) return NULL;
     switch (lua_type(L, idx)) {
     case LUA_TNIL: item = cJSON_CreateNull(); break;
@@ -232,6 +240,7 @@ static int json_encode(lua_State *L)
     e.path.len = 1;
     e.budget = sb->mem_limit > sb->mem_used ? sb->mem_limit - sb->mem_used : 0;
     box->tree = encode_value(L, 1, 0, &e);
+    if (!box->tree && e.timed_out) sandbox_check_deadline(L); /* raises the timeout, nothing is held */
     if (!box->tree) return luaL_error(L, "json.encode: %s", e.err);
     box->text = cJSON_PrintUnformatted(box->tree);
     if (!box->text) return luaL_error(L, "json.encode: out of memory");

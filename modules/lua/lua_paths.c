@@ -128,6 +128,11 @@ int lua_path_resolve(const char *path, char *out, size_t out_size, char *err, si
 
 int lua_path_within(const char *resolved, char *const *roots, size_t root_count)
 {
+    return lua_path_root_of(resolved, roots, root_count) != NULL;
+}
+
+const char *lua_path_root_of(const char *resolved, char *const *roots, size_t root_count)
+{
     for (size_t r = 0; r < root_count; r++) {
         const char *root = roots[r];
         size_t n = strlen(root);
@@ -135,7 +140,7 @@ int lua_path_within(const char *resolved, char *const *roots, size_t root_count)
         size_t i = 0;
         while (i < n && resolved[i] && fold(resolved[i]) == fold(root[i])) i++;
         if (i < n) continue;
-        if (resolved[n] == '\0' || resolved[n] == SEP || root[n - 1] == SEP) return 1;
+        if (resolved[n] == '\0' || resolved[n] == SEP || root[n - 1] == SEP) return root;
     }
-    return 0;
+    return NULL;
 }

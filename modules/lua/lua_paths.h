@@ -4,8 +4,9 @@
  * lua_path_resolve turns a script's path into the path actually used: it must be absolute; "." and
  * ".." are resolved lexically; then the longest part that exists is replaced by its real path
  * (plat_realpath: symlinks, junctions, case) and the rest (names that do not exist yet) appended.
- * The result is what the check sees and what the file operation opens, so a link inside an allowed
- * folder that points outside it resolves to the outside path and is refused.
+ * The result is what the check sees and the path the file operation uses, so a link inside an allowed
+ * folder that points outside it resolves to the outside path and is refused. The use does not trust
+ * the name a second time: lua_fsops.h walks it without following links (or checks the handle).
  * Separators: '/' on POSIX; on Windows '/' and '\' are both accepted and '\' is produced.
  */
 #ifndef WEE_LUA_PATHS_H
@@ -21,5 +22,7 @@ int lua_path_normalize(const char *path, char *out, size_t out_size, char *err, 
 
 /* 1 if resolved equals one of roots or lies below it (component-wise; case-insensitive on Windows). */
 int lua_path_within(const char *resolved, char *const *roots, size_t root_count);
+/* The root of roots that resolved lies in (the first that matches), or NULL. */
+const char *lua_path_root_of(const char *resolved, char *const *roots, size_t root_count);
 
 #endif

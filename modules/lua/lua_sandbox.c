@@ -2,10 +2,12 @@
  * modules/lua/lua_sandbox.c - state creation with a counted allocator, the instruction-count
  * deadline, and the safe standard library.
  *
- * What a script gets: base (minus dofile, loadfile, print -> log, warn; load forced to text mode;
- * setmetatable refusing __gc; xpcall skipping its handler after the deadline; collectgarbage "count"
- * only), table, string (minus dump), math, utf8,
- * coroutine, os.time/date/clock, opened on first use. No io, debug, package/require.
+ * What a script gets: base (minus dofile, loadfile, print -> log, warn; load forced to text mode, its
+ * reader checking the deadline; setmetatable refusing __gc; xpcall skipping its handler after the
+ * deadline; collectgarbage "count" only), table (the range loops replaced: lua_tablib.c), string (minus
+ * dump; the matcher replaced: lua_pattern.c; rep of empty strings short-cut), math, utf8, coroutine,
+ * os.time/date/clock, opened on first use. No io, debug, package/require. docs/modules/lua.md lists
+ * what bounds each C function.
  *
  * Why __gc is refused: Lua runs finalizers with hooks disabled (lgc.c GCTM), so a finalizer that
  * loops would escape the time limit; scripts cannot create userdata, so setmetatable is the only way
@@ -22,6 +24,7 @@
 #include "lua_api.h"
 #include "lua_pattern.h"
 #include "lua_sandbox.h"
+#include "lua_tablib.h"
 
 #define HOOK_EVERY 1000 /* instructions between deadline checks */
 #define TRACE_FRAMES 6
@@ -65,13 +68,19 @@ static void sandbox_hook(lua_State *L, lua_Debug *ar)
 
 void sandbox_check_deadline(lua_State *L)
 {
+    if (!sandbox_deadline_passed(L)) return; /* it also arms the hook of this thread (a coroutine has its own) */
+    luaL_error(L, "timeout after %d ms", (int)sandbox_of(L)->timeout_ms);
+}
+
+int sandbox_deadline_passed(lua_State *L)
+{
     lua_sandbox *sb = sandbox_of(L);
     if (!sb->timed_out) {
-        if (sb->host->monotonic_ns() < sb->deadline_ns) return;
+        if (sb->host->monotonic_ns() < sb->deadline_ns) return 0;
         sb->timed_out = 1;
     }
-    lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, 1); /* this thread (a coroutine has its own count) */
-    luaL_error(L, "timeout after %d ms", (int)sb->timeout_ms);
+    lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, 1);
+    return 1;
 }
 
 void sandbox_arm(lua_sandbox *sb, int64_t timeout_ms)
@@ -80,6 +89,7 @@ void sandbox_arm(lua_sandbox *sb, int64_t timeout_ms)
     sb->deadline_ns = sb->host->monotonic_ns() + (uint64_t)timeout_ms * 1000000u;
     sb->timed_out = 0;
     sb->mem_refused = 0;
+    sb->emitted = 0;
     if (sb->L) lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT, HOOK_EVERY);
 }
 
@@ -93,6 +103,16 @@ int64_t sandbox_remaining_ms(const lua_sandbox *sb)
 
 /* --- the safe library --- */
 
+/* Lua's load calls a reader function from C until it returns nil or ""; a C function as reader runs no
+ * VM instruction, so each call looks at the clock first. */
+static int load_reader(lua_State *L)
+{
+    sandbox_check_deadline(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_call(L, 0, 1);
+    return 1;
+}
+
 /* load(chunk [, chunkname [, mode [, env]]]): mode is always "t" (no bytecode), env defaults to the
  * sandbox's globals. */
 static int safe_load(lua_State *L)
@@ -100,6 +120,7 @@ static int safe_load(lua_State *L)
     int n = lua_gettop(L);
     lua_pushvalue(L, lua_upvalueindex(1)); /* the original load */
     lua_pushvalue(L, 1);
+    if (lua_type(L, 1) == LUA_TFUNCTION) lua_pushcclosure(L, load_reader, 1);
     if (n >= 2) lua_pushvalue(L, 2); else lua_pushnil(L);
     lua_pushliteral(L, "t");
     if (n >= 4) lua_pushvalue(L, 4); else lua_pushglobaltable(L);
@@ -132,6 +153,25 @@ static int safe_xpcall(lua_State *L)
     for (int i = 3; i <= n; i++) lua_pushvalue(L, i);
     lua_call(L, n, LUA_MULTRET);
     return lua_gettop(L) - n;
+}
+
+/* string.rep(s, n [, sep]): with s and sep both empty, Lua 5.4.4 runs its copy loop n times (up to
+ * 2^63) copying nothing, so neither the memory limit nor the hook stops it; the result is "" for any
+ * n. In every other case Lua allocates the whole result before the loop, so the memory limit bounds it. */
+static int safe_rep(lua_State *L)
+{
+    size_t l, lsep;
+    luaL_checklstring(L, 1, &l);
+    luaL_checkinteger(L, 2);
+    luaL_optlstring(L, 3, "", &lsep);
+    if (l == 0 && lsep == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
 }
 
 static int safe_setmetatable(lua_State *L)
@@ -201,10 +241,18 @@ static int open_os_subset(lua_State *L)
     return 1;
 }
 
+/* table: Lua's, with the functions that loop over a script-chosen range replaced (lua_tablib.c). */
+static int open_table_bounded(lua_State *L)
+{
+    luaopen_table(L);
+    lua_tablib_install(L);
+    return 1;
+}
+
 /* Libraries opened on first use (the globals table's __index): a fresh state per event only pays for
  * what its script touches. base and string are always there (string methods need the string table). */
 static const luaL_Reg lazy_libs[] = {
-    { LUA_TABLIBNAME, luaopen_table }, { LUA_MATHLIBNAME, luaopen_math }, { LUA_UTF8LIBNAME, luaopen_utf8 },
+    { LUA_TABLIBNAME, open_table_bounded }, { LUA_MATHLIBNAME, luaopen_math }, { LUA_UTF8LIBNAME, luaopen_utf8 },
     { LUA_COLIBNAME, luaopen_coroutine }, { LUA_OSLIBNAME, open_os_subset },
     { "log", lua_api_open_log }, { "json", lua_api_open_json }, { "fs", lua_api_open_fs },
     { "exec", lua_api_open_exec }, { "http", lua_api_open_http }, { NULL, NULL }
@@ -242,6 +290,9 @@ static int sandbox_setup(lua_State *L)
     remove_field(L, LUA_STRLIBNAME, "dump");
     lua_getglobal(L, LUA_STRLIBNAME);
     lua_pattern_install(L); /* find/match/gmatch/gsub that stop at the deadline */
+    lua_getfield(L, -1, "rep");
+    lua_pushcclosure(L, safe_rep, 1);
+    lua_setfield(L, -2, "rep");
     lua_pop(L, 1);
     wrap_global(L, "load", safe_load);
     wrap_global(L, "setmetatable", safe_setmetatable);

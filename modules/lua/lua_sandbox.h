@@ -27,6 +27,7 @@ typedef struct lua_sandbox {
     uint64_t deadline_ns;         /* host->monotonic_ns() value past which the hook raises */
     int64_t timeout_ms;
     int timed_out;                /* 1 once the deadline passed: every instruction raises from then on */
+    unsigned emitted;             /* events emit() raised during this run (capped: lua_api_emit.c) */
     /* The run in progress, for the lua_api_*.c functions. */
     wee_action_call *call;
     const struct lua_action *action;
@@ -48,6 +49,34 @@ void sandbox_arm(lua_sandbox *sb, int64_t timeout_ms);
 /* Raises "timeout after N ms" (and makes every further instruction raise) once the deadline has
  * passed; for C code that runs long without executing Lua instructions (lua_pattern.c). */
 void sandbox_check_deadline(lua_State *L);
+
+/* 1 once the deadline has passed (and marks the run timed out, like sandbox_check_deadline), without
+ * raising: for C code that must free what it holds before it raises (json.encode). */
+int sandbox_deadline_passed(lua_State *L);
+
+/* A step budget for C loops whose length the script chooses (lua_tablib.c and the other bounded
+ * library functions): sandbox_step once per iteration; every SANDBOX_STEPS_PER_CHECK steps it calls
+ * sandbox_check_deadline, which raises once the deadline has passed. A clock read costs ~20 ns, so
+ * checking every step would double the cost of cheap loops. */
+#define SANDBOX_STEPS_PER_CHECK 1024u
+typedef struct sandbox_steps {
+    lua_State *L;
+    unsigned left;
+} sandbox_steps;
+
+static inline void sandbox_steps_init(sandbox_steps *s, lua_State *L)
+{
+    s->L = L;
+    s->left = SANDBOX_STEPS_PER_CHECK;
+}
+
+static inline void sandbox_step(sandbox_steps *s)
+{
+    if (--s->left == 0) {
+        s->left = SANDBOX_STEPS_PER_CHECK;
+        sandbox_check_deadline(s->L);
+    }
+}
 
 /* Milliseconds left before the deadline (>= 1 while running; for exec/http timeouts). */
 int64_t sandbox_remaining_ms(const lua_sandbox *sb);

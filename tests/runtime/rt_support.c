@@ -93,3 +93,32 @@ size_t rt_wait_for_lines(const char *path, size_t n, int timeout_ms)
     while ((seen = count_lines(path)) < n && plat_monotonic_ns() < end) plat_sleep_ms(50);
     return seen;
 }
+
+#ifndef _WIN32
+/* The host started with this config file, found by its command line in /proc. */
+typedef struct find_ctx { const char *cfg; long pid; } find_ctx;
+
+static int check_proc(const char *name, int is_dir, void *p)
+{
+    find_ctx *f = p;
+    if (!is_dir || name[0] < '1' || name[0] > '9') return 0;
+    char path[64], *cmd = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "/proc/%s/cmdline", name);
+    if (plat_read_file(path, &cmd, &len) != 0) return 0;
+    int hit = 0;
+    for (size_t i = 0; i < len; i += strlen(cmd + i) + 1)
+        if (strcmp(cmd + i, f->cfg) == 0) hit = 1;
+    int is_host = len && strstr(cmd, "host") != NULL;
+    free(cmd);
+    if (hit && is_host) { f->pid = strtol(name, NULL, 10); return 1; }
+    return 0;
+}
+
+long rt_host_pid(const char *config)
+{
+    find_ctx f = { config, 0 };
+    plat_dir_list("/proc", check_proc, &f);
+    return f.pid;
+}
+#endif

@@ -28,6 +28,11 @@ void rt_host_start(rt_host *h, const rt_paths *p, const char *config, const char
 /* Creates the stop file, waits for the host to exit; returns its exit code (prints its stderr on failure). */
 int rt_host_stop(rt_host *h);
 
+#ifndef _WIN32
+/* Pid of the host process started with this config file (found in /proc: rt_host keeps no pid); 0 if none. */
+long rt_host_pid(const char *config);
+#endif
+
 /* JSON string literal for s (quotes and escapes added); free(). */
 char *rt_json(const char *s);
 /* Polls until the file contains needle (or timeout); 1 if found. */

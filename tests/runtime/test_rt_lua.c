@@ -18,7 +18,9 @@
 #include <direct.h>
 #define make_dir(p) _mkdir(p)
 #else
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #define make_dir(p) mkdir(p, 0755)
 #endif
 
@@ -93,6 +95,63 @@ static void test_script_emits_while_bad_scripts_fail(void **state)
     free(dir);
 }
 
+/* A worker stuck in C (here a script waiting in exec.run for a child that sleeps 30 s, within its
+ * 60 s timeout_ms) must not keep the host from stopping: SIGTERM (the stop file under Wine, which has
+ * no signals; the same path in the host) ends it after engine.stop_grace_ms with a report that names
+ * the rule, the action and the script, and exit code 3. Before, the host waited for the child. */
+static void test_stop_gives_up_on_stuck_worker(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("rt_lua_stuck"), *cfg = test_path_join(dir, "config.json");
+    char *engine_log = test_path_join(dir, "engine.log"), *script = test_path_join(dir, "stuck.lua");
+    char *j_elog = rt_json(engine_log), *j_script = rt_json(script), text[4096];
+    snprintf(text, sizeof text,
+             "function on_event(t)\n"
+             "  log.info('entering the long wait')\n"
+             "  exec.run({[[%s]], 'sleep', '30000'})\n"
+             "end\n", P.testchild);
+    assert_int_equal(test_write_file(script, text), 0);
+    snprintf(text, sizeof text,
+             "{ \"version\": 1, \"engine\": { \"workers\": 2, \"stop_grace_ms\": 1000, \"log\": { \"file\": %s } },\n"
+             "  \"sources\": [ { \"id\": \"once\", \"module\": \"timer\", \"interval_ms\": 3600000, \"immediate\": true } ],\n"
+             "  \"rules\": [ { \"name\": \"stuck\", \"when\": { \"event\": \"timer.tick\" },\n"
+             "      \"do\": [ { \"action\": \"lua\", \"file\": %s, \"allow_exec\": true, \"timeout_ms\": 60000 } ] } ] }\n",
+             j_elog, j_script);
+    assert_int_equal(test_write_file(cfg, text), 0);
+
+    rt_host h;
+    rt_host_start(&h, &P, cfg, dir);
+    if (!rt_wait_for_text(engine_log, "entering the long wait", 30000)) {
+        char *e = test_read_file(engine_log);
+        fprintf(stderr, "engine.log:\n%s\n", e ? e : "(none)");
+        free(e);
+        fail_msg("the script never started");
+    }
+    plat_sleep_ms(200); /* into exec.run's wait */
+    uint64_t t0 = plat_monotonic_ns();
+#ifdef _WIN32
+    test_write_file(h.stop_file, "stop");
+#else
+    long pid = rt_host_pid(cfg);
+    assert_true(pid > 0);
+    assert_int_equal(kill((pid_t)pid, SIGTERM), 0);
+#endif
+    /* Bounded here: the old host waited the child's 30 s and never wrote this line. */
+    int reported = rt_wait_for_text(engine_log, "exiting with 1 worker(s) still in their action", 20000);
+    uint64_t ms = (plat_monotonic_ns() - t0) / 1000000u;
+    int code = rt_host_stop(&h);
+    char *e = test_read_file(engine_log);
+    if (!reported || code != 3 || !e || !strstr(e, "rule 'stuck' rules[0].do[0] (lua, file \"") ||
+        !strstr(e, "stuck.lua\") on timer.tick"))
+        fail_msg("reported=%d after %llu ms, exit %d; engine.log:\n%s", reported, (unsigned long long)ms, code,
+                 e ? e : "(none)");
+    print_message("host stopped %llu ms after the stop request (grace 1000 ms)\n", (unsigned long long)ms);
+    free(e);
+    free(j_elog); free(j_script); free(script); free(engine_log); free(cfg);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 static int run_validate(const char *cfg, plat_process_result *res)
 {
     const char *argv[] = { P.host, "--modules", P.modules, "validate", cfg, NULL };
@@ -152,6 +211,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_script_emits_while_bad_scripts_fail),
         cmocka_unit_test(test_validate_examples_and_syntax_error),
+        cmocka_unit_test(test_stop_gives_up_on_stuck_worker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

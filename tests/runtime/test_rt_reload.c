@@ -13,34 +13,6 @@
 #ifndef _WIN32
 #include <signal.h>
 #include <sys/types.h>
-
-/* The host started with this config file: found by its command line, since rt_host runs it on a
- * thread and keeps no pid. */
-typedef struct find_ctx { const char *cfg; long pid; } find_ctx;
-
-static int check_proc(const char *name, int is_dir, void *p)
-{
-    find_ctx *f = p;
-    if (!is_dir || name[0] < '1' || name[0] > '9') return 0;
-    char path[64], *cmd = NULL;
-    size_t len = 0;
-    snprintf(path, sizeof path, "/proc/%s/cmdline", name);
-    if (plat_read_file(path, &cmd, &len) != 0) return 0;
-    int hit = 0;
-    for (size_t i = 0; i < len; i += strlen(cmd + i) + 1)
-        if (strcmp(cmd + i, f->cfg) == 0) hit = 1;
-    int is_host = len && strstr(cmd, "host") != NULL;
-    free(cmd);
-    if (hit && is_host) { f->pid = strtol(name, NULL, 10); return 1; }
-    return 0;
-}
-
-static long host_pid(const char *cfg)
-{
-    find_ctx f = { cfg, 0 };
-    plat_dir_list("/proc", check_proc, &f);
-    return f.pid;
-}
 #endif
 
 static rt_paths P;
@@ -172,7 +144,7 @@ static void test_reload_swaps_rules_and_loses_nothing(void **state)
     assert_true(rt_wait_for_text(p.out, "tick 2", 20000));
 #ifndef _WIN32
     /* SIGHUP (systemd's ExecReload) reloads too, even when the file did not change. */
-    long pid = host_pid(p.cfg);
+    long pid = rt_host_pid(p.cfg);
     assert_true(pid > 0);
     assert_int_equal(kill((pid_t)pid, SIGHUP), 0);
     assert_true(rt_wait_for_text(p.hostlog, "reload requested (SIGHUP)", 20000));

@@ -140,6 +140,61 @@ static void test_service_lifecycle(void **state)
     free(dir);
 }
 
+/* `sc stop` while a worker is stuck in an action (a Lua script waiting in exec.run for a child that
+ * sleeps 30 s): the service still reaches STOPPED after engine.stop_grace_ms, the log names the rule,
+ * action and script, and the service's exit code is 3. Before, the stop waited for the child. */
+static void test_service_stops_with_a_stuck_worker(void **state)
+{
+    (void)state;
+    rt_paths p;
+    rt_paths_init(&p);
+    char name[64];
+    snprintf(name, sizeof name, "WeeStuck%llu", (unsigned long long)plat_getpid());
+    char *dir = test_make_temp_dir("rt_service_stuck");
+    char *cfg = test_path_join(dir, "config.json"), *log = test_path_join(dir, "host.log");
+    char *script = test_path_join(dir, "stuck.lua");
+    char *jlog = rt_json(log), *jscript = rt_json(script), text[4096];
+    snprintf(text, sizeof text,
+             "function on_event(t)\n  log.info('entering the long wait')\n"
+             "  exec.run({[[%s]], 'sleep', '30000'})\nend\n", p.testchild);
+    assert_int_equal(test_write_file(script, text), 0);
+    snprintf(text, sizeof text,
+             "{ \"version\": 1, \"engine\": { \"stop_grace_ms\": 1000, \"log\": { \"file\": %s } },\n"
+             "  \"rules\": [ { \"name\": \"stuck\", \"when\": { \"event\": \"engine.started\" },\n"
+             "    \"do\": [ { \"action\": \"lua\", \"file\": %s, \"allow_exec\": true, \"timeout_ms\": 60000 } ] } ] }\n",
+             jlog, jscript);
+    assert_int_equal(test_write_file(cfg, text), 0);
+    run_out o;
+    const char *install[] = { p.host, "service", "install", "--name", name, "--config", cfg, NULL };
+    assert_int_equal(run(install, &o), 0);
+    const char *sc_start[] = { "sc.exe", "start", name, NULL };
+    assert_int_equal(run(sc_start, &o), 0);
+    int entered = rt_wait_for_text(log, "entering the long wait", 30000);
+    const char *sc_stop[] = { "sc.exe", "stop", name, NULL };
+    if (entered) run(sc_stop, &o);
+    uint64_t t0 = plat_monotonic_ns();
+    int stopped = entered && wait_sc_state(name, "STOPPED", 20000);
+    uint64_t ms = (plat_monotonic_ns() - t0) / 1000000u;
+    const char *query[] = { "sc.exe", "query", name, NULL };
+    run(query, &o);
+    int exit3 = strstr(o.out, "SERVICE_EXIT_CODE  : 3") != NULL || strstr(o.out, "(0x3)") != NULL;
+    if (!stopped) wait_sc_state(name, "STOPPED", 40000); /* leave nothing running behind a failed test */
+    const char *uninstall[] = { p.host, "service", "uninstall", "--name", name, NULL };
+    run(uninstall, &o);
+    char *l = test_read_file(log);
+    int reported = l && strstr(l, "rule 'stuck' rules[0].do[0] (lua, file \"") && strstr(l, "giving up on it") &&
+                   strstr(l, "exiting with 1 worker(s)");
+    if (!entered || !stopped || !reported)
+        fail_msg("entered=%d stopped=%d (%llu ms) reported=%d exit3=%d\n--- host.log ---\n%s", entered, stopped,
+                 (unsigned long long)ms, reported, exit3, l ? l : "(none)");
+    print_message("service STOPPED %llu ms after sc stop (grace 1000 ms), exit code 3 seen by sc: %d\n",
+                  (unsigned long long)ms, exit3);
+    free(l);
+    free(jlog); free(jscript); free(script); free(log); free(cfg);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 /* A config the engine refuses, then no config at all: the service stops by itself, `host service
  * start` reports it with the exit code, and the reason is in <name>-service.log beside the config. */
 static void test_service_bad_config(void **state)
@@ -180,6 +235,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_service_lifecycle),
         cmocka_unit_test(test_service_bad_config),
+        cmocka_unit_test(test_service_stops_with_a_stuck_worker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,7 +148,10 @@ static const bad_case bad_cases[] = {
     { "{\"version\": 1, \"engine\": {\"http_allow\": [\"a.example\", 1]}}", "engine.http_allow[1]",
       "expected non-empty string (a host name), got 1" },
     { "{\"version\": 1, \"engine\": {\"threads\": 2}}", "engine.threads",
-      "unknown key (allowed here: workers, queue_capacity, overflow, http_enabled, http_allow, log, control, metrics)" },
+      "unknown key (allowed here: workers, queue_capacity, overflow, http_enabled, http_allow, log, control, metrics, "
+      "stop_grace_ms)" },
+    { "{\"version\": 1, \"engine\": {\"stop_grace_ms\": 50}}", "engine.stop_grace_ms",
+      "expected integer 100..600000, got 50" },
     { "{\"version\": 1, \"engine\": {\"log\": {\"level\": \"loud\"}}}", "engine.log.level",
       "expected one of trace|debug|info|warn|error, got \"loud\"" },
     { "{\"version\": 1, \"engine\": {\"log\": {\"file\": 3}}}", "engine.log.file",

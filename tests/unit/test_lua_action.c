@@ -167,6 +167,39 @@ static void test_script_file_names_its_lines(void **state)
     free(dir);
 }
 
+/* The table functions replaced with step-budgeted ones (lua_tablib.c) and the wrapped string.rep behave
+ * as Lua 5.4's: results, metamethods and errors. */
+static void test_bounded_library_behaves_like_lua(void **state)
+{
+    (void)state;
+    wee_event *ev = sample_event();
+    expect_ok("function on_event(t)\n"
+              "  local a = {5, 3, 8, 1, 9, 2, 7} table.sort(a) assert(table.concat(a, ',') == '1,2,3,5,7,8,9')\n"
+              "  table.sort(a, function(x, y) return x > y end) assert(table.concat(a, ',') == '9,8,7,5,3,2,1')\n"
+              "  local r = {} for i = 1, 500 do r[i] = (i * 7919) % 1009 end table.sort(r)\n"
+              "  for i = 2, 500 do assert(r[i - 1] <= r[i]) end\n"
+              "  local w = {'b', 'a', 'c'} table.sort(w) assert(table.concat(w) == 'abc')\n"
+              "  assert(not pcall(table.sort, {1, 'x', 2}))\n"
+              "  local b = {1, 2, 3} table.insert(b, 2, 'x') table.insert(b, 'y') assert(table.concat(b) == '1x23y')\n"
+              "  assert(table.remove(b, 1) == 1 and table.remove(b) == 'y' and table.concat(b) == 'x23')\n"
+              "  assert(table.remove({}) == nil and not pcall(table.insert, {}, 5, 'x'))\n"
+              "  assert(not pcall(table.insert, {}, 1, 2, 3))\n"
+              "  assert(table.concat(table.move({1, 2, 3}, 1, 3, 2), ',') == '1,1,2,3')\n"
+              "  assert(table.concat(table.move({1, 2, 3}, 2, 3, 1), ',') == '2,3,3')\n"
+              "  local dst = table.move({1, 2}, 1, 2, 2, {9}) assert(dst[1] == 9 and dst[2] == 1 and dst[3] == 2)\n"
+              "  assert(table.concat({1, 2, 3}, '-', 2, 3) == '2-3' and table.concat({}, 'x') == '')\n"
+              "  assert(not pcall(table.concat, {1, {}, 3}))\n"
+              "  local p = setmetatable({}, {__index = function(_, k) return k * 10 end, __len = function() return 3 end})\n"
+              "  assert(table.concat(p, ',') == '10,20,30')\n"
+              "  local x, y, z = table.unpack({1, 2, 3}) assert(x == 1 and z == 3)\n"
+              "  assert(select('#', table.unpack({}, 1, 3)) == 3 and select('#', table.unpack({1, 2}, 2)) == 1)\n"
+              "  assert(string.rep('', 5) == '' and string.rep('', 5, '') == '' and string.rep('ab', 3, '-') == 'ab-ab-ab')\n"
+              "  assert(('x'):rep(3) == 'xxx' and string.rep('x', 0) == '' and string.rep('', 3, ',') == ',,')\n"
+              "  assert(load(coroutine.wrap(function() coroutine.yield('return ') coroutine.yield('7') end))() == 7)\n"
+              "end", "", ev, NULL);
+    event_free(ev);
+}
+
 static void test_json_round_trip(void **state)
 {
     (void)state;
@@ -465,6 +498,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_failure_forms),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_script_file_names_its_lines),
+        cmocka_unit_test(test_bounded_library_behaves_like_lua),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_fs_within_allow_paths),
         cmocka_unit_test(test_exec_run),

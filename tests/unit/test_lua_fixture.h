@@ -36,7 +36,7 @@ typedef struct lua_fixture {
     int create_rc;
     char err[1024];
     wee_event *emitted[8];
-    size_t emitted_count;
+    size_t emitted_count, emitted_more;
 } lua_fixture;
 
 static void fixture_dirs_init(void)
@@ -53,7 +53,8 @@ static void fixture_dirs_init(void)
 static int fixture_capture_emit(void *ctx, wee_event *ev)
 {
     lua_fixture *f = ctx;
-    if (f->emitted_count == sizeof f->emitted / sizeof f->emitted[0]) { event_free(ev); return WEE_EFULL; }
+    /* Past the first few the events are only counted, as a host queue would take them. */
+    if (f->emitted_count == sizeof f->emitted / sizeof f->emitted[0]) { event_free(ev); f->emitted_more++; return 0; }
     f->emitted[f->emitted_count++] = ev;
     return 0;
 }

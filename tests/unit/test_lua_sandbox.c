@@ -8,6 +8,12 @@
  * Files: <tmp>/allowed is the only allowed folder; <tmp>/secret.txt lies outside it; links inside the
  * allowed folder point out (symlinks on Linux; under Wine only if CreateSymbolicLinkW is allowed).
  */
+#ifdef __linux__
+#define _GNU_SOURCE /* renameat2(RENAME_EXCHANGE), dlsym(RTLD_NEXT): the swap test below */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdio.h>
+#endif
 #include "test_lua_fixture.h"
 #ifdef _WIN32
 #include <windows.h>
@@ -72,6 +78,12 @@ static const char escape_script[] =
     "  local h, n = string.rep('a', 1 << 19), string.rep('a', 1 << 18) .. 'b'\n"
     "  return h:find(n, 1, true)\n"
     "end\n"
+    "cases.pattern_long_replacement = function(t)\n"
+    "  return (string.rep('b', 100000)):gsub('', string.rep('%0', 300000))\n"
+    "end\n"
+    "cases.pattern_long_set = function(t)\n"
+    "  return (string.rep('b', 100000)):find('[' .. string.rep('a', 500000) .. ']')\n"
+    "end\n"
     "cases.json_encode_amplify = function(t)\n"
     "  local s, x = string.rep('x', 1 << 19), {} for i = 1, 4000 do x[i] = s end return json.encode(x)\n"
     "end\n"
@@ -105,6 +117,28 @@ static const char escape_script[] =
     "cases.fs_symlink_file = function(t) return fs.read(t.allowed .. '/link_to_secret') end\n"
     "cases.fs_symlink_dir_write = function(t) return fs.write(t.allowed .. '/link_to_parent/planted.txt', 'x') end\n"
     "cases.fs_dangling_symlink_write = function(t) return fs.write(t.allowed .. '/dangling', 'x') end\n"
+    "cases.table_move_empty = function(t) table.move({}, 1, 1 << 53, 2) end\n"
+    "cases.table_move_to_other = function(t) table.move({}, 1, math.maxinteger - 1, 1, {}) end\n"
+    "cases.table_insert_len = function(t)\n"
+    "  table.insert(setmetatable({}, {__len = function() return 1 << 53 end}), 1, 'x')\n"
+    "end\n"
+    "cases.table_remove_len = function(t) table.remove(setmetatable({}, {__len = function() return 1 << 53 end}), 1) end\n"
+    "cases.table_concat_c_index = function(t)\n"
+    "  return table.concat(setmetatable({}, {__index = table.concat}), '', 1, 1 << 53)\n"
+    "end\n"
+    "cases.table_sort_c_meta = function(t)\n"
+    "  table.sort(setmetatable({}, {__len = function() return (1 << 31) - 2 end, __index = rawlen, __newindex = rawequal}))\n"
+    "end\n"
+    "cases.rep_empty = function(t) local s = string.rep('', 1 << 62) return {ok = false, message = 'rep gave ' .. #s} end\n"
+    "cases.rep_empty_sep = function(t)\n"
+    "  local s = ('').rep('', math.maxinteger, '') return {ok = false, message = 'rep gave ' .. #s}\n"
+    "end\n"
+    "cases.emit_flood = function(t) for i = 1, 1e9 do emit('flood.x', {i = i}) end end\n"
+    "cases.fs_read_fifo = function(t) return fs.read(t.allowed .. '/fifo') end\n"
+    "cases.fs_write_fifo = function(t) return fs.write(t.allowed .. '/fifo', 'x') end\n"
+    "cases.fs_read_folder = function(t) return fs.read(t.allowed) end\n"
+    "cases.fs_read_device = function(t) return fs.read('/dev/null') end\n"
+    "cases.fs_write_device = function(t) return fs.write('/dev/null', 'x') end\n"
     "cases.exec_without_allow = function(t) return exec.run({'whatever'}) end\n"
     "cases.http_without_enable = function(t) return http.request{url = 'http://127.0.0.1:9/'} end\n"
     "function on_event(t)\n"
@@ -128,7 +162,7 @@ typedef struct escape_case {
     const char *expect;   /* substring of the error */
     const char *expect2;  /* alternative substrings (or NULL): which limit is reached first depends on */
     const char *expect3;  /* the machine's speed (ASan, load) */
-    int needs_symlink;
+    int needs_symlink;    /* 1: symbolic links; 2: POSIX only (a FIFO in the allowed folder, /dev allowed) */
 } escape_case;
 
 static const escape_case cases[] = {
@@ -168,6 +202,8 @@ static const escape_case cases[] = {
     { "pattern_gmatch", "timeout after 300 ms", NULL, NULL, 0 },
     { "pattern_greedy", "timeout after 300 ms", NULL, NULL, 0 },
     { "plain_find_long_needle", "timeout after 300 ms", NULL, NULL, 0 },
+    { "pattern_long_replacement", "timeout after 300 ms", NULL, NULL, 0 },
+    { "pattern_long_set", "timeout after 300 ms", NULL, NULL, 0 },
     { "json_encode_amplify", "would not fit in what is left of memory_kb", NULL, NULL, 0 },
     { "json_decode_big", "more than memory_kb/8 allows", NULL, NULL, 0 },
     { "fs_read_big", "KB of memory_kb left", NULL, NULL, 0 },
@@ -192,6 +228,20 @@ static const escape_case cases[] = {
     { "fs_symlink_file", "is outside allow_paths", NULL, NULL, 1 },
     { "fs_symlink_dir_write", "is outside allow_paths", NULL, NULL, 1 },
     { "fs_dangling_symlink_write", "symbolic link", NULL, NULL, 1 },
+    { "table_move_empty", "timeout after 300 ms", NULL, NULL, 0 },
+    { "table_move_to_other", "timeout after 300 ms", NULL, NULL, 0 },
+    { "table_insert_len", "timeout after 300 ms", NULL, NULL, 0 },
+    { "table_remove_len", "timeout after 300 ms", NULL, NULL, 0 },
+    { "table_concat_c_index", "timeout after 300 ms", NULL, NULL, 0 },
+    { "table_sort_c_meta", "timeout after 300 ms", NULL, NULL, 0 },
+    { "rep_empty", "rep gave 0", NULL, NULL, 0 },
+    { "rep_empty_sep", "rep gave 0", NULL, NULL, 0 },
+    { "emit_flood", "more than 1000 events from one run", NULL, NULL, 0 },
+    { "fs_read_fifo", "is not a regular file (a FIFO)", NULL, NULL, 2 },
+    { "fs_write_fifo", "is not a regular file (a FIFO)", NULL, NULL, 2 },
+    { "fs_read_folder", "is not a regular file (a folder)", NULL, NULL, 0 },
+    { "fs_read_device", "is not a regular file (a device)", NULL, NULL, 2 },
+    { "fs_write_device", "is not a regular file (a device)", NULL, NULL, 2 },
     { "exec_without_allow", "set \"allow_exec\": true", NULL, NULL, 0 },
     { "http_without_enable", "\"http_enabled\": true", NULL, NULL, 0 },
 };
@@ -265,6 +315,11 @@ static void env_setup(sandbox_env *e)
         free(through);
     }
     free(l1); free(l2); free(l3); free(missing);
+#ifndef _WIN32
+    char *fifo = test_path_join(e->allowed, "fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0); /* nobody ever opens its other end */
+    free(fifo);
+#endif
 }
 
 static void env_teardown(sandbox_env *e)
@@ -283,6 +338,41 @@ static wee_event *case_event(const sandbox_env *e, const char *name)
     return ev;
 }
 
+/* A case that escapes the time limit would hang this test for hours (a C loop cannot be interrupted
+ * from outside): a watchdog ends the process with the case's name once one runs far past every limit. */
+#define CASE_HARD_LIMIT_MS 30000
+static int64_t case_hard_limit_ms = CASE_HARD_LIMIT_MS; /* WEE_LUA_CASE_LIMIT_MS overrides (old-code checks) */
+static plat_mutex wd_lock;
+static plat_cond wd_wake;
+static plat_thread wd_thread;
+static const char *wd_case;
+static uint64_t wd_deadline;
+static int wd_quit;
+
+static void watchdog_main(void *arg)
+{
+    (void)arg;
+    plat_mutex_lock(&wd_lock);
+    while (!wd_quit) {
+        if (wd_case && plat_monotonic_ns() >= wd_deadline) {
+            fprintf(stderr, "FAIL: case %s still running after %lld ms: it escaped the time limit\n", wd_case,
+                    (long long)case_hard_limit_ms);
+            fflush(stderr);
+            _Exit(1);
+        }
+        plat_cond_timedwait(&wd_wake, &wd_lock, 100);
+    }
+    plat_mutex_unlock(&wd_lock);
+}
+
+static void watchdog_arm(const char *name)
+{
+    plat_mutex_lock(&wd_lock);
+    wd_case = name;
+    wd_deadline = plat_monotonic_ns() + (uint64_t)case_hard_limit_ms * 1000000u;
+    plat_mutex_unlock(&wd_lock);
+}
+
 static void run_escapes(const char *isolation)
 {
     sandbox_env e;
@@ -291,8 +381,15 @@ static void run_escapes(const char *isolation)
     cJSON *allow = cJSON_CreateString(e.allowed);
     char *allow_lit = cJSON_PrintUnformatted(allow);
     char extra[2048];
+    /* /dev is allowed too (POSIX): what is there must still be refused, as not a regular file. */
     snprintf(extra, sizeof extra, ", \"timeout_ms\": 300, \"memory_kb\": 2048, \"isolation\": \"%s\", "
-             "\"allow_paths\": [%s]", isolation, allow_lit);
+             "\"allow_paths\": [%s%s]", isolation, allow_lit,
+#ifdef _WIN32
+             ""
+#else
+             ", \"/dev\""
+#endif
+             );
     cJSON_free(allow_lit);
     cJSON_Delete(allow);
     char *opts = code_opts(escape_script, extra);
@@ -304,12 +401,19 @@ static void run_escapes(const char *isolation)
 
     char error[1024];
     size_t ran = 0;
+    const char *only = getenv("WEE_LUA_ESCAPE_ONLY"); /* one case by name, for debugging */
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const escape_case *c = &cases[i];
-        if (c->needs_symlink && !e.have_symlinks) continue;
+        if (c->needs_symlink == 1 && !e.have_symlinks) continue;
+#ifdef _WIN32
+        if (c->needs_symlink == 2) continue;
+#endif
+        if (only && strcmp(only, c->name) != 0) continue;
         wee_event *ev = case_event(&e, c->name);
         uint64_t t0 = plat_monotonic_ns();
+        watchdog_arm(c->name);
         int rc = fixture_run(&f, ev, error, sizeof error);
+        watchdog_arm(NULL);
         uint64_t ms = (plat_monotonic_ns() - t0) / 1000000u;
         event_free(ev);
         if (rc == 0 || (!strstr(error, c->expect) && !(c->expect2 && strstr(error, c->expect2)) &&
@@ -325,7 +429,7 @@ static void run_escapes(const char *isolation)
         event_free(ev);
         if (rc != 0) fail_msg("[%s] normal event after %s failed: %s", isolation, c->name, error);
     }
-    assert_true(ran >= 55);
+    assert_true(only ? ran == 1 : ran >= 71); /* 78 cases; links and POSIX-only ones may be skipped */
     /* Nothing was written or moved outside the allowed folder, and the secret is intact. */
     char *written = test_path_join(e.root, "written.txt"), *moved = test_path_join(e.root, "moved.txt");
     char *planted = test_path_join(e.root, "planted.txt"), *missing = test_path_join(e.root, "missing.txt");
@@ -343,6 +447,104 @@ static void run_escapes(const char *isolation)
 
 static void test_escapes_fresh(void **state) { (void)state; run_escapes("fresh"); }
 static void test_escapes_pooled(void **state) { (void)state; run_escapes("pooled"); }
+
+#ifdef __linux__
+/* Check-then-use, made deterministic: this executable's realpath() (exported with -rdynamic, so the
+ * module's path check calls it) swaps allowed/d (a real folder) with allowed/x (a symbolic link to a
+ * folder outside) right after the check resolved the armed path, i.e. exactly between the check and
+ * the use, as another user's process could. Before the openat walk the use reopened the name and
+ * followed the link: fs.read returned the outside file, fs.write created one outside, fs.list listed
+ * outside, fs.delete and fs.move took the outside file. */
+static char swap_trigger[1024], swap_a[1024], swap_b[1024];
+static int swap_armed;
+
+/* Default visibility: the project builds with hidden symbols, and the module must find this one. */
+__attribute__((visibility("default"))) char *realpath(const char *path, char *resolved);
+__attribute__((visibility("default"))) char *realpath(const char *path, char *resolved)
+{
+    static char *(*next)(const char *, char *);
+    if (!next) *(void **)(&next) = dlsym(RTLD_NEXT, "realpath");
+    char *r = next(path, resolved);
+    if (swap_armed && path && strcmp(path, swap_trigger) == 0) {
+        swap_armed = 0;
+        if (renameat2(AT_FDCWD, swap_a, AT_FDCWD, swap_b, RENAME_EXCHANGE) != 0) swap_armed = -1;
+    }
+    return r;
+}
+
+static const char swap_script[] =
+    "function on_event(t)\n"
+    "  local d = t.allowed .. '/d'\n"
+    "  if t.case == 'read' then return {ok = false, message = 'read: ' .. fs.read(d .. '/f')} end\n"
+    "  if t.case == 'write' then fs.write(d .. '/w.txt', 'planted') return {ok = false, message = 'written'} end\n"
+    "  if t.case == 'list' then return {ok = false, message = 'list: ' .. table.concat(fs.list(d), ',')} end\n"
+    "  if t.case == 'delete' then fs.delete(d .. '/f') return {ok = false, message = 'deleted'} end\n"
+    "  if t.case == 'move' then fs.move(d .. '/f', t.allowed .. '/moved') return {ok = false, message = 'moved'} end\n"
+    "end\n";
+
+static void test_fs_link_swapped_after_check(void **state)
+{
+    (void)state;
+    char *root = test_make_temp_dir("lua_swap"), *allowed = test_path_join(root, "allowed");
+    char *outside = test_path_join(root, "outside"), *d = test_path_join(allowed, "d"), *x = test_path_join(allowed, "x");
+    char *fin = test_path_join(d, "f"), *fout = test_path_join(outside, "f"), *moved = test_path_join(allowed, "moved");
+    char *marker = test_path_join(outside, "outside-only"), *planted = test_path_join(outside, "w.txt");
+    assert_int_equal(mkdir(allowed, 0755), 0);
+    assert_int_equal(mkdir(outside, 0755), 0);
+    assert_int_equal(mkdir(d, 0755), 0);
+    assert_int_equal(test_write_file(fin, "inside"), 0);
+    assert_int_equal(test_write_file(fout, "outside secret"), 0);
+    assert_int_equal(test_write_file(marker, "x"), 0);
+    assert_int_equal(symlink(outside, x), 0);
+    snprintf(swap_a, sizeof swap_a, "%s", d);
+    snprintf(swap_b, sizeof swap_b, "%s", x);
+
+    cJSON *ja = cJSON_CreateString(allowed);
+    char *allow_lit = cJSON_PrintUnformatted(ja), extra[1200];
+    cJSON_Delete(ja);
+    snprintf(extra, sizeof extra, ", \"allow_paths\": [%s]", allow_lit);
+    cJSON_free(allow_lit);
+    char *opts = code_opts(swap_script, extra);
+    lua_fixture f;
+    fixture_open(&f, opts);
+    free(opts);
+    assert_int_equal(f.create_rc, 0);
+
+    /* The path the check resolves: the file itself when it exists, else the folder holding the new name. */
+    static const struct { const char *name, *trigger_rel; } cases[] = {
+        { "read", "/d/f" }, { "write", "/d" }, { "list", "/d" }, { "delete", "/d/f" }, { "move", "/d/f" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char error[1024];
+        snprintf(swap_trigger, sizeof swap_trigger, "%s%s", allowed, cases[i].trigger_rel);
+        wee_event *ev = sample_event();
+        event_set_string(ev, "case", cases[i].name);
+        event_set_string(ev, "allowed", allowed);
+        swap_armed = 1;
+        int rc = fixture_run(&f, ev, error, sizeof error);
+        int swapped = swap_armed == 0;
+        swap_armed = 0;
+        event_free(ev);
+        print_message("[%s] %s\n", cases[i].name, error);
+        if (!swapped) fail_msg("[%s] the swap did not happen between check and use (armed=%d)", cases[i].name, swap_armed);
+        if (rc == 0 || !strstr(error, "symbolic link"))
+            fail_msg("[%s] not refused as a link in the way: rc=%d '%s'", cases[i].name, rc, error);
+        /* Outside untouched. */
+        char *secret = test_read_file(fout);
+        assert_non_null(secret);
+        assert_string_equal(secret, "outside secret");
+        free(secret);
+        assert_false(plat_path_exists(planted));
+        assert_false(plat_path_exists(moved));
+        /* Back to the folder at allowed/d for the next case. */
+        assert_int_equal(renameat2(AT_FDCWD, swap_a, AT_FDCWD, swap_b, RENAME_EXCHANGE), 0);
+    }
+    fixture_close(&f);
+    test_remove_tree(root);
+    free(root); free(allowed); free(outside); free(d); free(x); free(fin); free(fout); free(moved); free(marker);
+    free(planted);
+}
+#endif
 
 /* A script that loops at load time (top level) is stopped the same way, and a pooled state that hit
  * the limit is rebuilt for the next event. */
@@ -372,10 +574,24 @@ int main(void)
 {
     test_init();
     fixture_dirs_init();
+    const char *limit = getenv("WEE_LUA_CASE_LIMIT_MS");
+    if (limit && atoi(limit) > 0) case_hard_limit_ms = atoi(limit);
+    plat_mutex_init(&wd_lock);
+    plat_cond_init(&wd_wake);
+    plat_thread_start(&wd_thread, watchdog_main, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escapes_fresh),
         cmocka_unit_test(test_escapes_pooled),
         cmocka_unit_test(test_top_level_loop_times_out),
+#ifdef __linux__
+        cmocka_unit_test(test_fs_link_swapped_after_check),
+#endif
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    plat_mutex_lock(&wd_lock);
+    wd_quit = 1;
+    plat_cond_signal(&wd_wake);
+    plat_mutex_unlock(&wd_lock);
+    plat_thread_join(&wd_thread);
+    return failed;
 }

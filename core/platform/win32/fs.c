@@ -109,6 +109,27 @@ int plat_read_file(const char *path, char **data, size_t *len)
     return 0;
 }
 
+int win_handle_final_path(HANDLE h, char *buf, size_t size)
+{
+    DWORD n = GetFinalPathNameByHandleW(h, NULL, 0, FILE_NAME_NORMALIZED);
+    wchar_t *out = n ? malloc(((size_t)n + 1) * sizeof *out) : NULL;
+    int rc = 0;
+    if (!out) rc = n ? WEE_ENOMEM : WEE_EFAILED;
+    else if (GetFinalPathNameByHandleW(h, out, n + 1, FILE_NAME_NORMALIZED) == 0) rc = WEE_EFAILED;
+    if (rc == 0) {
+        const wchar_t *p = out;
+        if (wcsncmp(p, L"\\\\?\\UNC\\", 8) == 0) {
+            p += 6;
+            out[6] = L'\\'; /* "\\?\UNC\srv" -> "\\srv" */
+        } else if (wcsncmp(p, L"\\\\?\\", 4) == 0) {
+            p += 4;
+        }
+        if (win_wide_to_utf8_buf(p, buf, size) < 0) rc = WEE_EINVAL;
+    }
+    free(out);
+    return rc;
+}
+
 int plat_realpath(const char *path, char *buf, size_t size)
 {
     if (!path || !buf || size == 0) return WEE_EINVAL;
@@ -121,22 +142,7 @@ int plat_realpath(const char *path, char *buf, size_t size)
         DWORD e = GetLastError();
         return (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) ? WEE_ENOTFOUND : win_error_to_wee(e);
     }
-    DWORD n = GetFinalPathNameByHandleW(h, NULL, 0, FILE_NAME_NORMALIZED);
-    wchar_t *out = n ? malloc(((size_t)n + 1) * sizeof *out) : NULL;
-    int rc = 0;
-    if (!out) rc = n ? WEE_ENOMEM : WEE_EFAILED;
-    else if (GetFinalPathNameByHandleW(h, out, n + 1, FILE_NAME_NORMALIZED) == 0) rc = WEE_EFAILED;
+    int rc = win_handle_final_path(h, buf, size);
     CloseHandle(h);
-    if (rc == 0) {
-        const wchar_t *p = out;
-        if (wcsncmp(p, L"\\\\?\\UNC\\", 8) == 0) {
-            p += 6;
-            out[6] = L'\\'; /* "\\?\UNC\srv" -> "\\srv" */
-        } else if (wcsncmp(p, L"\\\\?\\", 4) == 0) {
-            p += 4;
-        }
-        if (win_wide_to_utf8_buf(p, buf, size) < 0) rc = WEE_EINVAL;
-    }
-    free(out);
     return rc;
 }

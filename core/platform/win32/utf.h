@@ -12,4 +12,7 @@ char *win_wide_to_utf8(const wchar_t *w);
 int win_wide_to_utf8_buf(const wchar_t *w, char *buf, size_t size);
 /* GetLastError-style code to WEE_E*. */
 int win_error_to_wee(DWORD e);
+/* Where an open handle really is (GetFinalPathNameByHandleW, without the \\?\ prefix), as UTF-8 into buf:
+ * 0 or WEE_E*. Defined in fs.c (plat_realpath is this on a freshly opened handle). */
+int win_handle_final_path(HANDLE h, char *buf, size_t size);
 #endif
