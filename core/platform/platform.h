@@ -118,7 +118,10 @@ typedef struct plat_process_result {
 
 /* Runs a child to completion (or timeout), without a shell: argv reaches the child byte for byte.
  * The child runs in its own process group (POSIX) / a kill-on-close job object (Windows), so a
- * timeout kills grandchildren too. Returns 0 if it ran (whatever its exit code). */
+ * timeout kills grandchildren too. Returns 0 if it ran (whatever its exit code).
+ * Windows batch files (.bat/.cmd, however spelled) necessarily run under the system's cmd.exe; their
+ * arguments are then escaped for cmd's own parsing so none can become cmd syntax or expand a %VAR%,
+ * and one cmd cannot carry (a line break) is refused with WEE_EINVAL and the reason in error. */
 int plat_process_run(const plat_process_spec *spec, plat_process_result *res);
 void plat_process_result_free(plat_process_result *res);
 

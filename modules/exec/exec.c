@@ -10,8 +10,9 @@
  * EVENT_PATH / EVENT_TYPE / EVENT_SOURCE (the Rust original's names), then the `env` map, and always
  * WEE_ENGINE_CHILD=1 so the engine can recognise events its own children cause.
  *
- * Published for later actions: exec.exit_code, exec.stdout (at most capture_bytes, trailing newline
- * kept), exec.timed_out, exec.ok. A non-zero exit, a timeout or a failure to start fails the action.
+ * Published for later actions: exec.exit_code, exec.stdout (at most capture_bytes, one trailing newline
+ * removed as shell command substitution does), exec.stdout_raw (the same bytes untrimmed),
+ * exec.timed_out, exec.ok. A non-zero exit, a timeout or a failure to start fails the action.
  *
  * The instance holds no mutable state: concurrent calls from several workers share nothing.
  */
@@ -148,10 +149,18 @@ static int exec_create(const wee_host_api *host, const wee_options *opts, void *
     return 0;
 }
 
+/* exec.stdout is what `$(cmd)` gives in a shell, one trailing newline ("\n" or "\r\n") fewer, so
+ * "{{exec.stdout}}" fits inside a line; exec.stdout_raw keeps the bytes as the program wrote them. */
 static void publish_outcome(const wee_host_api *host, wee_action_call *call, int exit_code,
-                            const char *out, int timed_out, int ok)
+                            char *out, int timed_out, int ok)
 {
     host->call_publish_int(call, "exit_code", exit_code);
+    host->call_publish_string(call, "stdout_raw", out ? out : "");
+    size_t n = out ? strlen(out) : 0;
+    if (n > 0 && out[n - 1] == '\n') {
+        out[--n] = '\0';
+        if (n > 0 && out[n - 1] == '\r') out[--n] = '\0';
+    }
     host->call_publish_string(call, "stdout", out ? out : "");
     host->call_publish_bool(call, "timed_out", timed_out);
     host->call_publish_bool(call, "ok", ok);
@@ -165,7 +174,7 @@ static int exec_run(void *instance, wee_action_call *call)
     const char *command = host->opt_string(params, "command");
     if (!command || !*command) {
         host->call_set_error(call, "command rendered to an empty string; nothing to run");
-        publish_outcome(host, call, -1, "", 0, 0);
+        publish_outcome(host, call, -1, NULL, 0, 0);
         return WEE_EINVAL;
     }
 
@@ -209,7 +218,7 @@ static int exec_run(void *instance, wee_action_call *call)
     if (rc != 0 || !res.started) {
         host->call_set_error(call, "cannot start '%s': %s", command,
                              res.error[0] ? res.error : wee_strerror(rc ? rc : WEE_EFAILED));
-        publish_outcome(host, call, -1, "", 0, 0);
+        publish_outcome(host, call, -1, NULL, 0, 0);
         plat_process_result_free(&res);
         return rc < 0 ? rc : WEE_EFAILED;
     }
@@ -246,9 +255,10 @@ static const wee_option_spec exec_options[] = {
                .description = "working directory of the child (default: the engine's)"),
     WEE_OPTION(.name = "env", .type = WEE_OPT_STRING_MAP, .default_value = "{}",
                .description = "extra environment variables (values are templates)"),
-    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "0", .min = 0,
+    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "60000", .min = 0,
                .max = INT32_MAX,
-               .description = "kill the child (and everything it started) after this long; 0: no limit"),
+               .description = "kill the child (and everything it started) after this long; 0: no limit "
+                              "(the worker waits as long as the child runs)"),
     WEE_OPTION(.name = "capture_bytes", .type = WEE_OPT_INT, .default_value = "65536", .min = 0,
                .max = 64 * 1024 * 1024, .description = "bytes of stdout kept in exec.stdout; the rest is dropped"),
     WEE_OPTION(.name = "inherit_event_env", .type = WEE_OPT_BOOL, .default_value = "true",

@@ -378,9 +378,16 @@ static void test_exec_exit_code_and_stdout(void **state)
     int rc = exec_once(exec_opts(g_self, fail_args), ev, results, error, sizeof error);
     assert_true(rc < 0);
     assert_int_equal(event_get_int(results, "exec.exit_code", -99), 3);
-    assert_string_equal(event_get_string(results, "exec.stdout"), "partial" NL); /* newline kept */
+    /* One trailing newline goes, as with $(...) in a shell; exec.stdout_raw keeps it. */
+    assert_string_equal(event_get_string(results, "exec.stdout"), "partial");
+    assert_string_equal(event_get_string(results, "exec.stdout_raw"), "partial" NL);
     assert_false(event_get_bool(results, "exec.ok", 1));
     assert_non_null(strstr(error, "exited with code 3"));
+
+    const char *two_args[] = { "--child", "print", "x\n\n", NULL };
+    assert_int_equal(exec_once(exec_opts(g_self, two_args), ev, results, error, sizeof error), 0);
+    assert_string_equal(event_get_string(results, "exec.stdout"), "x" NL);
+    assert_string_equal(event_get_string(results, "exec.stdout_raw"), "x" NL NL);
 
     cJSON *capped = exec_opts(g_self, (const char *[]){ "--child", "print", "abcdefghij", NULL });
     cJSON_AddNumberToObject(capped, "capture_bytes", 4);

@@ -606,6 +606,104 @@ static void process_concurrent_runs(void **state)
 }
 #endif
 
+#ifdef _WIN32
+/* ---------------------------------------------------------------- batch files (Windows, issue 11 item 1) */
+
+static int run_win(plat_process_result *res, const char *const *argv, const char *cwd)
+{
+    plat_process_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.argv = argv;
+    spec.cwd = cwd;
+    static const char *const env[] = { "WEE_T=outside", NULL };
+    spec.env_add = env;
+    spec.timeout_ms = 30000;
+    spec.stdout_max = 4096;
+    return plat_process_run(&spec, res);
+}
+
+/* One run of echo1.cmd with one argument; what the script saw as %1 (its one line of output). */
+static char *run_batch(const char *dir, const char *arg, int *rc, char *error, size_t error_size)
+{
+    char *script = test_path_join(dir, "echo1.cmd");
+    const char *const argv[] = { script, arg, NULL };
+    plat_process_result r;
+    *rc = run_win(&r, argv, dir);
+    snprintf(error, error_size, "%s", r.error);
+    if (*rc == 0 && r.exit_code != 0) fail_msg("echo1.cmd exited %d for [%s]", r.exit_code, arg);
+    char *text = NULL;
+    if (*rc == 0 && r.out) {
+        text = strdup(r.out);
+        size_t n = strlen(text);
+        while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ')) text[--n] = '\0';
+    }
+    plat_process_result_free(&r);
+    free(script);
+    return text;
+}
+
+/* A file name cmd.exe would read as syntax (the BatBadBut class) reaches the script as one quoted
+ * argument, and nothing else runs: pwn.cmd, reachable from the cwd, would write pwned.txt. */
+static void process_batch_file_hostile_args(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("plat-bat");
+    assert_non_null(dir);
+    char *script = test_path_join(dir, "echo1.cmd");
+    char *pwn = test_path_join(dir, "pwn.cmd");
+    char *pwned = test_path_join(dir, "pwned.txt");
+    /* %WEE_T% is "outside" in the environment cmd.exe gets and "inside" once the script runs: an
+     * argument naming it must reach the script as the literal text. */
+    assert_int_equal(test_write_file(script, "@echo off\r\nset WEE_T=inside\r\necho %1\r\n"), 0);
+    assert_int_equal(test_write_file(pwn, "@echo pwned>\"%~dp0pwned.txt\"\r\n"), 0);
+    /* wine: what Wine's cmd shows instead, because it expands the text of %1 again inside a batch (real
+     * cmd never does; a lone % vanishes in that second pass): the quotes still prove that the command
+     * line cmd.exe parsed kept the argument whole and unexpanded ("outside" would be the failure). */
+    static const struct { const char *arg, *seen, *wine; } cases[] = {
+        { "a&pwn.cmd", "\"a&pwn.cmd\"", NULL },
+        { "a|pwn.cmd", "\"a|pwn.cmd\"", NULL },
+        { "\"&pwn.cmd&\"", "\"\"\"&pwn.cmd&\"\"\"", NULL },
+        { "x\"&pwn.cmd", "\"x\"\"&pwn.cmd\"", NULL },
+        { "%WEE_T%", "\"%WEE_T%\"", "\"inside\"" },
+        { "100%&pwn.cmd", "\"100%&pwn.cmd\"", "\"100&pwn.cmd\"" },
+        { "^", "\"^\"", NULL },
+        { "a^&pwn.cmd", "\"a^&pwn.cmd\"", NULL },
+        { "plain-name.txt", "plain-name.txt", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc;
+        char error[256];
+        char *seen = run_batch(dir, cases[i].arg, &rc, error, sizeof error);
+        if (rc != 0) fail_msg("[%s]: %s", cases[i].arg, error);
+        if (plat_path_exists(pwned)) fail_msg("[%s] ran pwn.cmd", cases[i].arg);
+        const char *want = plat_is_wine() && cases[i].wine ? cases[i].wine : cases[i].seen;
+        if (!seen || strcmp(seen, want) != 0)
+            fail_msg("[%s]: the script saw %s, expected %s", cases[i].arg, seen ? seen : "(nothing)", want);
+        free(seen);
+    }
+    /* A line break would end cmd's command whatever the quoting: refused with the reason. */
+    int rc;
+    char error[256];
+    char *seen = run_batch(dir, "a\r\npwn.cmd", &rc, error, sizeof error);
+    assert_int_not_equal(rc, 0);
+    assert_null(seen);
+    assert_non_null(strstr(error, "line break"));
+    assert_false(plat_path_exists(pwned));
+    /* Trailing dots and spaces name the same batch file: still run the safe way. */
+    char *dotted = test_path_join(dir, "echo1.cmd. ");
+    const char *const argv[] = { dotted, "b&pwn.cmd", NULL };
+    plat_process_result r;
+    if (run_win(&r, argv, dir) == 0) assert_false(plat_path_exists(pwned));
+    plat_process_result_free(&r);
+    free(dotted);
+    free(script);
+    free(pwn);
+    free(pwned);
+    test_remove_tree(dir);
+    free(dir);
+}
+#endif
+
 int main(void)
 {
     test_init();
@@ -620,6 +718,9 @@ int main(void)
         cmocka_unit_test(dir_listing_and_paths),
         cmocka_unit_test(read_file_whole),
         cmocka_unit_test(dl_open_missing_names_the_file),
+#ifdef _WIN32
+        cmocka_unit_test(process_batch_file_hostile_args),
+#endif
 #ifndef _WIN32
         cmocka_unit_test(signals_raise_wait_and_real_signals),
         cmocka_unit_test(process_exit_code_and_stdout),

@@ -178,6 +178,42 @@ static wchar_t *resolve_program(const char *prog, const char *cwd, DWORD *err)
     return NULL;
 }
 
+/* Would CreateProcess hand this file to cmd.exe? Windows drops trailing dots and spaces from a file name,
+ * so "x.bat. " is x.bat: they are dropped here first (from app itself, which then names the real file). */
+static int is_batch(wchar_t *app)
+{
+    size_t n = wcslen(app);
+    while (n > 0 && (app[n - 1] == L'.' || app[n - 1] == L' ')) app[--n] = L'\0';
+    return n >= 4 && (_wcsicmp(app + n - 4, L".bat") == 0 || _wcsicmp(app + n - 4, L".cmd") == 0);
+}
+
+/* The system's cmd.exe by full path: never one planted in the cwd or PATH. */
+static wchar_t *system_cmd(void)
+{
+    wchar_t dir[MAX_PATH];
+    UINT n = GetSystemDirectoryW(dir, MAX_PATH);
+    if (n == 0 || n >= MAX_PATH) return NULL;
+    return with_suffix(dir, L"\\", L"cmd.exe");
+}
+
+/* The command line, and for a batch file cmd.exe as the program (see win_build_batch_cmdline). */
+static wchar_t *build_cmdline(wchar_t **app, const char *const *argv, plat_process_result *res)
+{
+    if (!is_batch(*app)) return win_build_cmdline(argv);
+    const char *why = NULL;
+    wchar_t *shell = system_cmd();
+    wchar_t *cmd = shell ? win_build_batch_cmdline(*app, argv, &why) : NULL;
+    if (!cmd) {
+        snprintf(res->error, sizeof res->error, "cannot run batch file '%s' safely: %s", argv[0],
+                 why ? why : "cmd.exe not found in the system folder");
+        free(shell);
+        return NULL;
+    }
+    free(*app);
+    *app = shell;
+    return cmd;
+}
+
 static void fail(plat_process_result *res, const char *prog, const char *cwd, DWORD code)
 {
     char why[200];
@@ -317,7 +353,11 @@ int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
         fail(res, prog, NULL, code);
         return win_error_to_wee(code);
     }
-    wchar_t *cmd = win_build_cmdline(spec->argv);
+    wchar_t *cmd = build_cmdline(&app, spec->argv, res);
+    if (!cmd && res->error[0]) {
+        free(app);
+        return WEE_EINVAL;
+    }
     wchar_t *env = cmd ? win_build_env(spec->env_add) : NULL;
     wchar_t *wcwd = spec->cwd ? win_utf8_to_wide(spec->cwd) : NULL;
     HANDLE job = kill_on_close_job();
