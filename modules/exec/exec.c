@@ -8,7 +8,7 @@
  * named `a b;$(touch x)'"&.txt`) can never become shell syntax. The child sees the event as
  * environment variables: WEE_EVENT_<FIELD> for every field ("http.status" -> WEE_EVENT_HTTP_STATUS),
  * EVENT_PATH / EVENT_TYPE / EVENT_SOURCE (the Rust original's names), then the `env` map, and always
- * WEE_ENGINE_CHILD=1 so the engine can recognise events its own children cause.
+ * WEE_ENGINE_CHILD=1 for the child's information (nothing trusts it: by_engine comes from parent pids).
  *
  * Published for later actions: exec.exit_code, exec.stdout (at most capture_bytes, one trailing newline
  * removed as shell command substitution does), exec.stdout_raw (the same bytes untrimmed),
@@ -116,7 +116,7 @@ static int build_env(const wee_host_api *host, const wee_options *params, const 
         const char *name = host->opt_map_key(params, "env", i);
         if (name && *name) rc = env_set_str(e, name, host->opt_map_value(params, "env", i));
     }
-    /* Last, so no `env` entry can remove the mark the self-loop guard relies on. */
+    /* Last, so the child can rely on it; the engine itself never trusts it (any program can set it). */
     if (rc == 0) rc = env_set_str(e, "WEE_ENGINE_CHILD", "1");
     return rc;
 }
