@@ -125,4 +125,19 @@ typedef struct plat_process_result {
 int plat_process_run(const plat_process_spec *spec, plat_process_result *res);
 void plat_process_result_free(plat_process_result *res);
 
+/* A child started without waiting for it (the exec action's detached mode). */
+typedef struct plat_child plat_child;
+/* Starts spec->argv (spec->timeout_ms and the capture fields are ignored) and returns at once: stdin and
+ * stdout are the null device, stderr is inherited. Like plat_process_run it gets its own process group
+ * (POSIX) / job object (Windows) so plat_child_kill ends everything it started. kill_with_host (Windows):
+ * the job is kill-on-close, so the child's tree also ends when the host process ends in any way, a crash
+ * included; POSIX has no such tie. Fills res->started, res->pid or res->error; *out on success. */
+int plat_process_start(const plat_process_spec *spec, int kill_with_host, plat_child **out, plat_process_result *res);
+/* 1 (and its exit code, -signal on POSIX) once it has ended, else 0. Never blocks. */
+int plat_child_exited(plat_child *c, int *exit_code);
+/* Kills the child with its process group / job and waits for it. */
+void plat_child_kill(plat_child *c);
+/* Forgets the child without killing it (what it started keeps running too). */
+void plat_child_free(plat_child *c);
+
 #endif

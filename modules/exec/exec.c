@@ -14,7 +14,12 @@
  * removed as shell command substitution does), exec.stdout_raw (the same bytes untrimmed),
  * exec.timed_out, exec.ok. A non-zero exit, a timeout or a failure to start fails the action.
  *
- * The instance holds no mutable state: concurrent calls from several workers share nothing.
+ * "detach": true starts the program and returns at once (no worker waits, nothing captured; see
+ * exec_detached.h for the bounds and what happens at engine stop); published: exec.pid, exec.detached,
+ * exec.ok.
+ *
+ * The instance holds no mutable state: concurrent calls from several workers share nothing but the
+ * detached table, which has its own lock.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +27,7 @@
 #include "platform/platform.h"
 #include "wee/wee.h"
 #include "util/env_name.h"
+#include "exec_detached.h"
 
 #define EXEC_MODULE_NAME "exec"
 
@@ -178,6 +184,7 @@ static int exec_run(void *instance, wee_action_call *call)
         return WEE_EINVAL;
     }
 
+    int detach = host->opt_bool(params, "detach");
     size_t nargs = host->opt_list_count(params, "args");
     const char **argv = malloc((nargs + 2) * sizeof *argv);
     env_list env = { NULL, 0, 0 };
@@ -211,6 +218,18 @@ static int exec_run(void *instance, wee_action_call *call)
 
     plat_process_result res;
     memset(&res, 0, sizeof res);
+    if (detach) {
+        char why[400] = "";
+        int rc = exec_detached_start(a, host->opt_int(params, "max_detached"), host->opt_bool(params, "kill_on_stop"),
+                                     host->call_rule_name(call), &spec, &res, why, sizeof why);
+        free(argv);
+        env_free(&env);
+        host->call_publish_bool(call, "detached", 1);
+        host->call_publish_int(call, "pid", rc == 0 ? (int64_t)res.pid : -1);
+        host->call_publish_bool(call, "ok", rc == 0);
+        if (rc != 0) host->call_set_error(call, "cannot start '%s' detached: %s", command, why);
+        return rc;
+    }
     int rc = plat_process_run(&spec, &res);
     free(argv);
     env_free(&env);
@@ -244,7 +263,21 @@ static int exec_run(void *instance, wee_action_call *call)
     return result;
 }
 
-static void exec_destroy(void *instance) { free(instance); }
+static void exec_destroy(void *instance)
+{
+    exec_detached_forget_owner(instance);
+    free(instance);
+}
+
+static int exec_module_init(const wee_host_api *host, char *err, size_t err_size)
+{
+    (void)err;
+    (void)err_size;
+    exec_detached_init(host);
+    return 0;
+}
+
+static void exec_module_shutdown(void) { exec_detached_shutdown(); }
 
 static const wee_option_spec exec_options[] = {
     WEE_OPTION(.name = "command", .type = WEE_OPT_STRING, .required = 1,
@@ -263,6 +296,15 @@ static const wee_option_spec exec_options[] = {
                .max = 64 * 1024 * 1024, .description = "bytes of stdout kept in exec.stdout; the rest is dropped"),
     WEE_OPTION(.name = "inherit_event_env", .type = WEE_OPT_BOOL, .default_value = "true",
                .description = "pass the event as WEE_EVENT_<FIELD>, EVENT_PATH, EVENT_TYPE, EVENT_SOURCE"),
+    WEE_OPTION(.name = "detach", .type = WEE_OPT_BOOL, .default_value = "false",
+               .description = "start the program and go on at once (for programs meant to keep running): no "
+                              "worker waits, timeout_ms and capture_bytes do not apply, publishes exec.pid"),
+    WEE_OPTION(.name = "max_detached", .type = WEE_OPT_INT, .default_value = "4", .min = 1, .max = EXEC_DETACHED_TOTAL,
+               .description = "with detach: at most this many of this action's programs alive at once; "
+                              "another start fails the action until one ends"),
+    WEE_OPTION(.name = "kill_on_stop", .type = WEE_OPT_BOOL, .default_value = "false",
+               .description = "with detach: kill the program and everything it started when the engine stops "
+                              "(on Windows also when the host dies: kill-on-close job)"),
     WEE_OPTION_END
 };
 
@@ -277,6 +319,8 @@ static const wee_module_desc exec_desc = {
     .action_create = exec_create,
     .action_run = exec_run,
     .action_destroy = exec_destroy,
+    .module_init = exec_module_init,
+    .module_shutdown = exec_module_shutdown,
 };
 
 WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &exec_desc; }

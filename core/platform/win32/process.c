@@ -439,3 +439,130 @@ void plat_process_result_free(plat_process_result *res)
     res->out = res->err = NULL;
     res->out_len = res->err_len = 0;
 }
+
+/* --- children started without waiting (plat_process_start) --- */
+struct plat_child {
+    HANDLE process, job;
+    int done, killed, exit_code;
+};
+
+/* Our own stderr for the child, or NUL when this process has none (a service). */
+static HANDLE inheritable_stderr(HANDLE fallback)
+{
+    HANDLE mine = GetStdHandle(STD_ERROR_HANDLE), dup = NULL;
+    if (mine && mine != INVALID_HANDLE_VALUE &&
+        DuplicateHandle(GetCurrentProcess(), mine, GetCurrentProcess(), &dup, 0, TRUE, DUPLICATE_SAME_ACCESS))
+        return dup;
+    return fallback;
+}
+
+static HANDLE open_nul(DWORD access)
+{
+    SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+    HANDLE h = CreateFileW(L"NUL", access, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
+    return h == INVALID_HANDLE_VALUE ? NULL : h;
+}
+
+int plat_process_start(const plat_process_spec *spec, int kill_with_host, plat_child **out, plat_process_result *res)
+{
+    memset(res, 0, sizeof *res);
+    *out = NULL;
+    if (!spec || !spec->argv || !spec->argv[0] || !spec->argv[0][0]) {
+        snprintf(res->error, sizeof res->error, "cannot start a process: no program given");
+        return WEE_EINVAL;
+    }
+    const char *prog = spec->argv[0];
+    if (spec->cwd && !plat_path_is_dir(spec->cwd)) {
+        fail(res, prog, spec->cwd, ERROR_DIRECTORY);
+        return WEE_ENOTFOUND;
+    }
+    DWORD code = 0;
+    wchar_t *app = resolve_program(prog, spec->cwd, &code);
+    if (!app) {
+        fail(res, prog, NULL, code);
+        return win_error_to_wee(code);
+    }
+    wchar_t *cmd = build_cmdline(&app, spec->argv, res);
+    if (!cmd && res->error[0]) {
+        free(app);
+        return WEE_EINVAL;
+    }
+    wchar_t *env = cmd ? win_build_env(spec->env_add) : NULL;
+    wchar_t *wcwd = spec->cwd ? win_utf8_to_wide(spec->cwd) : NULL;
+    HANDLE job = kill_with_host ? kill_on_close_job() : CreateJobObjectW(NULL, NULL);
+    plat_child *c = calloc(1, sizeof *c);
+    BOOL ok = FALSE;
+    PROCESS_INFORMATION pi;
+    memset(&pi, 0, sizeof pi);
+    if (cmd && env && (!spec->cwd || wcwd) && job && c) {
+        child_io io;
+        memset(&io, 0, sizeof io);
+        AcquireSRWLockExclusive(&spawn_lock);
+        io.in = open_nul(GENERIC_READ);
+        io.out = open_nul(GENERIC_WRITE);
+        if (io.in && io.out) {
+            io.err = inheritable_stderr(io.out);
+            if (io.err == io.out) io.err = open_nul(GENERIC_WRITE); /* three distinct handles for the list */
+            ok = io.err && create_child(app, cmd, env, wcwd, &io, &pi);
+        }
+        code = ok ? 0 : GetLastError();
+        close_child_io(&io);
+        ReleaseSRWLockExclusive(&spawn_lock);
+    } else {
+        code = job ? ERROR_NOT_ENOUGH_MEMORY : GetLastError();
+    }
+    free(app);
+    free(cmd);
+    free(env);
+    free(wcwd);
+    if (!ok) {
+        fail(res, prog, spec->cwd, code ? code : ERROR_NOT_ENOUGH_MEMORY);
+        if (job) CloseHandle(job);
+        free(c);
+        return win_error_to_wee(code);
+    }
+    /* In the job before it runs, so plat_child_kill reaches everything it starts. */
+    AssignProcessToJobObject(job, pi.hProcess);
+    ResumeThread(pi.hThread);
+    CloseHandle(pi.hThread);
+    c->process = pi.hProcess;
+    c->job = job;
+    res->started = 1;
+    res->pid = (uint64_t)pi.dwProcessId;
+    *out = c;
+    return 0;
+}
+
+int plat_child_exited(plat_child *c, int *exit_code)
+{
+    if (!c->done && WaitForSingleObject(c->process, 0) == WAIT_OBJECT_0) {
+        DWORD code = 0;
+        GetExitCodeProcess(c->process, &code);
+        c->exit_code = (int)code;
+        c->done = 1;
+    }
+    if (c->done && exit_code) *exit_code = c->exit_code;
+    return c->done;
+}
+
+void plat_child_kill(plat_child *c)
+{
+    if (!TerminateJobObject(c->job, 1)) TerminateProcess(c->process, 1);
+    WaitForSingleObject(c->process, 10000);
+    c->killed = 1;
+    plat_child_exited(c, NULL);
+}
+
+void plat_child_free(plat_child *c)
+{
+    if (!c) return;
+    if (!c->killed) {
+        /* Forgotten, not killed: what it started keeps running when the job handle goes. */
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
+        memset(&li, 0, sizeof li);
+        SetInformationJobObject(c->job, JobObjectExtendedLimitInformation, &li, sizeof li);
+    }
+    CloseHandle(c->job);
+    CloseHandle(c->process);
+    free(c);
+}
