@@ -78,6 +78,18 @@ int plat_read_file(const char *path, char **data, size_t *len);
 /* Canonical absolute path (symlinks resolved) into buf; WEE_ENOTFOUND if it does not exist. */
 int plat_realpath(const char *path, char *buf, size_t size);
 
+/* --- who may change a path (docs/security.md: the config and modules of a root / SYSTEM engine) --- */
+/* 0 if only administrators (POSIX: root; Windows: SYSTEM, Administrators, TrustedInstaller) or the
+ * account running this process can change path: its owner is one of them and nobody else may write it.
+ * POSIX checks every folder above it too (a writer of a parent can swap the folder; a sticky folder such
+ * as /tmp counts as safe for entries owned by root). Windows checks path itself: ProgramData lets users
+ * create folders but not replace another's. Otherwise WEE_EPERM and one line in why naming path, who
+ * can write it and the command that fixes it; WEE_ENOTFOUND if path does not exist. */
+int plat_path_check_admin_only(const char *path, char *why, size_t why_size);
+/* 1 when this process runs as root (POSIX effective uid 0); 0 on Windows (the service mode is known
+ * to the caller). */
+int plat_running_as_root(void);
+
 /* UTF-8 argv: on Windows rebuilt from GetCommandLineW (the CRT's argv is in the ANSI code page and
  * loses characters outside it); elsewhere argv itself. Lives until exit. */
 char **plat_utf8_argv(int argc, char **argv);

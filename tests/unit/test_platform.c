@@ -14,6 +14,10 @@
 #include <string.h>
 #ifdef _WIN32
 #include <direct.h>
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
+#include "platform/service.h"
 #else
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -607,6 +611,73 @@ static void process_concurrent_runs(void **state)
 #endif
 
 #ifdef _WIN32
+/* Issue 11 item 2: who may change a folder, from its real owner and ACL. */
+static char *dir_with_acl(const char *parent, const char *name, const wchar_t *sddl)
+{
+    char *path = test_path_join(parent, name);
+    wchar_t wpath[1024];
+    assert_true(MultiByteToWideChar(CP_UTF8, 0, path, -1, wpath, 1024) > 0);
+    SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, FALSE };
+    assert_true(ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sa.lpSecurityDescriptor, NULL));
+    assert_true(CreateDirectoryW(wpath, &sa));
+    LocalFree(sa.lpSecurityDescriptor);
+    return path;
+}
+
+/* Did the folder keep the ACL it was created with? Wine without extended attributes on the Unix file
+ * system keeps none and shows one made from the Unix mode instead (owner, SYSTEM, Everyone for o+w). */
+static int acl_kept(const char *path, const wchar_t *want_ace)
+{
+    wchar_t wpath[1024], *text = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    PACL dacl = NULL;
+    assert_true(MultiByteToWideChar(CP_UTF8, 0, path, -1, wpath, 1024) > 0);
+    if (GetNamedSecurityInfoW(wpath, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd) != 0) return 0;
+    int kept = ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION,
+                                                                    &text, NULL) && wcsstr(text, want_ace);
+    if (text) LocalFree(text);
+    LocalFree(sd);
+    return kept;
+}
+
+static void path_check_admin_only_reads_the_acl(void **state)
+{
+    (void)state;
+    char *base = test_make_temp_dir("plat-acl");
+    char why[2048];
+    char *good = dir_with_acl(base, "admins", L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)");
+    if (plat_path_check_admin_only(good, why, sizeof why) != 0) fail_msg("%s", why);
+    /* Read and execute for Users, full control only inherited by what they create: fine. */
+    char *inherit = dir_with_acl(base, "inherit", L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICIIO;FA;;;BU)");
+    if (plat_path_check_admin_only(inherit, why, sizeof why) != 0) fail_msg("%s", why);
+    char *users = dir_with_acl(base, "users", L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;BU)");
+    char *everyone = dir_with_acl(base, "everyone", L"D:P(A;OICI;FA;;;SY)(A;OICI;0x100116;;;WD)");
+    if (acl_kept(users, L";BU)")) {
+        assert_int_equal(plat_path_check_admin_only(users, why, sizeof why), WEE_EPERM);
+        assert_non_null(strstr(why, "is writable by"));
+        assert_non_null(strstr(why, "Users"));
+        assert_non_null(strstr(why, "icacls"));
+        assert_int_equal(plat_path_check_admin_only(everyone, why, sizeof why), WEE_EPERM);
+        assert_non_null(strstr(why, "Everyone"));
+    } else {
+        fprintf(stderr, "note: this file system keeps no Windows ACLs (Wine without xattrs); the explicit-ACL "
+                        "refusals are checked on the Unix-mode ACL below instead\n");
+    }
+    if (plat_is_wine()) {
+        /* Z:\tmp is the Unix /tmp (mode 1777): Wine shows Everyone with write access. */
+        assert_int_equal(plat_path_check_admin_only("Z:\\tmp", why, sizeof why), WEE_EPERM);
+        assert_non_null(strstr(why, "Everyone"));
+        assert_non_null(strstr(why, "icacls \"Z:\\tmp\""));
+    }
+    /* The service's own data folder is created with the admins-only ACL. */
+    char data[1024], err[512];
+    assert_int_equal(plat_service_data_dir(data, sizeof data, err, sizeof err), 0);
+    if (plat_path_check_admin_only(data, why, sizeof why) != 0) fail_msg("%s", why);
+    free(good); free(users); free(everyone); free(inherit);
+    test_remove_tree(base);
+    free(base);
+}
+
 /* ---------------------------------------------------------------- batch files (Windows, issue 11 item 1) */
 
 static int run_win(plat_process_result *res, const char *const *argv, const char *cwd)
@@ -720,6 +791,7 @@ int main(void)
         cmocka_unit_test(dl_open_missing_names_the_file),
 #ifdef _WIN32
         cmocka_unit_test(process_batch_file_hostile_args),
+        cmocka_unit_test(path_check_admin_only_reads_the_acl),
 #endif
 #ifndef _WIN32
         cmocka_unit_test(signals_raise_wait_and_real_signals),
