@@ -74,6 +74,12 @@ static int check_chain(const char *path, char *why, size_t why_size)
             return posix_error_to_wee(e);
         }
         int rc = check_one(buf, &st, leaf, why, why_size);
+        if (rc != 0 && !leaf) {
+            /* Say which path the folder is above, so the message reads right for the file checked. */
+            char inner[1024];
+            snprintf(inner, sizeof inner, "%s", why);
+            snprintf(why, why_size, "%s: a folder above it: %s", path, inner);
+        }
         if (rc != 0) return rc;
         char *slash = strrchr(buf, '/');
         if (!slash || (slash == buf && buf[1] == '\0')) break;
