@@ -492,6 +492,11 @@ static void test_exec_timeout_kills(void **state)
     assert_true(event_get_bool(results, "exec.timed_out", 0));
     assert_false(event_get_bool(results, "exec.ok", 1));
     assert_non_null(strstr(error, "timed out after 200 ms"));
+    /* Without timeout_ms a child is still bounded (issue 11 item 11): 60 s, not forever. */
+    action_fixture f;
+    fixture_open(&f, "exec", exec_opts(g_self, NULL));
+    assert_int_equal(options_int(options_static_view(f.tree), "timeout_ms"), 60000);
+    fixture_close(&f);
 #ifndef _WIN32
     /* The shell's `sleep` is a grandchild holding stdout open: only a process-group kill ends it. */
     o = exec_opts("/bin/sh", (const char *[]){ "-c", "sleep 10; echo late", NULL });
