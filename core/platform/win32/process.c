@@ -335,9 +335,25 @@ static int supervise(HANDLE process, HANDLE job, int64_t timeout_ms)
     return 1;
 }
 
-int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
+/* What CreateProcessW needs from a spec: the program found, its command line (cmd.exe's for a batch file),
+ * the environment block and the cwd. */
+typedef struct launch {
+    wchar_t *app, *cmd, *env, *cwd;
+} launch;
+
+static void launch_free(launch *l)
 {
-    memset(res, 0, sizeof *res);
+    free(l->app);
+    free(l->cmd);
+    free(l->env);
+    free(l->cwd);
+    memset(l, 0, sizeof *l);
+}
+
+/* 0, or a WEE_E* code with res->error saying why. */
+static int launch_prepare(const plat_process_spec *spec, launch *l, plat_process_result *res)
+{
+    memset(l, 0, sizeof *l);
     if (!spec || !spec->argv || !spec->argv[0] || !spec->argv[0][0]) {
         snprintf(res->error, sizeof res->error, "cannot start a process: no program given");
         return WEE_EINVAL;
@@ -348,28 +364,40 @@ int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
         return WEE_ENOTFOUND;
     }
     DWORD code = 0;
-    wchar_t *app = resolve_program(prog, spec->cwd, &code);
-    if (!app) {
+    l->app = resolve_program(prog, spec->cwd, &code);
+    if (!l->app) {
         fail(res, prog, NULL, code);
         return win_error_to_wee(code);
     }
-    wchar_t *cmd = build_cmdline(&app, spec->argv, res);
-    if (!cmd && res->error[0]) {
-        free(app);
+    l->cmd = build_cmdline(&l->app, spec->argv, res);
+    if (!l->cmd && res->error[0]) {
+        launch_free(l);
         return WEE_EINVAL;
     }
-    wchar_t *env = cmd ? win_build_env(spec->env_add) : NULL;
-    wchar_t *wcwd = spec->cwd ? win_utf8_to_wide(spec->cwd) : NULL;
+    l->env = l->cmd ? win_build_env(spec->env_add) : NULL;
+    l->cwd = spec->cwd ? win_utf8_to_wide(spec->cwd) : NULL;
+    if (!l->cmd || !l->env || (spec->cwd && !l->cwd)) {
+        int rc = l->cmd && l->env ? WEE_EFAILED : WEE_ENOMEM;
+        fail(res, prog, NULL, ERROR_NOT_ENOUGH_MEMORY);
+        launch_free(l);
+        return rc;
+    }
+    return 0;
+}
+
+int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
+{
+    memset(res, 0, sizeof *res);
+    launch l;
+    int prc = launch_prepare(spec, &l, res);
+    if (prc != 0) return prc;
+    const char *prog = spec->argv[0];
+    DWORD code = 0;
     HANDLE job = kill_on_close_job();
-    if (!cmd || !env || (spec->cwd && !wcwd) || !job) {
-        code = job ? ERROR_NOT_ENOUGH_MEMORY : GetLastError();
-        fail(res, prog, NULL, code);
-        free(app);
-        free(cmd);
-        free(env);
-        free(wcwd);
-        if (job) CloseHandle(job);
-        return cmd && env ? WEE_EFAILED : WEE_ENOMEM;
+    if (!job) {
+        fail(res, prog, NULL, GetLastError());
+        launch_free(&l);
+        return WEE_EFAILED;
     }
 
     capture out = { 0 }, err = { 0 };
@@ -380,14 +408,11 @@ int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
     memset(&pi, 0, sizeof pi);
     AcquireSRWLockExclusive(&spawn_lock);
     code = open_child_io(&io, &out, &err, spec->capture_stderr);
-    BOOL ok = code == 0 && create_child(app, cmd, env, wcwd, &io, &pi);
+    BOOL ok = code == 0 && create_child(l.app, l.cmd, l.env, l.cwd, &io, &pi);
     if (code == 0 && !ok) code = GetLastError();
     close_child_io(&io);
     ReleaseSRWLockExclusive(&spawn_lock);
-    free(app);
-    free(cmd);
-    free(env);
-    free(wcwd);
+    launch_free(&l);
 
     if (!ok) {
         fail(res, prog, spec->cwd, code);
@@ -467,34 +492,17 @@ int plat_process_start(const plat_process_spec *spec, int kill_with_host, plat_c
 {
     memset(res, 0, sizeof *res);
     *out = NULL;
-    if (!spec || !spec->argv || !spec->argv[0] || !spec->argv[0][0]) {
-        snprintf(res->error, sizeof res->error, "cannot start a process: no program given");
-        return WEE_EINVAL;
-    }
+    launch l;
+    int prc = launch_prepare(spec, &l, res);
+    if (prc != 0) return prc;
     const char *prog = spec->argv[0];
-    if (spec->cwd && !plat_path_is_dir(spec->cwd)) {
-        fail(res, prog, spec->cwd, ERROR_DIRECTORY);
-        return WEE_ENOTFOUND;
-    }
     DWORD code = 0;
-    wchar_t *app = resolve_program(prog, spec->cwd, &code);
-    if (!app) {
-        fail(res, prog, NULL, code);
-        return win_error_to_wee(code);
-    }
-    wchar_t *cmd = build_cmdline(&app, spec->argv, res);
-    if (!cmd && res->error[0]) {
-        free(app);
-        return WEE_EINVAL;
-    }
-    wchar_t *env = cmd ? win_build_env(spec->env_add) : NULL;
-    wchar_t *wcwd = spec->cwd ? win_utf8_to_wide(spec->cwd) : NULL;
     HANDLE job = kill_with_host ? kill_on_close_job() : CreateJobObjectW(NULL, NULL);
     plat_child *c = calloc(1, sizeof *c);
     BOOL ok = FALSE;
     PROCESS_INFORMATION pi;
     memset(&pi, 0, sizeof pi);
-    if (cmd && env && (!spec->cwd || wcwd) && job && c) {
+    if (job && c) {
         child_io io;
         memset(&io, 0, sizeof io);
         AcquireSRWLockExclusive(&spawn_lock);
@@ -503,7 +511,7 @@ int plat_process_start(const plat_process_spec *spec, int kill_with_host, plat_c
         if (io.in && io.out) {
             io.err = inheritable_stderr(io.out);
             if (io.err == io.out) io.err = open_nul(GENERIC_WRITE); /* three distinct handles for the list */
-            ok = io.err && create_child(app, cmd, env, wcwd, &io, &pi);
+            ok = io.err && create_child(l.app, l.cmd, l.env, l.cwd, &io, &pi);
         }
         code = ok ? 0 : GetLastError();
         close_child_io(&io);
@@ -511,10 +519,7 @@ int plat_process_start(const plat_process_spec *spec, int kill_with_host, plat_c
     } else {
         code = job ? ERROR_NOT_ENOUGH_MEMORY : GetLastError();
     }
-    free(app);
-    free(cmd);
-    free(env);
-    free(wcwd);
+    launch_free(&l);
     if (!ok) {
         fail(res, prog, spec->cwd, code ? code : ERROR_NOT_ENOUGH_MEMORY);
         if (job) CloseHandle(job);
