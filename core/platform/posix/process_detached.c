@@ -31,13 +31,7 @@ int plat_process_start(const plat_process_spec *spec, int kill_with_host, plat_c
     if (e == 0) e = posix_spawn_child(spec, devnull, -1, &pid, &stage);
     if (devnull >= 0) close(devnull);
     if (e != 0) {
-        char why[128];
-        if (strerror_r(e, why, sizeof why) != 0) snprintf(why, sizeof why, "error %d", e);
-        if (stage == SPAWN_FAILED_CWD)
-            snprintf(res->error, sizeof res->error, "cannot start '%s': working directory '%s': %s", spec->argv[0],
-                     spec->cwd, why);
-        else
-            snprintf(res->error, sizeof res->error, "cannot start '%s': %s", spec->argv[0], why);
+        posix_describe_failure(res, spec, e, stage);
         free(c);
         return posix_error_to_wee(e);
     }
