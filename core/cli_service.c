@@ -19,6 +19,7 @@
 
 typedef struct service_args {
     const char *action, *config, *name;
+    int allow_writable; /* install: the service runs with --allow-writable-paths */
 } service_args;
 
 static int parse_args(int argc, char **argv, const char *config_file, service_args *a)
@@ -26,11 +27,13 @@ static int parse_args(int argc, char **argv, const char *config_file, service_ar
     a->action = NULL;
     a->config = config_file;
     a->name = SERVICE_DEFAULT_NAME;
+    a->allow_writable = 0;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         int has_next = i + 1 < argc;
         if ((strcmp(s, "--config") == 0 || strcmp(s, "-c") == 0) && has_next) a->config = argv[++i];
         else if (strcmp(s, "--name") == 0 && has_next) a->name = argv[++i];
+        else if (strcmp(s, "--allow-writable-paths") == 0) a->allow_writable = 1;
         else if (!a->action && s[0] != '-') a->action = s;
         else {
             fprintf(stderr, "host service: unexpected argument \"%s\" (usage: host service "
@@ -89,7 +92,8 @@ static int do_install(const service_args *a)
     int exists;
     if (resolve_config(a->config, config, sizeof config, &exists) != 0) return 1;
     strbuf args = STRBUF_INIT;
-    strbuf_printf(&args, "service run --config \"%s\" --name \"%s\"", config, a->name);
+    strbuf_printf(&args, "%sservice run --config \"%s\" --name \"%s\"",
+                  a->allow_writable ? "--allow-writable-paths " : "", config, a->name);
     plat_service_info info = { a->name, a->name,
                                "WinEventEngine: runs rules on OS events (files, processes, registry, windows, timers)",
                                strbuf_cstr(&args) };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
+#include "module_file_check.h"
 #include "platform/platform.h"
 #include "wee/errors.h"
 
@@ -16,10 +17,18 @@ int loader_default_dir(char *buf, size_t size)
     return 0;
 }
 
+/* Every module file is checked whole before the OS loader maps it: a half-copied file faults inside
+ * dlopen (module_file_check.h). */
+static void *open_module_file(const char *path, char *err, size_t err_size)
+{
+    if (module_file_check(path, err, err_size) != 0) return NULL;
+    return plat_dl_open(path, err, err_size);
+}
+
 static int reopen(loaded_module *m, const wee_host_api *api)
 {
     char err[512] = "";
-    void *lib = plat_dl_open(m->path, err, sizeof err);
+    void *lib = open_module_file(m->path, err, sizeof err);
     wee_module_entry_fn entry = lib ? (wee_module_entry_fn)plat_dl_sym(lib, WEE_ENTRY_SYMBOL) : NULL;
     const wee_module_desc *src = entry ? entry() : NULL;
     /* The file may have been replaced since the scan: it must still be the same, valid module. */
@@ -165,7 +174,7 @@ static int check_descriptor(const module_registry *reg, const wee_module_desc *d
 int loader_load_file(module_registry *reg, const char *path, const wee_host_api *api, char *err, size_t err_size)
 {
     char dlerr[512] = "";
-    void *lib = plat_dl_open(path, dlerr, sizeof dlerr);
+    void *lib = open_module_file(path, dlerr, sizeof dlerr);
     if (!lib) {
         snprintf(err, err_size, "cannot load: %s", dlerr[0] ? dlerr : "unknown error");
         return WEE_EIO;

@@ -16,6 +16,7 @@
 #include "platform/service.h"
 #include "util/rotating_file.h"
 #include "wee/errors.h"
+#include "admin_paths.h"
 
 #ifndef WEE_VERSION
 #define WEE_VERSION "0.0.0"
@@ -44,7 +45,9 @@ void cli_usage(FILE *out)
         "                                         %%PROGRAMDATA%%\\WinEventEngine\\config.json); Linux: systemd unit\n"
         "  host --version | --help\n"
         "run options: --duration MS (stop after MS), --stop-file PATH (stop when PATH exists),\n"
-        "             --control PATH (control socket / pipe; overrides engine.control.path)\n"
+        "             --control PATH (control socket / pipe; overrides engine.control.path),\n"
+        "             --allow-writable-paths (as root / the service: warn instead of refusing a config or\n"
+        "             modules folder that non-administrators can change; docs/security.md)\n"
         "options: --log-level trace|debug|info|warn|error (default info; the config's engine.log wins when running)\n",
         WEE_VERSION, WEE_ABI_MAJOR, WEE_ABI_MINOR);
 }
@@ -175,15 +178,22 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
     return 0;
 }
 
-/* `host service run`: the engine as the SCM runs it (ctx: the --modules folder or NULL). */
+typedef struct service_ctx {
+    const char *modules_dir;     /* --modules or NULL */
+    int allow_writable;          /* --allow-writable-paths */
+} service_ctx;
+
+/* `host service run`: the engine as the SCM runs it. */
 static int run_service_engine(const char *config_file, void *ctx)
 {
-    const char *modules_dir = ctx;
+    const service_ctx *sc = ctx;
+    const char *modules_dir = sc->modules_dir;
     char dir[2048];
     if (!modules_dir) {
         if (loader_default_dir(dir, sizeof dir) != 0) { fprintf(stderr, "host: cannot find the executable's folder\n"); return 1; }
         modules_dir = dir;
     }
+    if (admin_paths_check(config_file, modules_dir, 1, sc->allow_writable)) return 1;
     module_registry reg = { NULL, 0, 0 };
     loader_defer_dir(&reg, modules_dir, host_api_get());
     run_limits lim = { 0, NULL, NULL };
@@ -198,7 +208,7 @@ int main(int argc, char **argv)
     argv = plat_utf8_argv(argc, argv);
     const char *modules_dir = NULL, *config_file = NULL, *cmd = NULL, *arg = NULL, *event_file = NULL;
     const char *schema_out = NULL; /* host schema --out FILE */
-    int run = 0, level = WEE_LOG_INFO;
+    int run = 0, level = WEE_LOG_INFO, allow_writable = 0;
     run_limits lim = { 0, NULL, NULL };
     const char *emit_args[EMIT_ARGS_MAX];
     int emit_count = 0;
@@ -218,6 +228,7 @@ int main(int argc, char **argv)
             if (level < 0) { fprintf(stderr, "host: --log-level: expected trace|debug|info|warn|error, got \"%s\"\n", argv[i]); return 2; }
         }
         else if (strcmp(a, "--run") == 0) run = 1;
+        else if (strcmp(a, "--allow-writable-paths") == 0) allow_writable = 1;
         else if (strcmp(a, "--out") == 0 && has_next) schema_out = argv[++i];
         else if (strcmp(a, "--stop-file") == 0 && has_next) lim.stop_file = argv[++i];
         else if (strcmp(a, "--control") == 0 && has_next) lim.control_path = argv[++i];
@@ -248,7 +259,8 @@ int main(int argc, char **argv)
     }
     log_configure(level, NULL, 0);
     if (cmd && strcmp(cmd, "service") == 0) {
-        int src = cli_service(service_argc, service_argv, config_file, run_service_engine, (void *)modules_dir);
+        service_ctx sc = { modules_dir, allow_writable };
+        int src = cli_service(service_argc, service_argv, config_file, run_service_engine, &sc);
         exit_if_stuck(src);
         log_shutdown();
         return src;
@@ -281,7 +293,7 @@ int main(int argc, char **argv)
         if (!config_file || !event_file) { fprintf(stderr, "host: test needs --config FILE and --event EVENT.json\n"); rc = 2; }
         else rc = cli_test(&reg, config_file, event_file, run);
     } else if (config_file) {
-        rc = run_engine(&reg, config_file, &lim);
+        rc = admin_paths_check(config_file, modules_dir, 0, allow_writable) ? 1 : run_engine(&reg, config_file, &lim);
         exit_if_stuck(rc);
     } else {
         cli_usage(stderr);

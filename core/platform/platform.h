@@ -78,6 +78,18 @@ int plat_read_file(const char *path, char **data, size_t *len);
 /* Canonical absolute path (symlinks resolved) into buf; WEE_ENOTFOUND if it does not exist. */
 int plat_realpath(const char *path, char *buf, size_t size);
 
+/* --- who may change a path (docs/security.md: the config and modules of a root / SYSTEM engine) --- */
+/* 0 if only administrators (POSIX: root; Windows: SYSTEM, Administrators, TrustedInstaller) or the
+ * account running this process can change path: its owner is one of them and nobody else may write it.
+ * POSIX checks every folder above it too (a writer of a parent can swap the folder; a sticky folder such
+ * as /tmp counts as safe for entries owned by root). Windows checks path itself: ProgramData lets users
+ * create folders but not replace another's. Otherwise WEE_EPERM and one line in why naming path, who
+ * can write it and the command that fixes it; WEE_ENOTFOUND if path does not exist. */
+int plat_path_check_admin_only(const char *path, char *why, size_t why_size);
+/* 1 when this process runs as root (POSIX effective uid 0); 0 on Windows (the service mode is known
+ * to the caller). */
+int plat_running_as_root(void);
+
 /* UTF-8 argv: on Windows rebuilt from GetCommandLineW (the CRT's argv is in the ANSI code page and
  * loses characters outside it); elsewhere argv itself. Lives until exit. */
 char **plat_utf8_argv(int argc, char **argv);
@@ -118,8 +130,26 @@ typedef struct plat_process_result {
 
 /* Runs a child to completion (or timeout), without a shell: argv reaches the child byte for byte.
  * The child runs in its own process group (POSIX) / a kill-on-close job object (Windows), so a
- * timeout kills grandchildren too. Returns 0 if it ran (whatever its exit code). */
+ * timeout kills grandchildren too. Returns 0 if it ran (whatever its exit code).
+ * Windows batch files (.bat/.cmd, however spelled) necessarily run under the system's cmd.exe; their
+ * arguments are then escaped for cmd's own parsing so none can become cmd syntax or expand a %VAR%,
+ * and one cmd cannot carry (a line break) is refused with WEE_EINVAL and the reason in error. */
 int plat_process_run(const plat_process_spec *spec, plat_process_result *res);
 void plat_process_result_free(plat_process_result *res);
+
+/* A child started without waiting for it (the exec action's detached mode). */
+typedef struct plat_child plat_child;
+/* Starts spec->argv (spec->timeout_ms and the capture fields are ignored) and returns at once: stdin and
+ * stdout are the null device, stderr is inherited. Like plat_process_run it gets its own process group
+ * (POSIX) / job object (Windows) so plat_child_kill ends everything it started. kill_with_host (Windows):
+ * the job is kill-on-close, so the child's tree also ends when the host process ends in any way, a crash
+ * included; POSIX has no such tie. Fills res->started, res->pid or res->error; *out on success. */
+int plat_process_start(const plat_process_spec *spec, int kill_with_host, plat_child **out, plat_process_result *res);
+/* 1 (and its exit code, -signal on POSIX) once it has ended, else 0. Never blocks. */
+int plat_child_exited(plat_child *c, int *exit_code);
+/* Kills the child with its process group / job and waits for it. */
+void plat_child_kill(plat_child *c);
+/* Forgets the child without killing it (what it started keeps running too). */
+void plat_child_free(plat_child *c);
 
 #endif

@@ -8,12 +8,18 @@
  * named `a b;$(touch x)'"&.txt`) can never become shell syntax. The child sees the event as
  * environment variables: WEE_EVENT_<FIELD> for every field ("http.status" -> WEE_EVENT_HTTP_STATUS),
  * EVENT_PATH / EVENT_TYPE / EVENT_SOURCE (the Rust original's names), then the `env` map, and always
- * WEE_ENGINE_CHILD=1 so the engine can recognise events its own children cause.
+ * WEE_ENGINE_CHILD=1 for the child's information (nothing trusts it: by_engine comes from parent pids).
  *
- * Published for later actions: exec.exit_code, exec.stdout (at most capture_bytes, trailing newline
- * kept), exec.timed_out, exec.ok. A non-zero exit, a timeout or a failure to start fails the action.
+ * Published for later actions: exec.exit_code, exec.stdout (at most capture_bytes, one trailing newline
+ * removed as shell command substitution does), exec.stdout_raw (the same bytes untrimmed),
+ * exec.timed_out, exec.ok. A non-zero exit, a timeout or a failure to start fails the action.
  *
- * The instance holds no mutable state: concurrent calls from several workers share nothing.
+ * "detach": true starts the program and returns at once (no worker waits, nothing captured; see
+ * exec_detached.h for the bounds and what happens at engine stop); published: exec.pid, exec.detached,
+ * exec.ok.
+ *
+ * The instance holds no mutable state: concurrent calls from several workers share nothing but the
+ * detached table, which has its own lock.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +27,7 @@
 #include "platform/platform.h"
 #include "wee/wee.h"
 #include "util/env_name.h"
+#include "exec_detached.h"
 
 #define EXEC_MODULE_NAME "exec"
 
@@ -115,7 +122,7 @@ static int build_env(const wee_host_api *host, const wee_options *params, const 
         const char *name = host->opt_map_key(params, "env", i);
         if (name && *name) rc = env_set_str(e, name, host->opt_map_value(params, "env", i));
     }
-    /* Last, so no `env` entry can remove the mark the self-loop guard relies on. */
+    /* Last, so the child can rely on it; the engine itself never trusts it (any program can set it). */
     if (rc == 0) rc = env_set_str(e, "WEE_ENGINE_CHILD", "1");
     return rc;
 }
@@ -148,10 +155,18 @@ static int exec_create(const wee_host_api *host, const wee_options *opts, void *
     return 0;
 }
 
+/* exec.stdout is what `$(cmd)` gives in a shell, one trailing newline ("\n" or "\r\n") fewer, so
+ * "{{exec.stdout}}" fits inside a line; exec.stdout_raw keeps the bytes as the program wrote them. */
 static void publish_outcome(const wee_host_api *host, wee_action_call *call, int exit_code,
-                            const char *out, int timed_out, int ok)
+                            char *out, int timed_out, int ok)
 {
     host->call_publish_int(call, "exit_code", exit_code);
+    host->call_publish_string(call, "stdout_raw", out ? out : "");
+    size_t n = out ? strlen(out) : 0;
+    if (n > 0 && out[n - 1] == '\n') {
+        out[--n] = '\0';
+        if (n > 0 && out[n - 1] == '\r') out[--n] = '\0';
+    }
     host->call_publish_string(call, "stdout", out ? out : "");
     host->call_publish_bool(call, "timed_out", timed_out);
     host->call_publish_bool(call, "ok", ok);
@@ -165,10 +180,11 @@ static int exec_run(void *instance, wee_action_call *call)
     const char *command = host->opt_string(params, "command");
     if (!command || !*command) {
         host->call_set_error(call, "command rendered to an empty string; nothing to run");
-        publish_outcome(host, call, -1, "", 0, 0);
+        publish_outcome(host, call, -1, NULL, 0, 0);
         return WEE_EINVAL;
     }
 
+    int detach = host->opt_bool(params, "detach");
     size_t nargs = host->opt_list_count(params, "args");
     const char **argv = malloc((nargs + 2) * sizeof *argv);
     env_list env = { NULL, 0, 0 };
@@ -202,6 +218,18 @@ static int exec_run(void *instance, wee_action_call *call)
 
     plat_process_result res;
     memset(&res, 0, sizeof res);
+    if (detach) {
+        char why[400] = "";
+        int rc = exec_detached_start(a, host->opt_int(params, "max_detached"), host->opt_bool(params, "kill_on_stop"),
+                                     host->call_rule_name(call), &spec, &res, why, sizeof why);
+        free(argv);
+        env_free(&env);
+        host->call_publish_bool(call, "detached", 1);
+        host->call_publish_int(call, "pid", rc == 0 ? (int64_t)res.pid : -1);
+        host->call_publish_bool(call, "ok", rc == 0);
+        if (rc != 0) host->call_set_error(call, "cannot start '%s' detached: %s", command, why);
+        return rc;
+    }
     int rc = plat_process_run(&spec, &res);
     free(argv);
     env_free(&env);
@@ -209,7 +237,7 @@ static int exec_run(void *instance, wee_action_call *call)
     if (rc != 0 || !res.started) {
         host->call_set_error(call, "cannot start '%s': %s", command,
                              res.error[0] ? res.error : wee_strerror(rc ? rc : WEE_EFAILED));
-        publish_outcome(host, call, -1, "", 0, 0);
+        publish_outcome(host, call, -1, NULL, 0, 0);
         plat_process_result_free(&res);
         return rc < 0 ? rc : WEE_EFAILED;
     }
@@ -235,7 +263,21 @@ static int exec_run(void *instance, wee_action_call *call)
     return result;
 }
 
-static void exec_destroy(void *instance) { free(instance); }
+static void exec_destroy(void *instance)
+{
+    exec_detached_forget_owner(instance);
+    free(instance);
+}
+
+static int exec_module_init(const wee_host_api *host, char *err, size_t err_size)
+{
+    (void)err;
+    (void)err_size;
+    exec_detached_init(host);
+    return 0;
+}
+
+static void exec_module_shutdown(void) { exec_detached_shutdown(); }
 
 static const wee_option_spec exec_options[] = {
     WEE_OPTION(.name = "command", .type = WEE_OPT_STRING, .required = 1,
@@ -246,13 +288,23 @@ static const wee_option_spec exec_options[] = {
                .description = "working directory of the child (default: the engine's)"),
     WEE_OPTION(.name = "env", .type = WEE_OPT_STRING_MAP, .default_value = "{}",
                .description = "extra environment variables (values are templates)"),
-    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "0", .min = 0,
+    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "60000", .min = 0,
                .max = INT32_MAX,
-               .description = "kill the child (and everything it started) after this long; 0: no limit"),
+               .description = "kill the child (and everything it started) after this long; 0: no limit "
+                              "(the worker waits as long as the child runs)"),
     WEE_OPTION(.name = "capture_bytes", .type = WEE_OPT_INT, .default_value = "65536", .min = 0,
                .max = 64 * 1024 * 1024, .description = "bytes of stdout kept in exec.stdout; the rest is dropped"),
     WEE_OPTION(.name = "inherit_event_env", .type = WEE_OPT_BOOL, .default_value = "true",
                .description = "pass the event as WEE_EVENT_<FIELD>, EVENT_PATH, EVENT_TYPE, EVENT_SOURCE"),
+    WEE_OPTION(.name = "detach", .type = WEE_OPT_BOOL, .default_value = "false",
+               .description = "start the program and go on at once (for programs meant to keep running): no "
+                              "worker waits, timeout_ms and capture_bytes do not apply, publishes exec.pid"),
+    WEE_OPTION(.name = "max_detached", .type = WEE_OPT_INT, .default_value = "4", .min = 1, .max = EXEC_DETACHED_TOTAL,
+               .description = "with detach: at most this many of this action's programs alive at once; "
+                              "another start fails the action until one ends"),
+    WEE_OPTION(.name = "kill_on_stop", .type = WEE_OPT_BOOL, .default_value = "false",
+               .description = "with detach: kill the program and everything it started when the engine stops "
+                              "(on Windows also when the host dies: kill-on-close job)"),
     WEE_OPTION_END
 };
 
@@ -267,6 +319,8 @@ static const wee_module_desc exec_desc = {
     .action_create = exec_create,
     .action_run = exec_run,
     .action_destroy = exec_destroy,
+    .module_init = exec_module_init,
+    .module_shutdown = exec_module_shutdown,
 };
 
 WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &exec_desc; }

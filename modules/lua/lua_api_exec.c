@@ -7,7 +7,7 @@
  *
  * Only with "allow_exec": true on the action (a child process is outside every sandbox rule).
  * No shell: argv reaches the program as given (plat_process_run, like the exec action), with
- * WEE_ENGINE_CHILD=1 in its environment. The child's time is capped by what is left of the script's
+ * WEE_ENGINE_CHILD=1 in its environment (information for the child; by_engine comes from parent pids). The child's time is capped by what is left of the script's
  * own timeout_ms, since the instruction hook cannot fire while the script waits in C.
  * stdout and stderr are kept up to 1 MB each.
  */

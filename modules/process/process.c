@@ -12,9 +12,10 @@
  * filter. The OS half is process_linux.c (netlink proc connector, /proc polling) or process_win32.c
  * (ETW Kernel-Process, Toolhelp polling); see process_backend.h.
  *
- * by_engine: a process whose parent is the host, whose parent is engine-owned, or (Linux) whose
- * environment has WEE_ENGINE_CHILD=1 is engine-owned; the core skips rules for its events unless they
- * set "allow_engine_events": true, so a rule that execs a program on process.started cannot loop.
+ * by_engine: a process whose parent is the host or whose parent is engine-owned is engine-owned (see
+ * owned_by_engine: nothing the process itself chooses counts); the core skips rules for its events
+ * unless they set "allow_engine_events": true, so a rule that execs a program on process.started
+ * cannot loop.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,6 @@
 #include "wee/wee.h"
 
 #define PROCESS_CACHE_MAX 4096
-#define PROCESS_ENGINE_MAX 256
 
 struct process_source {
     const wee_host_api *host;
@@ -42,6 +42,7 @@ struct process_source {
     plat_mutex lock;
     plat_cond wake;
     int stop;
+    int full_logged;
 };
 
 static const wee_option_spec options[] = {
@@ -131,9 +132,31 @@ static void emit_event(process_source *s, const char *type, const proc_entry *e,
     h->emit(s->src, ev);
 }
 
-static int owned_by_engine(process_source *s, int64_t pid, int64_t ppid)
+/* Engine ownership comes only from facts an outsider cannot forge: the process is a child of the host
+ * itself (the exec/pwsh/Lua runners are the only ones that start processes here), or a child of a
+ * process the engine owns (its parent pid when it was created), or it is the same process an earlier fork
+ * event already marked (Linux, which reports the fork before the exec). Nothing in the process's own
+ * environment or command line counts: any program could set those. */
+static int owned_by_engine(process_source *s, int64_t ppid, const proc_entry *known)
 {
-    return (ppid > 0 && ppid == s->host_pid) || proc_engine_has(&s->table, ppid) || proc_engine_has(&s->table, pid);
+    return (ppid > 0 && ppid == s->host_pid) || proc_engine_has(&s->table, ppid) || (known && known->quiet && known->engine);
+}
+
+/* Caches the process and its mark; when the table is full of engine-owned processes the event still goes
+ * out (with by_engine), it is just not remembered, and that is said once. */
+static proc_entry *remember(process_source *s, int64_t pid, int64_t ppid, int64_t session, const char *exe,
+                            const char *name, const char *cmdline, const char *user, int by_engine)
+{
+    int rc = proc_table_put(&s->table, pid, ppid, session, exe, name, cmdline, user);
+    if (rc == WEE_EFULL && !s->full_logged) {
+        s->full_logged = 1;
+        s->host->log(WEE_LOG_WARN, "process", "%s: %d processes the engine started are alive at once; newer "
+                     "ones are not remembered (their children will not be marked by_engine)",
+                     s->host->source_id(s->src), PROCESS_CACHE_MAX);
+    }
+    if (rc != 0) return NULL;
+    if (by_engine) proc_engine_mark(&s->table, pid);
+    return proc_table_get(&s->table, pid);
 }
 
 void process_report_started(process_source *s, const proc_info *info)
@@ -142,15 +165,14 @@ void process_report_started(process_source *s, const proc_info *info)
     int64_t ppid = info->ppid;
     proc_entry *known = proc_table_get(&s->table, info->pid);
     if (ppid < 0 && known) ppid = known->ppid;  /* the fork told us, /proc was already gone */
-    int by_engine = info->engine_child || owned_by_engine(s, info->pid, ppid);
-    if (by_engine) proc_engine_add(&s->table, info->pid);
-    if (proc_table_put(&s->table, info->pid, ppid, info->session_id, info->exe, info->name, info->cmdline, info->user) != 0) {
+    int by_engine = owned_by_engine(s, ppid, known);
+    proc_entry *e = remember(s, info->pid, ppid, info->session_id, info->exe, info->name, info->cmdline, info->user, by_engine);
+    if (!e) {
         proc_entry tmp = { .pid = info->pid, .ppid = ppid, .session_id = info->session_id, .exe = (char *)info->exe,
                            .name = (char *)info->name, .cmdline = (char *)info->cmdline, .user = (char *)info->user };
         if (s->want_started && name_included(s, entry_name(&tmp))) emit_event(s, "process.started", &tmp, by_engine, 0, 0);
         return;
     }
-    proc_entry *e = proc_table_get(&s->table, info->pid);
     if (s->want_started && name_included(s, entry_name(e))) emit_event(s, "process.started", e, by_engine, 0, 0);
 }
 
@@ -164,22 +186,21 @@ void process_report_stopped(process_source *s, int64_t pid, const char *name, in
     if (!e->quiet && s->want_stopped && name_included(s, entry_name(e)))
         emit_event(s, "process.stopped", e, by_engine, has_exit_code, exit_code);
     proc_table_remove(&s->table, pid);
-    proc_engine_remove(&s->table, pid);
 }
 
 void process_note_fork(process_source *s, int64_t pid, int64_t ppid)
 {
-    if (owned_by_engine(s, pid, ppid)) proc_engine_add(&s->table, pid);
+    int by_engine = owned_by_engine(s, ppid, NULL);
     /* The child runs its parent's program until it execs; only an exec makes it an event. */
     proc_entry *parent = proc_table_get(&s->table, ppid);
-    if (proc_table_put(&s->table, pid, ppid, parent ? parent->session_id : -1, NULL, NULL, NULL, NULL) == 0)
-        proc_table_get(&s->table, pid)->quiet = 1;
+    proc_entry *e = remember(s, pid, ppid, parent ? parent->session_id : -1, NULL, NULL, NULL, NULL, by_engine);
+    if (e) e->quiet = 1;
 }
 
 void process_seed(process_source *s, const proc_info *info)
 {
-    if (info->engine_child || owned_by_engine(s, info->pid, info->ppid)) proc_engine_add(&s->table, info->pid);
-    proc_table_put(&s->table, info->pid, info->ppid, info->session_id, info->exe, info->name, info->cmdline, info->user);
+    remember(s, info->pid, info->ppid, info->session_id, info->exe, info->name, info->cmdline, info->user,
+             owned_by_engine(s, info->ppid, NULL));
 }
 
 static void free_include(const wee_host_api *h, process_source *s)
@@ -221,7 +242,7 @@ static int psrc_create(const wee_host_api *h, wee_source *src, const wee_options
             memcpy(s->include[i], g, len);
         }
     }
-    if (proc_table_init(&s->table, PROCESS_CACHE_MAX, PROCESS_ENGINE_MAX) != 0) goto nomem;
+    if (proc_table_init(&s->table, PROCESS_CACHE_MAX) != 0) goto nomem;
     s->host_pid = (int64_t)plat_getpid();
     plat_mutex_init(&s->lock);
     plat_cond_init(&s->wake);

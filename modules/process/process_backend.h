@@ -17,7 +17,6 @@
  * ppid and session_id are -1 when unknown. */
 typedef struct proc_info {
     int64_t pid, ppid, session_id;
-    int engine_child;       /* its environment carries WEE_ENGINE_CHILD=1 (Linux only) */
     char exe[1024];         /* full path of the image */
     char name[256];         /* process name when exe is unknown (Linux comm, Toolhelp, ETW stop) */
     char cmdline[2048];

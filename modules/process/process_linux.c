@@ -6,7 +6,7 @@
  *     without exec keeps running its parent's program, so FORK is not an event of its own; it is only
  *     remembered (parent pid, engine ownership) for the exec or exit that follows.
  *   - PROC_EVENT_EXIT of a thread-group leader -> process.stopped with the exit status.
- *   Fields are read from /proc/<pid> at once (exe link, cmdline, status, stat, environ); a process gone
+ *   Fields are read from /proc/<pid> at once (exe link, cmdline, status, stat); a process gone
  *   before that still yields an event with what is known.
  *   Binding to the connector's multicast group needs CAP_NET_ADMIN (root). When it is refused the source
  *   logs one line saying why and polls /proc instead.
@@ -101,26 +101,6 @@ static void user_name(long uid, char *out, size_t size)
         snprintf(out, size, "%ld", uid);
 }
 
-/* WEE_ENGINE_CHILD=1 among the process's environment strings (exec and pwsh children carry it). */
-static int has_engine_env(int64_t pid)
-{
-    static const char want[] = "WEE_ENGINE_CHILD=1";
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%lld/environ", (long long)pid);
-    size_t cap = 256 * 1024;
-    char *buf = malloc(cap);
-    if (!buf) return 0;
-    ssize_t n = read_small(path, buf, cap);
-    int found = 0;
-    for (ssize_t i = 0; n > 0 && i < n && !found;) {
-        size_t len = strnlen(buf + i, (size_t)(n - i));
-        found = len == sizeof want - 1 && memcmp(buf + i, want, len) == 0;
-        i += (ssize_t)len + 1;
-    }
-    free(buf);
-    return found;
-}
-
 /* Everything /proc still tells about pid; fields stay unknown when it is already gone. */
 static void read_proc_info(int64_t pid, proc_info *info)
 {
@@ -142,7 +122,6 @@ static void read_proc_info(int64_t pid, proc_info *info)
     read_stat(pid, &info->ppid, &info->session_id, NULL);
     long uid;
     if (read_uid(pid, &uid) == 0) user_name(uid, info->user, sizeof info->user);
-    info->engine_child = has_engine_env(pid);
 }
 
 static int parse_pid(const char *name, int64_t *pid)

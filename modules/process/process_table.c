@@ -1,4 +1,4 @@
-/* modules/process/process_table.c - bounded pid cache and engine-owned set (see process_table.h). */
+/* modules/process/process_table.c - bounded pid cache with the engine-owned mark (see process_table.h). */
 #include "process_table.h"
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +22,12 @@ static void entry_free(proc_entry *e)
     memset(e, 0, sizeof *e);
 }
 
-int proc_table_init(proc_table *t, size_t cap, size_t engine_cap)
+int proc_table_init(proc_table *t, size_t cap)
 {
     memset(t, 0, sizeof *t);
     t->items = calloc(cap ? cap : 1, sizeof *t->items);
-    t->engine = calloc(engine_cap ? engine_cap : 1, sizeof *t->engine);
-    if (!t->items || !t->engine) { free(t->items); free(t->engine); memset(t, 0, sizeof *t); return WEE_ENOMEM; }
+    if (!t->items) return WEE_ENOMEM;
     t->cap = cap ? cap : 1;
-    t->engine_cap = engine_cap ? engine_cap : 1;
     return 0;
 }
 
@@ -37,7 +35,6 @@ void proc_table_free(proc_table *t)
 {
     for (size_t i = 0; i < t->count; i++) entry_free(&t->items[i]);
     free(t->items);
-    free(t->engine);
     memset(t, 0, sizeof *t);
 }
 
@@ -60,19 +57,20 @@ void proc_table_remove(proc_table *t, int64_t pid)
 int proc_table_put(proc_table *t, int64_t pid, int64_t ppid, int64_t session_id, const char *exe,
                    const char *name, const char *cmdline, const char *user)
 {
+    proc_entry *e = proc_table_get(t, pid);
+    if (!e && t->count == t->cap) {
+        for (size_t i = 0; i < t->count; i++) {
+            if (t->items[i].engine) continue;
+            if (!e || t->items[i].age < e->age) e = &t->items[i];
+        }
+        if (!e) return WEE_EFULL;
+    }
     proc_entry fresh = { .pid = pid, .ppid = ppid, .session_id = session_id, .age = ++t->clock };
     fresh.exe = dup_or_empty(exe);
     fresh.name = dup_or_empty(name);
     fresh.cmdline = dup_or_empty(cmdline);
     fresh.user = dup_or_empty(user);
     if (!fresh.exe || !fresh.name || !fresh.cmdline || !fresh.user) { entry_free(&fresh); return WEE_ENOMEM; }
-    proc_entry *e = proc_table_get(t, pid);
-    if (!e && t->count == t->cap) {
-        size_t oldest = 0;
-        for (size_t i = 1; i < t->count; i++)
-            if (t->items[i].age < t->items[oldest].age) oldest = i;
-        e = &t->items[oldest];
-    }
     if (!e) e = &t->items[t->count++];
     entry_free(e);
     *e = fresh;
@@ -82,29 +80,15 @@ int proc_table_put(proc_table *t, int64_t pid, int64_t ppid, int64_t session_id,
 int proc_engine_has(const proc_table *t, int64_t pid)
 {
     if (pid <= 0) return 0;
-    for (size_t i = 0; i < t->engine_count; i++)
-        if (t->engine[i] == pid) return 1;
+    for (size_t i = 0; i < t->count; i++)
+        if (t->items[i].pid == pid) return t->items[i].engine;
     return 0;
 }
 
-void proc_engine_add(proc_table *t, int64_t pid)
+void proc_engine_mark(proc_table *t, int64_t pid)
 {
-    if (pid <= 0 || proc_engine_has(t, pid)) return;
-    if (t->engine_count == t->engine_cap) {
-        memmove(t->engine, t->engine + 1, (t->engine_count - 1) * sizeof *t->engine);
-        t->engine_count--;
-    }
-    t->engine[t->engine_count++] = pid;
-}
-
-void proc_engine_remove(proc_table *t, int64_t pid)
-{
-    for (size_t i = 0; i < t->engine_count; i++) {
-        if (t->engine[i] != pid) continue;
-        memmove(t->engine + i, t->engine + i + 1, (t->engine_count - i - 1) * sizeof *t->engine);
-        t->engine_count--;
-        return;
-    }
+    proc_entry *e = proc_table_get(t, pid);
+    if (e) e->engine = 1;
 }
 
 const char *proc_basename(const char *path)

@@ -150,7 +150,7 @@ static int build_env(const wee_host_api *host, const wee_options *params, const 
         rc = pwsh_env_add_args(e, args, n);
         free(args);
     }
-    /* Last, so nothing can remove the mark the engine's self-loop guard relies on. */
+    /* For the script's information only: the process source decides by_engine from parent pids. */
     if (rc == 0) rc = pwsh_env_set(e, "WEE_ENGINE_CHILD", "1");
     return rc;
 }

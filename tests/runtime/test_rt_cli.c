@@ -304,6 +304,63 @@ static void test_crash_is_always_a_failure(void **state)
     }
 }
 
+#ifndef _WIN32
+#include <sys/stat.h>
+#include <unistd.h>
+/* Issue 11 item 2: as root, a config that someone else can change is refused before anything runs,
+ * naming the path, who can write it and the fix; --allow-writable-paths runs anyway with a warning. */
+static void test_root_refuses_config_others_can_change(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        fprintf(stderr, "skipped: the check applies to a host running as root (CI runs as root)\n");
+        skip();
+    }
+    char *dir = test_make_temp_dir("rt_admin");
+    char *cfg = write_in(dir, "config.json",
+        "{ \"version\": 1, \"sources\": [ { \"id\": \"t\", \"module\": \"timer\", \"interval_ms\": 100 } ],\n"
+        "  \"rules\": [ { \"name\": \"r\", \"when\": { \"event\": \"timer.tick\" },\n"
+        "               \"do\": [ { \"action\": \"log\", \"message\": \"tick\" } ] } ] }\n");
+    plat_process_result r;
+    /* mkdtemp's 0700 folder in sticky /tmp, file 0644 root: fine. */
+    assert_int_equal(run_host(&r, "--modules", P.modules, "--config", cfg, "--duration", "200", NULL), 0);
+    assert_null(strstr(err_of(&r), "refusing"));
+    plat_process_result_free(&r);
+
+    assert_int_equal(chmod(dir, 0777), 0);           /* anyone could drop in another config.json */
+    assert_int_equal(run_host(&r, "--modules", P.modules, "--config", cfg, "--duration", "200", NULL), 1);
+    expect_in(err_of(&r), "refusing to run with administrator rights: config folder");
+    expect_in(err_of(&r), dir);
+    expect_in(err_of(&r), "writable by every user (mode 0777; fix: chmod o-w");
+    expect_in(err_of(&r), "--allow-writable-paths");
+    assert_null(strstr(err_of(&r), "tick"));         /* nothing ran */
+    plat_process_result_free(&r);
+    const char *argv_allow[] = { "--allow-writable-paths", "--modules", P.modules, "--config", cfg, "--duration", "200" };
+    assert_int_equal(run_host(&r, argv_allow[0], argv_allow[1], argv_allow[2], argv_allow[3], argv_allow[4],
+                              argv_allow[5], argv_allow[6]), 0);
+    expect_in(err_of(&r), "running anyway (--allow-writable-paths)");
+    plat_process_result_free(&r);
+    assert_int_equal(chmod(dir, 0700), 0);
+
+    assert_int_equal(chmod(cfg, 0664), 0);           /* group-writable file, group not root */
+    assert_int_equal(chown(cfg, 0, 100), 0);
+    assert_int_equal(run_host(&r, "--modules", P.modules, "--config", cfg, "--duration", "200", NULL), 1);
+    expect_in(err_of(&r), "config file");
+    expect_in(err_of(&r), "chmod g-w");
+    plat_process_result_free(&r);
+    assert_int_equal(chmod(cfg, 0644), 0);
+    assert_int_equal(chown(cfg, 65534, 0), 0);       /* another user owns it: they can chmod it back */
+    assert_int_equal(run_host(&r, "--modules", P.modules, "--config", cfg, "--duration", "200", NULL), 1);
+    expect_in(err_of(&r), "is owned by");
+    expect_in(err_of(&r), "fix: chown root");
+    plat_process_result_free(&r);
+
+    test_remove_tree(dir);
+    free(cfg);
+    free(dir);
+}
+#endif
+
 int main(void)
 {
     test_init();
@@ -315,6 +372,9 @@ int main(void)
         cmocka_unit_test(test_validate_has_no_side_effects_and_agrees_with_run),
         cmocka_unit_test(test_test_command_explains),
         cmocka_unit_test(test_crash_is_always_a_failure),
+#ifndef _WIN32
+        cmocka_unit_test(test_root_refuses_config_others_can_change),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -229,6 +229,44 @@ static void test_service_bad_config(void **state)
     free(dir);
 }
 
+/* Issue 11 item 2: the service (SYSTEM) refuses a config folder others can write. Under Wine, Z:\tmp is
+ * the Unix /tmp (mode 1777), which Wine shows as writable by Everyone; --allow-writable-paths at install
+ * lets it run anyway. On Windows the same refusal is covered by test_platform's ACL checks. */
+static void test_service_refuses_writable_config_folder(void **state)
+{
+    (void)state;
+    if (!plat_is_wine()) skip();
+    rt_paths p;
+    rt_paths_init(&p);
+    char name[64], cfg[256], service_log[256];
+    snprintf(name, sizeof name, "WeeOpen%llu", (unsigned long long)plat_getpid());
+    snprintf(cfg, sizeof cfg, "Z:\\tmp\\%s.json", name);
+    snprintf(service_log, sizeof service_log, "Z:\\tmp\\%s-service.log", name);
+    assert_int_equal(test_write_file(cfg,
+        "{ \"version\": 1, \"sources\": [ { \"id\": \"t\", \"module\": \"timer\", \"interval_ms\": 1000 } ],\n"
+        "  \"rules\": [ { \"name\": \"r\", \"when\": { \"event\": \"timer.tick\" },\n"
+        "               \"do\": [ { \"action\": \"log\", \"message\": \"tick\" } ] } ] }\n"), 0);
+    run_out o;
+    const char *install[] = { p.host, "service", "install", "--name", name, "--config", cfg, NULL };
+    assert_int_equal(run(install, &o), 0);
+    const char *h_start[] = { p.host, "service", "start", "--name", name, NULL };
+    assert_int_equal(run(h_start, &o), 1);
+    assert_non_null(strstr(o.err, "stopped while starting"));
+    assert_true(rt_wait_for_text(service_log, "refusing to run with administrator rights: config folder", 5000));
+    assert_true(rt_wait_for_text(service_log, "Everyone", 1000));
+    const char *uninstall[] = { p.host, "service", "uninstall", "--name", name, NULL };
+    assert_int_equal(run(uninstall, &o), 0);
+
+    const char *install_allow[] = { p.host, "service", "install", "--name", name, "--config", cfg,
+                                    "--allow-writable-paths", NULL };
+    assert_int_equal(run(install_allow, &o), 0);
+    assert_int_equal(run(h_start, &o), 0);
+    assert_true(rt_wait_for_text(service_log, "running anyway (--allow-writable-paths)", 5000));
+    assert_int_equal(run(uninstall, &o), 0);
+    remove(cfg);
+    remove(service_log);
+}
+
 int main(void)
 {
     test_init();
@@ -236,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_service_lifecycle),
         cmocka_unit_test(test_service_bad_config),
         cmocka_unit_test(test_service_stops_with_a_stuck_worker),
+        cmocka_unit_test(test_service_refuses_writable_config_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,11 @@ static int child_main(int argc, char **argv)
     }
     if (argc == 5 && strcmp(argv[2], "exit") == 0) { printf("%s\n", argv[4]); return atoi(argv[3]); }
     if (argc == 4 && strcmp(argv[2], "sleep") == 0) { plat_sleep_ms(atol(argv[3])); return 0; }
+    if (argc == 5 && strcmp(argv[2], "late") == 0) { /* sleep, then create the file */
+        plat_sleep_ms(atol(argv[3]));
+        FILE *f = fopen(argv[4], "wb");
+        return f && fclose(f) == 0 ? 0 : 1;
+    }
     return 64;
 }
 
@@ -409,9 +414,16 @@ static void test_exec_exit_code_and_stdout(void **state)
     int rc = exec_once(exec_opts(g_self, fail_args), ev, results, error, sizeof error);
     assert_true(rc < 0);
     assert_int_equal(event_get_int(results, "exec.exit_code", -99), 3);
-    assert_string_equal(event_get_string(results, "exec.stdout"), "partial" NL); /* newline kept */
+    /* One trailing newline goes, as with $(...) in a shell; exec.stdout_raw keeps it. */
+    assert_string_equal(event_get_string(results, "exec.stdout"), "partial");
+    assert_string_equal(event_get_string(results, "exec.stdout_raw"), "partial" NL);
     assert_false(event_get_bool(results, "exec.ok", 1));
     assert_non_null(strstr(error, "exited with code 3"));
+
+    const char *two_args[] = { "--child", "print", "x\n\n", NULL };
+    assert_int_equal(exec_once(exec_opts(g_self, two_args), ev, results, error, sizeof error), 0);
+    assert_string_equal(event_get_string(results, "exec.stdout"), "x" NL);
+    assert_string_equal(event_get_string(results, "exec.stdout_raw"), "x" NL NL);
 
     cJSON *capped = exec_opts(g_self, (const char *[]){ "--child", "print", "abcdefghij", NULL });
     cJSON_AddNumberToObject(capped, "capture_bytes", 4);
@@ -511,6 +523,11 @@ static void test_exec_timeout_kills(void **state)
     assert_true(event_get_bool(results, "exec.timed_out", 0));
     assert_false(event_get_bool(results, "exec.ok", 1));
     assert_non_null(strstr(error, "timed out after 200 ms"));
+    /* Without timeout_ms a child is still bounded (issue 11 item 11): 60 s, not forever. */
+    action_fixture f;
+    fixture_open(&f, "exec", exec_opts(g_self, NULL));
+    assert_int_equal(options_int(options_static_view(f.tree), "timeout_ms"), 60000);
+    fixture_close(&f);
 #ifndef _WIN32
     /* The shell's `sleep` is a grandchild holding stdout open: only a process-group kill ends it. */
     o = exec_opts("/bin/sh", (const char *[]){ "-c", "sleep 10; echo late", NULL });
@@ -539,6 +556,59 @@ static void test_exec_missing_command_fails_with_reason(void **state)
     free(missing); free(dir);
 }
 
+static cJSON *detached_opts(const char *ms, const char *file, int kill_on_stop)
+{
+    cJSON *o = exec_opts(g_self, (const char *[]){ "--child", "late", ms, file, NULL });
+    cJSON_AddBoolToObject(o, "detach", 1);
+    cJSON_AddBoolToObject(o, "kill_on_stop", kill_on_stop);
+    cJSON_AddNumberToObject(o, "max_detached", 1);
+    return o;
+}
+
+/* Issue 11 item 11: a detached program holds no worker, is capped per action, and at engine stop
+ * (module_shutdown) is killed only when kill_on_stop asks for it. */
+static void test_exec_detached(void **state)
+{
+    (void)state;
+    void *lib;
+    const wee_module_desc *d = load_module("exec", &lib);
+    char err[128], error[512];
+    assert_int_equal(d->module_init(host_api_get(), err, sizeof err), 0);
+    char *dir = test_make_temp_dir("exec_detach");
+    char *killed = test_path_join(dir, "killed"), *kept = test_path_join(dir, "kept");
+    wee_event *ev = file_event("/in/a.txt", "a.txt"), *results = event_new("results");
+
+    action_fixture fa, fb;
+    fixture_open(&fa, "exec", detached_opts("5000", killed, 1));
+    fixture_open(&fb, "exec", detached_opts("1000", kept, 0));
+    uint64_t t0 = plat_monotonic_ns();
+    assert_int_equal(fixture_run(&fa, ev, results, error, sizeof error), 0);
+    /* Back long before the 5 s child ends. */
+    assert_true(plat_monotonic_ns() - t0 < 4000000000ull);
+    assert_true(event_get_int(results, "exec.pid", -1) > 0);
+    assert_true(event_get_bool(results, "exec.detached", 0));
+    assert_true(event_get_bool(results, "exec.ok", 0));
+    /* max_detached 1: the same action cannot start a second one while the first runs. */
+    assert_int_equal(fixture_run(&fa, ev, results, error, sizeof error), WEE_EFULL);
+    assert_non_null(strstr(error, "max_detached"));
+    assert_false(event_get_bool(results, "exec.ok", 1));
+    assert_int_equal(fixture_run(&fb, ev, results, error, sizeof error), 0);
+
+    /* A reload drops the instances: their programs go on. Then the engine stops. */
+    fixture_close(&fa);
+    fixture_close(&fb);
+    d->module_shutdown();
+    assert_true(test_wait_for_file(kept, 20000));          /* left running: it finished its work */
+    uint64_t waited_ms = (plat_monotonic_ns() - t0) / 1000000u;
+    if (waited_ms < 6500) plat_sleep_ms((int64_t)(6500 - waited_ms));
+    assert_false(plat_path_exists(killed));                 /* killed at stop: never got there */
+
+    plat_dl_close(lib);
+    event_free(ev); event_free(results);
+    test_remove_tree(dir);
+    free(killed); free(kept); free(dir);
+}
+
 int main(int argc, char **argv)
 {
     /* Child mode first: as the exec child this program must print exactly what it was asked to. */
@@ -565,6 +635,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exec_event_in_environment),
         cmocka_unit_test(test_exec_timeout_kills),
         cmocka_unit_test(test_exec_missing_command_fails_with_reason),
+        cmocka_unit_test(test_exec_detached),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,10 @@
 #include <string.h>
 #ifdef _WIN32
 #include <direct.h>
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
+#include "platform/service.h"
 #else
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -606,6 +610,171 @@ static void process_concurrent_runs(void **state)
 }
 #endif
 
+#ifdef _WIN32
+/* Issue 11 item 2: who may change a folder, from its real owner and ACL. */
+static char *dir_with_acl(const char *parent, const char *name, const wchar_t *sddl)
+{
+    char *path = test_path_join(parent, name);
+    wchar_t wpath[1024];
+    assert_true(MultiByteToWideChar(CP_UTF8, 0, path, -1, wpath, 1024) > 0);
+    SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, FALSE };
+    assert_true(ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sa.lpSecurityDescriptor, NULL));
+    assert_true(CreateDirectoryW(wpath, &sa));
+    LocalFree(sa.lpSecurityDescriptor);
+    return path;
+}
+
+/* Did the folder keep the ACL it was created with? Wine without extended attributes on the Unix file
+ * system keeps none and shows one made from the Unix mode instead (owner, SYSTEM, Everyone for o+w). */
+static int acl_kept(const char *path, const wchar_t *want_ace)
+{
+    wchar_t wpath[1024], *text = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    PACL dacl = NULL;
+    assert_true(MultiByteToWideChar(CP_UTF8, 0, path, -1, wpath, 1024) > 0);
+    if (GetNamedSecurityInfoW(wpath, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd) != 0) return 0;
+    int kept = ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION,
+                                                                    &text, NULL) && wcsstr(text, want_ace);
+    if (text) LocalFree(text);
+    LocalFree(sd);
+    return kept;
+}
+
+static void path_check_admin_only_reads_the_acl(void **state)
+{
+    (void)state;
+    char *base = test_make_temp_dir("plat-acl");
+    char why[2048];
+    char *good = dir_with_acl(base, "admins", L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)");
+    if (plat_path_check_admin_only(good, why, sizeof why) != 0) fail_msg("%s", why);
+    /* Read and execute for Users, full control only inherited by what they create: fine. */
+    char *inherit = dir_with_acl(base, "inherit", L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICIIO;FA;;;BU)");
+    if (plat_path_check_admin_only(inherit, why, sizeof why) != 0) fail_msg("%s", why);
+    char *users = dir_with_acl(base, "users", L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;BU)");
+    char *everyone = dir_with_acl(base, "everyone", L"D:P(A;OICI;FA;;;SY)(A;OICI;0x100116;;;WD)");
+    if (acl_kept(users, L";BU)")) {
+        assert_int_equal(plat_path_check_admin_only(users, why, sizeof why), WEE_EPERM);
+        assert_non_null(strstr(why, "is writable by"));
+        assert_non_null(strstr(why, "Users"));
+        assert_non_null(strstr(why, "icacls"));
+        assert_int_equal(plat_path_check_admin_only(everyone, why, sizeof why), WEE_EPERM);
+        assert_non_null(strstr(why, "Everyone"));
+    } else {
+        fprintf(stderr, "note: this file system keeps no Windows ACLs (Wine without xattrs); the explicit-ACL "
+                        "refusals are checked on the Unix-mode ACL below instead\n");
+    }
+    if (plat_is_wine()) {
+        /* Z:\tmp is the Unix /tmp (mode 1777): Wine shows Everyone with write access. */
+        assert_int_equal(plat_path_check_admin_only("Z:\\tmp", why, sizeof why), WEE_EPERM);
+        assert_non_null(strstr(why, "Everyone"));
+        assert_non_null(strstr(why, "icacls \"Z:\\tmp\""));
+    }
+    /* The service's own data folder is created with the admins-only ACL. */
+    char data[1024], err[512];
+    assert_int_equal(plat_service_data_dir(data, sizeof data, err, sizeof err), 0);
+    if (plat_path_check_admin_only(data, why, sizeof why) != 0) fail_msg("%s", why);
+    free(good); free(users); free(everyone); free(inherit);
+    test_remove_tree(base);
+    free(base);
+}
+
+/* ---------------------------------------------------------------- batch files (Windows, issue 11 item 1) */
+
+static int run_win(plat_process_result *res, const char *const *argv, const char *cwd)
+{
+    plat_process_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.argv = argv;
+    spec.cwd = cwd;
+    static const char *const env[] = { "WEE_T=outside", NULL };
+    spec.env_add = env;
+    spec.timeout_ms = 30000;
+    spec.stdout_max = 4096;
+    return plat_process_run(&spec, res);
+}
+
+/* One run of echo1.cmd with one argument; what the script saw as %1 (its one line of output). */
+static char *run_batch(const char *dir, const char *arg, int *rc, char *error, size_t error_size)
+{
+    char *script = test_path_join(dir, "echo1.cmd");
+    const char *const argv[] = { script, arg, NULL };
+    plat_process_result r;
+    *rc = run_win(&r, argv, dir);
+    snprintf(error, error_size, "%s", r.error);
+    if (*rc == 0 && r.exit_code != 0) fail_msg("echo1.cmd exited %d for [%s]", r.exit_code, arg);
+    char *text = NULL;
+    if (*rc == 0 && r.out) {
+        text = strdup(r.out);
+        size_t n = strlen(text);
+        while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ')) text[--n] = '\0';
+    }
+    plat_process_result_free(&r);
+    free(script);
+    return text;
+}
+
+/* A file name cmd.exe would read as syntax (the BatBadBut class) reaches the script as one quoted
+ * argument, and nothing else runs: pwn.cmd, reachable from the cwd, would write pwned.txt. */
+static void process_batch_file_hostile_args(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("plat-bat");
+    assert_non_null(dir);
+    char *script = test_path_join(dir, "echo1.cmd");
+    char *pwn = test_path_join(dir, "pwn.cmd");
+    char *pwned = test_path_join(dir, "pwned.txt");
+    /* %WEE_T% is "outside" in the environment cmd.exe gets and "inside" once the script runs: an
+     * argument naming it must reach the script as the literal text. */
+    assert_int_equal(test_write_file(script, "@echo off\r\nset WEE_T=inside\r\necho %1\r\n"), 0);
+    assert_int_equal(test_write_file(pwn, "@echo pwned>\"%~dp0pwned.txt\"\r\n"), 0);
+    /* wine: what Wine's cmd shows instead, because it expands the text of %1 again inside a batch (real
+     * cmd never does; a lone % vanishes in that second pass): the quotes still prove that the command
+     * line cmd.exe parsed kept the argument whole and unexpanded ("outside" would be the failure). */
+    static const struct { const char *arg, *seen, *wine; } cases[] = {
+        { "a&pwn.cmd", "\"a&pwn.cmd\"", NULL },
+        { "a|pwn.cmd", "\"a|pwn.cmd\"", NULL },
+        { "\"&pwn.cmd&\"", "\"\"\"&pwn.cmd&\"\"\"", NULL },
+        { "x\"&pwn.cmd", "\"x\"\"&pwn.cmd\"", NULL },
+        { "%WEE_T%", "\"%WEE_T%\"", "\"inside\"" },
+        { "100%&pwn.cmd", "\"100%&pwn.cmd\"", "\"100&pwn.cmd\"" },
+        { "^", "\"^\"", NULL },
+        { "a^&pwn.cmd", "\"a^&pwn.cmd\"", NULL },
+        { "plain-name.txt", "plain-name.txt", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc;
+        char error[256];
+        char *seen = run_batch(dir, cases[i].arg, &rc, error, sizeof error);
+        if (rc != 0) fail_msg("[%s]: %s", cases[i].arg, error);
+        if (plat_path_exists(pwned)) fail_msg("[%s] ran pwn.cmd", cases[i].arg);
+        const char *want = plat_is_wine() && cases[i].wine ? cases[i].wine : cases[i].seen;
+        if (!seen || strcmp(seen, want) != 0)
+            fail_msg("[%s]: the script saw %s, expected %s", cases[i].arg, seen ? seen : "(nothing)", want);
+        free(seen);
+    }
+    /* A line break would end cmd's command whatever the quoting: refused with the reason. */
+    int rc;
+    char error[256];
+    char *seen = run_batch(dir, "a\r\npwn.cmd", &rc, error, sizeof error);
+    assert_int_not_equal(rc, 0);
+    assert_null(seen);
+    assert_non_null(strstr(error, "line break"));
+    assert_false(plat_path_exists(pwned));
+    /* Trailing dots and spaces name the same batch file: still run the safe way. */
+    char *dotted = test_path_join(dir, "echo1.cmd. ");
+    const char *const argv[] = { dotted, "b&pwn.cmd", NULL };
+    plat_process_result r;
+    if (run_win(&r, argv, dir) == 0) assert_false(plat_path_exists(pwned));
+    plat_process_result_free(&r);
+    free(dotted);
+    free(script);
+    free(pwn);
+    free(pwned);
+    test_remove_tree(dir);
+    free(dir);
+}
+#endif
+
 int main(void)
 {
     test_init();
@@ -620,6 +789,10 @@ int main(void)
         cmocka_unit_test(dir_listing_and_paths),
         cmocka_unit_test(read_file_whole),
         cmocka_unit_test(dl_open_missing_names_the_file),
+#ifdef _WIN32
+        cmocka_unit_test(process_batch_file_hostile_args),
+        cmocka_unit_test(path_check_admin_only_reads_the_acl),
+#endif
 #ifndef _WIN32
         cmocka_unit_test(signals_raise_wait_and_real_signals),
         cmocka_unit_test(process_exit_code_and_stdout),

@@ -21,7 +21,7 @@ static void test_table_cache_and_eviction(void **s)
 {
     (void)s;
     proc_table t;
-    assert_int_equal(proc_table_init(&t, 3, 2), 0);
+    assert_int_equal(proc_table_init(&t, 3), 0);
     assert_int_equal(proc_table_put(&t, 10, 1, 2, "/usr/bin/a", NULL, "a -x", "root"), 0);
     assert_int_equal(proc_table_put(&t, 11, 1, 2, NULL, "kworker", NULL, NULL), 0);
     assert_int_equal(proc_table_put(&t, 12, 1, 2, "/b", NULL, "b", "u"), 0);
@@ -42,17 +42,31 @@ static void test_table_cache_and_eviction(void **s)
     assert_null(proc_table_get(&t, 12));
     assert_int_equal(t.count, 2);
 
-    proc_engine_add(&t, 100);
-    proc_engine_add(&t, 101);
-    proc_engine_add(&t, 101);
-    assert_int_equal(t.engine_count, 2);
-    proc_engine_add(&t, 102);                  /* full: forgets 100 */
-    assert_false(proc_engine_has(&t, 100));
-    assert_true(proc_engine_has(&t, 101));
-    assert_true(proc_engine_has(&t, 102));
-    proc_engine_remove(&t, 101);
-    assert_false(proc_engine_has(&t, 101));
+    proc_table_free(&t);
+
+    /* Engine-owned entries are never pushed out by other processes, however many start (issue 11
+     * item 5: a flood of outsiders used to evict the engine's own children from a 256-entry set). */
+    assert_int_equal(proc_table_init(&t, 8), 0);
+    assert_int_equal(proc_table_put(&t, 100, 1, 0, "/engine/child", NULL, "child", "root"), 0);
+    proc_engine_mark(&t, 100);
+    assert_true(proc_engine_has(&t, 100));
     assert_false(proc_engine_has(&t, 0));
+    assert_false(proc_engine_has(&t, 999));
+    for (int64_t pid = 1000; pid < 6000; pid++)
+        assert_int_equal(proc_table_put(&t, pid, 1, 0, "/outsider", NULL, "o", "eve"), 0);
+    assert_true(proc_engine_has(&t, 100));
+    assert_int_equal(t.count, 8);
+    /* Only the engine's own processes can fill it; then a new one is refused, none is dropped. */
+    for (int64_t pid = 101; pid < 108; pid++) {
+        assert_int_equal(proc_table_put(&t, pid, 100, 0, "/engine/grandchild", NULL, "g", "root"), 0);
+        proc_engine_mark(&t, pid);
+    }
+    assert_int_equal(proc_table_put(&t, 7000, 1, 0, "/outsider", NULL, "o", "eve"), WEE_EFULL);
+    for (int64_t pid = 100; pid < 108; pid++) assert_true(proc_engine_has(&t, pid));
+    /* A reused pid is a new process: its fresh entry is not engine-owned. */
+    proc_table_remove(&t, 100);
+    assert_int_equal(proc_table_put(&t, 100, 1, 0, "/outsider", NULL, "o", "eve"), 0);
+    assert_false(proc_engine_has(&t, 100));
     proc_table_free(&t);
 
     assert_string_equal(proc_basename("C:\\Windows\\notepad.exe"), "notepad.exe");

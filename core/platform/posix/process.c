@@ -115,7 +115,7 @@ static void supervise(pid_t pid, int64_t timeout_ms, capture *out, capture *err,
     else if (WIFSIGNALED(status)) res->exit_code = -WTERMSIG(status);
 }
 
-static void describe_failure(plat_process_result *res, const plat_process_spec *spec, int e, int stage)
+void posix_describe_failure(plat_process_result *res, const plat_process_spec *spec, int e, int stage)
 {
     char why[128];
     if (strerror_r(e, why, sizeof why) != 0) snprintf(why, sizeof why, "error %d", e);
@@ -149,7 +149,7 @@ int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
     if (e != 0) {
         if (out.fd >= 0) close(out.fd);
         if (err.fd >= 0) close(err.fd);
-        describe_failure(res, spec, e, stage);
+        posix_describe_failure(res, spec, e, stage);
         return posix_error_to_wee(e);
     }
     res->started = 1;

@@ -16,6 +16,9 @@ int posix_pipe_cloexec(int fds[2]);
  * on err_w (-1: inherited). Returns 0 and the pid, or an errno value and *stage. */
 int posix_spawn_child(const plat_process_spec *spec, int out_w, int err_w, pid_t *pid, int *stage);
 
+/* "cannot start 'prog': ..." (naming the cwd when that was the problem) into res->error. */
+void posix_describe_failure(plat_process_result *res, const plat_process_spec *spec, int e, int stage);
+
 /* A descriptor that becomes readable when pid exits, or -1 where the kernel has none. */
 int posix_pidfd_open(pid_t pid);
 #endif

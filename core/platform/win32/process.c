@@ -178,6 +178,42 @@ static wchar_t *resolve_program(const char *prog, const char *cwd, DWORD *err)
     return NULL;
 }
 
+/* Would CreateProcess hand this file to cmd.exe? Windows drops trailing dots and spaces from a file name,
+ * so "x.bat. " is x.bat: they are dropped here first (from app itself, which then names the real file). */
+static int is_batch(wchar_t *app)
+{
+    size_t n = wcslen(app);
+    while (n > 0 && (app[n - 1] == L'.' || app[n - 1] == L' ')) app[--n] = L'\0';
+    return n >= 4 && (_wcsicmp(app + n - 4, L".bat") == 0 || _wcsicmp(app + n - 4, L".cmd") == 0);
+}
+
+/* The system's cmd.exe by full path: never one planted in the cwd or PATH. */
+static wchar_t *system_cmd(void)
+{
+    wchar_t dir[MAX_PATH];
+    UINT n = GetSystemDirectoryW(dir, MAX_PATH);
+    if (n == 0 || n >= MAX_PATH) return NULL;
+    return with_suffix(dir, L"\\", L"cmd.exe");
+}
+
+/* The command line, and for a batch file cmd.exe as the program (see win_build_batch_cmdline). */
+static wchar_t *build_cmdline(wchar_t **app, const char *const *argv, plat_process_result *res)
+{
+    if (!is_batch(*app)) return win_build_cmdline(argv);
+    const char *why = NULL;
+    wchar_t *shell = system_cmd();
+    wchar_t *cmd = shell ? win_build_batch_cmdline(*app, argv, &why) : NULL;
+    if (!cmd) {
+        snprintf(res->error, sizeof res->error, "cannot run batch file '%s' safely: %s", argv[0],
+                 why ? why : "cmd.exe not found in the system folder");
+        free(shell);
+        return NULL;
+    }
+    free(*app);
+    *app = shell;
+    return cmd;
+}
+
 static void fail(plat_process_result *res, const char *prog, const char *cwd, DWORD code)
 {
     char why[200];
@@ -299,9 +335,25 @@ static int supervise(HANDLE process, HANDLE job, int64_t timeout_ms)
     return 1;
 }
 
-int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
+/* What CreateProcessW needs from a spec: the program found, its command line (cmd.exe's for a batch file),
+ * the environment block and the cwd. */
+typedef struct launch {
+    wchar_t *app, *cmd, *env, *cwd;
+} launch;
+
+static void launch_free(launch *l)
 {
-    memset(res, 0, sizeof *res);
+    free(l->app);
+    free(l->cmd);
+    free(l->env);
+    free(l->cwd);
+    memset(l, 0, sizeof *l);
+}
+
+/* 0, or a WEE_E* code with res->error saying why. */
+static int launch_prepare(const plat_process_spec *spec, launch *l, plat_process_result *res)
+{
+    memset(l, 0, sizeof *l);
     if (!spec || !spec->argv || !spec->argv[0] || !spec->argv[0][0]) {
         snprintf(res->error, sizeof res->error, "cannot start a process: no program given");
         return WEE_EINVAL;
@@ -312,24 +364,40 @@ int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
         return WEE_ENOTFOUND;
     }
     DWORD code = 0;
-    wchar_t *app = resolve_program(prog, spec->cwd, &code);
-    if (!app) {
+    l->app = resolve_program(prog, spec->cwd, &code);
+    if (!l->app) {
         fail(res, prog, NULL, code);
         return win_error_to_wee(code);
     }
-    wchar_t *cmd = win_build_cmdline(spec->argv);
-    wchar_t *env = cmd ? win_build_env(spec->env_add) : NULL;
-    wchar_t *wcwd = spec->cwd ? win_utf8_to_wide(spec->cwd) : NULL;
+    l->cmd = build_cmdline(&l->app, spec->argv, res);
+    if (!l->cmd && res->error[0]) {
+        launch_free(l);
+        return WEE_EINVAL;
+    }
+    l->env = l->cmd ? win_build_env(spec->env_add) : NULL;
+    l->cwd = spec->cwd ? win_utf8_to_wide(spec->cwd) : NULL;
+    if (!l->cmd || !l->env || (spec->cwd && !l->cwd)) {
+        int rc = l->cmd && l->env ? WEE_EFAILED : WEE_ENOMEM;
+        fail(res, prog, NULL, ERROR_NOT_ENOUGH_MEMORY);
+        launch_free(l);
+        return rc;
+    }
+    return 0;
+}
+
+int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
+{
+    memset(res, 0, sizeof *res);
+    launch l;
+    int prc = launch_prepare(spec, &l, res);
+    if (prc != 0) return prc;
+    const char *prog = spec->argv[0];
+    DWORD code = 0;
     HANDLE job = kill_on_close_job();
-    if (!cmd || !env || (spec->cwd && !wcwd) || !job) {
-        code = job ? ERROR_NOT_ENOUGH_MEMORY : GetLastError();
-        fail(res, prog, NULL, code);
-        free(app);
-        free(cmd);
-        free(env);
-        free(wcwd);
-        if (job) CloseHandle(job);
-        return cmd && env ? WEE_EFAILED : WEE_ENOMEM;
+    if (!job) {
+        fail(res, prog, NULL, GetLastError());
+        launch_free(&l);
+        return WEE_EFAILED;
     }
 
     capture out = { 0 }, err = { 0 };
@@ -340,14 +408,11 @@ int plat_process_run(const plat_process_spec *spec, plat_process_result *res)
     memset(&pi, 0, sizeof pi);
     AcquireSRWLockExclusive(&spawn_lock);
     code = open_child_io(&io, &out, &err, spec->capture_stderr);
-    BOOL ok = code == 0 && create_child(app, cmd, env, wcwd, &io, &pi);
+    BOOL ok = code == 0 && create_child(l.app, l.cmd, l.env, l.cwd, &io, &pi);
     if (code == 0 && !ok) code = GetLastError();
     close_child_io(&io);
     ReleaseSRWLockExclusive(&spawn_lock);
-    free(app);
-    free(cmd);
-    free(env);
-    free(wcwd);
+    launch_free(&l);
 
     if (!ok) {
         fail(res, prog, spec->cwd, code);
@@ -398,4 +463,111 @@ void plat_process_result_free(plat_process_result *res)
     free(res->err);
     res->out = res->err = NULL;
     res->out_len = res->err_len = 0;
+}
+
+/* --- children started without waiting (plat_process_start) --- */
+struct plat_child {
+    HANDLE process, job;
+    int done, killed, exit_code;
+};
+
+/* Our own stderr for the child, or NUL when this process has none (a service). */
+static HANDLE inheritable_stderr(HANDLE fallback)
+{
+    HANDLE mine = GetStdHandle(STD_ERROR_HANDLE), dup = NULL;
+    if (mine && mine != INVALID_HANDLE_VALUE &&
+        DuplicateHandle(GetCurrentProcess(), mine, GetCurrentProcess(), &dup, 0, TRUE, DUPLICATE_SAME_ACCESS))
+        return dup;
+    return fallback;
+}
+
+static HANDLE open_nul(DWORD access)
+{
+    SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+    HANDLE h = CreateFileW(L"NUL", access, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
+    return h == INVALID_HANDLE_VALUE ? NULL : h;
+}
+
+int plat_process_start(const plat_process_spec *spec, int kill_with_host, plat_child **out, plat_process_result *res)
+{
+    memset(res, 0, sizeof *res);
+    *out = NULL;
+    launch l;
+    int prc = launch_prepare(spec, &l, res);
+    if (prc != 0) return prc;
+    const char *prog = spec->argv[0];
+    DWORD code = 0;
+    HANDLE job = kill_with_host ? kill_on_close_job() : CreateJobObjectW(NULL, NULL);
+    plat_child *c = calloc(1, sizeof *c);
+    BOOL ok = FALSE;
+    PROCESS_INFORMATION pi;
+    memset(&pi, 0, sizeof pi);
+    if (job && c) {
+        child_io io;
+        memset(&io, 0, sizeof io);
+        AcquireSRWLockExclusive(&spawn_lock);
+        io.in = open_nul(GENERIC_READ);
+        io.out = open_nul(GENERIC_WRITE);
+        if (io.in && io.out) {
+            io.err = inheritable_stderr(io.out);
+            if (io.err == io.out) io.err = open_nul(GENERIC_WRITE); /* three distinct handles for the list */
+            ok = io.err && create_child(l.app, l.cmd, l.env, l.cwd, &io, &pi);
+        }
+        code = ok ? 0 : GetLastError();
+        close_child_io(&io);
+        ReleaseSRWLockExclusive(&spawn_lock);
+    } else {
+        code = job ? ERROR_NOT_ENOUGH_MEMORY : GetLastError();
+    }
+    launch_free(&l);
+    if (!ok) {
+        fail(res, prog, spec->cwd, code ? code : ERROR_NOT_ENOUGH_MEMORY);
+        if (job) CloseHandle(job);
+        free(c);
+        return win_error_to_wee(code);
+    }
+    /* In the job before it runs, so plat_child_kill reaches everything it starts. */
+    AssignProcessToJobObject(job, pi.hProcess);
+    ResumeThread(pi.hThread);
+    CloseHandle(pi.hThread);
+    c->process = pi.hProcess;
+    c->job = job;
+    res->started = 1;
+    res->pid = (uint64_t)pi.dwProcessId;
+    *out = c;
+    return 0;
+}
+
+int plat_child_exited(plat_child *c, int *exit_code)
+{
+    if (!c->done && WaitForSingleObject(c->process, 0) == WAIT_OBJECT_0) {
+        DWORD code = 0;
+        GetExitCodeProcess(c->process, &code);
+        c->exit_code = (int)code;
+        c->done = 1;
+    }
+    if (c->done && exit_code) *exit_code = c->exit_code;
+    return c->done;
+}
+
+void plat_child_kill(plat_child *c)
+{
+    if (!TerminateJobObject(c->job, 1)) TerminateProcess(c->process, 1);
+    WaitForSingleObject(c->process, 10000);
+    c->killed = 1;
+    plat_child_exited(c, NULL);
+}
+
+void plat_child_free(plat_child *c)
+{
+    if (!c) return;
+    if (!c->killed) {
+        /* Forgotten, not killed: what it started keeps running when the job handle goes. */
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
+        memset(&li, 0, sizeof li);
+        SetInformationJobObject(c->job, JobObjectExtendedLimitInformation, &li, sizeof li);
+    }
+    CloseHandle(c->job);
+    CloseHandle(c->process);
+    free(c);
 }

@@ -87,6 +87,88 @@ wchar_t *win_build_cmdline(const char *const *argv)
     return b.p;
 }
 
+/*
+ * A .bat/.cmd file runs under cmd.exe, which parses the whole command line again by its own rules:
+ * `&|<>^` outside quotes start new commands, %NAME% expands anywhere, `"` toggles its quoting (the
+ * BatBadBut class). So every argument that is not plainly safe is quoted, a quote inside is doubled
+ * (cmd stays inside the quoted region: the doubled quote toggles twice), and each `%` becomes
+ * `%%cd:~,%`: cmd reads `%` then `%cd:~,%`, an empty substring of %CD%, so what reaches the script is a
+ * literal `%` that nothing expands (needs command extensions on and delayed expansion off, forced with
+ * /e:ON /v:OFF). CR and LF end a cmd command whatever the quoting: refused. The same scheme as Rust's
+ * std (CVE-2024-24576 fix). The script sees each argument as %1, %2... with its quotes, as cmd gives.
+ */
+static int bat_plain(wchar_t c)
+{
+    if (c >= 0x80) return 1; /* letters of other scripts; control characters are below */
+    if ((c >= L'a' && c <= L'z') || (c >= L'A' && c <= L'Z') || (c >= L'0' && c <= L'9')) return 1;
+    return wcschr(L"#$*+-./:?@\\_", c) != NULL && c != 0;
+}
+
+static void append_bat_arg(wbuf *b, const wchar_t *a)
+{
+    size_t n = wcslen(a);
+    int quote = n == 0 || a[n - 1] == L'\\';
+    for (size_t i = 0; i < n && !quote; i++)
+        if (!bat_plain(a[i]) || (a[i] >= 0x80 && a[i] < 0xA0)) quote = 1;
+    if (quote) wb_putc(b, L'"');
+    size_t bs = 0;
+    for (const wchar_t *p = a; *p; p++) {
+        if (*p == L'\\') {
+            bs++;
+        } else {
+            if (*p == L'"') {
+                wb_repeat(b, L'\\', bs); /* 2n backslashes before the doubled quote keep n for argv parsers */
+                wb_putc(b, L'"');
+            } else if (*p == L'%') {
+                wb_putn(b, L"%%cd:~,", 7);
+            }
+            bs = 0;
+        }
+        wb_putc(b, *p);
+    }
+    if (quote) {
+        wb_repeat(b, L'\\', bs);
+        wb_putc(b, L'"');
+    }
+}
+
+wchar_t *win_build_batch_cmdline(const wchar_t *script, const char *const *argv, const char **why)
+{
+    *why = NULL;
+    size_t sl = wcslen(script);
+    if (sl == 0 || wcschr(script, L'"') || script[sl - 1] == L'\\') {
+        *why = "the batch file's path cannot be quoted for cmd.exe";
+        return NULL;
+    }
+    wbuf b = { 0 };
+    wb_putn(&b, L"cmd.exe /d /e:ON /v:OFF /s /c \"\"", 32);
+    wb_putn(&b, script, sl);
+    wb_putc(&b, L'"');
+    for (const char *const *a = argv + 1; *a; a++) {
+        if (strchr(*a, '\r') || strchr(*a, '\n')) {
+            *why = "an argument contains a line break, which cmd.exe cannot pass to a batch file";
+            free(b.p);
+            return NULL;
+        }
+        wchar_t *w = win_utf8_to_wide(*a);
+        if (!w) {
+            *why = "an argument is not valid UTF-8 (or out of memory)";
+            free(b.p);
+            return NULL;
+        }
+        wb_putc(&b, L' ');
+        append_bat_arg(&b, w);
+        free(w);
+    }
+    wb_putc(&b, L'"');
+    if (b.oom) {
+        free(b.p);
+        *why = "out of memory";
+        return NULL;
+    }
+    return b.p;
+}
+
 static size_t name_len(const wchar_t *e)
 {
     /* The per-drive cwd entries ("=C:=C:\dir") start with '='; it belongs to the name. */

@@ -2,6 +2,8 @@
 #include "platform/platform.h"
 #include "utf.h"
 #include "wee/errors.h"
+#include <windows.h>
+#include <sddl.h>
 #include <fcntl.h>
 #include <io.h>
 #include <stdio.h>
@@ -388,7 +390,15 @@ int plat_service_data_dir(char *buf, size_t size, char *err, size_t err_size)
     if (n == 0 || n >= MAX_PATH) wcscpy(base, L"C:\\ProgramData");
     wchar_t dir[MAX_PATH + 32];
     swprintf(dir, MAX_PATH + 32, L"%ls\\WinEventEngine", base);
-    if (!CreateDirectoryW(dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) {
+    /* Users may create folders in ProgramData, inheriting its ACL: ours is explicit and protected, so only
+     * SYSTEM and Administrators can change what the service (SYSTEM) reads from it. An existing folder is
+     * left as it is; `service run` refuses it if others can write it (plat_path_check_admin_only). */
+    SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, FALSE };
+    ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)",
+                                                         SDDL_REVISION_1, &sa.lpSecurityDescriptor, NULL);
+    BOOL made = CreateDirectoryW(dir, sa.lpSecurityDescriptor ? &sa : NULL);
+    if (sa.lpSecurityDescriptor) LocalFree(sa.lpSecurityDescriptor);
+    if (!made && GetLastError() != ERROR_ALREADY_EXISTS) {
         DWORD e = GetLastError();
         char shown[MAX_PATH * 3] = "";
         win_wide_to_utf8_buf(dir, shown, sizeof shown);
