@@ -34,13 +34,13 @@
 
 typedef struct pwsh_action {
     const wee_host_api *host;
-    char exe[32];
+    char exe[PWSH_EXE_MAX];
     char *encoded; /* inline script, ready for -EncodedCommand; NULL with `file` */
 } pwsh_action;
 
 static plat_mutex g_probe_lock;
 static int g_probe_ok;
-static char g_probe_exe[32];
+static char g_probe_exe[PWSH_EXE_MAX];
 
 static int pwsh_module_init(const wee_host_api *host, char *err, size_t err_size)
 {
@@ -150,6 +150,8 @@ static int build_env(const wee_host_api *host, const wee_options *params, const 
         rc = pwsh_env_add_args(e, args, n);
         free(args);
     }
+    /* Plain error text, not ANSI colour codes, in pwsh.stderr (PowerShell 7.4+ honours NO_COLOR). */
+    if (rc == 0) rc = pwsh_env_set(e, "NO_COLOR", "1");
     /* Last, so nothing can remove the mark the engine's self-loop guard relies on. */
     if (rc == 0) rc = pwsh_env_set(e, "WEE_ENGINE_CHILD", "1");
     return rc;
