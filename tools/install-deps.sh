@@ -31,3 +31,6 @@ else
   echo "install-deps: no 'dotnet' (.NET SDK) on this machine, so PowerShell 7 is NOT installed:" \
        "the pwsh tests that need a real PowerShell will be skipped (each prints why)" >&2
 fi
+# ... and the Windows PowerShell 7 + Windows .NET runtime for the same tests under Wine (NuGet packages,
+# laid out once in ~/.cache/wee; tools/test-windows.sh links them into each fresh Wine prefix).
+bash "$(dirname "$0")/install-pwsh-wine.sh"
