@@ -15,6 +15,7 @@
 #include <string.h>
 #include "reg_data.h"
 #include "registry_backend.h"
+#include "registry_etw.h"
 #include "platform/platform.h"
 
 #define NOTIFY_FILTER (REG_NOTIFY_CHANGE_NAME | REG_NOTIFY_CHANGE_LAST_SET)
@@ -33,6 +34,7 @@ typedef struct watch {
 
 struct reg_backend {
     reg_source *s;
+    reg_etw *etw;              /* the writers, or NULL (mode notify, or ETW refused) */
     watch *w;
     size_t n;
     HANDLE stop;
@@ -284,13 +286,14 @@ static void on_signal(reg_backend *b, size_t i)
 {
     watch *w = &b->w[i];
     LONG e;
+    uint64_t deadline_ms = plat_monotonic_ns() / 1000000u + REG_ETW_WAIT_MS;
     reg_snapshot *now = arm_and_capture(b->s, w, i, &e);
     if (!now) {
         reg_source_host(b->s)->log(WEE_LOG_ERROR, "registry", "%s: cannot watch any more (error %lu); no more events from it",
                                    reg_source_watch_path(b->s, i), (unsigned long)e);
         return;
     }
-    reg_source_changes(b->s, i, w->snap, now);
+    reg_source_changes(b->s, i, w->snap, now, b->etw, deadline_ms);
     reg_snapshot_free(w->snap);
     w->snap = now;
 }
@@ -355,6 +358,7 @@ static void backend_free(reg_backend *b)
         free(w->subkey);
     }
     free(b->w);
+    reg_etw_stop(b->etw);
     if (b->stop) CloseHandle(b->stop);
     if (b->ready) CloseHandle(b->ready);
     free(b);
@@ -378,6 +382,8 @@ int reg_backend_start(reg_source *s, reg_backend **out, char *err, size_t n)
         w->pevent = CreateEventW(NULL, FALSE, FALSE, NULL);
         if (!w->subkey || !w->event || !w->pevent) { snprintf(err, n, "out of memory or event handles"); backend_free(b); return WEE_ENOMEM; }
     }
+    /* ETW first, so a write made right after start is attributed too */
+    if (reg_source_wants_etw(s)) b->etw = reg_etw_start(s);
     if (plat_thread_start(&b->thread, watch_thread, b) != 0) {
         snprintf(err, n, "cannot start the registry watch thread");
         backend_free(b);
