@@ -210,6 +210,21 @@ reg_change_kind reg_etw_change_kind(const reg_etw_op *op)
     }
 }
 
+reg_change_kind reg_etw_track(reg_key_names *names, const reg_etw_op *op, char prefixes[][REG_NT_NAME_MAX],
+                              size_t n, char *path, size_t size)
+{
+    switch (op->id) {
+    case REG_ETW_OPEN_KEY: reg_key_names_learn(names, op, path, size); return (reg_change_kind)0;
+    case REG_ETW_CLOSE_KEY: reg_key_names_forget(names, op->key_object); return (reg_change_kind)0;
+    case REG_ETW_CREATE_KEY: if (reg_key_names_learn(names, op, path, size) != 0) return (reg_change_kind)0; break;
+    default: if (reg_key_names_resolve(names, op, path, size) != 0) return (reg_change_kind)0; break;
+    }
+    reg_change_kind kind = reg_etw_change_kind(op);
+    for (size_t i = 0; kind && i < n; i++)
+        if (reg_nt_under(path, prefixes[i])) return kind;
+    return (reg_change_kind)0;
+}
+
 int reg_write_log_init(reg_write_log *log)
 {
     memset(log, 0, sizeof *log);

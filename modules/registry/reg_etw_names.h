@@ -51,6 +51,12 @@ int reg_nt_under(const char *nt, const char *prefix);
  * existing key, a failed operation). */
 reg_change_kind reg_etw_change_kind(const reg_etw_op *op);
 
+/* One decoded event through the name cache: OpenKey/CreateKey teach it, CloseKey makes it forget.
+ * Returns the kind of change when the event is a successful write whose key (its full NT name, into
+ * path) is one of the n prefixes or below; 0 otherwise. */
+reg_change_kind reg_etw_track(reg_key_names *names, const reg_etw_op *op, char prefixes[][REG_NT_NAME_MAX],
+                              size_t n, char *path, size_t size);
+
 typedef struct reg_writer {
     int64_t pid;
     int by_engine;          /* the engine itself or a process it started */

@@ -86,13 +86,6 @@ static void describe_writer(struct reg_etw *e, DWORD pid, reg_writer *who)
     CloseHandle(h);
 }
 
-static int watched(const struct reg_etw *e, const char *nt)
-{
-    for (size_t i = 0; i < e->nprefixes; i++)
-        if (reg_nt_under(nt, e->prefixes[i])) return 1;
-    return 0;
-}
-
 static void WINAPI on_event(PEVENT_RECORD r)
 {
     struct reg_etw *e = r->UserContext;
@@ -103,14 +96,8 @@ static void WINAPI on_event(PEVENT_RECORD r)
                        r->UserDataLength, op) != 0)
         return;
     char path[REG_NT_NAME_MAX];
-    switch (op->id) {
-    case REG_ETW_OPEN_KEY: reg_key_names_learn(e->names, op, path, sizeof path); return;
-    case REG_ETW_CLOSE_KEY: reg_key_names_forget(e->names, op->key_object); return;
-    case REG_ETW_CREATE_KEY: if (reg_key_names_learn(e->names, op, path, sizeof path) != 0) return; break;
-    default: if (reg_key_names_resolve(e->names, op, path, sizeof path) != 0) return; break;
-    }
-    reg_change_kind kind = reg_etw_change_kind(op);
-    if (!kind || !watched(e, path)) return;
+    reg_change_kind kind = reg_etw_track(e->names, op, e->prefixes, e->nprefixes, path, sizeof path);
+    if (!kind) return;
     reg_writer who;
     describe_writer(e, r->EventHeader.ProcessId, &who);
     plat_mutex_lock(&e->lock);

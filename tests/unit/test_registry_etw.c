@@ -321,6 +321,54 @@ static void test_write_log(void **s)
     reg_write_log_free(&log);
 }
 
+/* The consumer's path through decoded events: names learned from OpenKey/CreateKey, a write under a
+ * watched key found with its NT name (and found again from the diff's short name), other writes,
+ * failed ones and writes through a forgotten object ignored. */
+static void test_track_then_take(void **s)
+{
+    (void)s;
+    reg_key_names *names = reg_key_names_new(64);
+    char prefixes[2][REG_NT_NAME_MAX], path[REG_NT_NAME_MAX];
+    assert_int_equal(reg_short_to_nt("HKCU\\Software\\Wee", "S-1-5-21-7", prefixes), 1);
+    reg_etw_op op = open_op(0, 0x100, "", "\\REGISTRY\\USER\\S-1-5-21-7\\Software");
+    assert_int_equal(reg_etw_track(names, &op, prefixes, 1, path, sizeof path), 0);
+    op = open_op(0x100, 0x200, "", "Wee\\Sub");
+    op.id = REG_ETW_CREATE_KEY;
+    op.disposition = REG_ETW_CREATED_NEW_KEY;
+    assert_int_equal(reg_etw_track(names, &op, prefixes, 1, path, sizeof path), REG_KEY_CREATED);
+    assert_string_equal(path, "\\REGISTRY\\USER\\S-1-5-21-7\\Software\\Wee\\Sub");
+    reg_etw_op set;
+    memset(&set, 0, sizeof set);
+    set.id = REG_ETW_SET_VALUE_KEY;
+    set.key_object = 0x200;
+    snprintf(set.value_name, sizeof set.value_name, "Mode");
+    assert_int_equal(reg_etw_track(names, &set, prefixes, 1, path, sizeof path), REG_VALUE_SET);
+    reg_write_log log;
+    assert_int_equal(reg_write_log_init(&log), 0);
+    reg_writer w = { .pid = 4242 }, got;
+    snprintf(w.process, sizeof w.process, "reg.exe");
+    reg_write_log_add(&log, 100, REG_VALUE_SET, path, set.value_name, &w);
+    char nt[2][REG_NT_NAME_MAX];
+    size_t n = reg_short_to_nt("HKCU\\Software\\Wee\\Sub", "S-1-5-21-7", nt);
+    assert_int_equal(reg_write_log_take(&log, 200, 10000, REG_VALUE_SET, nt, n, "mode", &got), 1);
+    assert_int_equal(got.pid, 4242);
+    reg_write_log_free(&log);
+    /* a write outside the watched key, a failed write, a write through a closed object: none */
+    set.key_object = 0x100;
+    assert_int_equal(reg_etw_track(names, &set, prefixes, 1, path, sizeof path), 0);
+    set.key_object = 0x200;
+    set.status = 0xC0000022u;
+    assert_int_equal(reg_etw_track(names, &set, prefixes, 1, path, sizeof path), 0);
+    set.status = 0;
+    reg_etw_op close;
+    memset(&close, 0, sizeof close);
+    close.id = REG_ETW_CLOSE_KEY;
+    close.key_object = 0x200;
+    assert_int_equal(reg_etw_track(names, &close, prefixes, 1, path, sizeof path), 0);
+    assert_int_equal(reg_etw_track(names, &set, prefixes, 1, path, sizeof path), 0);
+    reg_key_names_free(names);
+}
+
 int main(void)
 {
     test_init();
@@ -333,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_key_names),
         cmocka_unit_test(test_short_to_nt),
         cmocka_unit_test(test_write_log),
+        cmocka_unit_test(test_track_then_take),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
