@@ -254,13 +254,13 @@ void reg_write_log_add(reg_write_log *log, uint64_t at_ms, reg_change_kind kind,
 
 static int equal_ci(const char *a, const char *b) { return strlen(a) == strlen(b) && prefix_ci(a, b); }
 
-int reg_write_log_take(reg_write_log *log, uint64_t now_ms, uint64_t max_age_ms, reg_change_kind kind,
-                       char nt[][REG_NT_NAME_MAX], size_t n, const char *value, reg_writer *who)
+int reg_write_log_take(reg_write_log *log, uint64_t since_ms, reg_change_kind kind, char nt[][REG_NT_NAME_MAX],
+                       size_t n, const char *value, reg_writer *who)
 {
     int value_kind = kind == REG_VALUE_SET || kind == REG_VALUE_DELETED;
     for (size_t k = 1; k <= log->count; k++) {   /* newest first */
         reg_write_record *r = &log->rec[(log->next + REG_WRITE_LOG_MAX - k) % REG_WRITE_LOG_MAX];
-        if (r->used || r->kind != kind || r->at_ms + max_age_ms < now_ms) continue;
+        if (r->used || r->kind != kind || r->at_ms < since_ms) continue;
         if (value_kind && !equal_ci(r->value, value ? value : "")) continue;
         for (size_t i = 0; i < n; i++) {
             if (!equal_ci(r->key, nt[i])) continue;

@@ -67,7 +67,7 @@ typedef struct reg_writer {
 #define REG_WRITE_LOG_MAX 128
 
 typedef struct reg_write_record {
-    uint64_t at_ms;
+    uint64_t at_ms;          /* when the write happened (the event's timestamp), plat_monotonic_ns / 1e6 */
     reg_change_kind kind;
     char key[REG_NT_NAME_MAX];
     char value[256];
@@ -85,8 +85,10 @@ void reg_write_log_free(reg_write_log *log);
 void reg_write_log_add(reg_write_log *log, uint64_t at_ms, reg_change_kind kind, const char *nt_key,
                        const char *value, const reg_writer *who);
 /* The newest unused record of kind for one of the n NT key names (and value, for value changes),
- * at most max_age_ms old: copies its writer into who, marks it used, returns 1; else 0. */
-int reg_write_log_take(reg_write_log *log, uint64_t now_ms, uint64_t max_age_ms, reg_change_kind kind,
-                       char nt[][REG_NT_NAME_MAX], size_t n, const char *value, reg_writer *who);
+ * written at since_ms or later: copies its writer into who, marks it used, returns 1; else 0.
+ * since_ms is when the diff's previous snapshot began: an older write is already in that snapshot,
+ * so it cannot be the writer of a change found now (only a later write of the same value can). */
+int reg_write_log_take(reg_write_log *log, uint64_t since_ms, reg_change_kind kind, char nt[][REG_NT_NAME_MAX],
+                       size_t n, const char *value, reg_writer *who);
 
 #endif

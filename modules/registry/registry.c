@@ -48,7 +48,7 @@ const char *reg_source_watch_path(const reg_source *s, size_t i) { return s->wat
 reg_root reg_source_watch_root(const reg_source *s, size_t i) { return s->watches[i].root; }
 int reg_source_recursive(const reg_source *s) { return s->recursive; }
 
-typedef struct emit_ctx { reg_source *s; const char *base; reg_etw *etw; uint64_t deadline_ms; } emit_ctx;
+typedef struct emit_ctx { reg_source *s; const char *base; reg_etw *etw; uint64_t since_ms, deadline_ms; } emit_ctx;
 
 static void emit_change(void *arg, reg_change_kind kind, const char *rel, const reg_value *v)
 {
@@ -70,7 +70,7 @@ static void emit_change(void *arg, reg_change_kind kind, const char *rel, const 
         h->event_set_string(ev, "data_type", reg_type_name(v->type, tname, sizeof tname));
     }
     reg_writer who;
-    if (c->etw && reg_etw_writer(c->etw, kind, key, v ? v->name : NULL, c->deadline_ms, &who)) {
+    if (c->etw && reg_etw_writer(c->etw, kind, key, v ? v->name : NULL, c->since_ms, c->deadline_ms, &who)) {
         h->event_set_int(ev, "pid", who.pid);
         h->event_set_string(ev, "process", who.process);
         h->event_set_string(ev, "exe", who.exe);
@@ -80,9 +80,9 @@ static void emit_change(void *arg, reg_change_kind kind, const char *rel, const 
 }
 
 void reg_source_changes(reg_source *s, size_t i, const reg_snapshot *old, const reg_snapshot *now, reg_etw *etw,
-                        uint64_t deadline_ms)
+                        uint64_t old_ms, uint64_t deadline_ms)
 {
-    emit_ctx c = { s, s->watches[i].path, etw, deadline_ms };
+    emit_ctx c = { s, s->watches[i].path, etw, old_ms, deadline_ms };
     reg_snapshot_diff(old, now, emit_change, &c);
 }
 

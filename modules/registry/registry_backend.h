@@ -28,10 +28,10 @@ const char *reg_source_watch_path(const reg_source *s, size_t i);  /* "HKCU\Soft
 reg_root reg_source_watch_root(const reg_source *s, size_t i);
 int reg_source_recursive(const reg_source *s);
 /* Emits one event per difference between old and now for watch i (backend thread). With etw (may be
- * NULL), each event also carries its writer when ETW saw the write, waiting for it until deadline_ms
- * (plat_monotonic_ns / 1e6). */
+ * NULL), each event also carries its writer when ETW saw the write (made at old_ms or later: when
+ * reading old began), waiting for its record until deadline_ms (both plat_monotonic_ns / 1e6). */
 void reg_source_changes(reg_source *s, size_t i, const reg_snapshot *old, const reg_snapshot *now, reg_etw *etw,
-                        uint64_t deadline_ms);
+                        uint64_t old_ms, uint64_t deadline_ms);
 /* 1 when mode is "auto" (ETW writers wanted), 0 for "notify". */
 int reg_source_wants_etw(const reg_source *s);
 

@@ -21,6 +21,7 @@ struct reg_etw {
     etw_session session;
     plat_thread thread;
     volatile LONG stopping;
+    volatile LONG ended;               /* ProcessTrace returned: no more records will come */
     /* consumer thread only */
     reg_key_names *names;
     reg_etw_op op;                     /* scratch: large, one event at a time */
@@ -36,6 +37,16 @@ struct reg_etw {
 };
 
 static uint64_t now_ms(void) { return plat_monotonic_ns() / 1000000u; }
+
+/* The event's timestamp (raw QueryPerformanceCounter: the session asks for it, ClientContext 1) in
+ * plat_monotonic_ns's milliseconds, which count the same counter. */
+static uint64_t event_ms(const EVENT_RECORD *r)
+{
+    static LARGE_INTEGER freq;
+    if (freq.QuadPart == 0) QueryPerformanceFrequency(&freq);
+    uint64_t f = (uint64_t)freq.QuadPart, c = (uint64_t)r->EventHeader.TimeStamp.QuadPart;
+    return (c / f) * 1000u + (c % f) * 1000u / f;
+}
 
 static void wide_to_utf8(const wchar_t *w, int wlen, char *out, size_t size)
 {
@@ -101,7 +112,7 @@ static void WINAPI on_event(PEVENT_RECORD r)
     reg_writer who;
     describe_writer(e, r->EventHeader.ProcessId, &who);
     plat_mutex_lock(&e->lock);
-    reg_write_log_add(&e->log, now_ms(), kind, path, op->value_name, &who);
+    reg_write_log_add(&e->log, event_ms(r), kind, path, op->value_name, &who);
     plat_cond_broadcast(&e->arrived);
     plat_mutex_unlock(&e->lock);
 }
@@ -110,6 +121,10 @@ static void consumer_thread(void *arg)
 {
     struct reg_etw *e = arg;
     ULONG rc = etw_session_process(&e->session);
+    plat_mutex_lock(&e->lock);
+    InterlockedExchange(&e->ended, 1);
+    plat_cond_broadcast(&e->arrived);
+    plat_mutex_unlock(&e->lock);
     if (!e->stopping)
         reg_source_host(e->s)->log(WEE_LOG_WARN, MODULE, "ETW session ended (ProcessTrace error %lu%s); registry "
                                    "events carry no pid/process/exe from now on", rc,
@@ -180,8 +195,8 @@ void reg_etw_stop(reg_etw *e)
     free(e);
 }
 
-int reg_etw_writer(reg_etw *e, reg_change_kind kind, const char *key, const char *value, uint64_t deadline_ms,
-                   reg_writer *who)
+int reg_etw_writer(reg_etw *e, reg_change_kind kind, const char *key, const char *value, uint64_t since_ms,
+                   uint64_t deadline_ms, reg_writer *who)
 {
     char nt[2][REG_NT_NAME_MAX];
     if (!e) return 0;
@@ -191,8 +206,8 @@ int reg_etw_writer(reg_etw *e, reg_change_kind kind, const char *key, const char
     int found;
     for (;;) {
         uint64_t now = now_ms();
-        found = reg_write_log_take(&e->log, now, REG_ETW_MAX_AGE_MS, kind, nt, n, value, who);
-        if (found || now >= deadline_ms || e->stopping) break;
+        found = reg_write_log_take(&e->log, since_ms, kind, nt, n, value, who);
+        if (found || now >= deadline_ms || e->stopping || e->ended) break;
         plat_cond_timedwait(&e->arrived, &e->lock, (int64_t)(deadline_ms - now));
     }
     plat_mutex_unlock(&e->lock);

@@ -17,8 +17,6 @@
 
 /* How long a change the diff found may wait for its ETW record (FlushTimer is 1 s). */
 #define REG_ETW_WAIT_MS 1500
-/* A logged write answers for a change at most this long after it was made. */
-#define REG_ETW_MAX_AGE_MS 10000
 /* Key objects whose names are remembered (reg_key_names). */
 #define REG_ETW_NAMES_MAX 16384
 
@@ -30,9 +28,10 @@ reg_etw *reg_etw_start(reg_source *s);
 void reg_etw_stop(reg_etw *e);
 
 /* The writer of one change found by the diff (key in the events' short form, value NULL for key
- * changes), waiting until deadline_ms (plat_monotonic_ns / 1e6) for its record. 1 and *who filled,
- * or 0 when no matching write was seen. */
-int reg_etw_writer(reg_etw *e, reg_change_kind kind, const char *key, const char *value, uint64_t deadline_ms,
-                   reg_writer *who);
+ * changes): a write made at since_ms or later (when the diff's previous snapshot began), waiting
+ * until deadline_ms for its record (both plat_monotonic_ns / 1e6). 1 and *who filled, or 0 when no
+ * matching write was seen. */
+int reg_etw_writer(reg_etw *e, reg_change_kind kind, const char *key, const char *value, uint64_t since_ms,
+                   uint64_t deadline_ms, reg_writer *who);
 
 #endif

@@ -28,6 +28,7 @@ typedef struct watch {
     HANDLE event;              /* signalled by the key's notification */
     HANDLE pevent;             /* signalled by the parent's / ancestor's notification */
     reg_snapshot *snap;
+    uint64_t snap_ms;          /* when arming and reading snap began (plat_monotonic_ns / 1e6) */
     int warned_truncated;
     int warned_missing;
 } watch;
@@ -286,16 +287,17 @@ static void on_signal(reg_backend *b, size_t i)
 {
     watch *w = &b->w[i];
     LONG e;
-    uint64_t deadline_ms = plat_monotonic_ns() / 1000000u + REG_ETW_WAIT_MS;
+    uint64_t began_ms = plat_monotonic_ns() / 1000000u, deadline_ms = began_ms + REG_ETW_WAIT_MS;
     reg_snapshot *now = arm_and_capture(b->s, w, i, &e);
     if (!now) {
         reg_source_host(b->s)->log(WEE_LOG_ERROR, "registry", "%s: cannot watch any more (error %lu); no more events from it",
                                    reg_source_watch_path(b->s, i), (unsigned long)e);
         return;
     }
-    reg_source_changes(b->s, i, w->snap, now, b->etw, deadline_ms);
+    reg_source_changes(b->s, i, w->snap, now, b->etw, w->snap_ms, deadline_ms);
     reg_snapshot_free(w->snap);
     w->snap = now;
+    w->snap_ms = began_ms;
 }
 
 static void watch_thread(void *arg)
@@ -308,6 +310,7 @@ static void watch_thread(void *arg)
         LONG e;
         handles[2 * i + 1] = w->event;
         handles[2 * i + 2] = w->pevent;
+        w->snap_ms = plat_monotonic_ns() / 1000000u;
         w->snap = arm_and_capture(b->s, w, i, &e);
         if (!w->snap) {
             snprintf(b->start_err, sizeof b->start_err, "keys[%zu]: cannot watch %s (error %lu%s)", i,
