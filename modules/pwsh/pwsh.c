@@ -11,8 +11,8 @@
  * script gets the rendered arguments as process arguments after -File. See pwsh_args.h for why
  * -EncodedCommand.
  *
- * Which PowerShell: "pwsh" if it runs, else "powershell.exe", found by pwsh_probe (a candidate must
- * print 42 for 6*7). Without one, action_create fails with the probe's reason, so `host validate`
+ * Which PowerShell: "pwsh" in PATH if it runs, else the .NET global tool in the user's home, else
+ * "powershell.exe", found by pwsh_probe (a candidate must print 42 for 6*7). Without one, action_create fails with the probe's reason, so `host validate`
  * reports it at the action's JSON path. A success is remembered for the life of the module; a
  * failure is probed again at the next create (installing PowerShell then reloading is enough).
  *
