@@ -17,7 +17,8 @@ static const GUID KERNEL_REGISTRY_GUID = { 0x70EB4F03, 0xC1DE, 0x4F73, { 0xA0, 0
 typedef LONG (NTAPI *nt_query_info_fn)(HANDLE, ULONG, PVOID, ULONG, PULONG);
 
 struct reg_etw {
-    reg_source *s;
+    const wee_host_api *host;          /* NULL without a session (reg_etw_new) */
+    char source_id[128];
     etw_session session;
     plat_thread thread;
     volatile LONG stopping;
@@ -25,7 +26,7 @@ struct reg_etw {
     /* consumer thread only */
     reg_key_names *names;
     reg_etw_op op;                     /* scratch: large, one event at a time */
-    char prefixes[2 * REG_MAX_WATCHES][REG_NT_NAME_MAX];
+    char (*prefixes)[REG_NT_NAME_MAX]; /* NT names of the watched keys, 2 per key at most */
     size_t nprefixes;
     nt_query_info_fn nt_query;
     DWORD self_pid;
@@ -97,9 +98,8 @@ static void describe_writer(struct reg_etw *e, DWORD pid, reg_writer *who)
     CloseHandle(h);
 }
 
-static void WINAPI on_event(PEVENT_RECORD r)
+void reg_etw_feed(reg_etw *e, const EVENT_RECORD *r)
 {
-    struct reg_etw *e = r->UserContext;
     if (!e || !IsEqualGUID(&r->EventHeader.ProviderId, &KERNEL_REGISTRY_GUID)) return;
     unsigned ptr = (r->EventHeader.Flags & EVENT_HEADER_FLAG_32_BIT_HEADER) ? 4 : 8;
     reg_etw_op *op = &e->op;
@@ -117,6 +117,8 @@ static void WINAPI on_event(PEVENT_RECORD r)
     plat_mutex_unlock(&e->lock);
 }
 
+static void WINAPI on_event(PEVENT_RECORD r) { reg_etw_feed(r->UserContext, r); }
+
 static void consumer_thread(void *arg)
 {
     struct reg_etw *e = arg;
@@ -126,58 +128,74 @@ static void consumer_thread(void *arg)
     plat_cond_broadcast(&e->arrived);
     plat_mutex_unlock(&e->lock);
     if (!e->stopping)
-        reg_source_host(e->s)->log(WEE_LOG_WARN, MODULE, "ETW session ended (ProcessTrace error %lu%s); registry "
+        e->host->log(WEE_LOG_WARN, MODULE, "ETW session ended (ProcessTrace error %lu%s); registry "
                                    "events carry no pid/process/exe from now on", rc,
                                    plat_is_wine() ? ", ETW is not implemented by Wine" : "");
 }
 
-reg_etw *reg_etw_start(reg_source *s)
+reg_etw *reg_etw_new(const char *const *keys, size_t nkeys)
 {
-    const wee_host_api *h = reg_source_host(s);
     struct reg_etw *e = calloc(1, sizeof *e);
-    char why[256] = "out of memory";
-    if (!e || !(e->names = reg_key_names_new(REG_ETW_NAMES_MAX)) || reg_write_log_init(&e->log) != 0) goto refused;
-    e->s = s;
+    if (!e) return NULL;
+    e->prefixes = calloc(2 * nkeys + 1, sizeof *e->prefixes);
+    e->names = reg_key_names_new(REG_ETW_NAMES_MAX);
+    if (!e->prefixes || !e->names || reg_write_log_init(&e->log) != 0) {
+        reg_key_names_free(e->names);
+        free(e->prefixes);
+        free(e);
+        return NULL;
+    }
     e->self_pid = GetCurrentProcessId();
     HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
     if (ntdll) e->nt_query = (nt_query_info_fn)(void (*)(void))GetProcAddress(ntdll, "NtQueryInformationProcess");
     user_sid(e->sid, sizeof e->sid);
-    for (size_t i = 0; i < reg_source_watch_count(s); i++) {
+    for (size_t i = 0; i < nkeys; i++) {
         char nt[2][REG_NT_NAME_MAX];
-        size_t n = reg_short_to_nt(reg_source_watch_path(s, i), e->sid, nt);
-        for (size_t k = 0; k < n && e->nprefixes < 2 * REG_MAX_WATCHES; k++)
-            memcpy(e->prefixes[e->nprefixes++], nt[k], REG_NT_NAME_MAX);
+        size_t n = reg_short_to_nt(keys[i], e->sid, nt);
+        for (size_t k = 0; k < n; k++) memcpy(e->prefixes[e->nprefixes++], nt[k], REG_NT_NAME_MAX);
     }
     plat_mutex_init(&e->lock);
     plat_cond_init(&e->arrived);
+    return e;
+}
+
+void reg_etw_free(reg_etw *e)
+{
+    if (!e) return;
+    plat_cond_destroy(&e->arrived);
+    plat_mutex_destroy(&e->lock);
+    reg_key_names_free(e->names);
+    reg_write_log_free(&e->log);
+    free(e->prefixes);
+    free(e);
+}
+
+reg_etw *reg_etw_start(const wee_host_api *host, const char *source_id, const char *const *keys, size_t nkeys)
+{
+    char why[256] = "out of memory";
+    struct reg_etw *e = reg_etw_new(keys, nkeys);
+    if (!e) goto refused;
+    e->host = host;
+    snprintf(e->source_id, sizeof e->source_id, "%s", source_id);
     wchar_t name[128];
-    _snwprintf(name, 128, L"WinEventEngine-registry-%hs", h->source_id(reg_source_wee_source(s)));
+    _snwprintf(name, 128, L"WinEventEngine-registry-%hs", source_id);
     name[127] = 0;
     if (etw_session_open(&e->session, name, &KERNEL_REGISTRY_GUID, "Microsoft-Windows-Kernel-Registry",
-                         TRACE_LEVEL_INFORMATION, REG_ETW_KEYWORDS, on_event, e, why, sizeof why) != 0) {
-        plat_cond_destroy(&e->arrived);
-        plat_mutex_destroy(&e->lock);
+                         TRACE_LEVEL_INFORMATION, REG_ETW_KEYWORDS, on_event, e, why, sizeof why) != 0)
         goto refused;
-    }
     if (plat_thread_start(&e->thread, consumer_thread, e) != 0) {
         snprintf(why, sizeof why, "cannot start the ETW consumer thread");
         etw_session_stop(&e->session);
         etw_session_close(&e->session);
-        plat_cond_destroy(&e->arrived);
-        plat_mutex_destroy(&e->lock);
         goto refused;
     }
-    h->log(WEE_LOG_INFO, MODULE, "source %s: ETW Microsoft-Windows-Kernel-Registry session started; events carry "
-           "the writer's pid, process and exe", h->source_id(reg_source_wee_source(s)));
+    host->log(WEE_LOG_INFO, MODULE, "source %s: ETW Microsoft-Windows-Kernel-Registry session started; events carry "
+              "the writer's pid, process and exe", source_id);
     return e;
 refused:
-    h->log(WEE_LOG_WARN, MODULE, "source %s: ETW refused (%s); watching with RegNotifyChangeKeyValue only, so events "
-           "carry no pid/process/exe", h->source_id(reg_source_wee_source(s)), why);
-    if (e) {
-        reg_key_names_free(e->names);
-        reg_write_log_free(&e->log);
-        free(e);
-    }
+    host->log(WEE_LOG_WARN, MODULE, "source %s: ETW refused (%s); watching with RegNotifyChangeKeyValue only, so "
+              "events carry no pid/process/exe", source_id, why);
+    reg_etw_free(e);
     return NULL;
 }
 
@@ -188,11 +206,7 @@ void reg_etw_stop(reg_etw *e)
     etw_session_stop(&e->session);
     plat_thread_join(&e->thread);
     etw_session_close(&e->session);
-    plat_cond_destroy(&e->arrived);
-    plat_mutex_destroy(&e->lock);
-    reg_key_names_free(e->names);
-    reg_write_log_free(&e->log);
-    free(e);
+    reg_etw_free(e);
 }
 
 int reg_etw_writer(reg_etw *e, reg_change_kind kind, const char *key, const char *value, uint64_t since_ms,
@@ -207,7 +221,7 @@ int reg_etw_writer(reg_etw *e, reg_change_kind kind, const char *key, const char
     for (;;) {
         uint64_t now = now_ms();
         found = reg_write_log_take(&e->log, since_ms, kind, nt, n, value, who);
-        if (found || now >= deadline_ms || e->stopping || e->ended) break;
+        if (found || now >= deadline_ms || e->stopping || e->ended || !e->host) break;
         plat_cond_timedwait(&e->arrived, &e->lock, (int64_t)(deadline_ms - now));
     }
     plat_mutex_unlock(&e->lock);

@@ -15,6 +15,8 @@
 #include "reg_etw_names.h"
 #include "registry_backend.h"
 
+struct _EVENT_RECORD;   /* <evntcons.h> */
+
 /* How long a change the diff found may wait for its ETW record (FlushTimer is 1 s). */
 #define REG_ETW_WAIT_MS 1500
 /* Key objects whose names are remembered (reg_key_names). */
@@ -22,10 +24,17 @@
 
 typedef struct reg_etw reg_etw;
 
-/* Starts the session for the source's watched keys. NULL when ETW is refused (not elevated, Wine,
- * ...): the reason is logged once as a warning and the source works without writers. */
-reg_etw *reg_etw_start(reg_source *s);
+/* Starts the session for the source's watched keys (short form, "HKCU\Software\Foo"). NULL when ETW
+ * is refused (not elevated, Wine, ...): the reason is logged once as a warning and the source works
+ * without writers. */
+reg_etw *reg_etw_start(const wee_host_api *host, const char *source_id, const char *const *keys, size_t nkeys);
 void reg_etw_stop(reg_etw *e);
+
+/* The same tracking without a session, fed by hand: for tests/unit/test_registry_etw.c on Windows.
+ * reg_etw_feed is what the session's callback does with each EVENT_RECORD. */
+reg_etw *reg_etw_new(const char *const *keys, size_t nkeys);
+void reg_etw_feed(reg_etw *e, const struct _EVENT_RECORD *r);
+void reg_etw_free(reg_etw *e);
 
 /* The writer of one change found by the diff (key in the events' short form, value NULL for key
  * changes): a write made at since_ms or later (when the diff's previous snapshot began), waiting

@@ -386,7 +386,12 @@ int reg_backend_start(reg_source *s, reg_backend **out, char *err, size_t n)
         if (!w->subkey || !w->event || !w->pevent) { snprintf(err, n, "out of memory or event handles"); backend_free(b); return WEE_ENOMEM; }
     }
     /* ETW first, so a write made right after start is attributed too */
-    if (reg_source_wants_etw(s)) b->etw = reg_etw_start(s);
+    if (reg_source_wants_etw(s)) {
+        const char *keys[REG_MAX_WATCHES];
+        for (size_t i = 0; i < b->n; i++) keys[i] = reg_source_watch_path(s, i);
+        const wee_host_api *h = reg_source_host(s);
+        b->etw = reg_etw_start(h, h->source_id(reg_source_wee_source(s)), keys, b->n);
+    }
     if (plat_thread_start(&b->thread, watch_thread, b) != 0) {
         snprintf(err, n, "cannot start the registry watch thread");
         backend_free(b);

@@ -5,6 +5,10 @@
  * SetValueKey, DeleteValueKey, CloseKey; version 0, a later version with appended fields, 32- and
  * 64-bit pointers, every truncation, a missing terminator, over-long names); the bounded key object
  * -> name cache; the short-name -> NT-name mapping of watched keys; and the log of recent writers.
+ * On Windows (Wine in CI) also the session callback's own path, reg_etw_feed, on hand-built
+ * EVENT_RECORDs (64- and 32-bit headers, another provider): the writer found is this very process,
+ * with its exe, marked as the engine's own write. Only the ETW session itself (StartTraceW ...
+ * ProcessTrace) is not run: Wine refuses it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +16,13 @@
 #include "test_support.h"
 #include "reg_etw_decode.h"
 #include "reg_etw_names.h"
+#ifdef _WIN32
+#include <windows.h>
+#include <evntcons.h>
+#include <sddl.h>
+#include "platform/platform.h"
+#include "registry_etw.h"
+#endif
 
 typedef struct payload { unsigned char b[16384]; size_t n; } payload;
 
@@ -370,6 +381,93 @@ static void test_track_then_take(void **s)
     reg_key_names_free(names);
 }
 
+#ifdef _WIN32
+static const GUID KERNEL_REGISTRY = { 0x70EB4F03, 0xC1DE, 0x4F73, { 0xA0, 0x51, 0x33, 0xD1, 0x3D, 0x54, 0x13, 0xBD } };
+
+static void feed(reg_etw *e, const GUID *provider, unsigned id, int header32, payload *p)
+{
+    EVENT_RECORD r;
+    memset(&r, 0, sizeof r);
+    r.EventHeader.ProviderId = *provider;
+    r.EventHeader.EventDescriptor.Id = (USHORT)id;
+    r.EventHeader.EventDescriptor.Version = 0;
+    r.EventHeader.Flags = header32 ? EVENT_HEADER_FLAG_32_BIT_HEADER : EVENT_HEADER_FLAG_64_BIT_HEADER;
+    r.EventHeader.ProcessId = GetCurrentProcessId();
+    QueryPerformanceCounter(&r.EventHeader.TimeStamp);
+    r.UserData = p->b;
+    r.UserDataLength = (USHORT)p->n;
+    reg_etw_feed(e, &r);
+}
+
+static void test_feed_event_records(void **s)
+{
+    (void)s;
+    char sid[192] = "";
+    HANDLE tok;
+    union { TOKEN_USER tu; char bytes[512]; } info;
+    DWORD got = 0;
+    LPSTR text = NULL;
+    assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok));
+    assert_true(GetTokenInformation(tok, TokenUser, &info, sizeof info, &got));
+    assert_true(ConvertSidToStringSidA(info.tu.User.Sid, &text));
+    snprintf(sid, sizeof sid, "%s", text);
+    LocalFree(text);
+    CloseHandle(tok);
+
+    const char *keys[] = { "HKCU\\Software\\WeeEtw" };
+    reg_etw *e = reg_etw_new(keys, 1);
+    assert_non_null(e);
+    uint64_t since = plat_monotonic_ns() / 1000000u;
+    char rel[256];
+    payload p;
+    snprintf(rel, sizeof rel, "\\REGISTRY\\USER\\%s\\Software\\WeeEtw", sid);
+    build_create(&p, 8, 0, 0xFFFF800012340000ull, 0, 0, "", rel);
+    feed(e, &KERNEL_REGISTRY, REG_ETW_OPEN_KEY, 0, &p);
+    p.n = 0;                                   /* SetValueKey through the opened object */
+    put_ptr(&p, 0xFFFF800012340000ull, 8);
+    put32(&p, 0); put32(&p, 1); put32(&p, 4);
+    put_wstr(&p, "");
+    put_wstr(&p, "Mode");
+    put16(&p, 0); put32(&p, 0); put32(&p, 0); put16(&p, 0);
+    feed(e, &KERNEL_REGISTRY, REG_ETW_SET_VALUE_KEY, 0, &p);
+
+    reg_writer who;
+    uint64_t now = plat_monotonic_ns() / 1000000u;
+    assert_int_equal(reg_etw_writer(e, REG_VALUE_SET, "HKCU\\Software\\WeeEtw", "mode", since, now, &who), 1);
+    printf("writer: pid %lld, process %s, exe %s, by_engine %d\n", (long long)who.pid, who.process, who.exe,
+           who.by_engine);
+    assert_int_equal(who.pid, (int64_t)GetCurrentProcessId());
+    assert_int_equal(who.by_engine, 1);          /* this process is the engine here */
+    assert_non_null(strstr(who.exe, "test_registry_etw"));
+    assert_string_equal(who.process, strrchr(who.exe, '\\') + 1);
+    /* used once; and a write from before `since` is not a writer */
+    assert_int_equal(reg_etw_writer(e, REG_VALUE_SET, "HKCU\\Software\\WeeEtw", "Mode", since, now, &who), 0);
+
+    /* a 32-bit header: 4-byte pointers; DeleteValueKey naming its key by an absolute KeyName */
+    p.n = 0;
+    put_ptr(&p, 0x5000, 4);
+    put32(&p, 0);
+    put_wstr(&p, rel);
+    put_wstr(&p, "Old");
+    feed(e, &KERNEL_REGISTRY, REG_ETW_DELETE_VALUE_KEY, 1, &p);
+    assert_int_equal(reg_etw_writer(e, REG_VALUE_DELETED, "HKCU\\Software\\WeeEtw", "Old", since, now, &who), 1);
+    /* the same bytes from another provider are not registry events */
+    GUID other = KERNEL_REGISTRY;
+    other.Data1 ^= 1;
+    feed(e, &other, REG_ETW_DELETE_VALUE_KEY, 1, &p);
+    assert_int_equal(reg_etw_writer(e, REG_VALUE_DELETED, "HKCU\\Software\\WeeEtw", "Old", since, now, &who), 0);
+    /* a write outside the watched key is not logged */
+    p.n = 0;
+    put_ptr(&p, 0x5000, 4);
+    put32(&p, 0);
+    put_wstr(&p, "\\REGISTRY\\MACHINE\\SOFTWARE\\Other");
+    put_wstr(&p, "Old");
+    feed(e, &KERNEL_REGISTRY, REG_ETW_DELETE_VALUE_KEY, 1, &p);
+    assert_int_equal(reg_etw_writer(e, REG_VALUE_DELETED, "HKLM\\SOFTWARE\\Other", "Old", since, now, &who), 0);
+    reg_etw_free(e);
+}
+#endif
+
 int main(void)
 {
     test_init();
@@ -383,6 +481,9 @@ int main(void)
         cmocka_unit_test(test_short_to_nt),
         cmocka_unit_test(test_write_log),
         cmocka_unit_test(test_track_then_take),
+#ifdef _WIN32
+        cmocka_unit_test(test_feed_event_records),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
