@@ -20,6 +20,7 @@ fi
 # PowerShell 7 for the pwsh tests: Debian has none, so it comes as a .NET global tool where the .NET
 # SDK is installed. It lands in ~/.dotnet/tools/pwsh, where the pwsh module's probe looks after PATH.
 pwsh_version=7.6.9
+: "${HOME:=$(getent passwd "$(id -un)" | cut -d: -f6)}"; export HOME   # dotnet needs it; set -u
 pwsh_tool="$HOME/.dotnet/tools/pwsh"
 if "$pwsh_tool" -NoProfile -NonInteractive -Command 'exit 0' >/dev/null 2>&1; then
   echo "install-deps: PowerShell present ($pwsh_tool)"

@@ -17,6 +17,7 @@
 # IL-only assemblies through it - so the tests that run it drop "mscoree" from WINEDLLOVERRIDES
 # (tests/CMakeLists.txt). Started from a Unix shell without any Windows console, pwsh exits 0 silently.
 set -euo pipefail
+: "${HOME:=$(getent passwd "$(id -un)" | cut -d: -f6)}"; export HOME   # dotnet needs it
 PWSH_VERSION=7.6.9
 NET_VERSION=10.0.12
 LAYOUT=${WEE_PWSH_WIN_LAYOUT:-$HOME/.cache/wee/pwsh-win-$PWSH_VERSION-net$NET_VERSION}
