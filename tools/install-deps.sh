@@ -17,3 +17,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# PowerShell 7 for the pwsh tests: Debian has none, so it comes as a .NET global tool where the .NET
+# SDK is installed. It lands in ~/.dotnet/tools/pwsh, where the pwsh module's probe looks after PATH.
+pwsh_version=7.6.9
+: "${HOME:=$(getent passwd "$(id -un)" | cut -d: -f6)}"; export HOME   # dotnet needs it; set -u
+pwsh_tool="$HOME/.dotnet/tools/pwsh"
+if "$pwsh_tool" -NoProfile -NonInteractive -Command 'exit 0' >/dev/null 2>&1; then
+  echo "install-deps: PowerShell present ($pwsh_tool)"
+elif command -v dotnet >/dev/null 2>&1; then
+  dotnet tool install --global PowerShell --version "$pwsh_version" ||
+    dotnet tool update --global PowerShell --version "$pwsh_version"
+  "$pwsh_tool" -NoProfile -NonInteractive -Command '"install-deps: PowerShell $($PSVersionTable.PSVersion) runs"'
+else
+  echo "install-deps: no 'dotnet' (.NET SDK) on this machine, so PowerShell 7 is NOT installed:" \
+       "the pwsh tests that need a real PowerShell will be skipped (each prints why)" >&2
+fi
+# ... and the Windows PowerShell 7 + Windows .NET runtime for the same tests under Wine (NuGet packages,
+# laid out once in ~/.cache/wee; tools/test-windows.sh links them into each fresh Wine prefix).
+bash "$(dirname "$0")/install-pwsh-wine.sh"

@@ -53,6 +53,8 @@ echo "test-windows.sh: build ($((t2 - t1)) s)"
 trap wee_wine_stop EXIT
 trap 'exit 130' INT TERM
 wee_wine_start || { echo "test-windows.sh: Wine prefix setup failed" >&2; exit 1; }
+# A real Windows PowerShell 7 for the pwsh tests (Wine's powershell.exe is a stub); says so if absent.
+bash "$ROOT/tools/install-pwsh-wine.sh" --prefix "$WINEPREFIX" || echo "test-windows.sh: no Windows PowerShell in the prefix" >&2
 t3=$(date +%s)
 echo "test-windows.sh: wine prefix ready ($((t3 - t2)) s)"
 

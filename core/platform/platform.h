@@ -60,6 +60,7 @@ const char *plat_path_sep(void);          /* "/" or "\\" */
 int plat_is_wine(void);                   /* 1 under Wine (wine_get_version exists) */
 size_t plat_peak_rss_kb(void);            /* 0 if unknown */
 size_t plat_current_rss_kb(void);         /* 0 if unknown */
+int plat_home_dir(char *buf, size_t size); /* the user's home ($HOME, %USERPROFILE%); WEE_ENOTFOUND if unset */
 
 /* --- dynamic libraries --- */
 const char *plat_dl_suffix(void);         /* ".so" / ".dll" */

@@ -6,7 +6,7 @@
  * (data_dictionaries/windows/etw-providers/Microsoft-Windows-Kernel-Process/events/event-1*.md, event-2*.md)
  * and repnz/etw-providers-docs (Manifests-Win10-17134/Microsoft-Windows-Kernel-Process.xml).
  * ETW payloads are packed (no alignment padding) and little-endian. UnicodeString is NUL-terminated
- * UTF-16LE, AnsiString NUL-terminated bytes, SID a plain SID (8 + 4 * SubAuthorityCount bytes).
+ * UTF-16LE (read with modules/etw/etw_text.h), AnsiString NUL-terminated bytes, SID a plain SID (8 + 4 * SubAuthorityCount bytes).
  *
  * ProcessStart (id 1)
  *   v0: ProcessID u32, CreateTime FILETIME, ParentProcessID u32, SessionID u32, ImageName
@@ -27,42 +27,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
-
-static size_t put_utf8(uint32_t cp, char *out, size_t at, size_t size)
-{
-    char b[4];
-    size_t n;
-    if (cp < 0x80) { b[0] = (char)cp; n = 1; }
-    else if (cp < 0x800) { b[0] = (char)(0xC0 | cp >> 6); b[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
-    else if (cp < 0x10000) { b[0] = (char)(0xE0 | cp >> 12); b[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); b[2] = (char)(0x80 | (cp & 0x3F)); n = 3; }
-    else { b[0] = (char)(0xF0 | cp >> 18); b[1] = (char)(0x80 | ((cp >> 12) & 0x3F)); b[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); b[3] = (char)(0x80 | (cp & 0x3F)); n = 4; }
-    if (at + n >= size) return at;   /* no room: stop at a whole character */
-    memcpy(out + at, b, n);
-    return at + n;
-}
-
-size_t etw_utf16le_to_utf8(const uint8_t *src, size_t max_bytes, char *out, size_t out_size)
-{
-    size_t i = 0, o = 0;
-    if (!out_size) return 0;
-    while (i + 1 < max_bytes) {
-        uint32_t u = (uint32_t)src[i] | (uint32_t)src[i + 1] << 8;
-        i += 2;
-        if (u == 0) { out[o] = '\0'; return i; }
-        if (u >= 0xD800 && u <= 0xDBFF && i + 1 < max_bytes) {
-            uint32_t lo = (uint32_t)src[i] | (uint32_t)src[i + 1] << 8;
-            if (lo >= 0xDC00 && lo <= 0xDFFF) { u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00); i += 2; }
-            else u = 0xFFFD;
-        } else if (u >= 0xD800 && u <= 0xDFFF) {
-            u = 0xFFFD;
-        }
-        o = put_utf8(u, out, o, out_size);
-    }
-    out[o] = '\0';
-    return i;
-}
 
 static void copy_ansi(const uint8_t *src, size_t max_bytes, char *out, size_t out_size)
 {
@@ -78,19 +42,19 @@ int etw_decode_process_start(unsigned version, const void *data, size_t size, et
     memset(out, 0, sizeof *out);
     if (version >= 3) {
         if (size < 50) return -1;
-        out->pid = rd32(p);
-        out->create_time = rd64(p + 12);
-        out->ppid = rd32(p + 20);
-        out->session_id = rd32(p + 32);
+        out->pid = etw_rd32(p);
+        out->create_time = etw_rd64(p + 12);
+        out->ppid = etw_rd32(p + 20);
+        out->session_id = etw_rd32(p + 32);
         size_t sid = 8 + 4 * (size_t)p[49];   /* MandatoryLabel at 48: Revision, SubAuthorityCount, ... */
         image_at = 48 + sid;
     } else {
         image_at = version == 0 ? 20 : 24;
         if (size < image_at) return -1;
-        out->pid = rd32(p);
-        out->create_time = rd64(p + 4);
-        out->ppid = rd32(p + 12);
-        out->session_id = rd32(p + 16);
+        out->pid = etw_rd32(p);
+        out->create_time = etw_rd64(p + 4);
+        out->ppid = etw_rd32(p + 12);
+        out->session_id = etw_rd32(p + 16);
     }
     if (size < image_at) return -1;
     etw_utf16le_to_utf8(p + image_at, size - image_at, out->image, sizeof out->image);
@@ -104,10 +68,10 @@ int etw_decode_process_stop(unsigned version, const void *data, size_t size, etw
     size_t image_at = version == 0 ? 48 : 76 + seq;
     memset(out, 0, sizeof *out);
     if (size < image_at) return -1;
-    out->pid = rd32(p);
-    out->create_time = rd64(p + 4 + seq);
-    out->exit_time = rd64(p + 12 + seq);
-    out->exit_code = rd32(p + 20 + seq);
+    out->pid = etw_rd32(p);
+    out->create_time = etw_rd64(p + 4 + seq);
+    out->exit_time = etw_rd64(p + 12 + seq);
+    out->exit_code = etw_rd32(p + 20 + seq);
     copy_ansi(p + image_at, size - image_at, out->image, sizeof out->image);
     return 0;
 }

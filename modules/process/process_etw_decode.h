@@ -28,9 +28,8 @@ typedef struct etw_process_stop {
 int etw_decode_process_start(unsigned version, const void *data, size_t size, etw_process_start *out);
 int etw_decode_process_stop(unsigned version, const void *data, size_t size, etw_process_stop *out);
 
-/* UTF-16LE up to a NUL or max_bytes -> UTF-8 (truncated to fit, unpaired surrogates become U+FFFD).
- * Returns the bytes of input consumed, including the terminating NUL when there is one. */
-size_t etw_utf16le_to_utf8(const uint8_t *src, size_t max_bytes, char *out, size_t out_size);
+/* etw_utf16le_to_utf8 and the byte readers: the shared modules/etw/etw_text.h. */
+#include "etw_text.h"
 
 /* Rewrites an NT path by the first matching device prefix of map ({"\Device\HarddiskVolume3", "C:"}),
  * compared case-insensitively and only at a path boundary. Unmatched paths are copied unchanged. */

@@ -4,8 +4,8 @@
  * auto mode: a real-time ETW session of our own with Microsoft-Windows-Kernel-Process
  *   {22FB2CD6-0E7B-422B-A0C7-2FAD1FD0E716}, keyword WINEVENT_KEYWORD_PROCESS (0x10): ProcessStart (id 1)
  *   and ProcessStop (id 2, with ExitCode) decoded by hand (process_etw_decode.c; no TDH). Needs an
- *   elevated process. A stale session of the same name (a crashed engine) is stopped first. The
- *   session's EventsLost is polled every second and reported as lost events.
+ *   elevated process. The session (a stale one of the same name stopped first) is the shared
+ *   modules/etw/etw_session.c. Its EventsLost is polled every second and reported as lost events.
  * Fallback (mode poll, StartTraceW/OpenTraceW/ProcessTrace refused; under Wine OpenTraceW always fails
  *   with error 5): CreateToolhelp32Snapshot every poll_ms, diffed (process_poll.c). A handle is kept on
  *   each process seen so its exit code can still be read once it ends.
@@ -17,12 +17,11 @@
 #define WIN32_LEAN_AND_MEAN
 #endif
 #include <windows.h>
-#include <evntcons.h>
-#include <evntrace.h>
 #include <tlhelp32.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "etw_session.h"
 #include "platform/platform.h"
 #include "process_backend.h"
 #include "process_etw_decode.h"
@@ -56,13 +55,11 @@ struct process_backend {
     process_source *s;
     plat_thread worker, monitor;
     int monitor_running;
-    /* ETW */
+    /* ETW (modules/etw/etw_session.h, shared with the registry source) */
     wchar_t session_name[128];
-    EVENT_TRACE_PROPERTIES *props;
-    TRACEHANDLE session, consumer;
+    etw_session etw;
     int etw_on;
     ULONG process_trace_rc;
-    uint64_t lost_reported;
     /* \Device\HarddiskVolumeN -> C: */
     char dev[26][2][128];
     const char *dev_map[26][2];
@@ -442,86 +439,16 @@ static void WINAPI on_etw_event(PEVENT_RECORD r)
     }
 }
 
-static EVENT_TRACE_PROPERTIES *new_props(const wchar_t *name)
-{
-    size_t size = sizeof(EVENT_TRACE_PROPERTIES) + (wcslen(name) + 1) * sizeof(wchar_t);
-    EVENT_TRACE_PROPERTIES *p = calloc(1, size);
-    if (!p) return NULL;
-    p->Wnode.BufferSize = (ULONG)size;
-    p->Wnode.Flags = WNODE_FLAG_TRACED_GUID;
-    p->Wnode.ClientContext = 1;                    /* QueryPerformanceCounter timestamps */
-    p->LogFileMode = EVENT_TRACE_REAL_TIME_MODE;
-    p->FlushTimer = 1;                             /* deliver within a second even when quiet */
-    p->LoggerNameOffset = sizeof(EVENT_TRACE_PROPERTIES);
-    return p;
-}
-
-/* Stops our session by name (safe from any thread); ProcessTrace then returns. */
-static void etw_stop_session(struct process_backend *b)
-{
-    EVENT_TRACE_PROPERTIES *p = new_props(b->session_name);
-    if (p) { ControlTraceW(0, b->session_name, p, EVENT_TRACE_CONTROL_STOP); free(p); }
-}
-
-static int etw_setup(struct process_backend *b, char *why, size_t why_size)
-{
-    const char *wine = plat_is_wine() ? " (ETW is not implemented by Wine)" : "";
-    b->props = new_props(b->session_name);
-    if (!b->props) { snprintf(why, why_size, "out of memory"); return -1; }
-    EVENT_TRACE_PROPERTIES *stale = new_props(b->session_name);
-    if (stale) { ControlTraceW(0, b->session_name, stale, EVENT_TRACE_CONTROL_STOP); free(stale); }
-    ULONG rc = StartTraceW(&b->session, b->session_name, b->props);
-    if (rc != ERROR_SUCCESS) {
-        snprintf(why, why_size, "StartTraceW error %lu%s", rc, rc == ERROR_ACCESS_DENIED ? " (run elevated: ETW needs Administrator)" : wine);
-        free(b->props);
-        b->props = NULL;
-        return -1;
-    }
-    rc = EnableTraceEx2(b->session, &KERNEL_PROCESS_GUID, EVENT_CONTROL_CODE_ENABLE_PROVIDER, TRACE_LEVEL_INFORMATION,
-                        KEYWORD_PROCESS, 0, 0, NULL);
-    if (rc != ERROR_SUCCESS) {
-        snprintf(why, why_size, "EnableTraceEx2(Microsoft-Windows-Kernel-Process) error %lu%s", rc, wine);
-        etw_stop_session(b);
-        free(b->props);
-        b->props = NULL;
-        return -1;
-    }
-    EVENT_TRACE_LOGFILEW lf;
-    memset(&lf, 0, sizeof lf);
-    lf.LoggerName = b->session_name;
-    lf.ProcessTraceMode = PROCESS_TRACE_MODE_REAL_TIME | PROCESS_TRACE_MODE_EVENT_RECORD;
-    lf.EventRecordCallback = on_etw_event;
-    lf.Context = b;
-    b->consumer = OpenTraceW(&lf);
-    if (b->consumer == INVALID_PROCESSTRACE_HANDLE) {
-        DWORD e = GetLastError();
-        snprintf(why, why_size, "OpenTraceW error %lu%s", e, e == ERROR_ACCESS_DENIED && !*wine ? " (run elevated: ETW needs Administrator)" : wine);
-        b->consumer = 0;
-        etw_stop_session(b);
-        free(b->props);
-        b->props = NULL;
-        return -1;
-    }
-    b->etw_on = 1;
-    return 0;
-}
-
 static void monitor_thread(void *arg)
 {
     struct process_backend *b = arg;
     const wee_host_api *h = process_host(b->s);
     while (!process_wait(b->s, 1000)) {
-        EVENT_TRACE_PROPERTIES *p = new_props(b->session_name);
-        if (!p) continue;
-        if (ControlTraceW(0, b->session_name, p, EVENT_TRACE_CONTROL_QUERY) == ERROR_SUCCESS) {
-            uint64_t lost = (uint64_t)p->EventsLost + p->RealTimeBuffersLost;
-            if (lost > b->lost_reported) {
-                h->report_lost(process_wee_source(b->s), lost - b->lost_reported, "ETW session EventsLost");
-                h->log(WEE_LOG_WARN, MODULE, "ETW session lost %llu event(s)", (unsigned long long)(lost - b->lost_reported));
-                b->lost_reported = lost;
-            }
+        uint64_t lost = etw_session_take_lost(&b->etw);
+        if (lost) {
+            h->report_lost(process_wee_source(b->s), lost, "ETW session EventsLost");
+            h->log(WEE_LOG_WARN, MODULE, "ETW session lost %llu event(s)", (unsigned long long)lost);
         }
-        free(p);
     }
 }
 
@@ -543,13 +470,12 @@ static void worker_thread(void *arg)
             for (size_t i = 0; i < b->nheld; i++) CloseHandle(b->held[i].h);   /* ETW reports exit codes */
             b->nheld = 0;
         }
-        TRACEHANDLE consumer = b->consumer;
-        b->process_trace_rc = ProcessTrace(&consumer, 1, NULL, NULL);
+        b->process_trace_rc = etw_session_process(&b->etw);
         if (process_stopping(b->s)) return;
         char why[128];
         snprintf(why, sizeof why, "ProcessTrace error %lu%s", b->process_trace_rc, plat_is_wine() ? " (ETW is not implemented by Wine)" : "");
         log_fallback(b, why);
-        etw_stop_session(b);
+        etw_session_stop(&b->etw);
         b->nprev = 0;
     }
     poll_loop(b);
@@ -571,14 +497,17 @@ int process_backend_start(process_source *s, process_backend **out, char *err, s
     b->session_name[127] = 0;
     if (process_get_mode(s) == PROCESS_MODE_AUTO) {
         char why[256];
-        if (etw_setup(b, why, sizeof why) != 0) log_fallback(b, why);
+        if (etw_session_open(&b->etw, b->session_name, &KERNEL_PROCESS_GUID, "Microsoft-Windows-Kernel-Process",
+                             TRACE_LEVEL_INFORMATION, KEYWORD_PROCESS, on_etw_event, b, why, sizeof why) == 0)
+            b->etw_on = 1;
+        else
+            log_fallback(b, why);
     } else {
         h->log(WEE_LOG_INFO, MODULE, "mode \"poll\": polling processes every %lld ms with CreateToolhelp32Snapshot",
                (long long)process_poll_ms(s));
     }
     if (plat_thread_start(&b->worker, worker_thread, b) != 0) {
-        if (b->etw_on) { etw_stop_session(b); CloseTrace(b->consumer); }
-        free(b->props);
+        if (b->etw_on) { etw_session_stop(&b->etw); etw_session_close(&b->etw); }
         free(b->held);
         free(b->pending);
         free(b);
@@ -593,14 +522,13 @@ int process_backend_start(process_source *s, process_backend **out, char *err, s
 void process_backend_stop(process_backend *b)
 {
     /* process_stopping() is already true: stopping the session makes ProcessTrace return. */
-    if (b->etw_on) etw_stop_session(b);
+    if (b->etw_on) etw_session_stop(&b->etw);
     plat_thread_join(&b->worker);
     if (b->monitor_running) plat_thread_join(&b->monitor);
-    if (b->consumer) CloseTrace(b->consumer);
+    etw_session_close(&b->etw);
     for (size_t i = 0; i < b->nheld; i++) CloseHandle(b->held[i].h);
     free(b->held);
     free(b->pending);
-    free(b->props);
     free(b->prev);
     free(b->cur);
     free(b);

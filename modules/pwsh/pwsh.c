@@ -11,8 +11,8 @@
  * script gets the rendered arguments as process arguments after -File. See pwsh_args.h for why
  * -EncodedCommand.
  *
- * Which PowerShell: "pwsh" if it runs, else "powershell.exe", found by pwsh_probe (a candidate must
- * print 42 for 6*7). Without one, action_create fails with the probe's reason, so `host validate`
+ * Which PowerShell: "pwsh" in PATH if it runs, else the .NET global tool in the user's home, else
+ * "powershell.exe", found by pwsh_probe (a candidate must print 42 for 6*7). Without one, action_create fails with the probe's reason, so `host validate`
  * reports it at the action's JSON path. A success is remembered for the life of the module; a
  * failure is probed again at the next create (installing PowerShell then reloading is enough).
  *
@@ -34,13 +34,13 @@
 
 typedef struct pwsh_action {
     const wee_host_api *host;
-    char exe[32];
+    char exe[PWSH_EXE_MAX];
     char *encoded; /* inline script, ready for -EncodedCommand; NULL with `file` */
 } pwsh_action;
 
 static plat_mutex g_probe_lock;
 static int g_probe_ok;
-static char g_probe_exe[32];
+static char g_probe_exe[PWSH_EXE_MAX];
 
 static int pwsh_module_init(const wee_host_api *host, char *err, size_t err_size)
 {
@@ -150,6 +150,8 @@ static int build_env(const wee_host_api *host, const wee_options *params, const 
         rc = pwsh_env_add_args(e, args, n);
         free(args);
     }
+    /* Plain error text, not ANSI colour codes, in pwsh.stderr (PowerShell 7.4+ honours NO_COLOR). */
+    if (rc == 0) rc = pwsh_env_set(e, "NO_COLOR", "1");
     /* For the script's information only: the process source decides by_engine from parent pids. */
     if (rc == 0) rc = pwsh_env_set(e, "WEE_ENGINE_CHILD", "1");
     return rc;

@@ -8,13 +8,46 @@
 #include <string.h>
 #include "util/env_name.h"
 
-/* UTF-8 output whatever the console code page (Windows PowerShell 5.1 writes the OEM page
- * otherwise), then the arguments as $WeeArgs. Constant code: data only arrives through the env. */
-static const char preamble[] =
+/* The inline script as run. PowerShell parses a whole -EncodedCommand before running any of it, and a
+ * syntax error in it is reported nowhere (PowerShell 7.6 on Linux exits 1 with empty stdout and
+ * stderr), so the user's text does not join the command: it travels as base64 of its UTF-8 inside a
+ * string literal, is parsed explicitly (each syntax error goes to stderr with the user's own line and
+ * column) and then dot-sourced, so it runs in the script scope like a -File script: `exit N` gives N,
+ * an uncaught error 1. Output is UTF-8 whatever the console code page (Windows PowerShell 5.1 writes
+ * the OEM page otherwise); the arguments become $WeeArgs. Constant code: data only arrives through
+ * the environment, and the literal is base64, which has no quote to end it. */
+static const char preamble_head[] =
     "[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false; "
     "$WeeArgs = @(for ($WeeI = 0; $WeeI -lt [int]$env:WEE_ARG_COUNT; $WeeI++) "
-    "{ [Environment]::GetEnvironmentVariable(\"WEE_ARG_$WeeI\") }); Remove-Variable WeeI";
+    "{ [Environment]::GetEnvironmentVariable(\"WEE_ARG_$WeeI\") }); "
+    "$WeeText = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('";
+static const char preamble_tail[] =
+    "')); $WeeErrors = $null; "
+    "$null = [Management.Automation.Language.Parser]::ParseInput($WeeText, [ref]$null, [ref]$WeeErrors); "
+    "if ($WeeErrors) { foreach ($WeeE in $WeeErrors) { [Console]::Error.WriteLine(\"syntax error at line "
+    "$($WeeE.Extent.StartLineNumber), column $($WeeE.Extent.StartColumnNumber): $($WeeE.Message)\") }; exit 1 }; "
+    "$WeeBlock = [ScriptBlock]::Create($WeeText); Remove-Variable WeeI, WeeText, WeeErrors; . $WeeBlock";
 
+static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Standard base64 (with '=' padding) of n bytes into out, which has room for (n + 2) / 3 * 4 + 1. */
+static void base64_into(const unsigned char *in, size_t n, char *out)
+{
+    size_t o = 0, i = 0;
+    for (; i + 2 < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        out[o++] = b64_alphabet[v >> 18]; out[o++] = b64_alphabet[(v >> 12) & 63];
+        out[o++] = b64_alphabet[(v >> 6) & 63]; out[o++] = b64_alphabet[v & 63];
+    }
+    if (i < n) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+        out[o++] = b64_alphabet[v >> 18];
+        out[o++] = b64_alphabet[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+}
 
 int pwsh_env_set(pwsh_env *e, const char *name, const char *value)
 {
@@ -116,12 +149,13 @@ int pwsh_env_add_args(pwsh_env *e, const char *const *args, size_t n)
 
 char *pwsh_inline_script(const char *script)
 {
-    size_t pl = sizeof preamble - 1, sl = strlen(script);
-    char *out = malloc(pl + 1 + sl + 1);
+    size_t hl = sizeof preamble_head - 1, tl = sizeof preamble_tail - 1, sl = strlen(script);
+    size_t bl = (sl + 2) / 3 * 4;
+    char *out = malloc(hl + bl + tl + 1);
     if (!out) return NULL;
-    memcpy(out, preamble, pl);
-    out[pl] = '\n';
-    memcpy(out + pl + 1, script, sl + 1);
+    memcpy(out, preamble_head, hl);
+    base64_into((const unsigned char *)script, sl, out + hl);
+    memcpy(out + hl + bl, preamble_tail, tl + 1);
     return out;
 }
 
@@ -167,23 +201,9 @@ char *pwsh_encode_command(const char *utf8)
             wide[w++] = (unsigned char)(cp >> 8);
         }
     }
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char *out = malloc((w + 2) / 3 * 4 + 1);
     if (!out) { free(wide); return NULL; }
-    size_t o = 0, i = 0;
-    for (; i + 2 < w; i += 3) {
-        uint32_t v = (uint32_t)wide[i] << 16 | (uint32_t)wide[i + 1] << 8 | wide[i + 2];
-        out[o++] = b64[v >> 18]; out[o++] = b64[(v >> 12) & 63];
-        out[o++] = b64[(v >> 6) & 63]; out[o++] = b64[v & 63];
-    }
-    if (i < w) {
-        uint32_t v = (uint32_t)wide[i] << 16 | (i + 1 < w ? (uint32_t)wide[i + 1] << 8 : 0);
-        out[o++] = b64[v >> 18];
-        out[o++] = b64[(v >> 12) & 63];
-        out[o++] = i + 1 < w ? b64[(v >> 6) & 63] : '=';
-        out[o++] = '=';
-    }
-    out[o] = '\0';
+    base64_into(wide, w, out);
     free(wide);
     return out;
 }

@@ -14,9 +14,10 @@
 #define WEE_PWSH_ARGS_H
 #include <stddef.h>
 
-/* The fixed switches that come before -EncodedCommand / -File. */
-#define PWSH_FIXED_ARGS "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass"
-#define PWSH_FIXED_ARG_COUNT 4
+/* The fixed switches that come before -EncodedCommand / -File. -OutputFormat Text: with
+ * -EncodedCommand, PowerShell 7 otherwise writes stderr as CLIXML ("#< CLIXML <Objs ...>"). */
+#define PWSH_FIXED_ARGS "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-OutputFormat", "Text"
+#define PWSH_FIXED_ARG_COUNT 6
 
 /* "NAME=value" strings, NULL-terminated (items may be NULL while count is 0). */
 typedef struct pwsh_env {
@@ -43,7 +44,8 @@ int pwsh_env_add_field(pwsh_env *e, const char *field, const char *value);
 /* Adds WEE_ARG_COUNT and WEE_ARG_0..n-1 for an inline script's arguments. */
 int pwsh_env_add_args(pwsh_env *e, const char *const *args, size_t n);
 
-/* The inline script as it is run: the $WeeArgs preamble, a newline, then the user's script. */
+/* The inline script as it is run: a fixed preamble that sets $WeeArgs, then checks the syntax of the
+ * user's script (carried inside it as base64 of its UTF-8) and dot-sources it (see pwsh_args.c). */
 char *pwsh_inline_script(const char *script);
 
 /* base64 of the UTF-8 text converted to UTF-16LE, as -EncodedCommand wants it. NULL when the text
@@ -51,8 +53,8 @@ char *pwsh_inline_script(const char *script);
 char *pwsh_encode_command(const char *utf8);
 
 /* Fills argv (NULL-terminated) for one run and returns its length, or 0 if cap is too small:
- *   exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand <encoded>
- *   exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File <file> args...
+ *   exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -OutputFormat Text -EncodedCommand <encoded>
+ *   exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -OutputFormat Text -File <file> args...
  * Exactly one of encoded / file is non-NULL; args are only used with file. Pointers are borrowed. */
 size_t pwsh_build_argv(const char *exe, const char *encoded, const char *file, const char *const *args,
                        size_t nargs, const char **argv, size_t cap);

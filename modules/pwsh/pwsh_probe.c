@@ -50,20 +50,45 @@ static int try_candidate(const char *exe, char *note, size_t note_size)
     return ok;
 }
 
+/* <home>/.dotnet/tools/pwsh[.exe] into out, or 0 when there is no home. */
+static int global_tool_path(char *out, size_t size)
+{
+    char home[PWSH_EXE_MAX - 40];
+    if (plat_home_dir(home, sizeof home) != 0) return 0;
+#ifdef _WIN32
+    static const char exe_suffix[] = ".exe";
+#else
+    static const char exe_suffix[] = "";
+#endif
+    const char *sep = plat_path_sep();
+    snprintf(out, size, "%s%s.dotnet%stools%spwsh%s", home, sep, sep, sep, exe_suffix);
+    return 1;
+}
+
 int pwsh_probe(char *exe, size_t exe_size, char *reason, size_t reason_size)
 {
-    static const char *const candidates[] = { "pwsh", "powershell.exe" };
-    char notes[2][320];
-    for (size_t i = 0; i < 2; i++) {
+    char tool[PWSH_EXE_MAX];
+    const char *candidates[3];
+    size_t count = 0;
+    candidates[count++] = "pwsh";
+    if (global_tool_path(tool, sizeof tool)) candidates[count++] = tool;
+    candidates[count++] = "powershell.exe";
+    char notes[3][320];
+    for (size_t i = 0; i < count; i++) {
         if (try_candidate(candidates[i], notes[i], sizeof notes[i])) {
             snprintf(exe, exe_size, "%s", candidates[i]);
             if (reason_size) reason[0] = '\0';
             return 0;
         }
     }
-    snprintf(reason, reason_size,
-             "no working PowerShell found: tried pwsh (%s), powershell.exe (%s); install PowerShell 7 "
-             "(pwsh) and make sure it is in PATH", notes[0], notes[1]);
+    size_t used = (size_t)snprintf(reason, reason_size, "no working PowerShell found: tried ");
+    for (size_t i = 0; i < count && used < reason_size; i++)
+        used += (size_t)snprintf(reason + used, reason_size - used, "%s%s (%s)", i ? ", " : "", candidates[i],
+                                 notes[i]);
+    if (used < reason_size)
+        snprintf(reason + used, reason_size - used,
+                 "; install PowerShell 7 (pwsh), e.g. `dotnet tool install --global PowerShell`, and make sure "
+                 "it is in PATH");
     if (exe_size) exe[0] = '\0';
     return WEE_ENOTFOUND;
 }

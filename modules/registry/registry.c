@@ -2,13 +2,15 @@
  * modules/registry - registry.key_created / key_deleted / value_set / value_deleted for watched keys.
  * Portable part: options, key parsing (reg_path.h) and turning snapshot differences (reg_snapshot.h)
  * into events with the value data in text form (reg_data.h). The Windows watcher is
- * registry_win32.c (RegNotifyChangeKeyValue + snapshots); the module is built on Windows only.
+ * registry_win32.c (RegNotifyChangeKeyValue + snapshots); in mode auto, registry_etw.c adds the
+ * writing process from ETW when Windows allows it. The module is built on Windows only.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "reg_data.h"
 #include "registry_backend.h"
+#include "registry_etw.h"
 #include "wee/wee.h"
 
 #define KEY_TEXT_MAX 2048
@@ -24,6 +26,7 @@ struct reg_source {
     reg_watch_conf *watches;
     size_t nwatches;
     int recursive;
+    int want_etw;
     reg_backend *backend;
 };
 
@@ -33,17 +36,19 @@ static const wee_option_spec options[] = {
     WEE_OPTION(.name = "recursive", .type = WEE_OPT_BOOL, .default_value = "false",
                .description = "also report changes in subkeys, at any depth"),
     WEE_OPTION(.name = "mode", .type = WEE_OPT_STRING, .default_value = "\"auto\"", .choices = "auto|notify",
-               .description = "auto or notify: both use RegNotifyChangeKeyValue with snapshot diffing (ETW mode is not implemented)"),
+               .description = "auto: RegNotifyChangeKeyValue + snapshot diff, plus the writer (pid, process, exe) from an ETW Kernel-Registry session when elevated; notify: without ETW"),
     WEE_OPTION_END
 };
 
 const wee_host_api *reg_source_host(const reg_source *s) { return s->host; }
+wee_source *reg_source_wee_source(const reg_source *s) { return s->src; }
+int reg_source_wants_etw(const reg_source *s) { return s->want_etw; }
 size_t reg_source_watch_count(const reg_source *s) { return s->nwatches; }
 const char *reg_source_watch_path(const reg_source *s, size_t i) { return s->watches[i].path; }
 reg_root reg_source_watch_root(const reg_source *s, size_t i) { return s->watches[i].root; }
 int reg_source_recursive(const reg_source *s) { return s->recursive; }
 
-typedef struct emit_ctx { reg_source *s; const char *base; } emit_ctx;
+typedef struct emit_ctx { reg_source *s; const char *base; reg_etw *etw; uint64_t since_ms, deadline_ms; } emit_ctx;
 
 static void emit_change(void *arg, reg_change_kind kind, const char *rel, const reg_value *v)
 {
@@ -64,12 +69,20 @@ static void emit_change(void *arg, reg_change_kind kind, const char *rel, const 
         h->event_set_string(ev, "data", text);
         h->event_set_string(ev, "data_type", reg_type_name(v->type, tname, sizeof tname));
     }
+    reg_writer who;
+    if (c->etw && reg_etw_writer(c->etw, kind, key, v ? v->name : NULL, c->since_ms, c->deadline_ms, &who)) {
+        h->event_set_int(ev, "pid", who.pid);
+        h->event_set_string(ev, "process", who.process);
+        h->event_set_string(ev, "exe", who.exe);
+        h->event_set_bool(ev, "by_engine", who.by_engine);   /* the self-loop guard skips the engine's own writes */
+    }
     h->emit(c->s->src, ev);
 }
 
-void reg_source_changes(reg_source *s, size_t i, const reg_snapshot *old, const reg_snapshot *now)
+void reg_source_changes(reg_source *s, size_t i, const reg_snapshot *old, const reg_snapshot *now, reg_etw *etw,
+                        uint64_t old_ms, uint64_t deadline_ms)
 {
-    emit_ctx c = { s, s->watches[i].path };
+    emit_ctx c = { s, s->watches[i].path, etw, old_ms, deadline_ms };
     reg_snapshot_diff(old, now, emit_change, &c);
 }
 
@@ -116,9 +129,7 @@ static int reg_create(const wee_host_api *host, wee_source *src, const wee_optio
             }
     }
     const char *mode = host->opt_string(opts, "mode");
-    if (mode && strcmp(mode, "auto") == 0)
-        host->log(WEE_LOG_DEBUG, "registry", "source %s: mode auto uses RegNotifyChangeKeyValue (ETW Kernel-Registry mode "
-                  "is not implemented), so events carry no pid/process", host->source_id(src));
+    s->want_etw = !mode || strcmp(mode, "auto") == 0;
     *instance = s;
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include "reg_data.h"
 #include "registry_backend.h"
+#include "registry_etw.h"
 #include "platform/platform.h"
 
 #define NOTIFY_FILTER (REG_NOTIFY_CHANGE_NAME | REG_NOTIFY_CHANGE_LAST_SET)
@@ -27,12 +28,14 @@ typedef struct watch {
     HANDLE event;              /* signalled by the key's notification */
     HANDLE pevent;             /* signalled by the parent's / ancestor's notification */
     reg_snapshot *snap;
+    uint64_t snap_ms;          /* when arming and reading snap began (plat_monotonic_ns / 1e6) */
     int warned_truncated;
     int warned_missing;
 } watch;
 
 struct reg_backend {
     reg_source *s;
+    reg_etw *etw;              /* the writers, or NULL (mode notify, or ETW refused) */
     watch *w;
     size_t n;
     HANDLE stop;
@@ -284,15 +287,17 @@ static void on_signal(reg_backend *b, size_t i)
 {
     watch *w = &b->w[i];
     LONG e;
+    uint64_t began_ms = plat_monotonic_ns() / 1000000u, deadline_ms = began_ms + REG_ETW_WAIT_MS;
     reg_snapshot *now = arm_and_capture(b->s, w, i, &e);
     if (!now) {
         reg_source_host(b->s)->log(WEE_LOG_ERROR, "registry", "%s: cannot watch any more (error %lu); no more events from it",
                                    reg_source_watch_path(b->s, i), (unsigned long)e);
         return;
     }
-    reg_source_changes(b->s, i, w->snap, now);
+    reg_source_changes(b->s, i, w->snap, now, b->etw, w->snap_ms, deadline_ms);
     reg_snapshot_free(w->snap);
     w->snap = now;
+    w->snap_ms = began_ms;
 }
 
 static void watch_thread(void *arg)
@@ -305,6 +310,7 @@ static void watch_thread(void *arg)
         LONG e;
         handles[2 * i + 1] = w->event;
         handles[2 * i + 2] = w->pevent;
+        w->snap_ms = plat_monotonic_ns() / 1000000u;
         w->snap = arm_and_capture(b->s, w, i, &e);
         if (!w->snap) {
             snprintf(b->start_err, sizeof b->start_err, "keys[%zu]: cannot watch %s (error %lu%s)", i,
@@ -355,6 +361,7 @@ static void backend_free(reg_backend *b)
         free(w->subkey);
     }
     free(b->w);
+    reg_etw_stop(b->etw);
     if (b->stop) CloseHandle(b->stop);
     if (b->ready) CloseHandle(b->ready);
     free(b);
@@ -377,6 +384,13 @@ int reg_backend_start(reg_source *s, reg_backend **out, char *err, size_t n)
         w->event = CreateEventW(NULL, FALSE, FALSE, NULL);
         w->pevent = CreateEventW(NULL, FALSE, FALSE, NULL);
         if (!w->subkey || !w->event || !w->pevent) { snprintf(err, n, "out of memory or event handles"); backend_free(b); return WEE_ENOMEM; }
+    }
+    /* ETW first, so a write made right after start is attributed too */
+    if (reg_source_wants_etw(s)) {
+        const char *keys[REG_MAX_WATCHES];
+        for (size_t i = 0; i < b->n; i++) keys[i] = reg_source_watch_path(s, i);
+        const wee_host_api *h = reg_source_host(s);
+        b->etw = reg_etw_start(h, h->source_id(reg_source_wee_source(s)), keys, b->n);
     }
     if (plat_thread_start(&b->thread, watch_thread, b) != 0) {
         snprintf(err, n, "cannot start the registry watch thread");

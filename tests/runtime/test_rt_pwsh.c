@@ -16,7 +16,7 @@
 
 static rt_paths P;
 static int g_have_pwsh;
-static char g_pwsh_exe[32], g_probe_reason[1024];
+static char g_pwsh_exe[PWSH_EXE_MAX], g_probe_reason[1024];
 
 static char *write_config(const char *dir, const char *log)
 {

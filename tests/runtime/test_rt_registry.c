@@ -7,6 +7,9 @@
  *  a value in a new subkey -> key_created + value_set (recursive); a rule matching the key with a
  *  glob; value deleted -> value_deleted with the old data; subkey deleted -> key_deleted; the watched
  *  key itself deleted -> key_deleted, then re-created -> key_created + value_set again.
+ * The writer (mode auto): under Wine ETW is refused, and the host's log must say so exactly once
+ * (the RegNotify path then does all of the above); where an ETW session starts (Windows, elevated),
+ * the events must name reg.exe as the process that wrote them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +80,10 @@ static void test_registry_events(void **state)
     char *dir = test_make_temp_dir("rt_registry");
     log_path = test_path_join(dir, "events.log");
     char *glob_log = test_path_join(dir, "glob.log"), *ready = test_path_join(dir, "ready.log");
+    char *who_log = test_path_join(dir, "who.log");
     char *cfg = test_path_join(dir, "config.json");
     char *jk = rt_json(longw), *jl = rt_json(log_path), *jg = rt_json(glob_log), *jr = rt_json(ready);
+    char *jw = rt_json(who_log);
     char text[8192];
     snprintf(text, sizeof text,
              "{ \"version\": 1, \"engine\": { \"workers\": 1 },\n"
@@ -91,9 +96,12 @@ static void test_registry_events(void **state)
              "                  \"message\": \"{{type}}|{{key}}|{{value}}|{{data}}|{{data_type}}\" } ] },\n"
              "    { \"name\": \"glob\", \"when\": { \"event\": \"registry.value_set\",\n"
              "        \"match\": { \"key\": { \"glob\": \"HKCU\\\\Software\\\\WeeTest*\\\\watched\\\\S*\" } } },\n"
-             "      \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s, \"message\": \"glob {{key}} {{value}}\" } ] }\n"
-             "  ] }\n", jk, jr, jl, jg);
-    free(jk); free(jl); free(jg); free(jr);
+             "      \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s, \"message\": \"glob {{key}} {{value}}\" } ] },\n"
+             "    { \"name\": \"who\", \"when\": { \"event\": \"registry.value_set\", \"source\": \"reg\" },\n"
+             "      \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s, \"format\": \"text\",\n"
+             "                  \"message\": \"who {{value}} {{process}}\" } ] }\n"
+             "  ] }\n", jk, jr, jl, jg, jw);
+    free(jk); free(jl); free(jg); free(jr); free(jw);
     assert_int_equal(test_write_file(cfg, text), 0);
 
     rt_host h;
@@ -126,7 +134,29 @@ static void test_registry_events(void **state)
     /* the source keeps waiting for the key to come back */
     REG("add", watched, "/v", "Back", "/d", "again", "/f");
     snprintf(line, sizeof line, "registry.value_set|%s|Back|again|REG_SZ", shortw); expect_line(line);
-    assert_int_equal(rt_host_stop(&h), 0);
+    /* stop by hand (rt_host_stop frees the output) to read what the host logged about ETW */
+    assert_int_equal(test_write_file(h.stop_file, "stop"), 0);
+    plat_thread_join(&h.thread);
+    const char *err = h.res.err ? h.res.err : "";
+    if (h.res.exit_code != 0) fprintf(stderr, "host exit %d\n--- host stderr ---\n%s\n---\n", h.res.exit_code, err);
+    assert_int_equal(h.res.exit_code, 0);
+    int etw_started = strstr(err, "ETW Microsoft-Windows-Kernel-Registry session started") != NULL;
+    const char *etw_line = strstr(err, "ETW");
+    if (etw_line) printf("host: ...%.*s\n", (int)strcspn(etw_line, "\r\n"), etw_line);
+    if (plat_is_wine() || !etw_started) {
+        if (count_of(err, "ETW refused (") != 1) fprintf(stderr, "--- host stderr ---\n%s\n---\n", err);
+        assert_int_equal(count_of(err, "ETW refused ("), 1);
+        assert_non_null(strstr(err, "events carry no pid/process/exe"));
+        if (plat_is_wine()) assert_non_null(strstr(err, "(ETW is not implemented by Wine)"));
+    } else {
+        char *who = test_read_file(who_log);
+        assert_non_null(who);
+        printf("writers seen by ETW:\n%s", who);
+        assert_true(count_of(who, "who Count reg.exe") == 1 || count_of(who, "who Count REG.EXE") == 1);
+        free(who);
+    }
+    free(h.stop_file);
+    plat_process_result_free(&h.res);
     REG("delete", base, "/f");
 
     /* Each change reported exactly once; the key created twice; nothing outside the watched key. */
@@ -148,7 +178,7 @@ static void test_registry_events(void **state)
     assert_int_equal(count_of(g, "glob "), 1);   /* only the value in Sub matches the glob */
     free(g);
     free(all);
-    free(cfg); free(ready); free(glob_log); free(log_path);
+    free(cfg); free(ready); free(glob_log); free(log_path); free(who_log);
     test_remove_tree(dir);
     free(dir);
 }

@@ -111,9 +111,16 @@ static void test_inline_script_has_preamble(void **state)
     char *s = pwsh_inline_script("Write-Output $WeeArgs[0]");
     assert_non_null(strstr(s, "$WeeArgs = @("));
     assert_non_null(strstr(s, "OutputEncoding"));
-    const char *nl = strchr(s, '\n');
-    assert_non_null(nl);
-    assert_string_equal(nl + 1, "Write-Output $WeeArgs[0]");
+    assert_null(strchr(s, '\n'));
+    /* The user's text only as base64 of its UTF-8 inside the one string literal, then checked and run. */
+    assert_null(strstr(s, "Write-Output"));
+    assert_non_null(strstr(s, "FromBase64String('V3JpdGUtT3V0cHV0ICRXZWVBcmdzWzBd')"));
+    assert_non_null(strstr(s, "Parser]::ParseInput($WeeText"));
+    const char *run = ". $WeeBlock";
+    assert_string_equal(s + strlen(s) - strlen(run), run);
+    free(s);
+    s = pwsh_inline_script("'\xc3\xa9'");
+    assert_non_null(strstr(s, "FromBase64String('J8OpJw==')"));
     free(s);
 }
 
@@ -122,24 +129,24 @@ static void test_argv_shapes(void **state)
     (void)state;
     const char *argv[16];
     size_t n = pwsh_build_argv("pwsh", "QQA=", NULL, NULL, 0, argv, 16);
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 9);
     const char *expect_cmd[] = { "pwsh", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass",
-                                 "-EncodedCommand", "QQA=" };
+                                 "-OutputFormat", "Text", "-EncodedCommand", "QQA=" };
     for (size_t i = 0; i < n; i++) assert_string_equal(argv[i], expect_cmd[i]);
     assert_null(argv[n]);
 
     const char *args[] = { "a b", "-Verbose" };
     n = pwsh_build_argv("powershell.exe", NULL, "C:\\s\\x.ps1", args, 2, argv, 16);
-    assert_int_equal(n, 9);
-    assert_string_equal(argv[5], "-File");
-    assert_string_equal(argv[6], "C:\\s\\x.ps1");
-    assert_string_equal(argv[7], "a b");
-    assert_string_equal(argv[8], "-Verbose");
-    assert_null(argv[9]);
+    assert_int_equal(n, 11);
+    assert_string_equal(argv[7], "-File");
+    assert_string_equal(argv[8], "C:\\s\\x.ps1");
+    assert_string_equal(argv[9], "a b");
+    assert_string_equal(argv[10], "-Verbose");
+    assert_null(argv[11]);
 
     assert_int_equal(pwsh_build_argv("pwsh", "QQA=", "x.ps1", NULL, 0, argv, 16), 0); /* both */
     assert_int_equal(pwsh_build_argv("pwsh", NULL, NULL, NULL, 0, argv, 16), 0);      /* neither */
-    assert_int_equal(pwsh_build_argv("pwsh", NULL, "x.ps1", args, 2, argv, 9), 0);    /* no room */
+    assert_int_equal(pwsh_build_argv("pwsh", NULL, "x.ps1", args, 2, argv, 11), 0);   /* no room */
 }
 
 int main(void)

@@ -34,6 +34,16 @@ int plat_exe_dir(char *buf, size_t size)
     return 0;
 }
 
+int plat_home_dir(char *buf, size_t size)
+{
+    const char *home = getenv("HOME");
+    if (!buf || size == 0) return WEE_EINVAL;
+    if (!home || !*home) return WEE_ENOTFOUND;
+    if (strlen(home) >= size) return WEE_EINVAL;
+    memcpy(buf, home, strlen(home) + 1);
+    return 0;
+}
+
 uint64_t plat_getpid(void) { return (uint64_t)getpid(); }
 const char *plat_path_sep(void) { return "/"; }
 int plat_is_wine(void) { return 0; }

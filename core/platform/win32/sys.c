@@ -41,6 +41,16 @@ int plat_exe_dir(char *buf, size_t size)
     return 0;
 }
 
+int plat_home_dir(char *buf, size_t size)
+{
+    if (!buf || size == 0) return WEE_EINVAL;
+    wchar_t w[MAX_PATH * 4];
+    DWORD n = GetEnvironmentVariableW(L"USERPROFILE", w, (DWORD)(sizeof w / sizeof w[0]));
+    if (n == 0) return WEE_ENOTFOUND;
+    if (n >= sizeof w / sizeof w[0]) return WEE_EINVAL;
+    return win_wide_to_utf8_buf(w, buf, size) < 0 ? WEE_EINVAL : 0;
+}
+
 uint64_t plat_getpid(void) { return (uint64_t)GetCurrentProcessId(); }
 
 const char *plat_path_sep(void) { return "\\"; }
