@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "media_backend.h"
+#include "desktop_options.h"
 #include "wee/wee.h"
 
 #define MEDIA_MODULE_NAME "media"
@@ -42,17 +43,13 @@ static int command_parse(const char *s, media_command *out)
 static int media_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                         size_t err_size)
 {
-    const char *bus = host->opt_string(opts, "bus");
-    if (bus && strstr(bus, "{{")) {
-        snprintf(err, err_size, "bus '%s': templates are not allowed here; write a fixed address such as "
-                 "\"unix:path=/run/user/1000/bus\"", bus);
-        return WEE_ECONFIG;
-    }
+    int rc = desktop_bus_option_check(host, opts, err, err_size);
+    if (rc != 0) return rc;
     media_action *a = calloc(1, sizeof *a);
     if (!a) { snprintf(err, err_size, "out of memory"); return WEE_ENOMEM; }
     a->host = host;
     atomic_init(&a->no_player_logged, 0);
-    int rc = media_backend_create(host, &a->backend, err, err_size);
+    rc = media_backend_create(host, &a->backend, err, err_size);
     if (rc != 0) { free(a); return rc; }
     *instance = a;
     return 0;
@@ -123,11 +120,8 @@ static const wee_option_spec media_options[] = {
                               "empty = the one Playing, else the first"),
     WEE_OPTION(.name = "volume_step", .type = WEE_OPT_INT, .default_value = "10", .min = 1, .max = 100,
                .description = "percent points per volume_up/down (Windows: one key press per 2 points)"),
-    WEE_OPTION(.name = "bus", .type = WEE_OPT_STRING, .default_value = "\"\"",
-               .description = "Linux: D-Bus address of the user's session bus (\"unix:path=/run/user/1000/bus\"); "
-                              "empty = $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus; no templates"),
-    WEE_OPTION(.name = "call_timeout_ms", .type = WEE_OPT_INT, .default_value = "5000", .min = 100, .max = 60000,
-               .description = "the most one command waits for the bus and the player, all calls together"),
+    DESKTOP_OPTION_BUS,
+    DESKTOP_OPTION_CALL_TIMEOUT("the most one command waits for the bus and the player, all calls together"),
     WEE_OPTION_END
 };
 

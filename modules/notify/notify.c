@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "notify_backend.h"
+#include "desktop_options.h"
 #include "wee/wee.h"
 
 #define NOTIFY_MODULE_NAME "notify"
@@ -37,17 +38,12 @@ static notify_urgency urgency_parse(const char *s)
 static int notify_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                          size_t err_size)
 {
-    const char *bus = host->opt_string(opts, "bus");
-    if (bus && strstr(bus, "{{")) {
-        /* Event data must never choose which bus (and so which user) is talked to. */
-        snprintf(err, err_size, "bus '%s': templates are not allowed here; write a fixed address such as "
-                 "\"unix:path=/run/user/1000/bus\"", bus);
-        return WEE_ECONFIG;
-    }
+    int rc = desktop_bus_option_check(host, opts, err, err_size);
+    if (rc != 0) return rc;
     notify_action *a = calloc(1, sizeof *a);
     if (!a) { snprintf(err, err_size, "out of memory"); return WEE_ENOMEM; }
     a->host = host;
-    int rc = notify_backend_create(host, &a->backend, err, err_size);
+    rc = notify_backend_create(host, &a->backend, err, err_size);
     if (rc != 0) { free(a); return rc; }
     *instance = a;
     return 0;
@@ -110,11 +106,8 @@ static const wee_option_spec notify_options[] = {
                .description = "how long it stays: -1 = the desktop's default, 0 = until dismissed (Linux)"),
     WEE_OPTION(.name = "app_name", .type = WEE_OPT_STRING, .default_value = "\"WinEventEngine\"",
                .description = "the sending application's name (Linux app_name; Windows tray tooltip)"),
-    WEE_OPTION(.name = "bus", .type = WEE_OPT_STRING, .default_value = "\"\"",
-               .description = "Linux: D-Bus address of the user's session bus (\"unix:path=/run/user/1000/bus\"); "
-                              "empty = $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus; no templates"),
-    WEE_OPTION(.name = "call_timeout_ms", .type = WEE_OPT_INT, .default_value = "5000", .min = 100, .max = 60000,
-               .description = "the most one call waits for the desktop (D-Bus connect + calls; the tray)"),
+    DESKTOP_OPTION_BUS,
+    DESKTOP_OPTION_CALL_TIMEOUT("the most one call waits for the desktop (D-Bus connect + calls; the tray)"),
     WEE_OPTION_END
 };
 

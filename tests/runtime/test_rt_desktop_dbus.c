@@ -159,21 +159,8 @@ static double num_of(const cJSON *o, const char *key)
 /* `host test --config cfg --event ev --run`; env: one "NAME=value" or NULL. */
 static int host_test_run(const char *cfg, const char *ev, const char *env, plat_process_result *res)
 {
-    const char *argv[] = { P.host, "--modules", P.modules, "test", "--config", cfg, "--event", ev, "--run", NULL };
-    const char *env_add[] = { env, NULL };
-    plat_process_spec spec;
-    memset(&spec, 0, sizeof spec);
-    memset(res, 0, sizeof *res);
-    spec.argv = argv;
-    spec.env_add = env ? env_add : NULL;
-    spec.timeout_ms = 60000;
-    spec.stdout_max = 1 << 16;
-    spec.stderr_max = 1 << 16;
-    spec.capture_stderr = 1;
-    assert_int_equal(plat_process_run(&spec, res), 0);
-    assert_true(res->started);
-    if (!res->out) { res->out = malloc(1); res->out[0] = '\0'; }
-    return res->exit_code;
+    const char *args[] = { "test", "--config", cfg, "--event", ev, "--run", NULL };
+    return rt_run_host(&P, args, env, res);
 }
 
 static void expect_out(const plat_process_result *r, const char *needle)
@@ -457,18 +444,9 @@ static void test_no_server_and_hung_peers(void **state)
 static void test_validate_desktop_example(void **state)
 {
     (void)state;
-    const char *argv[] = { P.host, "--modules", P.modules, "validate", WEE_SOURCE_DIR "/config/examples/desktop.json",
-                           NULL };
-    plat_process_spec spec;
+    const char *args[] = { "validate", WEE_SOURCE_DIR "/config/examples/desktop.json", NULL };
     plat_process_result r;
-    memset(&spec, 0, sizeof spec);
-    spec.argv = argv;
-    spec.timeout_ms = 60000;
-    spec.stdout_max = 1 << 16;
-    spec.stderr_max = 1 << 16;
-    spec.capture_stderr = 1;
-    assert_int_equal(plat_process_run(&spec, &r), 0);
-    if (r.exit_code != 0) fail_msg("validate desktop.json: %s%s", r.out ? r.out : "", r.err ? r.err : "");
+    if (rt_run_host(&P, args, NULL, &r) != 0) fail_msg("validate desktop.json: %s%s", r.out, r.err ? r.err : "");
     plat_process_result_free(&r);
 }
 

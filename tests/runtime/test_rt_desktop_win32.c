@@ -33,19 +33,8 @@ static void watcher_thread(void *arg)
 
 static int host_test_run(const char *cfg, const char *ev, plat_process_result *res)
 {
-    const char *argv[] = { P.host, "--modules", P.modules, "test", "--config", cfg, "--event", ev, "--run", NULL };
-    plat_process_spec spec;
-    memset(&spec, 0, sizeof spec);
-    memset(res, 0, sizeof *res);
-    spec.argv = argv;
-    spec.timeout_ms = 60000;
-    spec.stdout_max = 1 << 16;
-    spec.stderr_max = 1 << 16;
-    spec.capture_stderr = 1;
-    assert_int_equal(plat_process_run(&spec, res), 0);
-    assert_true(res->started);
-    if (!res->out) { res->out = malloc(1); res->out[0] = '\0'; }
-    return res->exit_code;
+    const char *args[] = { "test", "--config", cfg, "--event", ev, "--run", NULL };
+    return rt_run_host(&P, args, NULL, res);
 }
 
 static char *write_text(const char *dir, const char *name, const char *text)
