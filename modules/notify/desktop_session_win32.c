@@ -23,9 +23,13 @@ int desktop_session_check(const char *what, char *err, size_t err_size)
     HWINSTA station = GetProcessWindowStation();
     if (station && GetUserObjectInformationW(station, UOI_FLAGS, &flags, sizeof flags, NULL) &&
         !(flags.dwFlags & WSF_VISIBLE)) {
-        snprintf(err, err_size, "the engine's window station is not interactive (a scheduled task that runs whether "
-                 "the user is logged on or not?): %s would reach nobody; run the host in the user's logon session",
-                 what);
+        wchar_t wname[128];
+        char name[256] = "?";
+        if (GetUserObjectInformationW(station, UOI_NAME, wname, sizeof wname, NULL))
+            WideCharToMultiByte(CP_UTF8, 0, wname, -1, name, (int)sizeof name, NULL, NULL);
+        snprintf(err, err_size, "the engine's window station \"%s\" is not interactive (a service, or a scheduled "
+                 "task that runs whether the user is logged on or not): %s would reach nobody; run a host in the "
+                 "user's logon session for the desktop rules (docs/modules/notify.md, \"Service hosts\")", name, what);
         return -1;
     }
     return 0;

@@ -7,6 +7,8 @@
  *   decides the outcome: with one (Windows) the action must succeed and publish notify.id; without
  *   one (Wine with the null display driver: its explorer cannot create the tray) it must fail with
  *   the reason at its JSON path, never hang or crash. Which of the two ran is printed.
+ * - both from a Windows service (through the real SCM, Wine's services.exe here): refused with the
+ *   reason and the documented route, and the engine runs on.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +144,55 @@ static void test_notify_balloon(void **state)
     free(dir);
 }
 
+/* The same actions from a Windows service: refused with the reason (session 0 on Windows; under
+ * Wine services share session 1 but sit on a non-interactive window station), the engine runs on. */
+static void test_service_host_is_refused(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("rt_desk_svc");
+    char *elog = test_path_join(dir, "engine.log"), *out = test_path_join(dir, "out.log");
+    char *cfg = test_path_join(dir, "config.json");
+    char *jl = rt_json(elog), *jo = rt_json(out);
+    char text[4096];
+    snprintf(text, sizeof text,
+             "{ \"version\": 1, \"engine\": { \"log\": { \"file\": %s } },\n"
+             "  \"sources\": [ { \"id\": \"t\", \"module\": \"timer\", \"interval_ms\": 3600000, \"immediate\": true } ],\n"
+             "  \"rules\": [ { \"name\": \"desk\", \"when\": { \"event\": \"timer.tick\" }, \"do\": [\n"
+             "      { \"action\": \"notify\", \"title\": \"from a service\", \"on_error\": \"continue\" },\n"
+             "      { \"action\": \"media\", \"command\": \"play_pause\", \"on_error\": \"continue\" },\n"
+             "      { \"action\": \"log\", \"target\": \"file\", \"file\": %s, \"message\": \"engine runs on\" } ] } ] }\n",
+             jl, jo);
+    assert_int_equal(test_write_file(cfg, text), 0);
+    char name[64];
+    snprintf(name, sizeof name, "WeeDesktop%lu", (unsigned long)GetCurrentProcessId());
+    const char *install[] = { "service", "install", "--name", name, "--config", cfg, NULL };
+    const char *start[] = { "service", "start", "--name", name, NULL };
+    const char *stop[] = { "service", "stop", "--name", name, NULL };
+    const char *uninstall[] = { "service", "uninstall", "--name", name, NULL };
+    plat_process_result r;
+    if (rt_run_host(&P, install, NULL, &r) != 0) fail_msg("service install: %s%s", r.out, r.err ? r.err : "");
+    plat_process_result_free(&r);
+    rt_run_host(&P, start, NULL, &r);
+    plat_process_result_free(&r);
+    int ran = rt_wait_for_text(out, "engine runs on", 30000);
+    rt_run_host(&P, stop, NULL, &r);
+    plat_process_result_free(&r);
+    rt_run_host(&P, uninstall, NULL, &r);
+    plat_process_result_free(&r);
+    char *log = test_read_file(elog);
+    if (!ran || !log) fail_msg("the service's engine did not run the rule; engine log:\n%s", log ? log : "(none)");
+    int refused_notify = strstr(log, "rules[0].do[0] (notify) failed on timer.tick: the engine runs in session 0") ||
+                         strstr(log, "rules[0].do[0] (notify) failed on timer.tick: the engine's window station");
+    int refused_media = strstr(log, "rules[0].do[1] (media) failed on timer.tick: play_pause: the engine runs in session 0") ||
+                        strstr(log, "rules[0].do[1] (media) failed on timer.tick: play_pause: the engine's window station");
+    if (!refused_notify || !refused_media || !strstr(log, "Service hosts"))
+        fail_msg("expected both actions refused with the reason; engine log:\n%s", log);
+    printf("service host: %s", strstr(log, "(notify) failed"));
+    free(log); free(jl); free(jo); free(elog); free(out); free(cfg);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     test_init();
@@ -149,6 +200,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_media_keys_reach_a_keyboard_hook),
         cmocka_unit_test(test_notify_balloon),
+        cmocka_unit_test(test_service_host_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
