@@ -6,7 +6,8 @@
 --notify owns org.freedesktop.Notifications (capabilities body + body-markup; Notify returns 41, 42...);
 each --player owns org.mpris.MediaPlayer2.NAME on its own connection with PlaybackStatus STATUS and
 Volume VOLUME. Every call received is appended to LOG as one JSON object per line. READY gets this
-process's pid once every name is owned; the process exits when the file STOP appears.
+process's pid once every name is owned; the process exits when the file STOP appears or the bus
+goes away.
 Uses Debian's python3-dbus with the GLib main loop (python3-gi).
 """
 import json
@@ -121,6 +122,9 @@ def main():
         else:
             sys.exit("unknown argument " + rest[i])
     loop = GLib.MainLoop()
+    # The bus going away (the test ended or failed) ends the fakes too.
+    for conn, _, _ in keep:
+        conn.call_on_disconnection(lambda _conn: loop.quit())
 
     def check_stop():
         if os.path.exists(stop):

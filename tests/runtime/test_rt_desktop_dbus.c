@@ -24,6 +24,13 @@
 
 static rt_paths P;
 
+/* What the running test case started, so that teardown() can end it when an assertion jumped out
+ * of the case before its own cleanup (a failing test must not leave daemons behind). */
+typedef struct fakes fakes;
+static long g_bus_pid;
+static char *g_bus_dir;
+static fakes *g_fakes;
+
 typedef struct bus {
     char *dir, address[600];
     long pid;
@@ -58,6 +65,8 @@ static void bus_start(bus *b, const char *tag)
                  res.error, res.err ? res.err : "");
     b->pid = strtol(res.out, NULL, 10);
     assert_true(b->pid > 0);
+    g_bus_pid = b->pid;
+    g_bus_dir = b->dir;
     plat_process_result_free(&res);
     snprintf(b->address, sizeof b->address, "unix:path=%s", sock);
     free(conf); free(sock);
@@ -67,18 +76,20 @@ static void bus_stop(bus *b)
 {
     kill((pid_t)b->pid, SIGCONT);
     kill((pid_t)b->pid, SIGTERM);
+    g_bus_pid = 0;
+    g_bus_dir = NULL;
     test_remove_tree(b->dir);
     free(b->dir);
 }
 
-typedef struct fakes {
+struct fakes {
     plat_thread thread;
     const char *argv[16];
     plat_process_spec spec;
     plat_process_result res;
     char *log, *ready, *stop;
     long pid;
-} fakes;
+};
 
 static void fakes_thread(void *arg)
 {
@@ -86,10 +97,19 @@ static void fakes_thread(void *arg)
     plat_process_run(&f->spec, &f->res);
 }
 
-/* players: NULL-terminated "name:Status:volume" strings. */
-static void fakes_start(fakes *f, const bus *b, int notify, const char *const *players)
+static void fakes_free(fakes *f)
 {
-    memset(f, 0, sizeof *f);
+    plat_process_result_free(&f->res);
+    free(f->log); free(f->ready); free(f->stop);
+    free(f);
+}
+
+/* players: NULL-terminated "name:Status:volume" strings. On the heap: its thread outlives a test case
+ * that an assertion ended, until teardown() joins it. */
+static fakes *fakes_start(const bus *b, int notify, const char *const *players)
+{
+    fakes *f = calloc(1, sizeof *f);
+    assert_non_null(f);
     f->log = test_path_join(b->dir, "calls.log");
     f->ready = test_path_join(b->dir, "fakes.ready");
     f->stop = test_path_join(b->dir, "fakes.stop");
@@ -107,27 +127,31 @@ static void fakes_start(fakes *f, const bus *b, int notify, const char *const *p
     f->spec.stderr_max = 1 << 16;
     f->spec.capture_stderr = 1;
     assert_int_equal(plat_thread_start(&f->thread, fakes_thread, f), 0);
-    if (!test_wait_for_file(f->ready, 20000)) {
-        test_write_file(f->stop, "stop");
-        plat_thread_join(&f->thread);
-        fail_msg("the fake desktop did not come up (python3-dbus and python3-gi: tools/install-deps.sh): %s",
-                 f->res.err ? f->res.err : f->res.error);
-    }
+    g_fakes = f;
+    if (!test_wait_for_file(f->ready, 20000))
+        fail_msg("the fake desktop did not come up (python3-dbus and python3-gi: tools/install-deps.sh)");
     char *pid = test_read_file(f->ready);
     f->pid = pid ? strtol(pid, NULL, 10) : 0;
     free(pid);
     assert_true(f->pid > 0);
+    return f;
+}
+
+/* Ends the fakes (also when stopped with SIGSTOP) and waits for them. */
+static void fakes_end(fakes *f)
+{
+    if (f->pid > 0) kill((pid_t)f->pid, SIGCONT);
+    test_write_file(f->stop, "stop");
+    plat_thread_join(&f->thread);
+    g_fakes = NULL;
 }
 
 static void fakes_stop(fakes *f)
 {
-    kill((pid_t)f->pid, SIGCONT);
-    test_write_file(f->stop, "stop");
-    plat_thread_join(&f->thread);
+    fakes_end(f);
     if (f->res.exit_code != 0) fprintf(stderr, "fake desktop stderr:\n%s\n", f->res.err ? f->res.err : "");
     assert_int_equal(f->res.exit_code, 0);
-    plat_process_result_free(&f->res);
-    free(f->log); free(f->ready); free(f->stop);
+    fakes_free(f);
 }
 
 /* The calls the fakes received, one JSON object each. */
@@ -189,9 +213,8 @@ static void test_engine_notify_then_media(void **state)
     (void)state;
     bus b;
     bus_start(&b, "rt_desk_engine");
-    fakes f;
     const char *players[] = { "alpha:Paused:0.5", "beta:Playing:0.8", NULL };
-    fakes_start(&f, &b, 1, players);
+    fakes *f = fakes_start(&b, 1, players);
     char *out = test_path_join(b.dir, "out.log");
     char *jb = rt_json(b.address), *jo = rt_json(out);
     char cfg_text[4096];
@@ -214,7 +237,7 @@ static void test_engine_notify_then_media(void **state)
     assert_int_equal(rt_host_stop(&h), 0);
     if (!seen) { char *t = test_read_file(out); fail_msg("action output: %s", t ? t : "(none)"); }
 
-    cJSON *calls = calls_read(&f);
+    cJSON *calls = calls_read(f);
     assert_int_equal(cJSON_GetArraySize(calls), 2);
     const cJSON *n = cJSON_GetArrayItem(calls, 0);
     assert_string_equal(str_of(n, "call"), "Notify");
@@ -235,7 +258,7 @@ static void test_engine_notify_then_media(void **state)
     assert_string_equal(str_of(m, "player"), "beta"); /* Playing beats the first name (alpha, Paused) */
     cJSON_Delete(calls);
 
-    fakes_stop(&f);
+    fakes_stop(f);
     free(jb); free(jo); free(out); free(cfg);
     bus_stop(&b);
 }
@@ -245,9 +268,8 @@ static void test_volume_mute_and_commands(void **state)
     (void)state;
     bus b;
     bus_start(&b, "rt_desk_volume");
-    fakes f;
     const char *players[] = { "alpha:Paused:0.5", "beta:Playing:0.8", "beta.instance42:Stopped:0.3", NULL };
-    fakes_start(&f, &b, 0, players);
+    fakes *f = fakes_start(&b, 0, players);
     char *cfg = write_text(b.dir, "config.json",
         "{ \"version\": 1, \"rules\": [ { \"name\": \"keys\", \"when\": { \"event\": \"custom.keys\" }, \"do\": [\n"
         "  { \"action\": \"media\", \"command\": \"volume_up\", \"player\": \"alpha\" },\n"
@@ -265,7 +287,7 @@ static void test_volume_mute_and_commands(void **state)
     expect_out(&r, "result media.player = beta.instance42");
     plat_process_result_free(&r);
 
-    cJSON *calls = calls_read(&f);
+    cJSON *calls = calls_read(f);
     static const struct { const char *call, *player; double volume; } want[] = {
         { "Set", "alpha", 0.6 }, { "Set", "alpha", 0.4 }, { "Set", "alpha", 0.0 }, { "Set", "alpha", 0.4 },
         { "Next", "beta", -1 }, { "Previous", "beta", -1 }, { "Stop", "beta.instance42", -1 },
@@ -284,7 +306,7 @@ static void test_volume_mute_and_commands(void **state)
         }
     }
     cJSON_Delete(calls);
-    fakes_stop(&f);
+    fakes_stop(f);
     free(cfg); free(ev);
     bus_stop(&b);
 }
@@ -294,8 +316,7 @@ static void test_hostile_bytes_are_cleaned(void **state)
     (void)state;
     bus b;
     bus_start(&b, "rt_desk_bytes");
-    fakes f;
-    fakes_start(&f, &b, 1, NULL);
+    fakes *f = fakes_start(&b, 1, NULL);
     char *cfg = write_text(b.dir, "config.json",
         "{ \"version\": 1, \"rules\": [ { \"name\": \"n\", \"when\": { \"event\": \"custom.n\" }, \"do\": [\n"
         "  { \"action\": \"notify\", \"title\": \"{{t}}\", \"message\": \"{{m}}\", \"urgency\": \"low\" } ] } ] }\n");
@@ -309,7 +330,7 @@ static void test_hostile_bytes_are_cleaned(void **state)
     host_test_expect(cfg, ev, env, 0, &r);
     expect_out(&r, "result notify.id = 41");
     plat_process_result_free(&r);
-    cJSON *calls = calls_read(&f);
+    cJSON *calls = calls_read(f);
     assert_int_equal(cJSON_GetArraySize(calls), 1);
     const cJSON *n = cJSON_GetArrayItem(calls, 0);
     assert_string_equal(str_of(n, "summary"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD");
@@ -317,7 +338,7 @@ static void test_hostile_bytes_are_cleaned(void **state)
     assert_int_equal((int)num_of(cJSON_GetObjectItem(n, "hints"), "urgency"), 0);
     assert_int_equal((int)num_of(n, "expire_timeout"), -1);
     cJSON_Delete(calls);
-    fakes_stop(&f);
+    fakes_stop(f);
     free(cfg); free(ev);
     bus_stop(&b);
 }
@@ -327,8 +348,7 @@ static void test_no_player_is_a_result_logged_once(void **state)
     (void)state;
     bus b;
     bus_start(&b, "rt_desk_noplayer");
-    fakes f;
-    fakes_start(&f, &b, 1, NULL);
+    fakes *f = fakes_start(&b, 1, NULL);
     char *out = test_path_join(b.dir, "out.log"), *elog = test_path_join(b.dir, "engine.log");
     char *jb = rt_json(b.address), *jo = rt_json(out), *je = rt_json(elog);
     char cfg_text[4096];
@@ -352,7 +372,7 @@ static void test_no_player_is_a_result_logged_once(void **state)
     if (said != 1) fail_msg("\"no media player\" logged %zu times:\n%s", said, text);
     assert_null(strstr(text, "(media) failed"));
     free(text);
-    fakes_stop(&f);
+    fakes_stop(f);
     free(jb); free(jo); free(je); free(out); free(elog); free(cfg);
     bus_stop(&b);
 }
@@ -400,9 +420,8 @@ static void test_no_server_and_hung_peers(void **state)
     (void)state;
     bus b;
     bus_start(&b, "rt_desk_hung");
-    fakes f;
     const char *players[] = { "alpha:Playing:0.5", NULL };
-    fakes_start(&f, &b, 0, players);
+    fakes *f = fakes_start(&b, 0, players);
     char *cfg = write_text(b.dir, "config.json",
         "{ \"version\": 1, \"rules\": [\n"
         "  { \"name\": \"n\", \"when\": { \"event\": \"custom.n\" }, \"do\": [\n"
@@ -424,14 +443,14 @@ static void test_no_server_and_hung_peers(void **state)
     plat_process_result_free(&r);
 
     /* The player stops answering: the command gives up after call_timeout_ms. */
-    kill((pid_t)f.pid, SIGSTOP);
+    kill((pid_t)f->pid, SIGSTOP);
     uint64_t t0 = plat_monotonic_ns();
     host_test_expect(cfg, evm, env, 2, &r);
     uint64_t waited_ms = (plat_monotonic_ns() - t0) / 1000000u;
     expect_out(&r, "-> FAILED: next: ");
     expect_out(&r, "got no answer on");
     plat_process_result_free(&r);
-    kill((pid_t)f.pid, SIGCONT);
+    kill((pid_t)f->pid, SIGCONT);
     assert_true(waited_ms < 20000); /* libdbus' own default would be 25 s per call */
 
     /* The bus itself hangs: connecting gives up too. */
@@ -442,12 +461,12 @@ static void test_no_server_and_hung_peers(void **state)
     kill((pid_t)b.pid, SIGCONT);
 
     /* The Next that timed out was queued to the stopped player; it may still run once it continues. */
-    cJSON *calls = calls_read(&f);
+    cJSON *calls = calls_read(f);
     assert_true(cJSON_GetArraySize(calls) <= 1);
     for (int i = 0; i < cJSON_GetArraySize(calls); i++)
         assert_string_equal(str_of(cJSON_GetArrayItem(calls, i), "call"), "Next");
     cJSON_Delete(calls);
-    fakes_stop(&f);
+    fakes_stop(f);
     free(cfg); free(evn); free(evm); free(evh);
     bus_stop(&b);
 }
@@ -461,6 +480,21 @@ static void test_validate_desktop_example(void **state)
     plat_process_result_free(&r);
 }
 
+static int teardown(void **state)
+{
+    (void)state;
+    if (g_fakes) {
+        fakes *f = g_fakes;
+        fakes_end(f);
+        fakes_free(f);
+    }
+    if (g_bus_pid > 0) { kill((pid_t)g_bus_pid, SIGCONT); kill((pid_t)g_bus_pid, SIGTERM); }
+    if (g_bus_dir) { test_remove_tree(g_bus_dir); free(g_bus_dir); }
+    g_bus_pid = 0;
+    g_bus_dir = NULL;
+    return 0;
+}
+
 int main(void)
 {
     test_init();
@@ -469,13 +503,13 @@ int main(void)
     unsetenv("XDG_RUNTIME_DIR");
     rt_paths_init(&P);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_engine_notify_then_media),
-        cmocka_unit_test(test_volume_mute_and_commands),
-        cmocka_unit_test(test_hostile_bytes_are_cleaned),
-        cmocka_unit_test(test_no_player_is_a_result_logged_once),
-        cmocka_unit_test(test_no_session_bus_fails_at_its_path),
-        cmocka_unit_test(test_no_server_and_hung_peers),
-        cmocka_unit_test(test_validate_desktop_example),
+        cmocka_unit_test_teardown(test_engine_notify_then_media, teardown),
+        cmocka_unit_test_teardown(test_volume_mute_and_commands, teardown),
+        cmocka_unit_test_teardown(test_hostile_bytes_are_cleaned, teardown),
+        cmocka_unit_test_teardown(test_no_player_is_a_result_logged_once, teardown),
+        cmocka_unit_test_teardown(test_no_session_bus_fails_at_its_path, teardown),
+        cmocka_unit_test_teardown(test_no_server_and_hung_peers, teardown),
+        cmocka_unit_test_teardown(test_validate_desktop_example, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
