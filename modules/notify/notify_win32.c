@@ -296,7 +296,14 @@ void notify_backend_destroy(notify_backend *b)
     if (b->thread) {
         if (b->hwnd) PostMessageW(b->hwnd, WM_NOTIFY_QUIT, 0, 0);
         else PostThreadMessageW(b->thread_id, WM_QUIT, 0, 0);
-        WaitForSingleObject(b->thread, 5000);
+        if (WaitForSingleObject(b->thread, 5000) != WAIT_OBJECT_0) {
+            /* Stuck inside Shell_NotifyIconW (explorer hung): the thread may wake up later, so this
+             * DLL's code must stay mapped even if the host unloads the module; its state lives on its
+             * own stack, and b is no longer touched by it. */
+            HMODULE self;
+            GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                               (LPCWSTR)(void *)tray_proc, &self);
+        }
         CloseHandle(b->thread);
     }
     if (b->ready) CloseHandle(b->ready);
