@@ -478,6 +478,22 @@ static void test_validate_desktop_example(void **state)
     plat_process_result r;
     if (rt_run_host(&P, args, NULL, &r) != 0) fail_msg("validate desktop.json: %s%s", r.out, r.err ? r.err : "");
     plat_process_result_free(&r);
+
+    /* Event data must never pick the bus: a template in `bus` is refused at load, at its path. */
+    char *dir = test_make_temp_dir("rt_desk_validate");
+    char *cfg = write_text(dir, "config.json",
+        "{ \"version\": 1, \"rules\": [ { \"name\": \"n\", \"when\": { \"event\": \"custom.n\" }, \"do\": [\n"
+        "  { \"action\": \"media\", \"command\": \"next\" },\n"
+        "  { \"action\": \"notify\", \"title\": \"t\", \"bus\": \"unix:path={{path}}\" } ] } ] }\n");
+    const char *bad[] = { "validate", cfg, NULL };
+    int code = rt_run_host(&P, bad, NULL, &r);
+    const char *said = r.err ? r.err : "";
+    if (code != 1 || !strstr(said, "rules[0].do[1]") || !strstr(said, "templates are not allowed here"))
+        fail_msg("validate exit %d:\n%s%s", code, r.out, r.err ? r.err : "");
+    plat_process_result_free(&r);
+    free(cfg);
+    test_remove_tree(dir);
+    free(dir);
 }
 
 static int teardown(void **state)
