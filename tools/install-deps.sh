@@ -7,6 +7,7 @@ pkgs=(build-essential cmake ninja-build pkg-config python3 dpkg-dev
       python3-jsonschema
       liblua5.4-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libcmocka-dev
       libxcb1-dev xvfb
+      libdbus-1-dev dbus-daemon python3-dbus python3-gi
       gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 wine64
       wixl msitools osslsigncode)
 missing=()

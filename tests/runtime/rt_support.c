@@ -122,3 +122,25 @@ long rt_host_pid(const char *config)
     return f.pid;
 }
 #endif
+
+int rt_run_host(const rt_paths *p, const char *const *args, const char *env, plat_process_result *res)
+{
+    const char *argv[32] = { p->host, "--modules", p->modules };
+    size_t n = 3;
+    for (size_t i = 0; args[i] && n + 1 < sizeof argv / sizeof argv[0]; i++) argv[n++] = args[i];
+    argv[n] = NULL;
+    const char *env_add[] = { env, NULL };
+    plat_process_spec spec;
+    memset(&spec, 0, sizeof spec);
+    memset(res, 0, sizeof *res);
+    spec.argv = argv;
+    spec.env_add = env ? env_add : NULL;
+    spec.timeout_ms = 60000;
+    spec.stdout_max = 1 << 16;
+    spec.stderr_max = 1 << 16;
+    spec.capture_stderr = 1;
+    assert_int_equal(plat_process_run(&spec, res), 0);
+    assert_true(res->started);
+    if (!res->out) { res->out = malloc(1); res->out[0] = '\0'; }
+    return res->exit_code;
+}

@@ -39,4 +39,8 @@ char *rt_json(const char *s);
 int rt_wait_for_text(const char *path, const char *needle, int timeout_ms);
 /* Polls until the file has at least n lines; returns the line count seen last. */
 size_t rt_wait_for_lines(const char *path, size_t n, int timeout_ms);
+/* Runs `host --modules <modules> args...` to completion (60 s at most), stdout and stderr captured
+ * (out is never NULL afterwards); env: one "NAME=value" added to the environment, or NULL. Returns
+ * the exit code. */
+int rt_run_host(const rt_paths *p, const char *const *args, const char *env, plat_process_result *res);
 #endif
