@@ -31,7 +31,7 @@ static void print_params(const rule_action *a, const wee_event *ev, const wee_ev
 {
     render_ctx ctx = { ev, results };
     wee_options *view = options_view_render(a->params, &ctx);
-    const wee_option_spec *spec = a->module->desc.options;
+    const wee_option_spec *spec = loader_action_options(&a->module->desc);
     for (const wee_option_spec *s = spec; s && s->name; s = options_spec_next(spec, s)) {
         if (!options_has(view, s->name)) continue;
         char *json = options_json(view, s->name);

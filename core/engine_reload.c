@@ -59,6 +59,7 @@ int engine_reload(engine *e, strbuf *report)
     }
     diag_free(&d);
 
+    config_activate_modules(neu);
     dispatcher_swap_rules(e->disp, neu->rules ? rule_set_ref(neu->rules) : NULL);
 
     running_source **old = e->sources;
