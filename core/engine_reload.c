@@ -59,7 +59,6 @@ int engine_reload(engine *e, strbuf *report)
     }
     diag_free(&d);
 
-    config_activate_modules(neu);
     dispatcher_swap_rules(e->disp, neu->rules ? rule_set_ref(neu->rules) : NULL);
 
     running_source **old = e->sources;
@@ -77,6 +76,7 @@ int engine_reload(engine *e, strbuf *report)
         /* The running sources own their options, so the old config can go. */
         plat_mutex_unlock(&e->lock);
         config_free(prev);
+        config_activate_modules(neu);
     } else {
         size_t count = 0;
         for (size_t i = 0; i < neu->source_count; i++) {
@@ -100,6 +100,9 @@ int engine_reload(engine *e, strbuf *report)
         }
         free(old);
         config_free(prev);
+        /* After the old sources stopped, before the new ones start: modules open what the new config
+         * needs (ABI 1.2 module_activate). */
+        config_activate_modules(neu);
         for (size_t i = 0; i < neu->source_count; i++) {
             if (have[i]) continue;
             running_source *rs = engine_source_start(e, file, &neu->sources[i]);
