@@ -31,7 +31,7 @@ struct mqtt_conn {
     int64_t delay_ms;
     uint64_t next_attempt_ns, connect_started_ns;
     mqtt_queue q;
-    char state[320], last_logged[320], refusal[200], tls_error[200];
+    char state[400], last_logged[400], refusal[300], tls_error[200];
     uint64_t published, queued, dropped, connects;
 
     plat_mutex sub_lock;             /* subscribers and messages waiting for one */
@@ -43,6 +43,11 @@ struct mqtt_conn {
 
 static const wee_host_api *g_host;
 static plat_mutex g_lock = PLAT_MUTEX_STATIC_INIT;
+/* libmosquitto 2.0 sets up OpenSSL on a TLS client's first connect without a lock (net__init_tls:
+ * a static UI method and flag), so two first connects on two threads race and leak. The first TLS
+ * connect of the process goes alone. */
+static plat_mutex g_tls_init_lock = PLAT_MUTEX_STATIC_INIT;
+static int g_tls_init_done;
 static mqtt_conn *g_conns;
 
 void mqtt_conn_global_init(const wee_host_api *h) { g_host = h; }
@@ -92,8 +97,10 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
     plat_mutex_lock(&c->lock);
     if (rc != 0) {
         const char *hint = rc == 2 ? "choose another client_id" : rc == 4 ? "check username and password" :
-                           rc == 5 ? "check username/password and the broker's access rules" : "check the broker's log";
-        snprintf(c->refusal, sizeof c->refusal, "the broker refused the connection: %s; %s", mosquitto_connack_string(rc), hint);
+                           rc == 5 ? "check username/password, whether the broker admits this client id, and its access rules"
+                                   : "check the broker's log";
+        snprintf(c->refusal, sizeof c->refusal, "the broker refused the connection (client id \"%.60s\"): %s; %s",
+                 c->def->client_id, mosquitto_connack_string(rc), hint);
         plat_mutex_unlock(&c->lock);
         return;
     }
@@ -233,10 +240,14 @@ static void conn_thread(void *arg)
             c->ever_tried = 1;
             c->refusal[0] = c->tls_error[0] = '\0';
             plat_mutex_unlock(&c->lock);
+            int serial = c->def->tls_ca != NULL;
+            if (serial) plat_mutex_lock(&g_tls_init_lock);
+            if (serial && g_tls_init_done) { plat_mutex_unlock(&g_tls_init_lock); serial = 0; }
             errno = 0;
             int rc = first ? mosquitto_connect_async(c->mosq, c->def->host, c->def->port, c->def->keepalive)
                            : mosquitto_reconnect_async(c->mosq);
             int err = errno;
+            if (serial) { g_tls_init_done = 1; plat_mutex_unlock(&g_tls_init_lock); }
             plat_mutex_lock(&c->lock);
             if (rc != MOSQ_ERR_SUCCESS) {
                 char why[320];
@@ -532,7 +543,7 @@ void mqtt_conn_report_all(wee_report_fn put, void *ctx)
 {
     plat_mutex_lock(&g_lock);
     for (mqtt_conn *c = g_conns; c; c = c->next) {
-        char object[160], where[480];
+        char object[160], where[560];
         snprintf(object, sizeof object, "broker:%s", c->def->id);
         plat_mutex_lock(&c->lock);
         snprintf(where, sizeof where, "%s:%d %s", c->def->host, c->def->port, c->state);

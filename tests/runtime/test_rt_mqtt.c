@@ -1,0 +1,723 @@
+/*
+ * Runtime: the mqtt module through the real host against Debian's mosquitto on loopback (started by
+ * the CTest fixture mqtt_broker, tests/runtime/mqtt_broker.sh; ports and certificates in its env file).
+ * The other side of every exchange is a libmosquitto client in this test ("peer").
+ *  - QoS 0/1/2 in and out through a rule; 10,000 QoS 1 messages, each event exactly once;
+ *  - retained and wildcard topics; JSON, binary and oversize payloads;
+ *  - TLS with a client certificate; a wrong CA refused with a clear log line;
+ *  - wrong password, refused client id: a clear log line each, the engine keeps running;
+ *  - the fleet walk-through of docs/modules/mqtt.md: two hosts, forward + commands + status;
+ *  - natively (the test must start and kill brokers itself): unreachable port then reconnect with the
+ *    spool file, broker killed mid-stream (QoS 1 published while down arrive after), and a persistent
+ *    session losing nothing across a host restart.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mosquitto.h>
+#include "rt_support.h"
+
+static rt_paths P;
+static char B_DIR[1024];          /* the broker folder as this process names it */
+static char B_DIR_NATIVE[1024];   /* as the broker (Linux) names it */
+static int PORT_PLAIN, PORT_TLS, PORT_AUTH, PORT_SPARE;
+
+/* ---- the fixture's env file ---- */
+
+static void load_env(void)
+{
+#ifdef _WIN32
+    snprintf(B_DIR, sizeof B_DIR, "Z:%s", WEE_MQTT_BROKER_DIR); /* Wine maps Z: to / */
+#else
+    snprintf(B_DIR, sizeof B_DIR, "%s", WEE_MQTT_BROKER_DIR);
+#endif
+    snprintf(B_DIR_NATIVE, sizeof B_DIR_NATIVE, "%s", WEE_MQTT_BROKER_DIR);
+    char *env_path = test_path_join(B_DIR, "env");
+    char *text = test_read_file(env_path);
+    if (!text) fprintf(stderr, "no %s: run through ctest (fixture mqtt_broker)\n", env_path);
+    assert_non_null(text);
+    const char *p;
+    if ((p = strstr(text, "PLAIN="))) PORT_PLAIN = atoi(p + 6);
+    if ((p = strstr(text, "TLS="))) PORT_TLS = atoi(p + 4);
+    if ((p = strstr(text, "AUTH="))) PORT_AUTH = atoi(p + 5);
+    if ((p = strstr(text, "SPARE="))) PORT_SPARE = atoi(p + 6);
+    assert_true(PORT_PLAIN > 0 && PORT_TLS > 0 && PORT_AUTH > 0 && PORT_SPARE > 0);
+    free(text);
+    free(env_path);
+}
+
+static char *bfile(const char *name) { return test_path_join(B_DIR, name); }
+
+/* Runs mqtt_broker.sh (native only: a Windows process cannot start the Linux broker). */
+static void broker_cmd(const char *cmd, const char *name)
+{
+    const char *argv[] = { "bash", WEE_MQTT_BROKER_SCRIPT, cmd, B_DIR_NATIVE, name, NULL };
+    plat_process_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.argv = argv;
+    spec.timeout_ms = 30000;
+    spec.stdout_max = 4096;
+    plat_process_result r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(plat_process_run(&spec, &r), 0);
+    if (r.exit_code != 0) fprintf(stderr, "mqtt_broker.sh %s %s: exit %d\n", cmd, name, r.exit_code);
+    assert_int_equal(r.exit_code, 0);
+    plat_process_result_free(&r);
+}
+
+/* A broker instance of its own on `port` (plain, anonymous), persistence in the broker folder. */
+static void broker_own(const char *name, int port)
+{
+    char conf[1024], *path;
+    snprintf(conf, sizeof conf,
+             "persistence true\npersistence_location %s/\npersistence_file %s.db\nautosave_interval 1\n"
+             "max_queued_messages 0\nlog_dest file %s/%s.log\nlistener %d 127.0.0.1\nallow_anonymous true\n",
+             B_DIR_NATIVE, name, B_DIR_NATIVE, name, port);
+    char file[64];
+    snprintf(file, sizeof file, "%s.conf", name);
+    path = bfile(file);
+    assert_int_equal(test_write_file(path, conf), 0);
+    free(path);
+    broker_cmd("start", name);
+}
+
+/* ---- the peer: a libmosquitto client of this test ---- */
+
+typedef struct rx { char *topic; unsigned char *payload; int len, qos, retain; } rx;
+
+typedef struct peer {
+    struct mosquitto *m;
+    plat_mutex lock;
+    rx *msgs;
+    size_t count, cap;
+    int connected;
+} peer;
+
+static void peer_on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
+{
+    peer *p = obj;
+    (void)m;
+    plat_mutex_lock(&p->lock);
+    if (p->count == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 256;
+        p->msgs = realloc(p->msgs, p->cap * sizeof *p->msgs);
+    }
+    rx *r = &p->msgs[p->count++];
+    r->topic = strdup(msg->topic);
+    r->len = msg->payloadlen;
+    r->payload = malloc((size_t)msg->payloadlen + 1);
+    if (msg->payloadlen) memcpy(r->payload, msg->payload, (size_t)msg->payloadlen);
+    r->payload[msg->payloadlen] = '\0';
+    r->qos = msg->qos;
+    r->retain = msg->retain;
+    plat_mutex_unlock(&p->lock);
+}
+
+static void peer_on_connect(struct mosquitto *m, void *obj, int rc)
+{
+    peer *p = obj;
+    (void)m;
+    plat_mutex_lock(&p->lock);
+    p->connected = rc == 0;
+    plat_mutex_unlock(&p->lock);
+}
+
+static int peer_is_connected(peer *p)
+{
+    plat_mutex_lock(&p->lock);
+    int c = p->connected;
+    plat_mutex_unlock(&p->lock);
+    return c;
+}
+
+static peer *peer_open(int port, const char *id, int clean)
+{
+    peer *p = calloc(1, sizeof *p);
+    plat_mutex_init(&p->lock);
+    p->m = mosquitto_new(id, clean, p);
+    assert_non_null(p->m);
+    mosquitto_int_option(p->m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    mosquitto_max_inflight_messages_set(p->m, 0);
+    mosquitto_message_callback_set(p->m, peer_on_message);
+    mosquitto_connect_callback_set(p->m, peer_on_connect);
+    mosquitto_reconnect_delay_set(p->m, 1, 1, false);
+    assert_int_equal(mosquitto_connect(p->m, "127.0.0.1", port, 30), MOSQ_ERR_SUCCESS);
+    assert_int_equal(mosquitto_loop_start(p->m), MOSQ_ERR_SUCCESS);
+    for (int i = 0; i < 250 && !peer_is_connected(p); i++) plat_sleep_ms(20);
+    assert_true(peer_is_connected(p));
+    return p;
+}
+
+static void peer_close(peer *p)
+{
+    mosquitto_disconnect(p->m);
+    mosquitto_loop_stop(p->m, false);
+    mosquitto_destroy(p->m);
+    for (size_t i = 0; i < p->count; i++) { free(p->msgs[i].topic); free(p->msgs[i].payload); }
+    free(p->msgs);
+    plat_mutex_destroy(&p->lock);
+    free(p);
+}
+
+static void peer_sub(peer *p, const char *filter, int qos)
+{
+    assert_int_equal(mosquitto_subscribe(p->m, NULL, filter, qos), MOSQ_ERR_SUCCESS);
+    plat_sleep_ms(150); /* SUBACK before anything is published */
+}
+
+static void peer_pub(peer *p, const char *topic, const void *payload, int len, int qos, int retain)
+{
+    int rc;
+    /* libmosquitto refuses past its own send limits only; retry briefly rather than lose a test message. */
+    for (int i = 0; (rc = mosquitto_publish(p->m, NULL, topic, len, payload, qos, retain != 0)) != MOSQ_ERR_SUCCESS && i < 100; i++)
+        plat_sleep_ms(10);
+    assert_int_equal(rc, MOSQ_ERR_SUCCESS);
+}
+
+static size_t peer_count(peer *p)
+{
+    plat_mutex_lock(&p->lock);
+    size_t n = p->count;
+    plat_mutex_unlock(&p->lock);
+    return n;
+}
+
+static size_t peer_wait(peer *p, size_t n, int timeout_ms)
+{
+    uint64_t end = plat_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
+    while (peer_count(p) < n && plat_monotonic_ns() < end) plat_sleep_ms(20);
+    return peer_count(p);
+}
+
+/* The first message on topic, or NULL. */
+static const rx *peer_find(peer *p, const char *topic)
+{
+    const rx *found = NULL;
+    plat_mutex_lock(&p->lock);
+    for (size_t i = 0; i < p->count && !found; i++) if (strcmp(p->msgs[i].topic, topic) == 0) found = &p->msgs[i];
+    plat_mutex_unlock(&p->lock);
+    return found;
+}
+
+/* ---- hosts ---- */
+
+typedef struct host_run {
+    rt_host h;
+    char *dir, *cfg, *log, *out;
+} host_run;
+
+/* Writes a config: engine section (log file in dir, no control channel), `modules`, sources, rules. */
+static void host_begin(host_run *r, const char *tag, const char *modules, const char *sources, const char *rules)
+{
+    r->dir = test_make_temp_dir(tag);
+    r->cfg = test_path_join(r->dir, "config.json");
+    r->log = test_path_join(r->dir, "host.log");
+    r->out = test_path_join(r->dir, "out.log");
+    char *jl = rt_json(r->log), *jo = rt_json(r->out);
+    size_t size = strlen(modules) + strlen(sources) + strlen(rules) + 4096;
+    char *text = malloc(size), *rules_f = malloc(strlen(rules) + 8192);
+    /* Rules name the output file as OUT. */
+    const char *s = rules;
+    char *d = rules_f;
+    for (; *s; ) {
+        if (strncmp(s, "OUT", 3) == 0) { d += sprintf(d, "%s", jo); s += 3; }
+        else *d++ = *s++;
+    }
+    *d = '\0';
+    snprintf(text, size,
+             "{ \"version\": 1,\n  \"engine\": { \"log\": { \"file\": %s, \"level\": \"debug\" }, \"control\": { \"enabled\": false } },\n"
+             "  \"modules\": { \"mqtt\": %s },\n  \"sources\": [ %s ],\n  \"rules\": [ %s ] }\n",
+             jl, modules, sources, rules_f);
+    assert_int_equal(test_write_file(r->cfg, text), 0);
+    free(text); free(rules_f); free(jl); free(jo);
+}
+
+static void host_start(host_run *r) { rt_host_start(&r->h, &P, r->cfg, r->dir); }
+
+static void host_stop(host_run *r)
+{
+    assert_int_equal(rt_host_stop(&r->h), 0);
+    char *stop = test_path_join(r->dir, "STOP");
+    remove(stop); /* so the same run folder can start again */
+    free(stop);
+}
+
+static void host_end(host_run *r)
+{
+    test_remove_tree(r->dir);
+    free(r->dir); free(r->cfg); free(r->log); free(r->out);
+}
+
+static void expect_log(host_run *r, const char *needle, int timeout_ms)
+{
+    if (!rt_wait_for_text(r->log, needle, timeout_ms)) {
+        char *t = test_read_file(r->log);
+        fprintf(stderr, "host log lacks \"%s\":\n%s\n", needle, t ? t : "(no log)");
+        free(t);
+        fail();
+    }
+}
+
+/* Waits until needle appears at least n times in the host log. */
+static void expect_log_count(host_run *r, const char *needle, size_t n, int timeout_ms)
+{
+    uint64_t end = plat_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
+    size_t seen = 0;
+    do {
+        char *t = test_read_file(r->log);
+        seen = 0;
+        for (const char *s = t; s && (s = strstr(s, needle)); s++) seen++;
+        free(t);
+        if (seen >= n) return;
+        plat_sleep_ms(50);
+    } while (plat_monotonic_ns() < end);
+    fprintf(stderr, "host log has \"%s\" %zu time(s), wanted %zu\n", needle, seen, n);
+    fail();
+}
+
+static char *broker_json(const char *id, int port, const char *extra)
+{
+    char *s = malloc(1024);
+    snprintf(s, 1024, "{ \"id\": \"%s\", \"host\": \"127.0.0.1\", \"port\": %d%s%s }", id, port, extra ? ", " : "",
+             extra ? extra : "");
+    return s;
+}
+
+/* ---- tests ---- */
+
+/* in/<n> at QoS q -> event -> action publishes out/in/<n> at QoS q, payload = the message's payload. */
+static void roundtrip(int qos, int count, int log_events)
+{
+    char modules[512], rules[1024], sources[256], tag[32];
+    char *b = broker_json("main", PORT_PLAIN, NULL);
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"rt%d\", \"brokers\": [ %s ] }", qos, b);
+    snprintf(sources, sizeof sources, "{ \"id\": \"in\", \"module\": \"mqtt\", \"topics\": [\"q%d/in/#\"], \"qos\": %d }", qos, qos);
+    snprintf(rules, sizeof rules,
+             "{ \"name\": \"echo\", \"when\": { \"event\": \"mqtt.message\" }, \"do\": [\n"
+             "  { \"action\": \"mqtt\", \"topic\": \"q%d/out/{{topic}}\", \"payload\": \"{{payload}}\", \"qos\": %d }%s ] }",
+             qos, qos, log_events ? ",\n  { \"action\": \"log\", \"target\": \"file\", \"file\": OUT, \"message\": \"{{payload}} {{qos}}\" }" : "");
+    snprintf(tag, sizeof tag, "rt_mqtt_q%d", qos);
+    host_run r;
+    host_begin(&r, tag, modules, sources, rules);
+    peer *p = peer_open(PORT_PLAIN, "wee-peer-rt", 1);
+    char filter[32];
+    snprintf(filter, sizeof filter, "q%d/out/#", qos);
+    peer_sub(p, filter, qos);
+    host_start(&r);
+    expect_log(&r, "broker 'main' connected", 20000);
+    plat_sleep_ms(200); /* the source's SUBACK */
+    char topic[64], payload[32];
+    for (int i = 0; i < count; i++) {
+        snprintf(topic, sizeof topic, "q%d/in/%d", qos, i);
+        snprintf(payload, sizeof payload, "m%d", i);
+        peer_pub(p, topic, payload, (int)strlen(payload), qos, 0);
+    }
+    size_t got = peer_wait(p, (size_t)count, 120000);
+    /* Each message once: every index seen, none twice. */
+    unsigned char *seen = calloc((size_t)count, 1);
+    size_t dups = 0;
+    plat_mutex_lock(&p->lock);
+    for (size_t i = 0; i < p->count; i++) {
+        int k = atoi((const char *)p->msgs[i].payload + 1);
+        assert_true(k >= 0 && k < count);
+        assert_int_equal(p->msgs[i].qos, qos);
+        if (seen[k]++) dups++;
+    }
+    plat_mutex_unlock(&p->lock);
+    if (got != (size_t)count || dups) fprintf(stderr, "qos %d: got %zu of %d, %zu duplicate(s)\n", qos, got, count, dups);
+    assert_int_equal(got, (size_t)count);
+    assert_int_equal(dups, 0);
+    free(seen);
+    if (log_events) {
+        char want[64];
+        snprintf(want, sizeof want, "m%d %d", count - 1, qos);
+        assert_true(rt_wait_for_text(r.out, want, 5000));
+    }
+    host_stop(&r);
+    peer_close(p);
+    host_end(&r);
+    free(b);
+}
+
+static void test_qos0(void **state) { (void)state; roundtrip(0, 200, 1); }
+static void test_qos1(void **state) { (void)state; roundtrip(1, 200, 1); }
+static void test_qos2(void **state) { (void)state; roundtrip(2, 200, 1); }
+static void test_qos1_ten_thousand(void **state) { (void)state; roundtrip(1, 10000, 0); }
+
+/* Retained + wildcards; JSON, binary and oversize payloads as event fields; a retained publish. */
+static void test_retained_wildcard_payloads(void **state)
+{
+    (void)state;
+    peer *p = peer_open(PORT_PLAIN, "wee-peer-pay", 1);
+    peer_pub(p, "pay/kept/state", "on", 2, 1, 1); /* retained before the host exists */
+    plat_sleep_ms(200);
+    char modules[512];
+    char *b = broker_json("main", PORT_PLAIN, NULL);
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"pay\", \"brokers\": [ %s ] }", b);
+    host_run r;
+    host_begin(&r, "rt_mqtt_pay", modules,
+               "{ \"id\": \"in\", \"module\": \"mqtt\", \"topics\": [\"pay/+/state\", \"pay/data/#\"], \"max_payload_bytes\": 1000 }",
+               "{ \"name\": \"show\", \"when\": { \"event\": \"mqtt.message\" }, \"do\": [\n"
+               "  { \"action\": \"log\", \"target\": \"file\", \"file\": OUT, \"message\": "
+               "\"{{topic}}|{{retain}}|{{payload_encoding}}|{{payload_size}}|{{payload}}|{{json.name}}|{{json.n}}|{{json.ok}}|{{json.list}}\" },\n"
+               "  { \"action\": \"mqtt\", \"topic\": \"pay/echo/last\", \"payload\": \"{{topic}}\", \"retain\": true, \"qos\": 1 } ] }");
+    host_start(&r);
+    expect_log(&r, "broker 'main' connected", 20000);
+    assert_true(rt_wait_for_text(r.out, "pay/kept/state|true|utf-8|2|on|", 10000));
+    plat_sleep_ms(200);
+    const char *json = "{\"name\": \"caf\xc3\xa9\", \"n\": 42, \"ok\": true, \"list\": [1,2], \"bad key\": 1}";
+    peer_pub(p, "pay/data/json", json, (int)strlen(json), 1, 0);
+    const unsigned char bin[] = { 0x00, 0xff, 0x10, 'a', 0x80 };
+    peer_pub(p, "pay/data/bin", bin, (int)sizeof bin, 1, 0);
+    char *big = malloc(5000);
+    memset(big, 'x', 5000);
+    peer_pub(p, "pay/data/big", big, 5000, 1, 0);
+    free(big);
+    peer_pub(p, "pay/data/after", "z", 1, 1, 0);
+    assert_true(rt_wait_for_text(r.out, "pay/data/after|false|utf-8|1|z|", 10000));
+    char *out = test_read_file(r.out);
+    assert_non_null(strstr(out, "pay/data/json|false|utf-8|"));
+    assert_non_null(strstr(out, "|caf\xc3\xa9|42|true|[1,2]"));
+    assert_non_null(strstr(out, "pay/data/bin|false|base64|5|AP8QYYA=|"));
+    assert_null(strstr(out, "pay/data/big"));
+    free(out);
+    expect_log(&r, "dropped a 5000-byte message on \"pay/data/big\" is over max_payload_bytes 1000", 2000);
+    /* The action's retained publish is there for a subscriber that comes later. */
+    peer *late = peer_open(PORT_PLAIN, "wee-peer-late", 1);
+    peer_sub(late, "pay/echo/last", 1);
+    assert_true(peer_wait(late, 1, 5000) >= 1);
+    assert_int_equal(late->msgs[0].retain, 1);
+    host_stop(&r);
+    peer_pub(p, "pay/kept/state", "", 0, 1, 1);  /* clear the retained messages for reruns */
+    peer_pub(p, "pay/echo/last", "", 0, 1, 1);
+    plat_sleep_ms(100);
+    peer_close(late);
+    peer_close(p);
+    host_end(&r);
+    free(b);
+}
+
+/* TLS with a CA and client certificate made by the fixture; the wrong CA refused, clearly. */
+static void test_tls(void **state)
+{
+    (void)state;
+    char *ca = bfile("ca.crt"), *wrong = bfile("wrong-ca.crt"), *cert = bfile("client.crt"), *key = bfile("client.key");
+    char *jca = rt_json(ca), *jwrong = rt_json(wrong), *jcert = rt_json(cert), *jkey = rt_json(key);
+    char extra[2048], modules[4096];
+    snprintf(extra, sizeof extra, "\"tls_ca\": %s, \"tls_cert\": %s, \"tls_key\": %s, \"reconnect_min_ms\": 200", jca, jcert, jkey);
+    char *good = broker_json("secure", PORT_TLS, extra);
+    snprintf(extra, sizeof extra, "\"tls_ca\": %s, \"tls_cert\": %s, \"tls_key\": %s, \"reconnect_min_ms\": 200", jwrong, jcert, jkey);
+    char *bad = broker_json("wrongca", PORT_TLS, extra);
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"tls\", \"brokers\": [ %s, %s ] }", good, bad);
+    host_run r;
+    host_begin(&r, "rt_mqtt_tls", modules,
+               "{ \"id\": \"in\", \"module\": \"mqtt\", \"broker\": \"secure\", \"topics\": [\"tls/in\"] }",
+               "{ \"name\": \"echo\", \"when\": { \"event\": \"mqtt.message\" }, \"do\": [\n"
+               "  { \"action\": \"mqtt\", \"broker\": \"secure\", \"topic\": \"tls/out\", \"payload\": \"got {{payload}}\", \"qos\": 1 },\n"
+               "  { \"action\": \"mqtt\", \"broker\": \"wrongca\", \"topic\": \"tls/never\", \"qos\": 1 } ] }");
+    peer *p = peer_open(PORT_PLAIN, "wee-peer-tls", 1);  /* plain and TLS listeners share one broker */
+    peer_sub(p, "tls/#", 1);
+    host_start(&r);
+    expect_log(&r, "broker 'secure' connected", 20000);
+    expect_log(&r, "broker 'wrongca' (127.0.0.1:", 20000);
+    expect_log(&r, "TLS error", 20000);
+    expect_log(&r, "certificate verify failed", 2000);
+    plat_sleep_ms(200);
+    peer_pub(p, "tls/in", "hello", 5, 1, 0);
+    assert_true(peer_wait(p, 2, 10000) >= 2);
+    const rx *m = peer_find(p, "tls/out");
+    assert_non_null(m);
+    assert_string_equal((const char *)m->payload, "got hello");
+    assert_null(peer_find(p, "tls/never"));
+    host_stop(&r);
+    peer_close(p);
+    host_end(&r);
+    free(good); free(bad); free(ca); free(wrong); free(cert); free(key);
+    free(jca); free(jwrong); free(jcert); free(jkey);
+}
+
+/* Wrong password and a refused client id: one clear line each; a good broker beside them keeps working. */
+static void test_refusals(void **state)
+{
+    (void)state;
+    char modules[2048];
+    char *pw = broker_json("badpw", PORT_AUTH, "\"username\": \"weeuser\", \"password\": \"nope\", \"reconnect_min_ms\": 200");
+    char *id = broker_json("badid", PORT_PLAIN, "\"client_id\": \"not-allowed\", \"reconnect_min_ms\": 200");
+    char *ok = broker_json("okpw", PORT_AUTH, "\"username\": \"weeuser\", \"password\": \"s3cret\"");
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"refuse\", \"brokers\": [ %s, %s, %s ] }", pw, id, ok);
+    host_run r;
+    host_begin(&r, "rt_mqtt_refuse", modules,
+               "{ \"id\": \"a\", \"module\": \"mqtt\", \"broker\": \"badpw\", \"topics\": [\"x\"] },"
+               "{ \"id\": \"b\", \"module\": \"mqtt\", \"broker\": \"badid\", \"topics\": [\"x\"] },"
+               "{ \"id\": \"c\", \"module\": \"mqtt\", \"broker\": \"okpw\", \"topics\": [\"auth/in\"] }",
+               "{ \"name\": \"show\", \"when\": { \"event\": \"mqtt.message\" }, \"do\": [\n"
+               "  { \"action\": \"log\", \"target\": \"file\", \"file\": OUT, \"message\": \"{{source}} {{payload}}\" } ] }");
+    host_start(&r);
+    expect_log(&r, "broker 'badpw' (127.0.0.1:", 20000);
+    expect_log(&r, "(client id \"wee-refuse-badpw\"): Connection Refused: not authorised.; check username/password", 20000);
+    /* Mosquitto refuses a client id outside clientid_prefixes as "not authorised" (CONNACK 5). */
+    expect_log(&r, "(client id \"not-allowed\"): Connection Refused: not authorised.; check username/password, whether "
+                   "the broker admits this client id", 20000);
+    expect_log(&r, "broker 'okpw' connected", 20000);
+    plat_sleep_ms(300);
+    peer *p = peer_open(PORT_PLAIN, "wee-peer-auth", 1);
+    peer_pub(p, "auth/in", "fine", 4, 1, 0);
+    assert_true(rt_wait_for_text(r.out, "c fine", 10000));
+    /* It keeps trying (capped backoff), without a new log line per attempt. */
+    plat_sleep_ms(1500);
+    char *log = test_read_file(r.log);
+    size_t lines = 0;
+    for (const char *s = log; (s = strstr(s, "\"not-allowed\"")); s++) lines++;
+    assert_true(lines == 1);
+    free(log);
+    host_stop(&r);
+    peer_close(p);
+    host_end(&r);
+    free(pw); free(id); free(ok);
+}
+
+/* docs/modules/mqtt.md "Two hosts": A forwards its file events and takes commands; B reacts to A's
+ * files and sends A a command; A's retained status says online, then offline when it stops. */
+static void test_fleet_walkthrough(void **state)
+{
+    (void)state;
+    char modules[1024];
+    char *b = broker_json("fleet", PORT_PLAIN, NULL);
+    host_run a, bh;
+    char *watch = test_make_temp_dir("rt_mqtt_watch");
+    char *jw = rt_json(watch);
+    char src[2048];
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"alpha\", \"brokers\": [ %s ] }", b);
+    snprintf(src, sizeof src, "{ \"id\": \"inbox\", \"module\": \"file\", \"paths\": [%s] },"
+                              "{ \"id\": \"fleet\", \"module\": \"mqtt\", \"commands\": true }", jw);
+    host_begin(&a, "rt_mqtt_alpha", modules, src,
+               "{ \"name\": \"forward\", \"when\": { \"event\": \"file.created\" }, \"do\": [ { \"action\": \"mqtt\", \"forward\": true, \"qos\": 1 } ] },\n"
+               "{ \"name\": \"commands\", \"when\": { \"event\": \"mqtt.command\" }, \"do\": [\n"
+               "  { \"action\": \"log\", \"target\": \"file\", \"file\": OUT, \"message\": \"command {{command}} for {{target}}: {{payload}}\" } ] }");
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"beta\", \"brokers\": [ %s ] }", b);
+    host_begin(&bh, "rt_mqtt_beta", modules,
+               "{ \"id\": \"alpha_files\", \"module\": \"mqtt\", \"topics\": [\"wee/alpha/file.created\"] }",
+               "{ \"name\": \"react\", \"when\": { \"event\": \"mqtt.message\", \"source\": \"alpha_files\" }, \"do\": [\n"
+               "  { \"action\": \"log\", \"target\": \"file\", \"file\": OUT, \"message\": \"alpha made {{json.name}}\" },\n"
+               "  { \"action\": \"mqtt\", \"topic\": \"wee/alpha/cmd/archive\", \"payload\": \"{{json.path}}\", \"qos\": 1 } ] }");
+    peer *p = peer_open(PORT_PLAIN, "wee-peer-fleet", 1);
+    peer_sub(p, "wee/alpha/status", 1);
+    host_start(&a);
+    host_start(&bh);
+    expect_log(&a, "broker 'fleet' connected", 20000);
+    expect_log(&bh, "broker 'fleet' connected", 20000);
+    assert_true(peer_wait(p, 1, 5000) >= 1);
+    assert_string_equal((const char *)peer_find(p, "wee/alpha/status")->payload, "online");
+    plat_sleep_ms(500);
+    char *f = test_path_join(watch, "report.txt");
+    assert_int_equal(test_write_file(f, "data"), 0);
+    assert_true(rt_wait_for_text(bh.out, "alpha made report.txt", 20000));
+    assert_true(rt_wait_for_text(a.out, "command archive for alpha: ", 20000));
+    assert_true(rt_wait_for_text(a.out, "report.txt", 2000));
+    host_stop(&bh);
+    host_stop(&a);
+    assert_true(peer_wait(p, 2, 5000) >= 2);
+    assert_string_equal((const char *)p->msgs[1].payload, "offline");
+    peer *late = peer_open(PORT_PLAIN, "wee-peer-fleet2", 1);
+    peer_sub(late, "wee/alpha/status", 1);
+    assert_true(peer_wait(late, 1, 5000) >= 1);
+    assert_string_equal((const char *)late->msgs[0].payload, "offline");
+    assert_int_equal(late->msgs[0].retain, 1);
+    peer_pub(p, "wee/alpha/status", "", 0, 1, 1);
+    peer_pub(p, "wee/beta/status", "", 0, 1, 1);
+    plat_sleep_ms(100);
+    peer_close(late);
+    peer_close(p);
+    host_end(&a); host_end(&bh);
+    test_remove_tree(watch);
+    free(watch); free(jw); free(f); free(b);
+}
+
+/* Native only from here: these start and kill brokers. */
+static int native_only(void)
+{
+#ifdef _WIN32
+    fprintf(stderr, "skipped under Wine: the test cannot start or kill the Linux broker from Windows\n");
+    return 0;
+#else
+    return 1;
+#endif
+}
+
+/* Nothing listens: a clear line, events queue (QoS 1, spool file); the host stops with them in the
+ * file; the broker appears, the next host run delivers every one. */
+static void test_unreachable_then_spool(void **state)
+{
+    (void)state;
+    if (!native_only()) return;
+    char modules[1024], extra[512];
+    char *spool = bfile("spool.bin"), *js = rt_json(spool);
+    remove(spool);
+    snprintf(extra, sizeof extra, "\"queue_file\": %s, \"reconnect_min_ms\": 100, \"reconnect_max_ms\": 400", js);
+    char *b = broker_json("later", PORT_SPARE, extra);
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"spool\", \"brokers\": [ %s ] }", b);
+    host_run r;
+    host_begin(&r, "rt_mqtt_spool", modules,
+               "{ \"id\": \"tick\", \"module\": \"timer\", \"interval_ms\": 20 }",
+               "{ \"name\": \"send\", \"when\": { \"event\": \"timer.tick\" }, \"do\": [\n"
+               "  { \"action\": \"mqtt\", \"topic\": \"spool/{{count}}\", \"payload\": \"{{count}}\", \"qos\": 1 },\n"
+               "  { \"action\": \"log\", \"target\": \"file\", \"file\": OUT, \"message\": \"{{count}} {{mqtt.result}}\" } ] }");
+    host_start(&r);
+    expect_log(&r, "broker 'later' (127.0.0.1:", 20000);
+    expect_log(&r, "Connection refused; retrying in 100 ms", 5000);
+    assert_true(rt_wait_for_text(r.out, "20 queued", 10000));
+    host_stop(&r);
+    char *out = test_read_file(r.out);
+    size_t sent = 0;
+    for (const char *s = out; (s = strstr(s, " queued")); s++) sent++;
+    free(out);
+    assert_true(sent >= 20);
+    assert_true(test_wait_for_file(spool, 1000));
+    expect_log(&r, "queued message(s) kept in the spool file for the next start", 1000);
+    /* The broker comes; a host run with the same broker (and no ticks) delivers the spool. */
+    broker_own("spare", PORT_SPARE);
+    peer *p = peer_open(PORT_SPARE, "wee-peer-spool", 1);
+    peer_sub(p, "spool/#", 1);
+    host_run r2;
+    host_begin(&r2, "rt_mqtt_spool2", modules, "",
+               "{ \"name\": \"idle\", \"when\": { \"event\": \"custom.never\" }, \"do\": [\n"
+               "  { \"action\": \"mqtt\", \"topic\": \"spool/none\", \"qos\": 1 } ] }");
+    host_start(&r2);
+    size_t got = peer_wait(p, sent, 20000);
+    host_stop(&r2);
+    assert_int_equal(got, sent);
+    assert_false(plat_path_exists(spool)); /* emptied: nothing left to protect */
+    peer_close(p);
+    broker_cmd("stop", "spare");
+    host_end(&r); host_end(&r2);
+    free(spool); free(js); free(b);
+}
+
+/* Broker killed mid-stream (SIGKILL) and restarted: every QoS 1 message published while it was away
+ * arrives after it returns; the host's workers never wait (the log action beside it keeps going). */
+static void test_broker_restart(void **state)
+{
+    (void)state;
+    if (!native_only()) return;
+    int port = PORT_SPARE;
+    broker_own("restart", port);
+    char modules[1024];
+    char *b = broker_json("flaky", port, "\"reconnect_min_ms\": 100, \"reconnect_max_ms\": 300");
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"flaky\", \"brokers\": [ %s ] }", b);
+    host_run r;
+    host_begin(&r, "rt_mqtt_restart", modules,
+               "{ \"id\": \"tick\", \"module\": \"timer\", \"interval_ms\": 10 }",
+               "{ \"name\": \"send\", \"when\": { \"event\": \"timer.tick\" }, \"do\": [\n"
+               "  { \"action\": \"mqtt\", \"topic\": \"flaky/n\", \"payload\": \"{{count}}\", \"qos\": 1 },\n"
+               "  { \"action\": \"log\", \"target\": \"file\", \"file\": OUT, \"message\": \"{{count}} {{mqtt.result}}\" } ] }");
+    /* The peer's session survives the broker restart (persistence) and collects everything. */
+    peer *p = peer_open(port, "wee-peer-flaky", 0);
+    peer_sub(p, "flaky/n", 1);
+    host_start(&r);
+    expect_log(&r, "broker 'flaky' connected", 20000);
+    assert_true(peer_wait(p, 50, 10000) >= 50);
+    /* SIGTERM: the broker saves the peer's session and what it holds for it, so any gap the peer sees
+     * would be the host's; the host sees its connection break mid-stream either way. */
+    broker_cmd("stop", "restart");
+    size_t lines_before = rt_wait_for_lines(r.out, 0, 0);
+    plat_sleep_ms(1500);
+    size_t lines_during = rt_wait_for_lines(r.out, 0, 0);
+    /* 1.5 s of 10 ms ticks: the workers kept running (a blocked worker would stop the log at once). */
+    assert_true(lines_during >= lines_before + 50);
+    assert_true(rt_wait_for_text(r.out, " queued", 1000));
+    broker_own("restart", port);
+    expect_log_count(&r, "broker 'flaky' connected", 2, 20000);
+    plat_sleep_ms(1000);
+    host_stop(&r);
+    /* Everything the host published: 1..last, every one at least once. */
+    char *out = test_read_file(r.out);
+    int last = 0;
+    for (const char *s = out; s && *s; ) {
+        const char *msg = strstr(s, "] "); /* log lines: "<time> INFO [send] <count> <result>" */
+        int n = msg ? atoi(msg + 2) : 0;
+        if (n > last) last = n;
+        const char *nl = strchr(s, '\n');
+        s = nl ? nl + 1 : NULL;
+    }
+    free(out);
+    size_t got = peer_wait(p, (size_t)last, 20000);
+    unsigned char *seen = calloc((size_t)last + 1, 1);
+    size_t dups = 0;
+    plat_mutex_lock(&p->lock);
+    for (size_t i = 0; i < p->count; i++) {
+        int k = atoi((const char *)p->msgs[i].payload);
+        if (k >= 1 && k <= last && seen[k]++) dups++;
+    }
+    plat_mutex_unlock(&p->lock);
+    int missing = 0;
+    for (int k = 1; k <= last; k++) if (!seen[k]) missing++;
+    fprintf(stderr, "broker restart: host published %d, peer got %zu (%zu duplicate(s)), %d missing\n", last, got, dups,
+            missing);
+    assert_int_equal(missing, 0);
+    free(seen);
+    peer_close(p);
+    broker_cmd("stop", "restart");
+    host_end(&r);
+    free(b);
+}
+
+/* Persistent session + QoS 1: messages published while the host is stopped reach it when it returns. */
+static void test_persistent_session_restart(void **state)
+{
+    (void)state;
+    if (!native_only()) return;
+    char modules[1024];
+    char *b = broker_json("keep", PORT_PLAIN, "\"clean_session\": false, \"client_id\": \"wee-rt-persistent\"");
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"keep\", \"brokers\": [ %s ] }", b);
+    host_run r;
+    host_begin(&r, "rt_mqtt_keep", modules,
+               "{ \"id\": \"in\", \"module\": \"mqtt\", \"topics\": [\"keep/#\"], \"qos\": 1 }",
+               "{ \"name\": \"show\", \"when\": { \"event\": \"mqtt.message\" }, \"do\": [\n"
+               "  { \"action\": \"log\", \"target\": \"file\", \"file\": OUT, \"message\": \"{{payload}}\" } ] }");
+    peer *p = peer_open(PORT_PLAIN, "wee-peer-keep", 1);
+    host_start(&r);
+    expect_log(&r, "broker 'keep' connected", 20000);
+    plat_sleep_ms(300);
+    char msg[32];
+    for (int i = 0; i < 50; i++) { snprintf(msg, sizeof msg, "k%d", i); peer_pub(p, "keep/a", msg, (int)strlen(msg), 1, 0); }
+    assert_true(rt_wait_for_lines(r.out, 50, 10000) >= 50);
+    host_stop(&r);
+    for (int i = 50; i < 100; i++) { snprintf(msg, sizeof msg, "k%d", i); peer_pub(p, "keep/a", msg, (int)strlen(msg), 1, 0); }
+    plat_sleep_ms(300);
+    host_start(&r);
+    assert_true(rt_wait_for_lines(r.out, 100, 20000) >= 100);
+    host_stop(&r);
+    char *out = test_read_file(r.out);
+    for (int i = 0; i < 100; i++) {
+        snprintf(msg, sizeof msg, "k%d\n", i);
+        if (!strstr(out, msg)) { fprintf(stderr, "missing %s", msg); fail(); }
+    }
+    free(out);
+    peer_close(p);
+    host_end(&r);
+    free(b);
+}
+
+int main(void)
+{
+    test_init();
+    rt_paths_init(&P);
+    mosquitto_lib_init();
+    load_env();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_qos0),
+        cmocka_unit_test(test_qos1),
+        cmocka_unit_test(test_qos2),
+        cmocka_unit_test(test_qos1_ten_thousand),
+        cmocka_unit_test(test_retained_wildcard_payloads),
+        cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_fleet_walkthrough),
+        cmocka_unit_test(test_unreachable_then_spool),
+        cmocka_unit_test(test_broker_restart),
+        cmocka_unit_test(test_persistent_session_restart),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    mosquitto_lib_cleanup();
+    return rc;
+}
