@@ -206,6 +206,8 @@ typedef struct host_run {
     char *dir, *cfg, *log, *out;
 } host_run;
 
+static char g_control[512]; /* when set, the next host_begin enables the control channel there */
+
 /* Writes a config: engine section (log file in dir, no control channel), `modules`, sources, rules. */
 static void host_begin(host_run *r, const char *tag, const char *modules, const char *sources, const char *rules)
 {
@@ -224,10 +226,17 @@ static void host_begin(host_run *r, const char *tag, const char *modules, const 
         else *d++ = *s++;
     }
     *d = '\0';
+    char control[700] = "\"enabled\": false";
+    if (g_control[0]) {
+        char *jc = rt_json(g_control);
+        snprintf(control, sizeof control, "\"path\": %s", jc);
+        free(jc);
+        g_control[0] = '\0';
+    }
     snprintf(text, size,
-             "{ \"version\": 1,\n  \"engine\": { \"log\": { \"file\": %s, \"level\": \"debug\" }, \"control\": { \"enabled\": false } },\n"
+             "{ \"version\": 1,\n  \"engine\": { \"log\": { \"file\": %s, \"level\": \"debug\" }, \"control\": { %s } },\n"
              "  \"modules\": { \"mqtt\": %s },\n  \"sources\": [ %s ],\n  \"rules\": [ %s ] }\n",
-             jl, modules, sources, rules_f);
+             jl, control, modules, sources, rules_f);
     assert_int_equal(test_write_file(r->cfg, text), 0);
     free(text); free(rules_f); free(jl); free(jo);
 }
@@ -488,6 +497,13 @@ static void test_fleet_walkthrough(void **state)
     char *jw = rt_json(watch);
     char src[2048];
     snprintf(modules, sizeof modules, "{ \"host_name\": \"alpha\", \"brokers\": [ %s ] }", b);
+#ifdef _WIN32
+    snprintf(g_control, sizeof g_control, "\\\\.\\pipe\\wee-rt-mqtt-%llu", (unsigned long long)plat_getpid());
+#else
+    snprintf(g_control, sizeof g_control, "%s/ctl.sock", watch);
+#endif
+    char ctl[512];
+    snprintf(ctl, sizeof ctl, "%s", g_control);
     snprintf(src, sizeof src, "{ \"id\": \"inbox\", \"module\": \"file\", \"paths\": [%s] },"
                               "{ \"id\": \"fleet\", \"module\": \"mqtt\", \"commands\": true }", jw);
     host_begin(&a, "rt_mqtt_alpha", modules, src,
@@ -514,6 +530,23 @@ static void test_fleet_walkthrough(void **state)
     assert_true(rt_wait_for_text(bh.out, "alpha made report.txt", 20000));
     assert_true(rt_wait_for_text(a.out, "command archive for alpha: ", 20000));
     assert_true(rt_wait_for_text(a.out, "report.txt", 2000));
+    /* The shared connection's state in `host status` (ABI 1.2 module_report). */
+    const char *argv[] = { P.host, "--control", ctl, "status", NULL };
+    plat_process_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.argv = argv;
+    spec.timeout_ms = 30000;
+    spec.stdout_max = 1 << 16;
+    plat_process_result st;
+    memset(&st, 0, sizeof st);
+    assert_int_equal(plat_process_run(&spec, &st), 0);
+    assert_int_equal(st.exit_code, 0);
+    assert_non_null(st.out);
+    if (!strstr(st.out, "broker:fleet") || !strstr(st.out, "connected      1")) fprintf(stderr, "status:\n%s\n", st.out);
+    assert_non_null(strstr(st.out, "broker:fleet"));
+    assert_non_null(strstr(st.out, "connected      1"));
+    assert_non_null(strstr(st.out, "published"));
+    plat_process_result_free(&st);
     host_stop(&bh);
     host_stop(&a);
     assert_true(peer_wait(p, 2, 5000) >= 2);
