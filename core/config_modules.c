@@ -49,7 +49,8 @@ static int already(const config *c, const loaded_module *m)
 
 static void configure_one(config_ctx *x, const loaded_module *m, const cJSON *modules, const char *path)
 {
-    if (already(x->c, m) || !m->desc.module_configure) return;
+    /* Without a host table (unit tests of the parser alone) there is nothing to hand settings over with. */
+    if (already(x->c, m) || !m->desc.module_configure || !x->api) return;
     char sub[CONFIG_PATH_SIZE], err[512] = "";
     diag_path_key(sub, sizeof sub, path, m->name);
     const cJSON *section = section_of(modules, m->name);

@@ -566,6 +566,29 @@ static void test_fleet_walkthrough(void **state)
     free(watch); free(jw); free(f); free(b);
 }
 
+/* The example config validates (it declares a broker, a forward rule, commands). */
+static void test_example_validates(void **state)
+{
+    (void)state;
+    char example[1200];
+    snprintf(example, sizeof example, "%s%sconfig%sexamples%smqtt-fleet.json", WEE_SOURCE_DIR, plat_path_sep(),
+             plat_path_sep(), plat_path_sep());
+    const char *argv[] = { P.host, "--modules", P.modules, "validate", example, NULL };
+    plat_process_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.argv = argv;
+    spec.timeout_ms = 30000;
+    spec.stdout_max = 1 << 16;
+    spec.stderr_max = 1 << 16;
+    spec.capture_stderr = 1;
+    plat_process_result r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(plat_process_run(&spec, &r), 0);
+    if (r.exit_code != 0) fprintf(stderr, "%s%s\n", r.out ? r.out : "", r.err ? r.err : "");
+    assert_int_equal(r.exit_code, 0);
+    plat_process_result_free(&r);
+}
+
 /* Native only from here: these start and kill brokers. */
 static int native_only(void)
 {
@@ -746,6 +769,7 @@ int main(void)
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_fleet_walkthrough),
+        cmocka_unit_test(test_example_validates),
         cmocka_unit_test(test_unreachable_then_spool),
         cmocka_unit_test(test_broker_restart),
         cmocka_unit_test(test_persistent_session_restart),

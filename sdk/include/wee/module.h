@@ -89,8 +89,9 @@ typedef struct wee_module_desc {
      * connections or files here (the config may never run). `config` is valid during the call only.
      * Returns 0, or a WEE_E* code with one line in err (the host adds the file and JSON path). */
     int (*module_configure)(const wee_host_api *host, const wee_options *config, char *err, size_t err_size);
-    /* Called when the config last passed to module_configure becomes the running one (engine start,
-     * successful reload), before its sources start: now open what the instances need. May be NULL. */
+    /* Called when the config last passed to module_configure becomes the running one (engine start;
+     * a successful reload, after the sources it removes or changes have stopped), before its sources
+     * start: now open what the instances need. May be NULL. */
     void (*module_activate)(void);
     /* Reports the module-wide objects' state (calls put once per figure); from any thread while the
      * module is loaded. May be NULL. */
