@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <mosquitto.h>
 #include "bench_support.h"
+#include "platform/net.h"
 #include "platform/platform.h"
 
 static plat_mutex g_lock;
@@ -129,7 +130,7 @@ int main(int argc, char **argv)
     snprintf(conf, sizeof conf, "%s/mosq.conf", root);
     FILE *f = fopen(conf, "w");
     fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n"
-               "max_inflight_messages 0\nlog_type error\n", port);
+               "max_inflight_messages 0\nlog_type error\nset_tcp_nodelay true\n", port);
     fclose(f);
     chmod(conf, 0644);
     /* Every process started here is recorded by id and stopped by id (its own process group). */

@@ -8,8 +8,9 @@
 #include "platform/append_file.h"
 #include "platform/platform.h"
 
-/* Publishes handed to libmosquitto and not yet written (QoS 0) or acknowledged (QoS 1/2). Past this
- * the action queues instead, so libmosquitto's own unbounded lists stay bounded. */
+/* QoS 1/2 publishes handed to libmosquitto and not yet acknowledged. Past this the action queues
+ * instead, so libmosquitto's own unbounded list of messages in flight stays bounded. (QoS 0 goes
+ * straight to libmosquitto's writer: there is no acknowledgement to count.) */
 #define PUBLISH_WINDOW 1000
 #define PENDING_MAX 1000
 #define PENDING_KEEP_NS (30ull * 1000000000ull)
@@ -27,7 +28,10 @@ struct mqtt_conn {
     plat_mutex lock;                 /* everything below up to sub_lock */
     plat_cond cond;
     int stop, held, socket_open, connected, ever_tried;
-    int outstanding;
+    int outstanding;                 /* QoS 1/2 only */
+    /* Message ids (16-bit) of QoS 1/2 publishes in flight: libmosquitto's publish callback fires for
+     * QoS 0 writes too, so only ids recorded here count as acknowledgements. */
+    unsigned char inflight[65536 / 8];
     int64_t delay_ms;
     uint64_t next_attempt_ns, connect_started_ns;
     mqtt_queue q;
@@ -120,9 +124,13 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
 static void on_publish(struct mosquitto *m, void *obj, int mid)
 {
     mqtt_conn *c = obj;
-    (void)m; (void)mid;
+    (void)m;
     plat_mutex_lock(&c->lock);
-    if (c->outstanding > 0) c->outstanding--;
+    unsigned id = (unsigned)mid & 0xffffu;
+    if (c->inflight[id / 8] & (1u << (id % 8))) {
+        c->inflight[id / 8] &= (unsigned char)~(1u << (id % 8));
+        if (c->outstanding > 0) c->outstanding--;
+    }
     plat_cond_broadcast(&c->cond);
     plat_mutex_unlock(&c->lock);
 }
@@ -205,17 +213,28 @@ static void expire_pending(mqtt_conn *c)
 
 /* ---- the network thread ---- */
 
+/* Publishes with c->lock held for QoS 1/2, so the id is recorded before its acknowledgement can be
+ * handled (the callback takes c->lock; libmosquitto's publish takes none of the locks the callback
+ * holds). Returns libmosquitto's code. */
+static int publish_locked(mqtt_conn *c, const char *topic, const void *payload, size_t len, int qos, int retain)
+{
+    int mid = 0;
+    int rc = mosquitto_publish(c->mosq, &mid, topic, (int)len, payload, qos, retain != 0);
+    if (rc == MOSQ_ERR_SUCCESS && qos > 0) {
+        unsigned id = (unsigned)mid & 0xffffu;
+        c->inflight[id / 8] |= (unsigned char)(1u << (id % 8));
+        c->outstanding++;
+    }
+    return rc;
+}
+
 /* Hands queued messages to libmosquitto while connected and the window allows. Called with c->lock. */
 static void drain(mqtt_conn *c)
 {
     while (c->connected && c->q.count && c->outstanding < PUBLISH_WINDOW) {
         mqtt_msg *msg = mqtt_queue_pop(&c->q);
-        c->outstanding++;
-        plat_mutex_unlock(&c->lock);
-        int rc = mosquitto_publish(c->mosq, NULL, msg->topic, (int)msg->len, msg->payload, msg->qos, msg->retain != 0);
-        plat_mutex_lock(&c->lock);
+        int rc = publish_locked(c, msg->topic, msg->payload, msg->len, msg->qos, msg->retain);
         if (rc != MOSQ_ERR_SUCCESS) {
-            c->outstanding--;
             mqtt_queue_push_front(&c->q, msg);
             break;
         }
@@ -260,9 +279,11 @@ static void conn_thread(void *arg)
             c->socket_open = 1;
             c->connect_started_ns = plat_monotonic_ns();
         }
+        /* A short wait while messages are queued behind the window, so draining does not lag. */
+        int wait_ms = c->q.count ? 5 : 100;
         plat_mutex_unlock(&c->lock);
         errno = 0;
-        int rc = mosquitto_loop(c->mosq, 100, 1);
+        int rc = mosquitto_loop(c->mosq, wait_ms, 1);
         int err = errno;
         expire_pending(c);
         plat_mutex_lock(&c->lock);
@@ -277,7 +298,10 @@ static void conn_thread(void *arg)
         if (rc != MOSQ_ERR_SUCCESS || c->refusal[0]) {
             c->socket_open = 0;
             c->connected = 0;
-            c->outstanding = 0; /* QoS 0 packets unsent are gone; QoS 1/2 in flight are re-sent by libmosquitto */
+            /* libmosquitto re-sends QoS 1/2 in flight after reconnecting; the window starts afresh
+             * rather than wait on acknowledgements a new session may never send. */
+            c->outstanding = 0;
+            memset(c->inflight, 0, sizeof c->inflight);
             if (!c->stop && !c->held) {
                 char why[320];
                 down_reason(c, rc, err, why, sizeof why);
@@ -337,6 +361,9 @@ static int setup_client(mqtt_conn *c, char *err, size_t n)
     mosquitto_threaded_set(c->mosq, true);
     mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
     mosquitto_max_inflight_messages_set(c->mosq, 100);
+    /* Without it, a PUBACK followed by a PUBLISH waits for the broker's delayed TCP ACK (Nagle):
+     * measured 88 ms p50 per forwarded QoS 1 message. */
+    mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
     if (d->username && mosquitto_username_pw_set(c->mosq, d->username, d->password) != MOSQ_ERR_SUCCESS) {
         snprintf(err, n, "%s.username: not accepted by libmosquitto (must be valid UTF-8)", d->json_path);
         return -1;
@@ -442,10 +469,7 @@ void mqtt_conn_release(mqtt_conn *c)
         wait_acks(c, CLOSE_WAIT_MS);
         if (c->connected && c->def->status_topic) {
             /* A clean goodbye: the last will only fires when the connection breaks. */
-            c->outstanding++;
-            plat_mutex_unlock(&c->lock);
-            mosquitto_publish(c->mosq, NULL, c->def->status_topic, 7, "offline", 1, true);
-            plat_mutex_lock(&c->lock);
+            publish_locked(c, c->def->status_topic, "offline", 7, 1, 1);
             wait_acks(c, 1000);
         }
         c->stop = 1;
@@ -465,17 +489,22 @@ void mqtt_conn_release(mqtt_conn *c)
 mqtt_pub_result mqtt_conn_publish(mqtt_conn *c, const char *topic, const void *payload, size_t len, int qos, int retain)
 {
     plat_mutex_lock(&c->lock);
-    if (c->connected && c->q.count == 0 && c->outstanding < PUBLISH_WINDOW) {
-        c->outstanding++;
+    if (c->connected && c->q.count == 0 && qos == 0) {
+        /* QoS 0: nothing to record, so libmosquitto is called without holding the lock. */
         plat_mutex_unlock(&c->lock);
-        int rc = mosquitto_publish(c->mosq, NULL, topic, (int)len, payload, qos, retain != 0);
+        int rc = mosquitto_publish(c->mosq, NULL, topic, (int)len, payload, 0, retain != 0);
         plat_mutex_lock(&c->lock);
         if (rc == MOSQ_ERR_SUCCESS) {
             c->published++;
             plat_mutex_unlock(&c->lock);
             return MQTT_PUB_SENT;
         }
-        if (c->outstanding > 0) c->outstanding--;
+    } else if (c->connected && c->q.count == 0 && c->outstanding < PUBLISH_WINDOW) {
+        if (publish_locked(c, topic, payload, len, qos, retain) == MOSQ_ERR_SUCCESS) {
+            c->published++;
+            plat_mutex_unlock(&c->lock);
+            return MQTT_PUB_SENT;
+        }
     }
     mqtt_msg *m = mqtt_msg_new(topic, payload, len, qos, retain);
     if (!m || mqtt_queue_push(&c->q, m) != 0) {
