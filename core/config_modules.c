@@ -41,16 +41,21 @@ void config_check_modules(config_ctx *x, const cJSON *modules, const char *path)
     }
 }
 
-static int already(const config *c, const loaded_module *m)
+typedef struct tried_list { const loaded_module **mods; size_t count; } tried_list;
+
+/* Each module is configured once per load, whether it accepted or not (one error, not one per use). */
+static int already(tried_list *t, const loaded_module *m)
 {
-    for (size_t i = 0; i < c->configured_count; i++) if (c->configured[i] == m) return 1;
+    for (size_t i = 0; i < t->count; i++) if (t->mods[i] == m) return 1;
+    t->mods[t->count++] = m;
     return 0;
 }
 
-static void configure_one(config_ctx *x, const loaded_module *m, const cJSON *modules, const char *path)
+static void configure_one(config_ctx *x, tried_list *tried, const loaded_module *m, const cJSON *modules,
+                          const char *path)
 {
     /* Without a host table (unit tests of the parser alone) there is nothing to hand settings over with. */
-    if (already(x->c, m) || !m->desc.module_configure || !x->api) return;
+    if (!m->desc.module_configure || !x->api || already(tried, m)) return;
     char sub[CONFIG_PATH_SIZE], err[512] = "";
     diag_path_key(sub, sizeof sub, path, m->name);
     const cJSON *section = section_of(modules, m->name);
@@ -74,14 +79,30 @@ int config_configure_modules(config_ctx *x, const cJSON *modules, const char *pa
     for (size_t i = 0; x->c->rules && i < rule_set_count(x->c->rules); i++)
         cap += rule_set_at(x->c->rules, i)->action_count;
     x->c->configured = config_xcalloc(cap ? cap : 1, sizeof *x->c->configured);
+    tried_list t = { config_xcalloc(cap ? cap : 1, sizeof *t.mods), 0 };
     for (const cJSON *c = modules ? modules->child : NULL; c; c = c->next) {
         const loaded_module *m = loader_find(x->reg, c->string);
-        if (m) configure_one(x, m, modules, path);
+        if (m) configure_one(x, &t, m, modules, path);
     }
-    for (size_t i = 0; i < x->c->source_count; i++) configure_one(x, x->c->sources[i].module, modules, path);
+    for (size_t i = 0; i < x->c->source_count; i++) configure_one(x, &t, x->c->sources[i].module, modules, path);
     for (size_t i = 0; x->c->rules && i < rule_set_count(x->c->rules); i++) {
         const rule *r = rule_set_at(x->c->rules, i);
-        for (size_t j = 0; j < r->action_count; j++) configure_one(x, r->actions[j].module, modules, path);
+        for (size_t j = 0; j < r->action_count; j++) configure_one(x, &t, r->actions[j].module, modules, path);
+    }
+    free((void *)t.mods);
+    /* A source's instance was made with its module's settings: when they change, a reload must
+     * restart it like a source whose own options changed. */
+    for (size_t i = 0; i < x->c->source_count; i++) {
+        source_config *s = &x->c->sources[i];
+        const cJSON *section = section_of(modules, s->module->name);
+        char *text = section ? cJSON_PrintUnformatted(section) : NULL;
+        if (!text) continue;
+        size_t n = strlen(s->options_fingerprint) + strlen(text) + 16;
+        char *fp = config_xcalloc(n, 1);
+        snprintf(fp, n, "%s|modules:%s", s->options_fingerprint, text);
+        cJSON_free(text);
+        free(s->options_fingerprint);
+        s->options_fingerprint = fp;
     }
     return x->d->count == before ? 0 : -1;
 }

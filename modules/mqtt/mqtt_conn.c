@@ -81,7 +81,8 @@ static void down_reason(mqtt_conn *c, int rc, int err, char *buf, size_t size)
     else if (c->tls_error[0]) snprintf(buf, size, "TLS error: %s; check tls_ca / tls_cert / tls_key and that the broker's "
                                                   "certificate names \"%s\"", c->tls_error, c->def->host);
     else if (rc == MOSQ_ERR_ERRNO && err) snprintf(buf, size, "connection failed: %s", strerror(err));
-    else snprintf(buf, size, "connection lost: %s", mosquitto_strerror(rc));
+    else snprintf(buf, size, "connection lost: %s (if this repeats right after connecting, another client may be "
+                             "using client id \"%.60s\")", mosquitto_strerror(rc), c->def->client_id);
 }
 
 /* ---- callbacks (network thread) ---- */
