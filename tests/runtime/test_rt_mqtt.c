@@ -68,7 +68,7 @@ static void broker_cmd(const char *cmd, const char *name)
 /* A broker instance of its own on `port` (plain, anonymous), persistence in the broker folder. */
 static void broker_own(const char *name, int port)
 {
-    char conf[1024], *path;
+    char conf[4096], *path;
     snprintf(conf, sizeof conf,
              "persistence true\npersistence_location %s/\npersistence_file %s.db\nautosave_interval 1\n"
              "max_queued_messages 0\nlog_dest file %s/%s.log\nlistener %d 127.0.0.1\nallow_anonymous true\n",
@@ -566,6 +566,62 @@ static void test_fleet_walkthrough(void **state)
     free(watch); free(jw); free(f); free(b);
 }
 
+/* Reload: a changed broker gets a new connection and the mqtt source restarts on it; a refused
+ * setting leaves the running config alone, with one error line. */
+static void test_reload_changes_broker(void **state)
+{
+    (void)state;
+    char modules[1024];
+    char *b = broker_json("b", PORT_PLAIN, NULL);
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"rl\", \"brokers\": [ %s ] }", b);
+    const char *src = "{ \"id\": \"in\", \"module\": \"mqtt\", \"topics\": [\"rl/#\"] }";
+    const char *rules = "{ \"name\": \"f\", \"when\": { \"event\": \"mqtt.message\" }, \"do\": [\n"
+                        "  { \"action\": \"mqtt\", \"topic\": \"rlout/x\", \"payload\": \"{{payload}}\" } ] }";
+    host_run r;
+    host_begin(&r, "rt_mqtt_reload", modules, src, rules);
+    peer *p = peer_open(PORT_PLAIN, "wee-peer-reload", 1);
+    peer_sub(p, "rlout/#", 0);
+    host_start(&r);
+    expect_log(&r, "broker 'b' connected", 20000);
+    /* Same broker process, its password listener: a new connection, the source restarted. */
+    free(b);
+    b = broker_json("b", PORT_AUTH, "\"username\": \"weeuser\", \"password\": \"s3cret\"");
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"rl\", \"brokers\": [ %s ] }", b);
+    host_run r2;
+    host_begin(&r2, "rt_mqtt_reload2", modules, src, rules);
+    char *text = test_read_file(r2.cfg);
+    char *log_at = strstr(text, "\"file\": ");
+    /* Keep the first run's log file: rewrite the new config's log path to the running one. */
+    char *jl = rt_json(r.log);
+    char *end = strchr(log_at + 8, ',');
+    size_t n = strlen(text) + strlen(jl) + 16;
+    char *neu = malloc(n);
+    snprintf(neu, n, "%.*s\"file\": %s%s", (int)(log_at - text), text, jl, end);
+    assert_int_equal(test_write_file(r.cfg, neu), 0);
+    char port_text[64];
+    snprintf(port_text, sizeof port_text, "broker 'b' connected (127.0.0.1:%d", PORT_AUTH);
+    expect_log(&r, "sources: 0 kept, 1 stopped, 1 started", 20000);
+    expect_log(&r, port_text, 20000);
+    plat_sleep_ms(300);
+    peer_pub(p, "rl/a", "after", 5, 0, 0);
+    assert_true(peer_wait(p, 1, 10000) >= 1);
+    assert_string_equal((const char *)p->msgs[0].payload, "after");
+    /* A refused setting: one error, the running config stays. */
+    char *bad = malloc(n + 64);
+    char *host_at = strstr(neu, "\"host_name\": \"rl\"");
+    snprintf(bad, n + 64, "%.*s\"prefix\": \"a+b\", %s", (int)(host_at - neu), neu, host_at);
+    assert_int_equal(test_write_file(r.cfg, bad), 0);
+    expect_log(&r, "1 error(s); the previous config keeps running", 20000);
+    expect_log(&r, "modules.mqtt: module \"mqtt\" refused its settings: prefix: must be a non-empty topic", 1000);
+    peer_pub(p, "rl/a", "still", 5, 0, 0);
+    assert_true(peer_wait(p, 2, 10000) >= 2);
+    host_stop(&r);
+    peer_close(p);
+    free(text); free(jl); free(neu); free(bad); free(b);
+    host_end(&r);
+    host_end(&r2);
+}
+
 /* The example config validates (it declares a broker, a forward rule, commands). */
 static void test_example_validates(void **state)
 {
@@ -770,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_fleet_walkthrough),
         cmocka_unit_test(test_example_validates),
+        cmocka_unit_test(test_reload_changes_broker),
         cmocka_unit_test(test_unreachable_then_spool),
         cmocka_unit_test(test_broker_restart),
         cmocka_unit_test(test_persistent_session_restart),
