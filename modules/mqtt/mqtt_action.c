@@ -16,6 +16,7 @@
 typedef struct mqtt_action {
     mqtt_conn *conn;
     int forward, qos, retain;
+    char forward_prefix[300];   /* "<prefix>/<host>/", copied at create: a reload may change the settings */
 } mqtt_action;
 
 const wee_option_spec mqtt_action_options[] = {
@@ -43,6 +44,7 @@ int mqtt_action_create(const wee_host_api *h, const wee_options *o, void **inst,
     mqtt_action *a = calloc(1, sizeof *a);
     if (!a) return WEE_ENOMEM;
     a->forward = forward;
+    snprintf(a->forward_prefix, sizeof a->forward_prefix, "%s/%s/", mqtt_config_prefix(), mqtt_config_host_name());
     a->qos = (int)h->opt_int(o, "qos");
     a->retain = h->opt_bool(o, "retain");
     a->conn = mqtt_conn_acquire(def, err, n);
@@ -62,7 +64,7 @@ int mqtt_action_run(void *inst, wee_action_call *call)
     char fwd[512];
     const char *topic;
     if (a->forward) {
-        snprintf(fwd, sizeof fwd, "%s/%s/%s", mqtt_config_prefix(), mqtt_config_host_name(), h->event_type(ev));
+        snprintf(fwd, sizeof fwd, "%s%s", a->forward_prefix, h->event_type(ev));
         topic = fwd;
     } else {
         topic = h->opt_string(p, "topic");

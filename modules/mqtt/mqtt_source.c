@@ -20,6 +20,7 @@ typedef struct mqtt_source {
     size_t max_bytes;
     size_t cmd_prefix_len[2];     /* "<prefix>/<host>/cmd/" and "<prefix>/all/cmd/" lengths */
     char *cmd_prefix[2];
+    char host_name[128];          /* copied at create: a reload may change the settings */
     int attached;
 } mqtt_source;
 
@@ -59,7 +60,7 @@ static void deliver(void *ctx, const mqtt_inbound *m, int is_command)
         for (int i = 0; i < 2; i++) {
             if (strncmp(m->topic, s->cmd_prefix[i], s->cmd_prefix_len[i]) == 0) {
                 rc = h->event_set_string(ev, "command", m->topic + s->cmd_prefix_len[i]);
-                if (rc == 0) rc = h->event_set_string(ev, "target", i == 0 ? mqtt_config_host_name() : "all");
+                if (rc == 0) rc = h->event_set_string(ev, "target", i == 0 ? s->host_name : "all");
                 break;
             }
         }
@@ -119,6 +120,7 @@ int mqtt_source_create(const wee_host_api *h, wee_source *src, const wee_options
     s->h = h;
     s->src = src;
     s->max_bytes = (size_t)h->opt_int(o, "max_payload_bytes");
+    snprintf(s->host_name, sizeof s->host_name, "%s", mqtt_config_host_name());
     for (size_t i = 0; i < topics; i++) s->filters[s->count++] = xstrdup(h->opt_list_at(o, "topics", i));
     if (commands) {
         snprintf(buf, sizeof buf, "%s/%s/cmd/", mqtt_config_prefix(), mqtt_config_host_name());
