@@ -89,6 +89,7 @@ int cli_test(const module_registry *reg, const char *config_file, const char *ev
     event_set_string(ev, "type", ev->type);
 
     int matched = 0, failed = 0;
+    if (run) config_activate_modules(c); /* actions really run: modules open what they need */
     for (size_t i = 0; c->rules && i < rule_set_count(c->rules); i++) {
         rule *r = rule_set_at(c->rules, i);
         char why[512];

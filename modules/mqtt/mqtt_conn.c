@@ -27,7 +27,7 @@ struct mqtt_conn {
 
     plat_mutex lock;                 /* everything below up to sub_lock */
     plat_cond cond;
-    int stop, held, socket_open, connected, ever_tried;
+    int stop, held, socket_open, connected, ever_tried, ever_connected;
     int outstanding;                 /* QoS 1/2 only */
     /* Message ids (16-bit) of QoS 1/2 publishes in flight: libmosquitto's publish callback fires for
      * QoS 0 writes too, so only ids recorded here count as acknowledgements. */
@@ -110,6 +110,7 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
         return;
     }
     c->connected = 1;
+    c->ever_connected = 1;
     c->connects++;
     c->delay_ms = c->def->reconnect_min_ms;
     c->refusal[0] = c->tls_error[0] = c->last_logged[0] = '\0';
@@ -449,11 +450,13 @@ mqtt_conn *mqtt_conn_acquire(const mqtt_broker_def *def, char *err, size_t n)
     return c;
 }
 
-/* Waits (c->lock held) until every publish handed over is acknowledged, or ms pass. */
+/* Waits (c->lock held) until every publish handed over is acknowledged and the queue is empty, or ms
+ * pass. A connection still being made (a short run such as `host test --run`) is waited for too. */
 static void wait_acks(mqtt_conn *c, int64_t ms)
 {
     uint64_t until = plat_monotonic_ns() + (uint64_t)ms * 1000000ull;
-    while (c->connected && (c->outstanding > 0 || c->q.count > 0) && plat_monotonic_ns() < until)
+    while ((c->outstanding > 0 || c->q.count > 0) && (c->connected || (!c->ever_connected && !c->held)) &&
+           plat_monotonic_ns() < until)
         plat_cond_timedwait(&c->cond, &c->lock, 20);
 }
 
