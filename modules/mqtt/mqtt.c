@@ -17,7 +17,6 @@ static int init(const wee_host_api *h, char *err, size_t n)
         return WEE_EABI;
     }
     g_host = h;
-    mqtt_conn_global_init(h);
     mosquitto_lib_init();
     return 0;
 }

@@ -47,7 +47,6 @@ typedef struct mqtt_sub {
 
 typedef enum { MQTT_PUB_SENT = 0, MQTT_PUB_QUEUED = 1, MQTT_PUB_DROPPED = 2 } mqtt_pub_result;
 
-void mqtt_conn_global_init(const wee_host_api *h);
 mqtt_conn *mqtt_conn_acquire(const mqtt_broker_def *def, char *err, size_t err_size);
 void mqtt_conn_release(mqtt_conn *c);
 void mqtt_conn_activate_all(void);
