@@ -2,7 +2,7 @@
  * modules/mqtt/mqtt_action.c - the mqtt action: publishes a templated topic and payload (default: the
  * event as JSON) on a shared broker connection, without ever waiting for the network. Its result,
  * "mqtt.result", is "published" (handed to the connection), "queued" (broker away or busy: sent when it
- * can) or "dropped" (queue full: the action fails and the drop is counted).
+ * can) or "dropped" (queue full: counted, logged at most once a second).
  * "forward": true publishes under <prefix>/<host>/<event type> (the fleet convention).
  */
 #include <stdio.h>
@@ -86,12 +86,9 @@ int mqtt_action_run(void *inst, wee_action_call *call)
     }
     mqtt_pub_result r = mqtt_conn_publish(a->conn, topic, payload, strlen(payload), a->qos, a->retain);
     if (json) cJSON_free(json);
+    /* A drop is counted and logged once a second by the connection, like the engine's own drops; the
+     * rule's later actions see it in mqtt.result. */
     h->call_publish_string(call, "result", result_names[r]);
-    if (r == MQTT_PUB_DROPPED) {
-        h->call_set_error(call, "broker '%s' is away and its queue is full (queue_max): message dropped",
-                          mqtt_conn_id(a->conn));
-        return WEE_EFULL;
-    }
     return 0;
 }
 

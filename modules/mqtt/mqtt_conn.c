@@ -202,7 +202,15 @@ mqtt_pub_result mqtt_conn_publish(mqtt_conn *c, const char *topic, const void *p
     mqtt_msg *m = mqtt_msg_new(topic, payload, len, qos, retain);
     if (!m || mqtt_queue_push(&c->q, m) != 0) {
         c->dropped++;
+        uint64_t now = plat_monotonic_ns(), since = c->dropped - c->drops_logged;
+        int report = now - c->drop_log_ns >= 1000000000ull;
+        if (report) { c->drops_logged = c->dropped; c->drop_log_ns = now; }
         plat_mutex_unlock(&c->lock);
+        if (report)
+            mqtt_host()->log(WEE_LOG_WARN, "mqtt", "broker '%s' (%s): %s and its queue is full (queue_max %lld): "
+                             "dropped %llu message(s) since the last report (%llu in all)", c->def->id, c->def->json_path,
+                             c->connected ? "is slow" : "is away", (long long)c->def->queue_max,
+                             (unsigned long long)since, (unsigned long long)c->dropped);
         return MQTT_PUB_DROPPED;
     }
     c->queued++;

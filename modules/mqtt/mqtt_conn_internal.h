@@ -43,6 +43,7 @@ struct mqtt_conn {
     mqtt_queue q;
     char state[400], last_logged[400], refusal[300], tls_error[200];
     uint64_t published, queued, dropped, connects;
+    uint64_t drops_logged, drop_log_ns;  /* drops are logged at most once a second, as the engine's are */
 
     plat_mutex sub_lock;             /* subscribers and messages waiting for one */
     mqtt_sub *subs;

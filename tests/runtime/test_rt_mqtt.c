@@ -622,6 +622,38 @@ static void test_reload_changes_broker(void **state)
     host_end(&r2);
 }
 
+/* The broker is away and the queue is full: drops are counted, logged at most once a second, and the
+ * result says so; the workers keep going. (Nothing listens on the spare port yet.) */
+static void test_queue_overflow(void **state)
+{
+    (void)state;
+    char modules[1024];
+    char *b = broker_json("away", PORT_SPARE, "\"queue_max\": 5, \"reconnect_min_ms\": 1000");
+    snprintf(modules, sizeof modules, "{ \"host_name\": \"over\", \"brokers\": [ %s ] }", b);
+    host_run r;
+    host_begin(&r, "rt_mqtt_over", modules,
+               "{ \"id\": \"tick\", \"module\": \"timer\", \"interval_ms\": 10 }",
+               "{ \"name\": \"send\", \"when\": { \"event\": \"timer.tick\" }, \"do\": [\n"
+               "  { \"action\": \"mqtt\", \"topic\": \"over/{{count}}\", \"qos\": 1 },\n"
+               "  { \"action\": \"log\", \"target\": \"file\", \"file\": OUT, \"message\": \"{{count}} {{mqtt.result}}\" } ] }");
+    host_start(&r);
+    assert_true(rt_wait_for_text(r.out, "5 queued", 10000));
+    assert_true(rt_wait_for_text(r.out, "6 dropped", 10000));
+    expect_log(&r, "broker 'away' (modules.mqtt.brokers[0]): is away and its queue is full (queue_max 5): dropped 1 message(s)", 5000);
+    assert_true(rt_wait_for_lines(r.out, 150, 20000) >= 150); /* 1.5 s of ticks: nothing waits */
+    expect_log(&r, "message(s) since the last report", 5000);
+    host_stop(&r);
+    char *log = test_read_file(r.log);
+    size_t reports = 0;
+    for (const char *s = log; (s = strstr(s, "its queue is full")); s++) reports++;
+    free(log);
+    /* One report a second at most, however many drops (>= 140 here). */
+    assert_true(reports >= 1 && reports <= 6);
+    expect_log(&r, "5 queued message(s) lost (no queue_file is set)", 1000);
+    host_end(&r);
+    free(b);
+}
+
 /* The example config validates (it declares a broker, a forward rule, commands). */
 static void test_example_validates(void **state)
 {
@@ -826,6 +858,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_fleet_walkthrough),
         cmocka_unit_test(test_example_validates),
+        cmocka_unit_test(test_queue_overflow),
         cmocka_unit_test(test_reload_changes_broker),
         cmocka_unit_test(test_unreachable_then_spool),
         cmocka_unit_test(test_broker_restart),
