@@ -8,7 +8,7 @@ pkgs=(build-essential cmake ninja-build pkg-config python3 dpkg-dev
       liblua5.4-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libcmocka-dev
       libxcb1-dev xvfb
       gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 wine64
-      mosquitto mosquitto-clients libmosquitto-dev)
+      mosquitto mosquitto-clients libmosquitto-dev openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

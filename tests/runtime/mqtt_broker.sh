@@ -66,11 +66,11 @@ CONF
   ;;
 start)
   : > "$dir/$name.log"; chmod 666 "$dir/$name.log"
+  # -d forks: the broker writes its own pid (before it drops to the mosquitto user).
+  grep -q '^pid_file' "$dir/$name.conf" || echo "pid_file $dir/$name.pid" >> "$dir/$name.conf"
+  rm -f "$dir/$name.pid"
   "$MOSQ" -c "$dir/$name.conf" -d 2>>"$dir/$name.log"
   port=$(awk '/^listener/ {print $2; exit}' "$dir/$name.conf")
-  # -d forks: find the daemon by its config path.
-  sleep 0.1
-  pgrep -f -n "mosquitto -c $dir/$name.conf" > "$dir/$name.pid" || true
   wait_port "$port"
   ;;
 stop|kill)
