@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mqtt_conn_internal.h"
+#include "platform/net.h"
 #include "platform/append_file.h" /* PLAT_MUTEX_STATIC_INIT */
 
 /* libmosquitto 2.0 sets up OpenSSL on a TLS client's first connect without a lock (net__init_tls:
@@ -38,7 +39,11 @@ static void down_reason(mqtt_conn *c, int rc, int err, char *buf, size_t size)
     if (c->refusal[0]) snprintf(buf, size, "%s", c->refusal);
     else if (c->tls_error[0]) snprintf(buf, size, "TLS error: %s; check tls_ca / tls_cert / tls_key and that the broker's "
                                                   "certificate names \"%s\"", c->tls_error, c->def->host);
-    else if (rc == MOSQ_ERR_ERRNO && err) snprintf(buf, size, "connection failed: %s", strerror(err));
+    else if (rc == MOSQ_ERR_ERRNO && err) {
+        char text[200];
+        plat_socket_error_text(err, text, sizeof text);
+        snprintf(buf, size, "connection failed: %s", text);
+    }
     else snprintf(buf, size, "connection lost: %s (if this repeats right after connecting, another client may be "
                              "using client id \"%.60s\")", mosquitto_strerror(rc), c->def->client_id);
 }
@@ -230,7 +235,9 @@ void mqtt_conn_thread(void *arg)
             plat_mutex_lock(&c->lock);
             if (rc != MOSQ_ERR_SUCCESS) {
                 char why[320];
-                if (rc == MOSQ_ERR_ERRNO) snprintf(why, sizeof why, "cannot connect: %s", strerror(err));
+                char text[200];
+                plat_socket_error_text(err, text, sizeof text);
+                if (rc == MOSQ_ERR_ERRNO) snprintf(why, sizeof why, "cannot connect: %s", text);
                 else if (rc == MOSQ_ERR_EAI) snprintf(why, sizeof why, "cannot resolve host \"%s\"", c->def->host);
                 else down_reason(c, rc, err, why, sizeof why);
                 note_down(c, why);

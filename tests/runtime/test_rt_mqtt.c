@@ -7,6 +7,8 @@
  *  - TLS with a client certificate; a wrong CA refused with a clear log line;
  *  - wrong password, refused client id: a clear log line each, the engine keeps running;
  *  - the fleet walk-through of docs/modules/mqtt.md: two hosts, forward + commands + status;
+ *  - a reload to a changed broker; a refused setting keeps the running config;
+ *  - the queue overflowing while the broker is away (counted, one log line a second, workers go on);
  *  - natively (the test must start and kill brokers itself): unreachable port then reconnect with the
  *    spool file, broker killed mid-stream (QoS 1 published while down arrive after), and a persistent
  *    session losing nothing across a host restart.
