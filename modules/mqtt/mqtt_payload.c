@@ -71,8 +71,10 @@ static int json_fields(const wee_host_api *h, wee_event *ev, const char *text, s
     int rc = 0;
     if (cJSON_IsObject(root)) {
         char name[80];
-        for (const cJSON *c = root->child; c && rc == 0; c = c->next) {
+        size_t taken = 0;
+        for (const cJSON *c = root->child; c && rc == 0 && taken < MQTT_JSON_FIELDS_MAX; c = c->next) {
             if (!c->string || !plain_key(c->string)) continue;
+            taken++;
             snprintf(name, sizeof name, "json.%s", c->string);
             double d = c->valuedouble;
             if (cJSON_IsString(c)) {

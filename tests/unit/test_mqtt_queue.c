@@ -118,6 +118,18 @@ static void test_payload_fields(void **state)
     assert_null(h->event_get_string(ev, "json.bad key"));
     h->event_free(ev);
 
+    /* A payload with more members than MQTT_JSON_FIELDS_MAX: only the first ones become fields. */
+    char *many = malloc(20000), *w = many;
+    w += sprintf(w, "{");
+    for (int i = 0; i < 1000; i++) w += sprintf(w, "%s\"k%d\": %d", i ? ", " : "", i, i);
+    sprintf(w, "}");
+    ev = h->event_new("mqtt.message");
+    assert_int_equal(mqtt_payload_to_fields(h, ev, many, strlen(many)), 0);
+    assert_non_null(h->event_get_string(ev, "json.k255"));
+    assert_null(h->event_get_string(ev, "json.k256"));
+    h->event_free(ev);
+    free(many);
+
     static const struct { const char *in; size_t len; const char *b64; } cases[] = {
         { "\xff", 1, "/w==" }, { "\xff\x00", 2, "/wA=" }, { "\xff\x00\x01", 3, "/wAB" }, { "\x00\xff\x10\x61\x80", 5, "AP8QYYA=" },
     };
