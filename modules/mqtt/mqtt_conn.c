@@ -235,6 +235,7 @@ void mqtt_conn_attach(mqtt_conn *c, mqtt_sub *s)
             s->deliver(s->ctx, &in, cmd);
             *pp = p->next;
             c->pend_count--;
+            c->pend_bytes -= p->len;
             mqtt_msg_free(p);
             continue;
         }

@@ -15,7 +15,8 @@
  *
  * Receiving: sources attach filters; every message is offered to each attached source whose filter
  * matches. A message no attached source wants (a persistent session delivers what it kept before the
- * sources of the new run have attached) waits up to 30 s for one to attach, then is dropped with a log.
+ * sources of the new run have attached) waits up to 30 s for one to attach (at most 1000 messages,
+ * 16 MiB), then is dropped with a log.
  * With a persistent session, the last source detaching disconnects (after pending acks, up to 2 s) and
  * holds the connection closed until the next activation, so nothing is acknowledged that no source
  * will take: the broker keeps it for the next run.

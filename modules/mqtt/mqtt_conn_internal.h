@@ -19,6 +19,7 @@
  * straight to libmosquitto's writer: there is no acknowledgement to count.) */
 #define PUBLISH_WINDOW 1000
 #define PENDING_MAX 1000
+#define PENDING_MAX_BYTES (16u * 1024u * 1024u)
 #define PENDING_KEEP_NS (30ull * 1000000000ull)
 #define CONNECT_TIMEOUT_NS (10ull * 1000000000ull)
 #define CLOSE_WAIT_MS 2000
@@ -48,7 +49,7 @@ struct mqtt_conn {
     plat_mutex sub_lock;             /* subscribers and messages waiting for one */
     mqtt_sub *subs;
     mqtt_msg *pend_head, *pend_tail;
-    size_t pend_count;
+    size_t pend_count, pend_bytes;
     uint64_t received, unrouted;
 };
 

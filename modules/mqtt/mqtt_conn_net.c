@@ -142,8 +142,10 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     c->received++;
     if (!offer(c, &in)) {
         /* Kept for a source that is about to attach (a new run's sources start just after connecting). */
-        mqtt_msg *p = c->pend_count < PENDING_MAX ? mqtt_msg_new(in.topic, in.payload, in.len, in.qos, in.retain) : NULL;
+        int room = c->pend_count < PENDING_MAX && in.len <= PENDING_MAX_BYTES - c->pend_bytes;
+        mqtt_msg *p = room ? mqtt_msg_new(in.topic, in.payload, in.len, in.qos, in.retain) : NULL;
         if (p) {
+            c->pend_bytes += p->len;
             p->at_ns = plat_monotonic_ns();
             if (c->pend_tail) c->pend_tail->next = p; else c->pend_head = p;
             c->pend_tail = p;
@@ -165,6 +167,7 @@ static void expire_pending(mqtt_conn *c)
         c->pend_head = p->next;
         if (!c->pend_head) c->pend_tail = NULL;
         c->pend_count--;
+        c->pend_bytes -= p->len;
         mqtt_msg_free(p);
         dropped++;
     }
