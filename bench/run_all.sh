@@ -11,4 +11,5 @@ cmake --build "$b" -j2 >/dev/null
 "$b/bench/bench_file_exec" "$b"
 # The peer, measured the same way on the same machine (needs inotify-tools).
 if command -v inotifywait >/dev/null; then "$b/bench/bench_file_exec" --peer-inotifywait; fi
+if command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ]; then PATH=$PATH:/usr/sbin "$b/bench/bench_mqtt" "$b"; fi
 bash bench/idle_rss.sh "$b"

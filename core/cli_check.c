@@ -47,7 +47,7 @@ static void print_params(const rule_action *a, const wee_event *ev, const wee_ev
 {
     render_ctx ctx = { ev, results };
     wee_options *view = options_view_render(a->params, &ctx);
-    const wee_option_spec *spec = a->module->desc.options;
+    const wee_option_spec *spec = loader_action_options(&a->module->desc);
     for (const wee_option_spec *s = spec; s && s->name; s = options_spec_next(spec, s)) {
         if (!options_has(view, s->name)) continue;
         char *json = options_json(view, s->name);
@@ -149,6 +149,7 @@ int cli_test(const module_registry *reg, const char *config_file, const char *ev
     cJSON *doc = cJSON_Parse(text);
     size_t count = cJSON_IsArray(doc) ? (size_t)cJSON_GetArraySize(doc) : 1;
     int matched = 0, failed = 0, bad = 0;
+    if (run) config_activate_modules(c); /* actions really run: modules open what they need */
     const cJSON *item = cJSON_IsArray(doc) ? doc->child : NULL;
     for (size_t n = 0; n < count && !bad; n++, item = item ? item->next : NULL) {
         char err[256], *one = item ? cJSON_PrintUnformatted(item) : NULL;

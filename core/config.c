@@ -12,7 +12,7 @@
 
 /* One array per level: a new top-level key is one more line here (plus its loader below). */
 /* "$schema" lets an editor find config/schema/wee.schema.json; the host ignores its value. */
-static const char *const top_keys[] = { "version", "engine", "sources", "rules", "$schema", NULL };
+static const char *const top_keys[] = { "version", "engine", "sources", "rules", "$schema", "modules", NULL };
 const char *const *const config_top_keys = top_keys; /* for the schema generator (config_keys.h) */
 
 /* Reports where cJSON stopped, as the line and column an editor shows (both from 1). */
@@ -65,6 +65,7 @@ static config *load_document(const cJSON *root, const char *file_name, const mod
     config_load_engine(&x, cJSON_GetObjectItemCaseSensitive(root, "engine"), "engine");
     config_load_sources(&x, cJSON_GetObjectItemCaseSensitive(root, "sources"), "sources");
     config_load_rules(&x, cJSON_GetObjectItemCaseSensitive(root, "rules"), "rules");
+    config_check_modules(&x, cJSON_GetObjectItemCaseSensitive(root, "modules"), "modules");
     free((void *)x.source_ids); /* borrowed strings from the document: only the array is ours */
 
     if (d->count != errors_before) {
@@ -75,6 +76,11 @@ static config *load_document(const cJSON *root, const char *file_name, const mod
     c->rules = rule_set_new(x.rules, x.rule_count); /* owns the rules from here, even when it fails */
     if (!c->rules) {
         diag_add(d, "rules", "out of memory indexing the rules");
+        config_free(c);
+        return NULL;
+    }
+    /* Module-wide settings first: the actions created next may refer to them. */
+    if (config_configure_modules(&x, cJSON_GetObjectItemCaseSensitive(root, "modules"), "modules") != 0) {
         config_free(c);
         return NULL;
     }
@@ -150,6 +156,7 @@ size_t config_module_names(const config *c, const char **out, size_t max)
 {
     size_t n = 0;
     for (size_t i = 0; i < c->source_count; i++) n = add_name(out, n, max, c->sources[i].module->name);
+    for (size_t i = 0; i < c->configured_count; i++) n = add_name(out, n, max, c->configured[i]->name);
     for (size_t i = 0; c->rules && i < rule_set_count(c->rules); i++) {
         const rule *r = rule_set_at(c->rules, i);
         for (size_t j = 0; j < r->action_count; j++) n = add_name(out, n, max, r->actions[j].module->name);
@@ -162,6 +169,7 @@ void config_free(config *c)
     if (!c) return;
     if (c->rules) rule_set_unref(c->rules);
     config_free_sources(c);
+    free((void *)c->configured);
     for (size_t i = 0; i < c->engine.http_allow_count; i++) free(c->engine.http_allow[i]);
     free(c->engine.http_allow);
     free(c->engine.log_file);

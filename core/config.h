@@ -7,6 +7,7 @@
  *               "http_enabled": false, "http_allow": ["host", ...],
  *               "log": { "level": "info", "file": null, "format": "text|json", "max_size_mb": 0, "keep": 5 },
  *               "control": { "enabled": true, "path": null }, "metrics": { "listen": "127.0.0.1:9464" } },
+ *   "modules": { "<module name>": { ...that module's module-wide options (ABI 1.2) } },
  *   "sources": [ { "id": "downloads", "module": "file", "enabled": true, ...module options } ],
  *   "rules": [ { "name": "...", "enabled": true,
  *                "when": { "event": "file.created" | "file.*", "source": "downloads",
@@ -60,6 +61,10 @@ typedef struct config {
     source_config *sources;
     size_t source_count;
     rule_set *rules;
+    /* Modules that accepted this config's module-wide settings (module_configure), to be told when it
+     * starts running (config_activate_modules). Pointers into the registry. */
+    const loaded_module **configured;
+    size_t configured_count;
 } config;
 
 /* create_actions: call action_create for each action (the running host and `host validate` do; a failed
@@ -69,6 +74,8 @@ config *config_load_file(const char *path, const module_registry *reg, const wee
 config *config_load_text(const char *text, const char *file_name, const module_registry *reg,
                          const wee_host_api *api, int create_actions, diag_list *d);
 void config_free(config *c);
+/* The config is now the running one: module_activate for each module it configured. */
+void config_activate_modules(const config *c);
 /* The distinct module names the config's sources and actions use (pointers into the registry's
  * copies); returns how many were written (at most max). */
 size_t config_module_names(const config *c, const char **out, size_t max);

@@ -26,7 +26,7 @@ static const loaded_module *find_action(config_ctx *x, const cJSON *obj, const c
     if (rc != 1) return NULL;
     diag_path_key(sub, sizeof sub, path, "action");
     const loaded_module *m = loader_find(x->reg, name);
-    if (!m || m->desc.kind != WEE_MODULE_ACTION) {
+    if (!m || !(m->desc.kind & WEE_MODULE_ACTION)) {
         config_list_modules(x->reg, WEE_MODULE_ACTION, list, sizeof list);
         if (m)
             diag_add(x->d, sub, "\"%s\" is a source module, not an action (loaded action modules: %s)", name, list);
@@ -68,8 +68,9 @@ void config_load_actions(config_ctx *x, rule *r, const cJSON *actions, const cha
             a->on_error = (on_error_policy)on_error;
         if (a->module)
         {
-            a->params = options_build(a->module->desc.options, obj, item, action_own_keys, 1, x->d);
-            options_resolve_files(a->params, a->module->desc.options, x->c->file);
+            const wee_option_spec *spec = loader_action_options(&a->module->desc);
+            a->params = options_build(spec, obj, item, action_own_keys, 1, x->d);
+            options_resolve_files(a->params, spec, x->c->file);
         }
     }
 }

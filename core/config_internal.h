@@ -66,4 +66,8 @@ void config_load_actions(config_ctx *x, rule *r, const cJSON *actions, const cha
 int config_create_actions(config_ctx *x, rule_set *rs);
 
 void config_free_sources(config *c);
+/* config_modules.c: validates the "modules" section; then (on an otherwise valid config, before actions
+ * are created) hands each used or configured module its settings via module_configure. */
+void config_check_modules(config_ctx *x, const cJSON *modules, const char *path);
+int config_configure_modules(config_ctx *x, const cJSON *modules, const char *path);
 #endif

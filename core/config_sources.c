@@ -44,7 +44,7 @@ static const loaded_module *check_module(config_ctx *x, const cJSON *src, const 
     if (rc == 0) config_missing(path, "module", "name the source module to use, e.g. \"file\" or \"timer\"", x->d);
     if (rc != 1) return NULL;
     const loaded_module *m = loader_find(x->reg, name);
-    if (m && m->desc.kind == WEE_MODULE_SOURCE) return m;
+    if (m && (m->desc.kind & WEE_MODULE_SOURCE)) return m;
     config_list_modules(x->reg, WEE_MODULE_SOURCE, list, sizeof list);
     diag_path_key(sub, sizeof sub, path, "module");
     if (m)

@@ -148,7 +148,7 @@ void config_list_modules(const module_registry *reg, wee_module_kind kind, char 
     buf[0] = '\0';
     for (size_t i = 0; reg && i < reg->count && used < size; i++) {
         const wee_module_desc *m = &reg->mods[i]->desc;
-        if (m->kind != kind) continue;
+        if (!(m->kind & kind)) continue;
         int w = snprintf(buf + used, size - used, "%s%s", n++ ? ", " : "", m->name);
         if (w < 0) break;
         used += (size_t)w;

@@ -83,7 +83,7 @@ static void rebuild(config_watch *w)
         const rule *r = rule_set_at(rs, i);
         for (size_t j = 0; j < r->action_count; j++) {
             const char *paths[8];
-            size_t n = options_watched_files(r->actions[j].params, r->actions[j].module->desc.options, paths, 8);
+            size_t n = options_watched_files(r->actions[j].params, loader_action_options(&r->actions[j].module->desc), paths, 8);
             for (size_t k = 0; k < n; k++) add_file(w, paths[k]);
         }
     }

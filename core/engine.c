@@ -142,6 +142,7 @@ engine *engine_start(config *cfg, const module_registry *reg)
         free(e);
         return NULL;
     }
+    config_activate_modules(cfg);
     start_sources(e);
     engine_emit_lifecycle(e, "engine.started", "startup");
     log_write(WEE_LOG_INFO, "engine", "running %zu source(s), %zu rule(s), %u worker(s), queue %zu (%s)",

@@ -101,6 +101,7 @@ int engine_reload(engine *e, strbuf *report)
         /* The running sources own their options, so the old config can go. */
         plat_mutex_unlock(&e->lock);
         config_free(prev);
+        config_activate_modules(neu);
     } else {
         size_t count = 0;
         for (size_t i = 0; i < neu->source_count; i++) {
@@ -124,6 +125,9 @@ int engine_reload(engine *e, strbuf *report)
         }
         free(old);
         config_free(prev);
+        /* After the old sources stopped, before the new ones start: modules open what the new config
+         * needs (ABI 1.2 module_activate). */
+        config_activate_modules(neu);
         for (size_t i = 0; i < neu->source_count; i++) {
             if (have[i]) continue;
             running_source *rs = engine_source_start(e, file, &neu->sources[i]);

@@ -364,6 +364,8 @@ static const wee_host_api g_api = {
     .call_emit = api_call_emit,
     .net_check = api_net_check,
     .note_engine_write = api_note_engine_write,
+    .opt_object_count = options_object_count,
+    .opt_object_at = options_object_at,
 };
 
 const wee_host_api *host_api_get(void)

@@ -8,6 +8,16 @@
 #include "platform/platform.h"
 #include "wee/errors.h"
 
+const wee_option_spec *loader_action_options(const wee_module_desc *d)
+{
+    return d->kind == WEE_MODULE_SOURCE_ACTION ? d->action_options : d->options;
+}
+
+const char *loader_kind_name(wee_module_kind kind)
+{
+    return kind == WEE_MODULE_SOURCE_ACTION ? "source+action" : kind == WEE_MODULE_SOURCE ? "source" : "action";
+}
+
 int loader_default_dir(char *buf, size_t size)
 {
     char exe[1024];
@@ -33,6 +43,7 @@ static int reopen(loaded_module *m, const wee_host_api *api)
     const wee_module_desc *src = entry ? entry() : NULL;
     /* The file may have been replaced since the scan: it must still be the same, valid module. */
     if (!src || src->struct_size < WEE_MODULE_DESC_MIN_SIZE || !src->name || strcmp(src->name, m->name) != 0 ||
+        src->kind != m->desc.kind ||
         WEE_ABI_MAJOR_OF(src->abi_version) != WEE_ABI_MAJOR || WEE_ABI_MINOR_OF(src->abi_version) > WEE_ABI_MINOR) {
         log_write(WEE_LOG_ERROR, "loader", "cannot load module '%s' again from %s: %s", m->name, m->path,
                   err[0] ? err : "the file no longer holds that module");
@@ -150,18 +161,24 @@ static int check_descriptor(const module_registry *reg, const wee_module_desc *d
         snprintf(err, err_size, "descriptor has no name (module ABI %u.%u, host ABI %u.%u)", mmaj, mmin, hmaj, hmin);
         return WEE_EINVAL;
     }
-    if (d->kind == WEE_MODULE_SOURCE) {
-        if (!d->source_create || !d->source_start || !d->source_stop || !d->source_destroy) {
-            snprintf(err, err_size, "source module '%s' lacks source_create/start/stop/destroy", d->name);
-            return WEE_EINVAL;
-        }
-    } else if (d->kind == WEE_MODULE_ACTION) {
-        if (!d->action_create || !d->action_run || !d->action_destroy) {
-            snprintf(err, err_size, "action module '%s' lacks action_create/run/destroy", d->name);
-            return WEE_EINVAL;
-        }
-    } else {
-        snprintf(err, err_size, "module '%s' has unknown kind %d (expected source or action)", d->name, (int)d->kind);
+    /* Before 1.2 kind is one value; from 1.2 a bit set, so one module may be a source and an action. */
+    int both_ok = mmin >= 2 && d->kind == WEE_MODULE_SOURCE_ACTION;
+    if (d->kind != WEE_MODULE_SOURCE && d->kind != WEE_MODULE_ACTION && !both_ok) {
+        snprintf(err, err_size, "module '%s' has unknown kind %d (expected source or action%s; module ABI %u.%u, "
+                 "host ABI %u.%u)", d->name, (int)d->kind, mmin >= 2 ? ", or both" : "", mmaj, mmin, hmaj, hmin);
+        return WEE_EINVAL;
+    }
+    if ((d->kind & WEE_MODULE_SOURCE) &&
+        (!d->source_create || !d->source_start || !d->source_stop || !d->source_destroy)) {
+        snprintf(err, err_size, "source module '%s' lacks source_create/start/stop/destroy", d->name);
+        return WEE_EINVAL;
+    }
+    if ((d->kind & WEE_MODULE_ACTION) && (!d->action_create || !d->action_run || !d->action_destroy)) {
+        snprintf(err, err_size, "action module '%s' lacks action_create/run/destroy", d->name);
+        return WEE_EINVAL;
+    }
+    if (d->config_options && !d->module_configure) {
+        snprintf(err, err_size, "module '%s' declares module-wide options but no module_configure", d->name);
         return WEE_EINVAL;
     }
     if (find_entry(reg, d->name)) {

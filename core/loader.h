@@ -4,7 +4,8 @@
  * A module is refused (one WARN log line naming the file, the reason and both ABI versions; the other
  * modules still load) when: no wee_module_entry symbol; entry returns NULL; struct_size below
  * WEE_MODULE_DESC_MIN_SIZE; ABI major differs or minor is newer than the host's; name missing or already
- * taken; kind unknown or its callbacks missing; module_init fails.
+ * taken; kind unknown or its callbacks missing (before ABI 1.2 kind is source or action; from 1.2 it may be
+ * both, SOURCE|ACTION, then every callback of both kinds is required); module_init fails.
  * Ownership: the registry owns the libraries and the copied descriptors; loaded_module pointers live
  * until loader_unload_all.
  */
@@ -46,6 +47,10 @@ const loaded_module *loader_find(const module_registry *reg, const char *name);
  * them: some pull in large libraries such as libcurl). Their entries keep path, name and kind. */
 void loader_unload_unused(module_registry *reg, const char *const *keep, size_t keep_count);
 void loader_unload_all(module_registry *reg);
+/* The option table of a module's action: a SOURCE|ACTION module (ABI 1.2) keeps it in action_options. */
+const wee_option_spec *loader_action_options(const wee_module_desc *d);
+/* "source", "action" or "source+action". */
+const char *loader_kind_name(wee_module_kind kind);
 /* Default module folder: "<exe dir>/modules". */
 int loader_default_dir(char *buf, size_t size);
 #endif

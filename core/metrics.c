@@ -147,6 +147,47 @@ static void simple(strbuf *out, const char *metric, const char *type, const char
     strbuf_printf(out, "%s %.17g\n", metric, value);
 }
 
+typedef struct report_ctx { strbuf *out; const char *module; int metrics; } report_ctx;
+
+static void report_figure(void *p, const char *object, const char *name, int64_t value, const char *text)
+{
+    report_ctx *c = p;
+    if (!object || !name) return;
+    if (c->metrics) {
+        strbuf_puts(c->out, "wee_module_state{");
+        label(c->out, "module", c->module);
+        strbuf_putc(c->out, ',');
+        label(c->out, "object", object);
+        strbuf_putc(c->out, ',');
+        label(c->out, "name", name);
+        strbuf_printf(c->out, "} %lld\n", (long long)value);
+        return;
+    }
+    strbuf_printf(c->out, "  %-10s %-24s %-14s %lld", c->module, object, name, (long long)value);
+    if (text) {
+        strbuf_puts(c->out, "  ");
+        /* A module's text may carry a broker's or peer's words: one line, no control characters. */
+        for (const char *t = text; *t; t++) strbuf_putc(c->out, (unsigned char)*t < 0x20 ? ' ' : *t);
+    }
+    strbuf_putc(c->out, '\n');
+}
+
+/* Module-wide objects (ABI 1.2 module_report) of the modules the running config configured. Called
+ * with e->lock held, so the config and its module list stay put. */
+static size_t module_reports(engine *e, strbuf *out, int metrics)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < e->cfg->configured_count; i++) {
+        const loaded_module *m = e->cfg->configured[i];
+        if (!m->desc.module_report) continue;
+        if (!metrics && n == 0) strbuf_puts(out, "modules\n");
+        report_ctx c = { out, m->name, metrics };
+        m->desc.module_report(report_figure, &c);
+        n++;
+    }
+    return n;
+}
+
 void engine_metrics_text(engine *e, strbuf *out)
 {
     dispatcher_stats st;
@@ -188,6 +229,8 @@ void engine_metrics_text(engine *e, strbuf *out)
     }
     strbuf_printf(out, "wee_plugins_errors_total{plugin=\"engine\",source=\"start_failures\"} %llu\n",
                   (unsigned long long)atomic_load(&e->source_failures));
+    family(out, "wee_module_state", "gauge", "Figures modules report about their shared objects (connections).");
+    module_reports(e, out, 1);
     size_t sources = e->source_count, rules = e->cfg->rules ? rule_set_count(e->cfg->rules) : 0;
     memory_families(e->cfg->rules, out);
     plat_mutex_unlock(&e->lock);
@@ -247,6 +290,7 @@ void engine_status_text(engine *e, strbuf *out)
                       rule_memory_kind_name(r->memory.kind), (unsigned long long)ms.groups, (long long)r->memory.max_groups,
                       (unsigned long long)ms.evicted, (unsigned long long)ms.fired);
     }
+    module_reports(e, out, 0);
     plat_mutex_unlock(&e->lock);
     size_t n = dispatcher_metric_tables(e->disp, DM_RULES, tables, MAX_WORKERS_READ);
     mtable_sum(tables, n, status_rule, out);

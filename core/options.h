@@ -60,4 +60,9 @@ size_t options_watched_files(const options_tree *t, const wee_option_spec *spec,
 int options_int_range(const wee_option_spec *s, int64_t *min, int64_t *max);
 /* Steps through a module's spec array honouring its struct_size stride; NULL at the end. */
 const wee_option_spec *options_spec_next(const wee_option_spec *spec, const wee_option_spec *cur);
+/* A WEE_OPT_OBJECT_LIST entry's item table; NULL when the spec predates ABI 1.2 or gives none. */
+const wee_option_spec *options_spec_fields(const wee_option_spec *s);
+/* WEE_OPT_OBJECT_LIST accessors (wee_host_api 1.2): the i-th object's static view. */
+size_t options_object_count(const wee_options *o, const char *name);
+const wee_options *options_object_at(const wee_options *o, const char *name, size_t i);
 #endif

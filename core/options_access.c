@@ -146,8 +146,34 @@ const char *options_map_value(const wee_options *o, const char *name, size_t i)
     return n && n->kind == NODE_OBJECT && i < n->count ? node_string(o, &n->items[i]) : NULL;
 }
 
+size_t options_object_count(const wee_options *o, const char *name)
+{
+    const opt_node *n = find_node(o, name);
+    return n && n->kind == NODE_ARRAY ? n->count : 0;
+}
+
+const wee_options *options_object_at(const wee_options *o, const char *name, size_t i)
+{
+    const opt_node *n = find_node(o, name);
+    return n && n->kind == NODE_ARRAY && i < n->count ? options_static_view(n->items[i].sub) : NULL;
+}
+
+static cJSON *node_to_json(const wee_options *o, const opt_node *n);
+
+static cJSON *tree_to_json(const options_tree *t)
+{
+    cJSON *j = cJSON_CreateObject();
+    for (size_t i = 0; j && t && i < t->count; i++) {
+        cJSON *c = node_to_json(&t->static_view, &t->entries[i].value);
+        if (!c) { cJSON_Delete(j); return NULL; }
+        cJSON_AddItemToObject(j, t->entries[i].name, c);
+    }
+    return j;
+}
+
 static cJSON *node_to_json(const wee_options *o, const opt_node *n)
 {
+    if (n->sub) return tree_to_json(n->sub);
     char digits[32];
     cJSON *j = NULL;
     switch (n->kind) {

@@ -5,6 +5,7 @@
 #include "options_tree.h"
 #include <inttypes.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
@@ -37,6 +38,12 @@ const wee_option_spec *options_spec_next(const wee_option_spec *spec, const wee_
     return next->name ? next : NULL;
 }
 
+const wee_option_spec *options_spec_fields(const wee_option_spec *s)
+{
+    if (!s || s->struct_size < offsetof(wee_option_spec, fields) + sizeof s->fields) return NULL;
+    return s->fields;
+}
+
 typedef struct build_ctx {
     options_tree *tree;
     int templated;
@@ -51,6 +58,7 @@ static void node_free(opt_node *n)
     template_free(n->tpl);
     for (size_t i = 0; i < n->count; i++) node_free(&n->items[i]);
     free(n->items);
+    options_tree_free(n->sub);
 }
 
 static void set_string(build_ctx *b, opt_node *n, const char *text, const char *path)
@@ -238,6 +246,32 @@ static void check_map(build_ctx *b, opt_node *n, const cJSON *j, const char *pat
     }
 }
 
+/* Each object is validated against the item table into its own tree, so a module reads it with the
+ * same accessors as its top-level options. */
+static void check_object_list(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
+{
+    char seen[128], sub[OPTIONS_PATH_SIZE];
+    n->kind = NODE_ARRAY;
+    if (!cJSON_IsArray(j)) {
+        diag_describe_json(j, seen, sizeof seen);
+        diag_add(b->d, path, "expected array of objects, got %s", seen);
+        return;
+    }
+    n->count = (size_t)cJSON_GetArraySize(j);
+    n->items = options_xcalloc(n->count, sizeof *n->items);
+    size_t i = 0;
+    for (const cJSON *c = j->child; c; c = c->next, i++) {
+        diag_path_index(sub, sizeof sub, path, i);
+        n->items[i].kind = NODE_OBJECT;
+        if (!cJSON_IsObject(c)) {
+            diag_describe_json(c, seen, sizeof seen);
+            diag_add(b->d, sub, "expected object, got %s", seen);
+            continue;
+        }
+        n->items[i].sub = options_build(options_spec_fields(s), c, sub, NULL, b->templated, b->d);
+    }
+}
+
 static void check_value(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
 {
     char seen[128];
@@ -256,6 +290,7 @@ static void check_value(build_ctx *b, const wee_option_spec *s, opt_node *n, con
     case WEE_OPT_STRING_LIST: check_list(b, n, j, path); break;
     case WEE_OPT_STRING_MAP: check_map(b, n, j, path); break;
     case WEE_OPT_JSON: set_json(b, n, j, path, 0); break;
+    case WEE_OPT_OBJECT_LIST: check_object_list(b, s, n, j, path); break;
     default: diag_add(b->d, path, "the module declares this option with unknown type %d", (int)s->type); break;
     }
 }

@@ -16,6 +16,7 @@ static const char *type_name(wee_option_type type)
     case WEE_OPT_STRING_LIST: return "list of strings";
     case WEE_OPT_STRING_MAP: return "map of strings";
     case WEE_OPT_JSON: return "json";
+    case WEE_OPT_OBJECT_LIST: return "list of objects";
     default: return "?";
     }
 }
@@ -60,5 +61,9 @@ void options_describe(const wee_option_spec *spec, void *file)
         if (range[0]) fprintf(out, " (%s)", range);
         if (s->type == WEE_OPT_STRING && s->choices) fprintf(out, " (one of: %s)", s->choices);
         fputc('\n', out);
+        if (s->type == WEE_OPT_OBJECT_LIST && options_spec_fields(s)) {
+            fprintf(out, "  %s: each object has\n", s->name);
+            options_describe(options_spec_fields(s), out);
+        }
     }
 }

@@ -26,6 +26,7 @@ typedef struct opt_node {
     double number;      /* NODE_NUMBER */
     struct opt_node *items;
     size_t count;
+    struct options_tree *sub; /* an object of a WEE_OPT_OBJECT_LIST: its own validated tree */
 } opt_node;
 
 typedef struct opt_entry {

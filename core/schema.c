@@ -277,6 +277,8 @@ static void add_choices(cJSON *o, const char *choices)
     }
 }
 
+static cJSON *options_object_schema(const wee_option_spec *spec, const char *description);
+
 static cJSON *option_schema(const wee_option_spec *s)
 {
     cJSON *o;
@@ -303,6 +305,9 @@ static cJSON *option_schema(const wee_option_spec *s)
         o = typed("object", s->description);
         cJSON_AddItemToObject(o, "additionalProperties", typed("string", NULL));
         break;
+    case WEE_OPT_OBJECT_LIST:
+        o = array_of(options_object_schema(options_spec_fields(s), NULL), 0, s->description);
+        break;
     default: /* WEE_OPT_JSON: any value */
         o = typed(NULL, s->description);
         break;
@@ -314,9 +319,27 @@ static cJSON *option_schema(const wee_option_spec *s)
     return o;
 }
 
-/* if {key: name} then {the host's own keys + the module's options, nothing else}. */
-static cJSON *module_branch(const loaded_module *m, const char *key, const char *const *own_keys)
+/* An object holding exactly the options of one table (object lists, module-wide sections). */
+static cJSON *options_object_schema(const wee_option_spec *spec, const char *description)
 {
+    cJSON *o = typed("object", description);
+    cJSON *props = cJSON_AddObjectToObject(o, "properties");
+    cJSON *required = cJSON_CreateArray();
+    for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
+        cJSON_AddItemToObject(props, s->name, option_schema(s));
+        if (s->required) cJSON_AddItemToArray(required, cJSON_CreateString(s->name));
+    }
+    if (cJSON_GetArraySize(required)) cJSON_AddItemToObject(o, "required", required);
+    else cJSON_Delete(required);
+    cJSON_AddBoolToObject(o, "additionalProperties", 0);
+    return o;
+}
+
+/* if {key: name} then {the host's own keys + the module's options, nothing else}. */
+static cJSON *module_branch(const loaded_module *m, const char *key, const char *const *own_keys,
+                            wee_module_kind kind)
+{
+    const wee_option_spec *spec = kind == WEE_MODULE_ACTION ? loader_action_options(&m->desc) : m->desc.options;
     cJSON *branch = cJSON_CreateObject();
     cJSON *cond = cJSON_AddObjectToObject(branch, "if");
     cJSON *cp = cJSON_AddObjectToObject(cond, "properties");
@@ -330,7 +353,7 @@ static cJSON *module_branch(const loaded_module *m, const char *key, const char 
     cJSON *props = cJSON_AddObjectToObject(then, "properties");
     for (size_t i = 0; own_keys[i]; i++) cJSON_AddItemToObject(props, own_keys[i], cJSON_CreateObject());
     cJSON *required = cJSON_CreateArray();
-    for (const wee_option_spec *s = options_spec_next(m->desc.options, NULL); s; s = options_spec_next(m->desc.options, s)) {
+    for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
         if (cJSON_GetObjectItemCaseSensitive(props, s->name)) continue; /* a host key wins, as in options_build */
         cJSON_AddItemToObject(props, s->name, option_schema(s));
         if (s->required) cJSON_AddItemToArray(required, cJSON_CreateString(s->name));
@@ -353,7 +376,7 @@ static size_t modules_of(const module_registry *reg, wee_module_kind kind, const
     const loaded_module **v = calloc(reg->count ? reg->count : 1, sizeof *v);
     size_t n = 0;
     for (size_t i = 0; v && i < reg->count; i++)
-        if (reg->mods[i]->desc.kind == kind) v[n++] = reg->mods[i];
+        if (reg->mods[i]->desc.kind & kind) v[n++] = reg->mods[i];
     if (n > 1) qsort(v, n, sizeof *v, by_name);
     *out = v;
     return v ? n : 0;
@@ -387,7 +410,7 @@ static cJSON *module_object(gen *g, const char *path, const char *const *own_key
     const loaded_module **mods;
     size_t n = modules_of(g->reg, kind, &mods);
     cJSON *all = cJSON_AddArrayToObject(o, "allOf");
-    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(all, module_branch(mods[i], key, own_keys));
+    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(all, module_branch(mods[i], key, own_keys, kind));
     free(mods);
     return o;
 }
@@ -671,8 +694,23 @@ static cJSON *p_schema_ref(gen *g, const char *p)
     (void)g; (void)p;
     return typed("string", "where editors find this schema (ignored by the host)");
 }
+/* One property per loaded module that takes module-wide settings (ABI 1.2 config_options). */
+static cJSON *p_modules(gen *g, const char *p)
+{
+    (void)p;
+    const loaded_module **mods;
+    size_t n = modules_of(g->reg, WEE_MODULE_SOURCE_ACTION, &mods);
+    cJSON *o = typed("object", "module-wide settings, one object per module name (host modules --describe NAME)");
+    cJSON *props = cJSON_AddObjectToObject(o, "properties");
+    for (size_t i = 0; i < n; i++)
+        if (mods[i]->desc.config_options)
+            cJSON_AddItemToObject(props, mods[i]->desc.name,
+                                  options_object_schema(mods[i]->desc.config_options, mods[i]->desc.description));
+    free(mods);
+    return o;
+}
 static const prop_entry top_table[] = {
-    { "$schema", p_schema_ref }, { "version", p_version }, { "engine", p_engine }, { "sources", p_sources }, { "rules", p_rules }, { NULL, NULL }
+    { "$schema", p_schema_ref }, { "version", p_version }, { "engine", p_engine }, { "sources", p_sources }, { "rules", p_rules }, { "modules", p_modules }, { NULL, NULL }
 };
 
 static cJSON *build(gen *g)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cross-builds the Windows (mingw-w64 x86_64) third-party prefix from Debian 12 source packages:
 # Lua 5.4, cJSON, PCRE2 (+JIT), libcurl (Schannel, HTTP only), cmocka - all static.
+# OpenSSL and libmosquitto are added by build-mingw-mqtt-deps.sh as separately stamped steps.
 #
 # Prefix: ${WEE_DEPS_PREFIX:-$HOME/.cache/wee/mingw64-<versions tag>}; sources and build trees in
 # ${WEE_DEPS_WORK:-$HOME/.cache/wee/src}. Skipped when <prefix>/.complete exists (it lists the source
@@ -11,7 +12,9 @@ set -euo pipefail
 
 TAG=lua544-cjson1715-pcre21042-curl7881-cmocka115
 P=${WEE_DEPS_PREFIX:-$HOME/.cache/wee/mingw64-$TAG}
+HERE=$(cd "$(dirname "$0")" && pwd)
 if [ -f "$P/.complete" ]; then
+  bash "$HERE/build-mingw-mqtt-deps.sh" "$P"
   echo "build-mingw-deps: $P is complete, nothing to do" >&2
   echo "$P"
   exit 0
@@ -98,4 +101,5 @@ CURL=$(first_dir 'curl-*')
 echo "build-mingw-deps: curl done" >&2
 
 ls "$W"/*.dsc | xargs -n1 basename > "$P/.complete"
+bash "$HERE/build-mingw-mqtt-deps.sh" "$P"
 echo "$P" >&3

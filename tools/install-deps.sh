@@ -9,7 +9,8 @@ pkgs=(build-essential cmake ninja-build pkg-config python3 dpkg-dev
       libxcb1-dev xvfb
       libdbus-1-dev dbus-daemon python3-dbus python3-gi
       gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 wine64
-      wixl msitools osslsigncode)
+      wixl msitools osslsigncode
+      mosquitto mosquitto-clients libmosquitto-dev openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,6 +16,9 @@ int plat_tcp_listen(const char *numeric_host, int port, plat_tcp_listener **out,
 int plat_tcp_port(const plat_tcp_listener *l);
 int plat_tcp_accept(plat_tcp_listener *l, int timeout_ms, plat_conn **out);
 void plat_tcp_close_listener(plat_tcp_listener *l);
+/* Text of a socket error code as the platform reports it (errno; a Winsock code on Windows, where
+ * strerror knows none of them), e.g. "Connection refused". */
+void plat_socket_error_text(int code, char *buf, size_t size);
 /* A client connection (tests): numeric host and port. */
 int plat_tcp_connect(const char *host, int port, int timeout_ms, plat_conn **out, char *err, size_t err_size);
 #endif

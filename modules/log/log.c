@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "util/event_json.h"
 #include "platform/platform.h"
 #include "util/rotating_file.h"
 #include "util/text_escape.h"
@@ -73,31 +74,6 @@ static char *format_text(const char *stamp, const char *level, const char *rule,
     return line;
 }
 
-static cJSON *event_to_object(const wee_host_api *host, const wee_event *ev)
-{
-    cJSON *obj = cJSON_CreateObject();
-    if (!obj) return NULL;
-    cJSON_AddStringToObject(obj, "type", ev ? host->event_type(ev) : "");
-    size_t count = ev ? host->event_field_count(ev) : 0;
-    for (size_t i = 0; i < count; i++) {
-        const char *name = host->event_field_name(ev, i);
-        if (!name || cJSON_GetObjectItemCaseSensitive(obj, name)) continue; /* "type" is already in */
-        switch (host->event_field_type(ev, i)) {
-        case WEE_VALUE_INT:
-            /* Integers keep their exact decimal text: a double would round values past 2^53. */
-            cJSON_AddItemToObject(obj, name, cJSON_CreateRaw(host->event_field_string(ev, i)));
-            break;
-        case WEE_VALUE_BOOL:
-            cJSON_AddBoolToObject(obj, name, strcmp(host->event_field_string(ev, i), "true") == 0);
-            break;
-        default:
-            cJSON_AddStringToObject(obj, name, host->event_field_string(ev, i));
-            break;
-        }
-    }
-    return obj;
-}
-
 static char *format_json(const wee_host_api *host, const wee_event *ev, const char *stamp,
                          const char *level, const char *rule, const char *message, size_t *len)
 {
@@ -107,7 +83,7 @@ static char *format_json(const wee_host_api *host, const wee_event *ev, const ch
     cJSON_AddStringToObject(root, "level", level);
     cJSON_AddStringToObject(root, "rule", rule);
     cJSON_AddStringToObject(root, "message", message);
-    cJSON *event = event_to_object(host, ev);
+    cJSON *event = event_json_object(host, ev);
     if (event) cJSON_AddItemToObject(root, "event", event);
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);

@@ -80,7 +80,12 @@ static void test_broken_modules_refused_others_load(void **state)
     expect_in(e, "wee_module_entry() returned NULL");
     expect_in(e, "no exported symbol 'wee_module_entry'");
     expect_in(e, "refusing on purpose");
-    expect_in(o, "6 module file(s) refused");
+    expect_in(o, "7 module file(s) refused");
+    /* ABI compatibility: a 1.1 descriptor still loads; a 1.2 module may be source and action at once;
+     * two kinds claimed by a 1.1 module are refused with both versions named. */
+    expect_in(o, "v11        0.0.1     action        1.1");
+    expect_in(o, "two_kind   0.0.1     source+action 1.2");
+    expect_in(e, "module 'two_kind_old' has unknown kind 3 (expected source or action; module ABI 1.1, host ABI 1.2)");
     /* every refusal names its file */
     expect_in(e, "major");
     expect_in(e, "no_entry");
@@ -93,6 +98,56 @@ static char *write_in(const char *dir, const char *name, const char *text)
     char *p = test_path_join(dir, name);
     assert_int_equal(test_write_file(p, text), 0);
     return p;
+}
+
+/* ABI 1.2: one module as source and action, module-wide settings validated by the host against the
+ * module's table (nested objects with JSON paths), handed to module_configure, refusals reported. */
+static void test_two_kind_module_settings(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("rt_cli2");
+    const char *rules = "  \"sources\": [ { \"id\": \"s\", \"module\": \"two_kind\", \"listen\": \"x\" } ],\n"
+                        "  \"rules\": [ { \"name\": \"r\", \"when\": { \"event\": \"a.b\" },\n"
+                        "    \"do\": [ { \"action\": \"two_kind\", \"say\": \"{{path}}\" } ] } ] }";
+    char text[2048];
+    snprintf(text, sizeof text, "{ \"version\": 1, \"modules\": { \"two_kind\": { \"items\": [ { \"id\": \"a\", \"n\": 3 } ] } },\n%s",
+             rules);
+    char *good = write_in(dir, "good.json", text);
+    snprintf(text, sizeof text, "{ \"version\": 1, \"modules\": { \"two_kind\": { \"items\": [ { \"id\": \"a\", \"n\": 30 }, "
+             "{ \"n\": 1, \"extra\": 1 } ] }, \"none\": {} },\n%s", rules);
+    char *bad = write_in(dir, "bad.json", text);
+    snprintf(text, sizeof text, "{ \"version\": 1, \"modules\": { \"two_kind\": { \"items\": [ { \"id\": \"refuse\" } ] } },\n%s",
+             rules);
+    char *refused = write_in(dir, "refused.json", text);
+    /* The action's option table is its own: a source option in the action is unknown there. */
+    char *mixed = write_in(dir, "mixed.json",
+        "{ \"version\": 1, \"rules\": [ { \"name\": \"r\", \"when\": { \"event\": \"a.b\" },\n"
+        "    \"do\": [ { \"action\": \"two_kind\", \"listen\": \"x\" } ] } ] }");
+    plat_process_result r;
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "validate", good, NULL, NULL, NULL), 0);
+    plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "validate", bad, NULL, NULL, NULL), 1);
+    expect_in(err_of(&r), "modules.two_kind.items[0].n: expected integer <= 9, got 30");
+    expect_in(err_of(&r), "modules.two_kind.items[1].id: required option missing");
+    expect_in(err_of(&r), "modules.two_kind.items[1].extra: unknown option (known options: id, n)");
+    expect_in(err_of(&r), "modules.none: module \"none\" takes no module-wide settings");
+    plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "validate", refused, NULL, NULL, NULL), 1);
+    expect_in(err_of(&r), "modules.two_kind: module \"two_kind\" refused its settings: item \"refuse\" refused on purpose");
+    plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "validate", mixed, NULL, NULL, NULL), 1);
+    expect_in(err_of(&r), "rules[0].do[0].listen: unknown option (module \"two_kind\" has: say)");
+    plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "modules", "--describe", "two_kind", NULL, NULL), 0);
+    expect_in(out_of(&r), "(source+action)");
+    expect_in(out_of(&r), "source options:");
+    expect_in(out_of(&r), "action options:");
+    expect_in(out_of(&r), "module-wide options");
+    expect_in(out_of(&r), "items: each object has");
+    plat_process_result_free(&r);
+    free(good); free(bad); free(refused); free(mixed);
+    test_remove_tree(dir);
+    free(dir);
 }
 
 static void test_validate_reports_paths(void **state)
@@ -368,6 +423,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_modules_lists_and_describes),
         cmocka_unit_test(test_broken_modules_refused_others_load),
+        cmocka_unit_test(test_two_kind_module_settings),
         cmocka_unit_test(test_validate_reports_paths),
         cmocka_unit_test(test_validate_has_no_side_effects_and_agrees_with_run),
         cmocka_unit_test(test_test_command_explains),

@@ -133,7 +133,7 @@ static const bad_case bad_cases[] = {
     { "[1]", "", "expected a JSON object ({\"version\": 1, \"sources\": [...], \"rules\": [...]}), got an array" },
     { "{}", "version", "missing; add \"version\": 1 at the top of the file" },
     { "{\"version\": 2}", "version", "expected 1, got 2" },
-    { "{\"version\": 1, \"rule\": []}", "rule", "unknown key (allowed here: version, engine, sources, rules, $schema)" },
+    { "{\"version\": 1, \"rule\": []}", "rule", "unknown key (allowed here: version, engine, sources, rules, $schema, modules)" },
     { "{\"version\": 1, \"version\": 1}", "version", "given twice; keep one" },
     /* engine */
     { "{\"version\": 1, \"engine\": \"fast\"}", "engine", "expected object, got \"fast\"" },

@@ -117,3 +117,8 @@ int plat_tcp_connect(const char *host, int port, int timeout_ms, plat_conn **out
     *out = posix_conn_wrap(fd);
     return *out ? 0 : WEE_ENOMEM;
 }
+
+void plat_socket_error_text(int code, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", strerror(code));
+}

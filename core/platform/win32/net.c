@@ -123,3 +123,13 @@ int plat_tcp_connect(const char *host, int port, int timeout_ms, plat_conn **out
     *out = win_conn_socket(s);
     return *out ? 0 : WEE_ENOMEM;
 }
+
+void plat_socket_error_text(int code, char *buf, size_t size)
+{
+    char text[256];
+    DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)code, 0, text,
+                             sizeof text, NULL);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '.')) text[--n] = '\0';
+    if (n > 0) snprintf(buf, size, "%s (Winsock error %d)", text, code);
+    else snprintf(buf, size, "Winsock error %d", code);
+}

@@ -122,6 +122,12 @@ typedef struct wee_host_api {
      * File events for that path in the next two seconds carry by_engine = true, so a rule watching the
      * folder does not loop on the engine's own output. An absolute (real) path matches best. */
     void (*note_engine_write)(const char *path);
+
+    /* --- ABI 1.2 --- */
+    /* WEE_OPT_OBJECT_LIST options: how many objects, and the i-th as an options handle (owned by the
+     * host, valid as long as `opts`; NULL when out of range). */
+    size_t (*opt_object_count)(const wee_options *opts, const char *name);
+    const wee_options *(*opt_object_at)(const wee_options *opts, const char *name, size_t index);
 } wee_host_api;
 
 #endif

@@ -27,10 +27,19 @@
 #include "options.h"
 #include "host.h"
 
+/* From ABI 1.2 `kind` is a bit set: a module may be a source and an action at once (SOURCE | ACTION),
+ * so both can share one resource (a network connection) inside one library. Modules built against
+ * 1.0/1.1 must use exactly one kind. */
 typedef enum wee_module_kind {
     WEE_MODULE_SOURCE = 1,
-    WEE_MODULE_ACTION = 2
+    WEE_MODULE_ACTION = 2,
+    WEE_MODULE_SOURCE_ACTION = 3  /* ABI 1.2 */
 } wee_module_kind;
+
+/* ABI 1.2, module_report: one figure of a module-wide object (a connection), for `host status` and
+ * the metrics endpoint. `object` names it ("broker:home"), `name` the figure ("connected", "queued").
+ * `text` is an optional one-line state for people (NULL if none); value is what metrics export. */
+typedef void (*wee_report_fn)(void *ctx, const char *object, const char *name, int64_t value, const char *text);
 
 /* The action makes network requests: a config using it is refused unless engine.http_enabled is
  * true (the host says how to enable it). Modules that only sometimes use the network (lua's
@@ -50,14 +59,14 @@ typedef struct wee_module_desc {
     int (*module_init)(const wee_host_api *host, char *err, size_t err_size);
     void (*module_shutdown)(void);
 
-    /* Sources (kind == WEE_MODULE_SOURCE). */
+    /* Sources (kind has WEE_MODULE_SOURCE). */
     int (*source_create)(const wee_host_api *host, wee_source *src, const wee_options *opts,
                          void **instance, char *err, size_t err_size);
     int (*source_start)(void *instance, char *err, size_t err_size);
     void (*source_stop)(void *instance);
     void (*source_destroy)(void *instance);
 
-    /* Actions (kind == WEE_MODULE_ACTION). opts are unrendered (templates as written). */
+    /* Actions (kind has WEE_MODULE_ACTION). opts are unrendered (templates as written). */
     int (*action_create)(const wee_host_api *host, const wee_options *opts, void **instance,
                          char *err, size_t err_size);
     /* Returns 0 on success; on failure a negative WEE_E* code, with call_set_error for the reason. */
@@ -68,6 +77,25 @@ typedef struct wee_module_desc {
     const char *const *event_types;
     /* --- ABI 1.1 --- */
     uint32_t flags;        /* WEE_MODULE_FLAG_* */
+    /* --- ABI 1.2 (the host reads them only when struct_size covers them and abi_version >= 1.2) --- */
+    /* kind == SOURCE|ACTION: `options` is the source's table, this the action's (NULL: no options). */
+    const wee_option_spec *action_options;
+    /* Module-wide settings, written once in the config under "modules": {"<name>": {...}} and validated
+     * against this table (NULL: the module takes none). */
+    const wee_option_spec *config_options;
+    /* Called during every config load that uses the module (engine start, reload, `host validate`,
+     * `host test`) with its "modules" section (defaults filled; an empty section when absent), before
+     * that config's sources and actions are created. Check and record the settings; do not open
+     * connections or files here (the config may never run). `config` is valid during the call only.
+     * Returns 0, or a WEE_E* code with one line in err (the host adds the file and JSON path). */
+    int (*module_configure)(const wee_host_api *host, const wee_options *config, char *err, size_t err_size);
+    /* Called when the config last passed to module_configure becomes the running one (engine start;
+     * a successful reload, after the sources it removes or changes have stopped), before its sources
+     * start: now open what the instances need. May be NULL. */
+    void (*module_activate)(void);
+    /* Reports the module-wide objects' state (calls put once per figure); from any thread while the
+     * module is loaded. May be NULL. */
+    void (*module_report)(wee_report_fn put, void *ctx);
     /* --- new fields go below this line only --- */
 } wee_module_desc;
 

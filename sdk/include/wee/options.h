@@ -24,7 +24,9 @@ typedef enum wee_option_type {
     WEE_OPT_BOOL = 3,        /* JSON true/false */
     WEE_OPT_STRING_LIST = 4, /* JSON array of strings (a single string is accepted as a list of one) */
     WEE_OPT_STRING_MAP = 5,  /* JSON object whose values are strings */
-    WEE_OPT_JSON = 6         /* any JSON value; strings inside are templates for actions */
+    WEE_OPT_JSON = 6,        /* any JSON value; strings inside are templates for actions */
+    WEE_OPT_OBJECT_LIST = 7  /* ABI 1.2: JSON array of objects, each validated against `fields`; read
+                                with host->opt_object_count/opt_object_at (strings as written) */
 } wee_option_type;
 
 typedef struct wee_option_spec {
@@ -38,6 +40,8 @@ typedef struct wee_option_spec {
     const char *description;     /* one line for --describe */
     /* --- ABI 1.1 (the host reads it only when struct_size covers it) --- */
     uint32_t flags;              /* WEE_OPTF_* */
+    /* --- ABI 1.2 --- */
+    const struct wee_option_spec *fields; /* WEE_OPT_OBJECT_LIST: each object's option table */
 } wee_option_spec;
 
 /* The option names a file the config depends on (a script): the host reloads the config when that

@@ -1,8 +1,12 @@
 /*
  * Deliberately broken modules for the loader's refusal tests. One source file, compiled several times
  * with a different BROKEN_* definition each time; BROKEN_NONE gives a well-formed module.
+ * Also compatibility probes that must load: BROKEN_V11 (a descriptor exactly as an ABI 1.1 module
+ * builds it), BROKEN_TWO_KIND (ABI 1.2: source and action in one module, with module-wide settings);
+ * and BROKEN_TWO_KIND_OLD (the same two-kind descriptor claiming ABI 1.1: refused).
  */
 #include <stddef.h>
+#include <string.h>
 #include "wee/wee.h"
 
 static int create(const wee_host_api *h, const wee_options *o, void **inst, char *err, size_t n)
@@ -26,6 +30,51 @@ static int init_fails(const wee_host_api *h, char *err, size_t n)
 }
 #endif
 
+#if defined(BROKEN_TWO_KIND) || defined(BROKEN_TWO_KIND_OLD)
+static int src_create(const wee_host_api *h, wee_source *s, const wee_options *o, void **inst, char *err, size_t n)
+{
+    (void)h; (void)s; (void)o; (void)err; (void)n;
+    *inst = NULL;
+    return 0;
+}
+static int src_start(void *inst, char *err, size_t n) { (void)inst; (void)err; (void)n; return 0; }
+static void src_stop(void *inst) { (void)inst; }
+
+static const wee_option_spec item_fields[] = {
+    WEE_OPTION(.name = "id", .type = WEE_OPT_STRING, .required = 1, .description = "item id"),
+    WEE_OPTION(.name = "n", .type = WEE_OPT_INT, .default_value = "1", .min = 1, .max = 9, .description = "a number"),
+    WEE_OPTION_END
+};
+static const wee_option_spec config_opts[] = {
+    WEE_OPTION(.name = "items", .type = WEE_OPT_OBJECT_LIST, .default_value = "[]", .fields = item_fields,
+               .description = "shared objects"),
+    WEE_OPTION_END
+};
+static const wee_option_spec source_opts[] = {
+    WEE_OPTION(.name = "listen", .type = WEE_OPT_STRING, .description = "a source-only option"),
+    WEE_OPTION_END
+};
+static const wee_option_spec action_opts[] = {
+    WEE_OPTION(.name = "say", .type = WEE_OPT_STRING, .description = "an action-only option"),
+    WEE_OPTION_END
+};
+/* Refuses an item whose id is "refuse", to show a module's own refusal reaching the user. */
+static int configure(const wee_host_api *h, const wee_options *cfg, char *err, size_t n)
+{
+    for (size_t i = 0; i < h->opt_object_count(cfg, "items"); i++) {
+        const wee_options *item = h->opt_object_at(cfg, "items", i);
+        if (strcmp(h->opt_string(item, "id"), "refuse") == 0) {
+            const char *msg = "item \"refuse\" refused on purpose (test module)";
+            size_t k = 0;
+            for (; msg[k] && k + 1 < n; k++) err[k] = msg[k];
+            if (n) err[k] = '\0';
+            return WEE_ECONFIG;
+        }
+    }
+    return 0;
+}
+#endif
+
 static wee_module_desc desc = { /* unused in the NO_ENTRY variant */
     .struct_size = sizeof(wee_module_desc),
     .abi_version = WEE_ABI_VERSION,
@@ -38,6 +87,16 @@ static wee_module_desc desc = { /* unused in the NO_ENTRY variant */
     .action_destroy = destroy,
 #if defined(BROKEN_INIT_FAIL)
     .module_init = init_fails,
+#endif
+#if defined(BROKEN_TWO_KIND) || defined(BROKEN_TWO_KIND_OLD)
+    .options = source_opts,
+    .source_create = src_create,
+    .source_start = src_start,
+    .source_stop = src_stop,
+    .source_destroy = destroy,
+    .action_options = action_opts,
+    .config_options = config_opts,
+    .module_configure = configure,
 #endif
 };
 
@@ -52,6 +111,15 @@ WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void)
     desc.struct_size = 16;
 #elif defined(BROKEN_NULL)
     return NULL;
+#elif defined(BROKEN_V11)
+    /* What a module compiled against SDK 1.1 hands over: its descriptor ended after `flags`. */
+    desc.abi_version = WEE_ABI_MAKE(1, 1);
+    desc.struct_size = (uint32_t)(offsetof(wee_module_desc, flags) + sizeof desc.flags);
+#elif defined(BROKEN_TWO_KIND)
+    desc.kind = WEE_MODULE_SOURCE_ACTION;
+#elif defined(BROKEN_TWO_KIND_OLD)
+    desc.kind = WEE_MODULE_SOURCE_ACTION;
+    desc.abi_version = WEE_ABI_MAKE(1, 1);
 #endif
     return &desc;
 }
