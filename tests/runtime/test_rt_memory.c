@@ -63,25 +63,14 @@ static void write_cfg(const paths *p, const char *extra_rule)
     free(ji); free(jb); free(jo); free(jh); free(jc); free(jt); free(jbt);
 }
 
+/* `host --control <ctl> args...`, output captured. */
 static void run_host(const paths *p, plat_process_result *res, const char *const *args)
 {
-    const char *argv[24];
-    size_t n = 0;
-    argv[n++] = P.host;
-    argv[n++] = "--control";
-    argv[n++] = p->ctl;
-    for (; *args && n < 23; args++) argv[n++] = *args;
+    const char *argv[16] = { "--control", p->ctl };
+    size_t n = 2;
+    for (; *args && n + 1 < sizeof argv / sizeof argv[0]; args++) argv[n++] = *args;
     argv[n] = NULL;
-    plat_process_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.argv = argv;
-    spec.timeout_ms = 60000;
-    spec.stdout_max = 1 << 20;
-    spec.stderr_max = 1 << 20;
-    spec.capture_stderr = 1;
-    memset(res, 0, sizeof *res);
-    assert_int_equal(plat_process_run(&spec, res), 0);
-    if (!res->out) res->out = calloc(1, 1);
+    rt_run_host(&P, argv, NULL, res);
     if (!res->err) res->err = calloc(1, 1);
 }
 
