@@ -175,8 +175,9 @@ wee_event *event_from_json(const char *json_text, char *err, size_t err_size)
         int rc;
         if (cJSON_IsString(it)) rc = event_set_string(ev, it->string, it->valuestring);
         else if (cJSON_IsBool(it)) rc = event_set_bool(ev, it->string, cJSON_IsTrue(it));
-        else if (cJSON_IsNumber(it) && it->valuedouble == (double)(int64_t)it->valuedouble)
-            rc = event_set_int(ev, it->string, (int64_t)it->valuedouble);
+        else if (cJSON_IsNumber(it) && it->valuedouble >= -9223372036854775808.0 &&
+                 it->valuedouble < 9223372036854775808.0 && it->valuedouble == (double)(int64_t)it->valuedouble)
+            rc = event_set_int(ev, it->string, (int64_t)it->valuedouble); /* range first: the cast is UB outside */
         else {
             snprintf(err, err_size, "event field \"%s\": expected string, integer or boolean", it->string);
             event_unref(ev); ev = NULL; goto out;
