@@ -3,7 +3,7 @@
  * statements, loops with edge-case bounds, and calls into every library function the sandbox exposes
  * (string, table, utf8, math, coroutine, os, json, log, emit, load, metatables, pcall/error), with
  * arguments drawn from edge values. The bytes choose the productions, so mutations stay valid Lua.
- * Each script runs under timeout_ms 50 and memory_kb 256, fresh or pooled (pooled: twice).
+ * Each script runs under timeout_ms 10 and memory_kb 256, fresh or pooled (pooled: twice).
  * Invariants: every run returns (ok or an error with a message) within TIME_BOUND_MS of wall time,
  * which a loop in C that escapes the instruction hook would break; libFuzzer's -malloc_limit_mb
  * catches memory allocated outside the state's counted allocator; ASan/UBSan the rest.
@@ -19,7 +19,7 @@
 #include "util/diag.h"
 #include "wee/wee.h"
 
-#define TIMEOUT_MS 50
+#define TIMEOUT_MS 10
 /* Wall time a run may take: the limit plus room for a loaded machine and ASan. A script that gets
  * past the limit runs until libFuzzer's -timeout instead. */
 #define TIME_BOUND_MS 3000

@@ -41,6 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!z) abort();
         memcpy(z, value, n);
         z[n] = '\0';
+        if (type == REGT_MULTI_SZ)   /* every string of the list counts */
+            for (size_t i = 0; i < n; i++)
+                if (!z[i]) z[i] = '\n';
         if (fuzz_utf8_valid(z)) FUZZ_CHECK(fuzz_utf8_valid(out), "valid UTF-8 data gave invalid text");
         free(z);
     }
