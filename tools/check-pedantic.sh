@@ -6,12 +6,17 @@
 #   Windows (build-pedantic-win64):  the same tree for x86_64-w64-mingw32 (clang --target, mingw-w64
 #            headers), so core/platform/win32 and the *_win32.c files are checked too. Needs the mingw
 #            dependency prefix (tools/build-mingw-deps.sh); skipped with a note when it is not built.
-# Exit status 1 when any file fails. Usage: bash tools/check-pedantic.sh [--native-only]
+# Exit status 1 when any file fails. Usage: bash tools/check-pedantic.sh [--native-only|--windows-only]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-native_only=0
-[ "${1:-}" = --native-only ] && native_only=1
+native=1 windows=1
+case "${1:-}" in
+  --native-only) windows=0 ;;
+  --windows-only) native=0 ;;
+  '') ;;
+  *) echo "usage: $0 [--native-only|--windows-only]" >&2; exit 2 ;;
+esac
 jobs=$(nproc 2>/dev/null || echo 2)
 
 check() { # build-dir [clang --target ...]
@@ -43,11 +48,12 @@ PY
 }
 
 rc=0
-cmake -S . -B build-pedantic -G Ninja -DCMAKE_C_COMPILER=clang -DWEE_PEDANTIC=ON -DWEE_BUILD_BENCH=ON \
-      -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null || { echo "check-pedantic: native configure failed" >&2; exit 1; }
-JOBS=$jobs check build-pedantic || rc=1
-
-if [ $native_only = 0 ]; then
+if [ $native = 1 ]; then
+  cmake -S . -B build-pedantic -G Ninja -DCMAKE_C_COMPILER=clang -DWEE_PEDANTIC=ON -DWEE_BUILD_BENCH=ON \
+        -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null || { echo "check-pedantic: native configure failed" >&2; exit 1; }
+  JOBS=$jobs check build-pedantic || rc=1
+fi
+if [ $windows = 1 ]; then
   prefix=$(ls -d "$HOME"/.cache/wee/mingw64-*/ 2>/dev/null | while read -r d; do [ -f "$d/.complete" ] && echo "${d%/}"; done | tail -1)
   if [ -z "$prefix" ]; then
     echo "check-pedantic: no mingw dependency prefix (tools/build-mingw-deps.sh): Windows sources not checked" >&2
