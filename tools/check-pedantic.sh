@@ -5,7 +5,8 @@
 #   native  (build-pedantic):        the portable code, the POSIX platform layer, tests, benchmarks;
 #   Windows (build-pedantic-win64):  the same tree for x86_64-w64-mingw32 (clang --target, mingw-w64
 #            headers), so core/platform/win32 and the *_win32.c files are checked too. Needs the mingw
-#            dependency prefix (tools/build-mingw-deps.sh); skipped with a note when it is not built.
+#            dependency prefix (tools/build-mingw-deps.sh builds it when missing; tools/test.sh runs this
+#            half after the Windows tests, when it exists).
 # Exit status 1 when any file fails. Usage: bash tools/check-pedantic.sh [--native-only|--windows-only]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -54,9 +55,11 @@ if [ $native = 1 ]; then
   JOBS=$jobs check build-pedantic || rc=1
 fi
 if [ $windows = 1 ]; then
-  prefix=$(ls -d "$HOME"/.cache/wee/mingw64-*/ 2>/dev/null | while read -r d; do [ -f "$d/.complete" ] && echo "${d%/}"; done | tail -1)
-  if [ -z "$prefix" ]; then
-    echo "check-pedantic: no mingw dependency prefix (tools/build-mingw-deps.sh): Windows sources not checked" >&2
+  # The same prefix test-windows.sh uses (already built there: this only prints its path).
+  prefix=$(bash tools/build-mingw-deps.sh | tail -1)
+  if [ -z "$prefix" ] || [ ! -f "$prefix/.complete" ]; then
+    echo "check-pedantic: the mingw dependency prefix could not be built (tools/build-mingw-deps.sh)" >&2
+    rc=1
   else
     cmake -S . -B build-pedantic-win64 -G Ninja -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-mingw64.cmake" \
           -DWEE_DEPS_PREFIX="$prefix" -DWEE_PEDANTIC=ON -DWEE_BUILD_BENCH=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
