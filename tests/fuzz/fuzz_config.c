@@ -4,8 +4,9 @@
  * compiled rules used as the dispatcher uses them: candidates for a generated event, conditions
  * evaluated, every action option rendered against the event.
  * Input: config JSON text, a NUL, then the bytes fuzz_event turns into an event.
- * Actions are not created (create_actions 0): creating them has side effects (log files, scripts read
- * from disk) that a fuzzer must not cause; their option validation, which is the parsing, still runs.
+ * The config is loaded without creating actions (create_actions 0): some creates have side effects a
+ * fuzzer must not cause (log opens files, pwsh starts a probe, lua reads script files). The actions
+ * whose create only parses (exec, http, lua with inline code) are then created and destroyed here.
  * Invariants: a config comes back exactly when no error was reported; every error has a message.
  */
 #include <string.h>
@@ -58,6 +59,29 @@ static void render_all(const rule_action *a, const wee_event *ev)
     options_view_free(v);
 }
 
+/* Creates and destroys the actions whose create has no side effect, as a config load with
+ * create_actions would. A refusal must say why. */
+static void create_pure_actions(const rule_set *rs)
+{
+    for (size_t i = 0; i < rule_set_count(rs); i++) {
+        const rule *r = rule_set_at(rs, i);
+        for (size_t k = 0; k < r->action_count; k++) {
+            const rule_action *a = &r->actions[k];
+            const char *name = a->module->desc.name;
+            const wee_options *o = options_static_view(a->params);
+            if (strcmp(name, "exec") != 0 && strcmp(name, "http") != 0 &&
+                !(strcmp(name, "lua") == 0 && !options_has(o, "file")))
+                continue;
+            void *instance = NULL;
+            char err[512] = "";
+            if (a->module->desc.action_create(host_api_get(), o, &instance, err, sizeof err) == 0)
+                a->module->desc.action_destroy(instance);
+            else
+                FUZZ_CHECK(err[0] != '\0', "%s: create refused without a message", a->json_path);
+        }
+    }
+}
+
 static int on_candidate(rule *r, void *ctx)
 {
     visit *vi = ctx;
@@ -86,6 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rule_set_candidates(c->rules, event_type(ev), source, on_candidate, &vi);
         FUZZ_CHECK(vi.visited <= rule_set_count(c->rules), "%zu candidates of %zu rules", vi.visited,
                    rule_set_count(c->rules));
+        create_pure_actions(c->rules);
         const char *names[64];
         (void)config_module_names(c, names, 64);
         event_unref(ev);
