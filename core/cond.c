@@ -13,6 +13,7 @@
 #include <pcre2.h>
 #include "event.h"
 #include "config_keys.h"
+#include "options_tree.h"
 #include "util/glob.h"
 
 typedef enum { C_ALL, C_ANY, C_NOT, C_TEST } cond_kind;
@@ -71,23 +72,13 @@ void cond_free(cond *c)
     free(c);
 }
 
-/* 1 and *out when j is an integral number that fits int64_t: casting any other double (1e300) is
- * undefined behaviour, found by tests/fuzz/fuzz_cond. */
-static int json_int64(const cJSON *j, int64_t *out)
-{
-    if (!cJSON_IsNumber(j)) return 0;
-    double v = j->valuedouble;
-    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0) || v != (double)(int64_t)v) return 0;
-    *out = (int64_t)v;
-    return 1;
-}
-
 static int json_to_val(const cJSON *j, cval *out)
 {
     memset(out, 0, sizeof *out);
     if (cJSON_IsString(j)) { out->type = V_STR; out->s = str_dup(j->valuestring); return out->s != NULL; }
     if (cJSON_IsBool(j)) { out->type = V_BOOL; out->i = cJSON_IsTrue(j); return 1; }
-    if (json_int64(j, &out->i)) { out->type = V_INT; return 1; }
+    /* Range-checked before converting: casting 1e400 or 2^70 to int64_t is undefined behaviour. */
+    if (cJSON_IsNumber(j) && options_double_to_int64(j->valuedouble, &out->i)) { out->type = V_INT; return 1; }
     return 0;
 }
 
@@ -206,7 +197,7 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
         }
         break;
     default: /* gt gte lt lte */
-        if (!json_int64(opv, &c->v.i)) {
+        if (!cJSON_IsNumber(opv) || !options_double_to_int64(opv->valuedouble, &c->v.i)) {
             diag_add(d, opath, "expected an integer, got %s", got);
             ok = 0;
             break;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "options_tree.h"
 #include "wee/errors.h"
 
 wee_event *event_new(const char *type)
@@ -175,10 +176,17 @@ wee_event *event_from_json(const char *json_text, char *err, size_t err_size)
         int rc;
         if (cJSON_IsString(it)) rc = event_set_string(ev, it->string, it->valuestring);
         else if (cJSON_IsBool(it)) rc = event_set_bool(ev, it->string, cJSON_IsTrue(it));
-        else if (cJSON_IsNumber(it) && it->valuedouble >= -9223372036854775808.0 &&
-                 it->valuedouble < 9223372036854775808.0 && it->valuedouble == (double)(int64_t)it->valuedouble)
-            rc = event_set_int(ev, it->string, (int64_t)it->valuedouble); /* range first: the cast is UB outside */
-        else {
+        else if (cJSON_IsNumber(it)) {
+            /* Checked before any conversion: casting 1e400 (infinity) or 2^70 to int64_t is undefined
+             * behaviour, and this JSON comes from any client of the control channel. */
+            int64_t v;
+            if (!options_double_to_int64(it->valuedouble, &v)) {
+                snprintf(err, err_size, "event field \"%s\": expected an integer from -2^63 to 2^63-1 (no fraction); "
+                         "quote other numbers to pass them as text", it->string);
+                event_unref(ev); ev = NULL; goto out;
+            }
+            rc = event_set_int(ev, it->string, v);
+        } else {
             snprintf(err, err_size, "event field \"%s\": expected string, integer or boolean", it->string);
             event_unref(ev); ev = NULL; goto out;
         }

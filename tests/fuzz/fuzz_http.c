@@ -4,6 +4,7 @@
  * Invariants: an accepted request line gives NUL-terminated method and path that are the line's own
  * first two words (truncated to the buffers); an accepted listen address is loopback with a port in
  * 0-65535, and a refused one has a message.
+ * With the Host check (metrics_host_allowed, DNS rebinding): a head without any "host" text is allowed.
  * Input: the request head, a NUL, then the listen text.
  */
 #include <string.h>
@@ -26,6 +27,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(strstr(head, path) != NULL, "path \"%s\" is not in the line", path);
         FUZZ_CHECK(!strchr(method, ' ') && !strchr(path, ' ') && !strpbrk(path, "\r\n"), "separator in a word");
     }
+#ifdef WEE_FUZZ_HOST_CHECK
+    int allowed = metrics_host_allowed(head);
+    char *lower = strdup(head);
+    if (!lower) abort();
+    for (char *c = lower; *c; c++)
+        if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
+    if (!strstr(lower, "host")) FUZZ_CHECK(allowed, "a head without a Host header refused");
+    free(lower);
+#endif
     char *listen = fuzz_take(&in, in.n);
     char host[64], err[256] = "";
     int port = -1;
