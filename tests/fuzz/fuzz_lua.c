@@ -3,6 +3,8 @@
  * statements, loops with edge-case bounds, and calls into every library function the sandbox exposes
  * (string, table, utf8, math, coroutine, os, json, log, emit, load, metatables, pcall/error), with
  * arguments drawn from edge values. The bytes choose the productions, so mutations stay valid Lua.
+ * An input whose second byte is 0xFF is Lua source as it stands instead (readable seeds: the known
+ * ways out of the limits, corpus/lua/raw-*).
  * Each script runs under timeout_ms 10 and memory_kb 256, fresh or pooled (pooled: twice).
  * Invariants: every run returns (ok or an error with a message) within TIME_BOUND_MS of wall time,
  * which a loop in C that escapes the instruction hook would break; libFuzzer's -malloc_limit_mb
@@ -266,7 +268,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_input in = { data, size };
     int pooled = fuzz_byte(&in) & 1;
-    char *script = generate(&in);
+    char *script;
+    if (in.n && in.p[0] == 0xFF) {
+        fuzz_byte(&in);
+        script = fuzz_take(&in, in.n);
+        /* "{{" would be a template placeholder in an action option: write it as the escape. */
+        strbuf esc = STRBUF_INIT;
+        for (const char *c = script; *c; c++) {
+            if (c[0] == '{' && c[1] == '{') { strbuf_puts(&esc, "{{{{"); c++; }
+            else strbuf_putc(&esc, *c);
+        }
+        free(script);
+        script = strbuf_detach(&esc);
+    } else {
+        script = generate(&in);
+    }
+    /* Reproducing a finding: WEE_FUZZ_LUA_PRINT=1 fuzz_lua <file> shows the script it stands for. */
+    if (getenv("WEE_FUZZ_LUA_PRINT")) fprintf(stderr, "--- script (%s) ---\n%s\n", pooled ? "pooled" : "fresh", script);
     cJSON *opts = cJSON_CreateObject();
     cJSON_AddStringToObject(opts, "code", script);
     cJSON_AddNumberToObject(opts, "timeout_ms", TIMEOUT_MS);
