@@ -23,10 +23,10 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEE_FUZZ=ON \
         -DWEE_BUILD_TESTS=OFF -DWEE_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null || exit 1
 fi
-cmake --build "$build" -t wee_fuzzers -j"$(nproc 2>/dev/null || echo 2)" >/dev/null || {
-  echo "fuzz.sh: build failed (cmake --build $build -t wee_fuzzers)" >&2; exit 1; }
-
 mkdir -p "$build/fuzz-findings"
+cmake --build "$build" -t wee_fuzzers -j"$(nproc 2>/dev/null || echo 2)" >"$build/fuzz-findings/build.log" 2>&1 || {
+  tail -40 "$build/fuzz-findings/build.log" >&2
+  echo "fuzz.sh: build failed (cmake --build $build -t wee_fuzzers)" >&2; exit 1; }
 rc=0
 summary=()
 for h in "${harnesses[@]}"; do
