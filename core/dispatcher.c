@@ -211,7 +211,9 @@ static int throttle_admits(rule *r)
     uint64_t now = plat_monotonic_ns(), window = (uint64_t)r->throttle_ms * 1000000ull;
     uint64_t last = atomic_load(&r->state->last_fire_ns);
     for (;;) {
-        if (last != 0 && now - last < window) return 0;
+        /* now < last: another worker, which read the clock after us, fired first; unsigned now - last
+         * would wrap and admit a second firing (seen under ThreadSanitizer's timing in test_dispatcher). */
+        if (last != 0 && (now < last || now - last < window)) return 0;
         if (atomic_compare_exchange_weak(&r->state->last_fire_ns, &last, now ? now : 1)) return 1;
     }
 }

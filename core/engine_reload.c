@@ -104,12 +104,14 @@ int engine_reload(engine *e, strbuf *report)
         config_activate_modules(neu);
     } else {
         size_t count = 0;
+        /* Readers (metrics, status) only ever see sources that are running. take_matching clears the
+         * slots it takes in `old`, which is still e->sources: match and swap under the readers' lock, or
+         * a scrape walks a NULL slot (a data race ThreadSanitizer found in test_rt_control). */
+        plat_mutex_lock(&e->lock);
         for (size_t i = 0; i < neu->source_count; i++) {
             running_source *rs = take_matching(old, old_count, &neu->sources[i]);
             if (rs) { next[count++] = rs; have[i] = 1; kept++; }
         }
-        /* Readers (metrics, status) only ever see sources that are running. */
-        plat_mutex_lock(&e->lock);
         config *prev = e->cfg;
         e->cfg = neu;
         e->sources = next;

@@ -51,11 +51,17 @@ static size_t g_writes_next;
 static atomic_ullong g_last_write_ns; /* lets emit skip the lock when nothing was written lately */
 static plat_mutex g_writes_lock;
 static atomic_int g_writes_ready;
+static atomic_flag g_writes_claimed = ATOMIC_FLAG_INIT;
 
 static void writes_lock_init(void)
 {
-    /* Called first from the host's main thread (host_api_get), before any module runs. */
-    if (!atomic_load(&g_writes_ready)) { plat_mutex_init(&g_writes_lock); atomic_store(&g_writes_ready, 1); }
+    /* The host calls this first from its main thread, but tests call host_api_get from several
+     * threads at once (ThreadSanitizer saw two inits race): one caller claims the init, the others see
+     * g_writes_ready still 0 and skip noting writes until it is set. */
+    if (!atomic_load(&g_writes_ready) && !atomic_flag_test_and_set(&g_writes_claimed)) {
+        plat_mutex_init(&g_writes_lock);
+        atomic_store(&g_writes_ready, 1);
+    }
 }
 
 static void api_note_engine_write(const char *path)

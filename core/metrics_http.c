@@ -28,13 +28,21 @@ static int parse_port(const char *s, int *port)
     return 0;
 }
 
-/* 1 for a dotted quad 127.a.b.c with each part 0-255. */
+/* 1 for a dotted quad 127.a.b.c with each part 0-255 written as inet_pton reads it: 1-3 digits, no
+ * leading zero ("0127.0.0.1" passed this check once and then failed to bind; other parsers read such
+ * parts as octal). */
 static int is_ipv4_loopback(const char *h)
 {
-    unsigned a, b, c, d;
-    char tail;
-    return sscanf(h, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 && c < 256 && d < 256 &&
-           strspn(h, "0123456789.") == strlen(h);
+    unsigned part[4];
+    for (int i = 0; i < 4; i++) {
+        size_t n = strspn(h, "0123456789");
+        if (n == 0 || n > 3 || (n > 1 && h[0] == '0')) return 0;
+        part[i] = (unsigned)atoi(h);
+        h += n;
+        if (*h != (i < 3 ? '.' : '\0')) return 0;
+        h++;
+    }
+    return part[0] == 127 && part[1] < 256 && part[2] < 256 && part[3] < 256;
 }
 
 int metrics_listen_parse(const char *listen, char *host, size_t host_size, int *port, char *err, size_t err_size)

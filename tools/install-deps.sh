@@ -10,7 +10,8 @@ pkgs=(build-essential cmake ninja-build pkg-config python3 dpkg-dev
       libdbus-1-dev dbus-daemon python3-dbus python3-gi
       gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 wine64
       wixl msitools osslsigncode
-      mosquitto mosquitto-clients libmosquitto-dev openssl)
+      mosquitto mosquitto-clients libmosquitto-dev openssl
+      clang libclang-rt-14-dev)   # libFuzzer harnesses, TSan and the pedantic C11 check (tools/test.sh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

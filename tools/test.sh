@@ -4,6 +4,8 @@
 #   2. native build with AddressSanitizer + UndefinedBehaviorSanitizer, all CTest tests,
 #   3. the Windows build (mingw-w64, dependencies cross-built from Debian sources) and all its
 #      tests under Wine (tools/test-windows.sh).
+# After 2: each libFuzzer harness briefly (tools/fuzz.sh), the threaded tests under ThreadSanitizer
+# (tools/test-tsan.sh), and the strict C11 check (tools/check-pedantic.sh; its Windows half after 3).
 # Options: --native-only, --windows-only. Exit status is non-zero if any part failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,11 +34,21 @@ if [ $native = 1 ]; then
        ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 300 \
     || rc=1
   echo "=== native: $(( $(date +%s) - start )) s, status $rc ==="
+  # Keep them out: fuzzing (WEE_CI_FUZZ_SECONDS per harness), ThreadSanitizer, strict C11 (docs/testing.md).
+  start=$(date +%s)
+  echo "=== fuzzing (libFuzzer) ==="
+  bash tools/fuzz.sh "${WEE_CI_FUZZ_SECONDS:-15}" || rc=1
+  echo "=== ThreadSanitizer: threaded tests ==="
+  bash tools/test-tsan.sh || rc=1
+  echo "=== strict C11 (clang -std=c11 -pedantic-errors) ==="
+  bash tools/check-pedantic.sh --native-only || rc=1
+  echo "=== fuzz + tsan + c11: $(( $(date +%s) - start )) s, status $rc ==="
 fi
 if [ $windows = 1 ]; then
   echo "=== Windows build + tests under Wine ==="
   start=$(date +%s)
   bash tools/test-windows.sh || rc=1
+  bash tools/check-pedantic.sh --windows-only || rc=1   # the win32 sources, now that the deps prefix exists
   echo "=== windows: $(( $(date +%s) - start )) s, overall status $rc ==="
 fi
 exit $rc

@@ -20,6 +20,7 @@ static size_t put_utf8(uint32_t cp, char *out, size_t at, size_t size)
 size_t etw_utf16le_to_utf8(const uint8_t *src, size_t max_bytes, char *out, size_t out_size)
 {
     size_t i = 0, o = 0;
+    int full = 0; /* once a character does not fit, the rest is cut: the result stays a prefix */
     if (!out_size) return 0;
     while (i + 1 < max_bytes) {
         uint32_t u = (uint32_t)src[i] | (uint32_t)src[i + 1] << 8;
@@ -32,7 +33,7 @@ size_t etw_utf16le_to_utf8(const uint8_t *src, size_t max_bytes, char *out, size
         } else if (u >= 0xD800 && u <= 0xDFFF) {
             u = 0xFFFD;
         }
-        o = put_utf8(u, out, o, out_size);
+        if (!full) { size_t next = put_utf8(u, out, o, out_size); full = next == o; o = next; }
     }
     out[o] = '\0';
     return i;

@@ -23,7 +23,7 @@ typedef struct text { char *out; size_t n; int full; } text;
 
 static void put(text *t, const char *s, size_t len)
 {
-    if (t->full) return;
+    if (t->full || len == 0) return; /* len 0 may come with s NULL (no data): memcpy must not see it */
     if (t->n + len > REG_DATA_TEXT_MAX) {
         size_t room = REG_DATA_TEXT_MAX - t->n;
         /* back off to the start of a UTF-8 character so the cut text stays valid UTF-8 */
