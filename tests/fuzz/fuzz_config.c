@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         wee_event *ev = fuzz_event(&in, NULL, 0);
         const char *source = event_get_string(ev, "source");
         visit vi = { ev, 0 };
-        rule_set_candidates(c->rules, event_type(ev), source, on_candidate, &vi);
+        rule_set_candidates(c->rules, event_type(ev), source, ev, on_candidate, &vi);
         FUZZ_CHECK(vi.visited <= rule_set_count(c->rules), "%zu candidates of %zu rules", vi.visited,
                    rule_set_count(c->rules));
         create_pure_actions(c->rules);
