@@ -23,4 +23,12 @@ static inline int env_name_equal(const char *a, const char *b, size_t len)
     return memcmp(a, b, len) == 0;
 #endif
 }
+
+/* Event fields not passed as WEE_EVENT_<FIELD>: a batch's lists (core/event_batch.h) grow with the
+ * batch past what the OS allows for one variable (128 KB on Linux) or a whole environment; the child
+ * gets them as arguments ({{batch.each.path}}) or from batch.count. */
+static inline int env_field_skipped(const char *field)
+{
+    return strcmp(field, "batch.paths") == 0 || strcmp(field, "batch.events") == 0;
+}
 #endif

@@ -111,7 +111,7 @@ static int build_env(const wee_host_api *host, const wee_options *params, const 
         for (size_t i = 0; i < count && rc == 0; i++) {
             const char *name = host->event_field_name(ev, i);
             const char *value = host->event_field_string(ev, i);
-            if (name && *name) rc = env_set_event_field(e, name, value ? value : "");
+            if (name && *name && !env_field_skipped(name)) rc = env_set_event_field(e, name, value ? value : "");
         }
         if (rc == 0) rc = env_set_str(e, "EVENT_PATH", host->event_get_string(ev, "path"));
         if (rc == 0) rc = env_set_str(e, "EVENT_TYPE", host->event_type(ev));

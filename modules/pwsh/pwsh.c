@@ -25,6 +25,7 @@
 #include <string.h>
 #include "platform/platform.h"
 #include "pwsh_args.h"
+#include "util/env_name.h"
 #include "pwsh_probe.h"
 #include "wee/wee.h"
 
@@ -137,7 +138,7 @@ static int build_env(const wee_host_api *host, const wee_options *params, const 
         for (size_t i = 0; i < count && rc == 0; i++) {
             const char *name = host->event_field_name(ev, i);
             const char *value = host->event_field_string(ev, i);
-            if (name && *name) rc = pwsh_env_add_field(e, name, value ? value : "");
+            if (name && *name && !env_field_skipped(name)) rc = pwsh_env_add_field(e, name, value ? value : "");
         }
         /* The type is not always one of the fields (an event built by hand); the env always has it. */
         if (rc == 0 && host->event_type(ev)) rc = pwsh_env_add_field(e, "type", host->event_type(ev));

@@ -19,6 +19,7 @@
 #include "test_support.h"
 #include "action_call.h"
 #include "event.h"
+#include "event_batch.h"
 #include "host_api.h"
 #include "options.h"
 #include "platform/platform.h"
@@ -47,6 +48,7 @@ static int child_main(int argc, char **argv)
     }
     if (argc == 5 && strcmp(argv[2], "exit") == 0) { printf("%s\n", argv[4]); return atoi(argv[3]); }
     if (argc == 4 && strcmp(argv[2], "sleep") == 0) { plat_sleep_ms(atol(argv[3])); return 0; }
+    if (argc >= 3 && strcmp(argv[2], "argc") == 0) { printf("%d", argc - 3); return 0; } /* arguments after it */
     if (argc == 5 && strcmp(argv[2], "late") == 0) { /* sleep, then create the file */
         plat_sleep_ms(atol(argv[3]));
         FILE *f = fopen(argv[4], "wb");
@@ -509,6 +511,41 @@ static void test_exec_event_in_environment(void **state)
     event_free(ev);
 }
 
+/* A batch of 1500 files with long names: one argument per file ({{batch.each.path}}), and the event in
+ * the environment without the batch's lists, which alone would pass Linux's 128 KB limit for one
+ * variable ("Argument list too long"). On Windows the command line (32,767 characters) is the limit:
+ * 150 files there. */
+static void test_exec_batch_event_fits(void **state)
+{
+#ifdef _WIN32
+    enum { N = 150 };
+#else
+    enum { N = 1500 };
+#endif
+    char error[512];
+    wee_event **members = malloc(N * sizeof *members);
+    assert_non_null(members);
+    for (int i = 0; i < N; i++) {
+        char name[200], path[240];
+        snprintf(name, sizeof name, "%04d-a-rather-long-file-name-so-that-the-batch-lists-grow-past-the-limit-%096d.txt", i, 0);
+        snprintf(path, sizeof path, "/in/%s", name);
+        members[i] = file_event(path, name);
+    }
+    wee_event *batch = event_batch_new(members, N), *results = event_new("results");
+    assert_non_null(batch);
+    assert_true(strlen(event_get_string(batch, "batch.paths")) > 128 * 1024 || N < 1500);
+    cJSON *o = exec_opts(g_self, (const char *[]){ "--child", "argc", "{{batch.each.path}}", NULL });
+    assert_int_equal(exec_once(o, batch, results, error, sizeof error), 0);
+    char want[16];
+    snprintf(want, sizeof want, "%d", N);
+    assert_string_equal(event_get_string(results, "exec.stdout"), want);
+    char out[64];
+    assert_int_equal(child_env(batch, "WEE_EVENT_BATCH_COUNT", 1, NULL, out, sizeof out), 0);
+    assert_string_equal(out, want);
+    assert_true(child_env(batch, "WEE_EVENT_BATCH_PATHS", 1, NULL, out, sizeof out) < 0);
+    event_free(batch); event_free(results);
+}
+
 static void test_exec_timeout_kills(void **state)
 {
     char error[512];
@@ -633,6 +670,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exec_exit_code_and_stdout),
         cmocka_unit_test(test_exec_hostile_name_reaches_argv_byte_for_byte),
         cmocka_unit_test(test_exec_event_in_environment),
+        cmocka_unit_test(test_exec_batch_event_fits),
         cmocka_unit_test(test_exec_timeout_kills),
         cmocka_unit_test(test_exec_missing_command_fails_with_reason),
         cmocka_unit_test(test_exec_detached),
