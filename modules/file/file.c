@@ -29,6 +29,7 @@
  * follow-up writes are folded into the creation. */
 typedef struct pending {
     char *path;
+    size_t hash;       /* of path: a burst leaves thousands pending, chains are compared by hash first */
     uint64_t deadline_ns;
     int modified;      /* emit file.modified at the deadline */
     int is_dir;
@@ -168,15 +169,17 @@ static size_t hash_path(const char *s)
 {
     size_t h = 1469598103934665603ull & (size_t)-1;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * (size_t)1099511628211ull;
-    return h % BUCKETS;
+    return h;
 }
 
-static pending **find_slot(file_watch *w, const char *path)
+static pending **find_slot_h(file_watch *w, const char *path, size_t h)
 {
-    pending **pp = &w->table[hash_path(path)];
-    while (*pp && strcmp((*pp)->path, path) != 0) pp = &(*pp)->next;
+    pending **pp = &w->table[h % BUCKETS];
+    while (*pp && ((*pp)->hash != h || strcmp((*pp)->path, path) != 0)) pp = &(*pp)->next;
     return pp;
 }
+
+static pending **find_slot(file_watch *w, const char *path) { return find_slot_h(w, path, hash_path(path)); }
 
 static int64_t marker_window(const file_watch *w) { return w->settle_ms > 1000 ? w->settle_ms : 1000; }
 
@@ -209,7 +212,8 @@ static pending *take(file_watch *w, const char *path)
 
 static void put(file_watch *w, const char *path, int modified, int is_dir, int64_t window_ms)
 {
-    pending **pp = find_slot(w, path);
+    size_t h = hash_path(path);
+    pending **pp = find_slot_h(w, path, h);
     if (*pp) {
         arm(w, *pp, window_ms, 1);
         (*pp)->modified |= modified;
@@ -218,6 +222,7 @@ static void put(file_watch *w, const char *path, int modified, int is_dir, int64
     pending *p = calloc(1, sizeof *p);
     if (!p || !(p->path = str_dup(path))) { free(p); return; }
     arm(w, p, window_ms, 0);
+    p->hash = h;
     p->modified = modified;
     p->is_dir = is_dir;
     *pp = p;
