@@ -12,3 +12,7 @@ cmake --build "$b" -j2 >/dev/null
 # The peer, measured the same way on the same machine (needs inotify-tools).
 if command -v inotifywait >/dev/null; then "$b/bench/bench_file_exec" --peer-inotifywait; fi
 bash bench/idle_rss.sh "$b"
+# The writer's slowdown under the watchers (inotifywait's figure only when inotify-tools is installed).
+"$b/bench/bench_writer" "$b" 5
+# Not run here: bash bench/peers.sh "$b" (host vs inotifywait, incron, watchman; ~3 minutes, most of it
+# incron's 10,000-file burst; installs the peers when run as root).
