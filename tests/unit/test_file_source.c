@@ -317,17 +317,21 @@ static void test_many_settling_each_reported_once(void **s)
     (void)s;
     fixture f;
     start(&f, "\"settle_ms\": 300");
+    char *from = in(&f, "rename-me.txt"), *to = in(&f, "moved.txt");
+    assert_int_equal(test_write_file(from, "x"), 0);
     write_burst(&f, "s", SETTLING);
     assert_true(wait_count(&f.k, "file.created", ".dat", SETTLING, 20000));
     plat_sleep_ms(1500);                         /* past every creation window */
     write_burst(&f, "s", SETTLING);              /* one save each: several notifications, one event */
-    char *from = in(&f, "s00000.dat"), *to = in(&f, "moved.dat");
     assert_int_equal(test_write_file(from, "y"), 0);
     assert_int_equal(rename(from, to), 0);      /* within its settle window */
     assert_true(wait_count(&f.k, "file.modified", ".dat", SETTLING, 20000));
+    assert_true(wait_count(&f.k, "file.modified", "moved.txt", 1, 20000));
     plat_sleep_ms(600);
+    assert_each_once(&f.k, "file.modified", "s", SETTLING);
     assert_int_equal(count(&f.k, "file.modified", ".dat"), SETTLING);
-    assert_int_equal(count(&f.k, "file.modified", "moved.dat"), 1);
+    assert_int_equal(count(&f.k, "file.modified", "moved.txt"), 1);
+    assert_int_equal(count(&f.k, "file.modified", "rename-me.txt"), 0);
     assert_int_equal(count(&f.k, "file.created", ".dat"), SETTLING);
     free(from); free(to);
     finish(&f);
