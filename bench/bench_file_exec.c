@@ -162,7 +162,11 @@ int main(int argc, char **argv)
         return floor_run(argv[2]);
     }
     int peer = strcmp(argv[1], "--peer-inotifywait") == 0;
-    char root[] = "/tmp/wee-bench-XXXXXX";
+    /* On tmpfs, like the peers: $WEE_BENCH_DIR, else /dev/shm, else /tmp. */
+    const char *base = getenv("WEE_BENCH_DIR");
+    if (!base || !*base) base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    char root[256];
+    snprintf(root, sizeof root, "%s/wee-bench-XXXXXX", base);
     if (!mkdtemp(root)) return 1;
     char watch[300], done[300], cfg[300], stop[400], host[1024], mods[1024];
     snprintf(watch, sizeof watch, "%s/watch", root); mkdir(watch, 0700);
@@ -177,7 +181,9 @@ int main(int argc, char **argv)
                "\"rules\":[{\"name\":\"touch\",\"when\":{\"event\":\"file.created\"},"
                "\"do\":[{\"action\":\"exec\",\"command\":\"/usr/bin/touch\",\"args\":[\"%s/{{name}}\"]}]}]}", watch, done);
     fclose(f);
-    const char *av[] = { host, "--config", cfg, "--modules", mods, "--stop-file", stop, NULL };
+    char ctl[300];
+    snprintf(ctl, sizeof ctl, "%s/ctl", root); /* not the default socket: another host may be running */
+    const char *av[] = { host, "--config", cfg, "--modules", mods, "--stop-file", stop, "--control", ctl, NULL };
     /* The peer stops when the stop file appears in the watched folder (the loop sees it and exits). */
     char script[1200];
     snprintf(script, sizeof script,
@@ -188,8 +194,7 @@ int main(int argc, char **argv)
     plat_process_spec spec = { .argv = peer ? pv : av, .timeout_ms = 600000 };
     plat_thread th;
     plat_thread_start(&th, host_thread, &spec);
-    plat_sleep_ms(1000); /* host start-up */
-    int rc = measure(watch, done, peer ? "peer: inotifywait | sh loop" : "real host", 0);
+    int rc = measure(watch, done, peer ? "peer: inotifywait | sh loop" : "real host", 1);
     FILE *s = fopen(stop, "w"); fclose(s);
     if (peer) {
         /* inotifywait only notices its reader is gone when it writes the next name. */
