@@ -14,5 +14,6 @@ if command -v inotifywait >/dev/null; then "$b/bench/bench_file_exec" --peer-ino
 bash bench/idle_rss.sh "$b"
 # The writer's slowdown under the watchers (inotifywait's figure only when inotify-tools is installed).
 "$b/bench/bench_writer" "$b" 5
-# Not run here: bash bench/peers.sh "$b" (host vs inotifywait, incron, watchman; ~3 minutes, most of it
-# incron's 10,000-file burst; installs the peers when run as root).
+# Host vs inotifywait, incron, watchman side by side (1.5-3 minutes, most of it incron's burst; installs
+# the peers from Debian packages when run as root and they are missing).
+bash bench/peers.sh "$b"
