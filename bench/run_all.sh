@@ -13,3 +13,8 @@ cmake --build "$b" -j2 >/dev/null
 if command -v inotifywait >/dev/null; then "$b/bench/bench_file_exec" --peer-inotifywait; fi
 if command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ]; then PATH=$PATH:/usr/sbin "$b/bench/bench_mqtt" "$b"; fi
 bash bench/idle_rss.sh "$b"
+# The writer's slowdown under the watchers (inotifywait's figure only when inotify-tools is installed).
+"$b/bench/bench_writer" "$b" 5
+# Host vs inotifywait, incron, watchman side by side (1.5-3 minutes, most of it incron's burst; installs
+# the peers from Debian packages when run as root and they are missing).
+bash bench/peers.sh "$b"

@@ -94,6 +94,13 @@ static int same_path(const char *a, const char *b)
     }
 }
 
+static const char *last_name(const char *p)
+{
+    const char *b = p;
+    for (; *p; p++) if (*p == '/' || *p == '\\') b = p + 1;
+    return b;
+}
+
 static int written_by_engine(const char *path)
 {
     uint64_t now = plat_monotonic_ns();
@@ -106,7 +113,10 @@ static int written_by_engine(const char *path)
         const recent_write *w = &g_writes[i];
         if (!w->path[0] || now - w->at_ns > WRITES_WINDOW_NS) continue;
         if (same_path(w->path, path)) { hit = 1; break; }
-        /* The source may name the file through another spelling (a symlinked folder): compare real paths. */
+        /* The source may name the file through another spelling (a symlinked folder): compare real paths.
+         * Only worth resolving (several system calls) when the file names agree: a file source reports
+         * the name it was written under. */
+        if (!same_path(last_name(w->path), last_name(path))) continue;
         if (have_real < 0) have_real = plat_realpath(path, real, sizeof real) == 0;
         if (have_real && same_path(w->path, real)) hit = 1;
     }

@@ -29,11 +29,20 @@
  * follow-up writes are folded into the creation. */
 typedef struct pending {
     char *path;
+    size_t hash;       /* of path: a burst leaves thousands pending, chains are compared by hash first */
     uint64_t deadline_ns;
     int modified;      /* emit file.modified at the deadline */
     int is_dir;
-    struct pending *next;
+    int lane;          /* which deadline list holds it */
+    struct pending *next;               /* hash chain */
+    struct pending *due_prev, *due_next; /* its lane, ordered by deadline */
 } pending;
+
+/* Every deadline is now + one of two windows (settle_ms, or the creation marker's max(settle_ms, 1 s)),
+ * so a list per window, appended at the tail, stays ordered by deadline: the next due entry is a head,
+ * found without walking the table (a burst leaves thousands of creation markers pending). */
+enum { LANE_SETTLE, LANE_MARKER, LANES };
+typedef struct lane { pending *head, *tail; } lane;
 
 #define BUCKETS 4096
 
@@ -51,10 +60,13 @@ struct file_watch {
     plat_mutex lock;
     plat_cond wake;
     pending *table[BUCKETS];
+    lane lanes[LANES];
     size_t npending;
     plat_thread settle_thread;   /* the delivery thread: backlog, settle deadlines, rescans */
     int stop, running;
     backlog queue;               /* w->lock */
+    raw_item *staged, *staged_tail; /* backend thread only: changes of the read buffer in hand */
+    size_t nstaged;
     file_known *known;           /* delivery thread only; NULL when known_max is 0 */
     size_t known_max;
 };
@@ -157,40 +169,74 @@ static size_t hash_path(const char *s)
 {
     size_t h = 1469598103934665603ull & (size_t)-1;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * (size_t)1099511628211ull;
-    return h % BUCKETS;
+    return h;
 }
 
-static pending **find_slot(file_watch *w, const char *path)
+static pending **find_slot_h(file_watch *w, const char *path, size_t h)
 {
-    pending **pp = &w->table[hash_path(path)];
-    while (*pp && strcmp((*pp)->path, path) != 0) pp = &(*pp)->next;
+    pending **pp = &w->table[h % BUCKETS];
+    while (*pp && ((*pp)->hash != h || strcmp((*pp)->path, path) != 0)) pp = &(*pp)->next;
     return pp;
+}
+
+static pending **find_slot(file_watch *w, const char *path) { return find_slot_h(w, path, hash_path(path)); }
+
+static int64_t marker_window(const file_watch *w) { return w->settle_ms > 1000 ? w->settle_ms : 1000; }
+
+static void lane_unlink(file_watch *w, pending *p)
+{
+    lane *l = &w->lanes[p->lane];
+    if (p->due_prev) p->due_prev->due_next = p->due_next; else l->head = p->due_next;
+    if (p->due_next) p->due_next->due_prev = p->due_prev; else l->tail = p->due_prev;
+    p->due_prev = p->due_next = NULL;
+}
+
+/* (Re)arms p's deadline: now + window, at the tail of that window's lane. */
+static void arm(file_watch *w, pending *p, int64_t window_ms, int linked)
+{
+    if (linked) lane_unlink(w, p);
+    p->deadline_ns = plat_monotonic_ns() + (uint64_t)window_ms * 1000000u;
+    p->lane = window_ms == w->settle_ms ? LANE_SETTLE : LANE_MARKER;
+    lane *l = &w->lanes[p->lane];
+    p->due_prev = l->tail;
+    if (l->tail) l->tail->due_next = p; else l->head = p;
+    l->tail = p;
 }
 
 static pending *take(file_watch *w, const char *path)
 {
     pending **pp = find_slot(w, path), *p = *pp;
-    if (p) { *pp = p->next; w->npending--; }
+    if (p) { *pp = p->next; w->npending--; lane_unlink(w, p); }
     return p;
 }
 
 static void put(file_watch *w, const char *path, int modified, int is_dir, int64_t window_ms)
 {
-    pending **pp = find_slot(w, path);
-    uint64_t deadline = plat_monotonic_ns() + (uint64_t)window_ms * 1000000u;
+    size_t h = hash_path(path);
+    pending **pp = find_slot_h(w, path, h);
     if (*pp) {
-        (*pp)->deadline_ns = deadline;
+        arm(w, *pp, window_ms, 1);
         (*pp)->modified |= modified;
         return;
     }
     pending *p = calloc(1, sizeof *p);
     if (!p || !(p->path = str_dup(path))) { free(p); return; }
-    p->deadline_ns = deadline;
+    arm(w, p, window_ms, 0);
+    p->hash = h;
     p->modified = modified;
     p->is_dir = is_dir;
     *pp = p;
     w->npending++;
     plat_cond_signal(&w->wake);
+}
+
+/* The earliest pending entry, or NULL. */
+static pending *next_due(file_watch *w)
+{
+    pending *a = w->lanes[LANE_SETTLE].head, *b = w->lanes[LANE_MARKER].head;
+    if (!a) return b;
+    if (!b) return a;
+    return a->deadline_ns <= b->deadline_ns ? a : b;
 }
 
 /* Turns one change into an event (delivery thread; the known paths are already updated). */
@@ -206,13 +252,13 @@ static void deliver(file_watch *w, fev_kind kind, const char *path, const char *
         if (find_slot(w, path)[0]) { plat_mutex_unlock(&w->lock); return; }
         /* The marker folds the writes that follow into the creation and dedupes scan vs kernel; it
          * lives at least a second even with settle_ms 0, which is the scan/kernel race window. */
-        put(w, path, 0, is_dir, w->settle_ms > 1000 ? w->settle_ms : 1000);
+        put(w, path, 0, is_dir, marker_window(w));
         plat_mutex_unlock(&w->lock);
         if (w->events & FEV_CREATED) emit(w, "file.created", path, NULL, is_dir);
         return;
     case FEV_MODIFIED:
         if (is_dir) { plat_mutex_unlock(&w->lock); return; }
-        if (settle) { p = find_slot(w, path)[0]; if (p) p->deadline_ns = plat_monotonic_ns() + (uint64_t)w->settle_ms * 1000000u; else put(w, path, 1, 0, w->settle_ms); plat_mutex_unlock(&w->lock); return; }
+        if (settle) { p = find_slot(w, path)[0]; if (p) arm(w, p, w->settle_ms, 1); else put(w, path, 1, 0, w->settle_ms); plat_mutex_unlock(&w->lock); return; }
         plat_mutex_unlock(&w->lock);
         if (w->events & FEV_MODIFIED) emit(w, "file.modified", path, NULL, 0);
         return;
@@ -258,18 +304,44 @@ static void apply(file_watch *w, fev_kind kind, const char *path, const char *ol
     deliver(w, kind, path, old_path, is_dir);
 }
 
+/* Changes are staged by the backend thread and queued a read buffer at a time (file_report_flush): one
+ * lock and one wake-up of the delivery thread per buffer, not per change, so a burst costs the writing
+ * program little. A scan of a big moved-in folder is flushed in slices so the bound keeps applying. */
+#define STAGE_MAX 4096
+
 void file_report(file_watch *w, fev_kind kind, const char *path, const char *old_path, int is_dir, int from_scan)
 {
+    raw_item *it = backlog_item_new(kind, path, old_path, is_dir, from_scan);
+    if (!it) {
+        file_report_flush(w); /* keeps the rescan marker behind what was accepted before */
+        plat_mutex_lock(&w->lock);
+        backlog_count_drop(&w->queue); /* counted and recovered by the rescan the backlog queued */
+        plat_cond_signal(&w->wake);
+        plat_mutex_unlock(&w->lock);
+        return;
+    }
+    it->next = NULL;
+    if (w->staged_tail) w->staged_tail->next = it; else w->staged = it;
+    w->staged_tail = it;
+    if (++w->nstaged >= STAGE_MAX) file_report_flush(w);
+}
+
+void file_report_flush(file_watch *w)
+{
+    if (!w->staged) return;
+    raw_item *chain = w->staged;
+    w->staged = w->staged_tail = NULL;
+    w->nstaged = 0;
     plat_mutex_lock(&w->lock);
-    int queued = backlog_push(&w->queue, kind, path, old_path, is_dir, from_scan) == 0;
+    backlog_push_items(&w->queue, chain); /* refusals are counted and recovered by the queued rescan */
     plat_cond_signal(&w->wake);
     plat_mutex_unlock(&w->lock);
-    (void)queued; /* a refusal is counted and recovered by the rescan the backlog queued */
 }
 
 void file_report_overflow(file_watch *w, const char *reason)
 {
     w->host->log(WEE_LOG_WARN, "file", "source '%s': %s", w->host->source_id(w->src), reason);
+    file_report_flush(w);
     plat_mutex_lock(&w->lock);
     backlog_push_overflow(&w->queue);
     plat_cond_signal(&w->wake);
@@ -332,10 +404,13 @@ static void deliver_batch(file_watch *w, raw_item *it)
         } else {
             apply(w, it->kind, it->path, it->old_path, it->is_dir);
             done += it->cost;
-            plat_mutex_lock(&w->lock);
-            backlog_item_free(&w->queue, it);
-            if (++n % 256 == 0) { backlog_release(&w->queue, done); done = 0; }
-            plat_mutex_unlock(&w->lock);
+            backlog_item_free(&w->queue, it); /* not the marker: no lock needed */
+            if (++n % 256 == 0) {
+                plat_mutex_lock(&w->lock);
+                backlog_release(&w->queue, done);
+                plat_mutex_unlock(&w->lock);
+                done = 0;
+            }
         }
     }
     plat_mutex_lock(&w->lock);
@@ -363,19 +438,11 @@ static void settle_main(void *arg)
         uint64_t now = plat_monotonic_ns(), next = now + 1000000000ull;
         char *due[64];
         size_t ndue = 0;
-        for (size_t b = 0; b < BUCKETS && ndue < 64; b++) {
-            for (pending **pp = &w->table[b]; *pp && ndue < 64;) {
-                pending *p = *pp;
-                if (p->deadline_ns <= now) {
-                    *pp = p->next;
-                    w->npending--;
-                    if (p->modified) due[ndue++] = p->path; else free(p->path);
-                    free(p);
-                    continue;
-                }
-                if (p->deadline_ns < next) next = p->deadline_ns;
-                pp = &p->next;
-            }
+        for (pending *p; (p = next_due(w)) && ndue < 64;) {
+            if (p->deadline_ns > now) { next = p->deadline_ns; break; }
+            pending *t = take(w, p->path);
+            if (t->modified) due[ndue++] = t->path; else free(t->path);
+            free(t);
         }
         if (ndue) {
             plat_mutex_unlock(&w->lock);
@@ -414,6 +481,7 @@ static void watch_free(file_watch *w)
     for (size_t b = 0; b < BUCKETS; b++)
         for (pending *p = w->table[b], *n; p; p = n) { n = p->next; free(p->path); free(p); }
     backlog_clear(&w->queue);
+    for (raw_item *it = w->staged, *n; it; it = n) { n = it->next; free(it); }
     known_free(w->known);
     plat_cond_destroy(&w->wake);
     plat_mutex_destroy(&w->lock);
@@ -508,6 +576,7 @@ static void file_stop(void *inst)
             free(p);
         }
     memset(w->table, 0, sizeof w->table);
+    memset(w->lanes, 0, sizeof w->lanes);
     w->npending = 0;
     w->running = 0;
 }

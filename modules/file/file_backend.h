@@ -18,6 +18,9 @@ typedef struct file_watch file_watch;
 /* From the backend's thread. old_path only for FEV_RENAMED. `from_scan`: found by a directory scan
  * (new folder, moved-in folder) rather than a kernel notification. */
 void file_report(file_watch *w, fev_kind kind, const char *path, const char *old_path, int is_dir, int from_scan);
+/* Reported changes are staged until this call (or a few thousand of them): the backend calls it once per
+ * buffer read from the OS, so the delivery thread is woken once per buffer. */
+void file_report_flush(file_watch *w);
 /* The kernel dropped notifications; the backend has re-established its watches. */
 void file_report_overflow(file_watch *w, const char *reason);
 const wee_host_api *file_host(file_watch *w);

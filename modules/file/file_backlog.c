@@ -21,17 +21,12 @@ static void queue_marker(backlog *q)
     append(q, &q->marker);
 }
 
-int backlog_push(backlog *q, fev_kind kind, const char *path, const char *old_path, int is_dir, int from_scan)
+raw_item *backlog_item_new(fev_kind kind, const char *path, const char *old_path, int is_dir, int from_scan)
 {
     size_t pl = strlen(path) + 1, ol = old_path ? strlen(old_path) + 1 : 0;
     size_t cost = sizeof(raw_item) + pl + ol;
-    raw_item *it = q->bytes + cost <= q->max_bytes ? malloc(cost) : NULL;
-    if (!it) {
-        q->dropped++;
-        q->dropped_total++;
-        queue_marker(q);
-        return -1;
-    }
+    raw_item *it = malloc(cost);
+    if (!it) return NULL;
     memset(it, 0, sizeof *it);
     it->cost = cost;
     it->kind = kind;
@@ -43,9 +38,39 @@ int backlog_push(backlog *q, fev_kind kind, const char *path, const char *old_pa
         it->old_path = it->path + pl;
         memcpy(it->old_path, old_path, ol);
     }
-    q->bytes += cost;
-    append(q, it);
-    return 0;
+    return it;
+}
+
+void backlog_count_drop(backlog *q)
+{
+    q->dropped++;
+    q->dropped_total++;
+    queue_marker(q);
+}
+
+size_t backlog_push_items(backlog *q, raw_item *chain)
+{
+    size_t dropped = 0;
+    for (raw_item *it = chain, *next; it; it = next) {
+        next = it->next;
+        if (q->bytes + it->cost > q->max_bytes) {
+            free(it);
+            backlog_count_drop(q);
+            dropped++;
+            continue;
+        }
+        q->bytes += it->cost;
+        append(q, it);
+    }
+    return dropped;
+}
+
+int backlog_push(backlog *q, fev_kind kind, const char *path, const char *old_path, int is_dir, int from_scan)
+{
+    raw_item *it = backlog_item_new(kind, path, old_path, is_dir, from_scan);
+    if (!it) { backlog_count_drop(q); return -1; }
+    it->next = NULL;
+    return backlog_push_items(q, it) ? -1 : 0;
 }
 
 void backlog_push_overflow(backlog *q)

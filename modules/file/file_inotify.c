@@ -18,6 +18,9 @@
 #include "file_backend.h"
 #include "platform/platform.h"
 
+/* Reads closer together than this are a stream of changes: see reader_main. */
+#define COALESCE_NS 2000000u
+
 #define WATCH_MASK (IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
                     IN_DELETE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK)
 
@@ -49,16 +52,20 @@ static void set_dir(file_backend *b, int wd, const char *path)
     b->dirs[wd] = strdup(path);
 }
 
-static char *join(const char *dir, const char *name)
+/* dir/name into buf when it fits (the common case: no allocation per change), else on the heap; the
+ * result is released with unjoin. */
+static char *join_into(char *buf, size_t size, const char *dir, const char *name)
 {
     size_t a = strlen(dir), n = strlen(name);
-    char *p = malloc(a + n + 2);
+    char *p = a + n + 2 <= size ? buf : malloc(a + n + 2);
     if (!p) return NULL;
     memcpy(p, dir, a);
     p[a] = '/';
     memcpy(p + a + 1, name, n + 1);
     return p;
 }
+
+static void unjoin(char *p, const char *buf) { if (p != buf) free(p); }
 
 /* Adds a watch on dir and, when recursive, its subfolders. report: also report what is inside as
  * created (a folder that appeared after start). */
@@ -76,15 +83,17 @@ static void add_tree(file_backend *b, const char *dir, int report, int depth)
     DIR *d = opendir(dir);
     if (!d) return;
     struct dirent *e;
+    char buf[1024];
     while ((e = readdir(d))) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char *p = join(dir, e->d_name);
+        char *p = join_into(buf, sizeof buf, dir, e->d_name);
         if (!p) continue;
-        struct stat st;
-        int is_dir = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+        /* The entry's type usually comes with it; only file systems that do not say need an lstat. */
+        int is_dir = e->d_type == DT_DIR;
+        if (e->d_type == DT_UNKNOWN) { struct stat st; is_dir = lstat(p, &st) == 0 && S_ISDIR(st.st_mode); }
         if (report) file_report(b->w, FEV_CREATED, p, NULL, is_dir, 1);
         if (is_dir && file_recursive(b->w)) add_tree(b, p, report, depth + 1);
-        free(p);
+        unjoin(p, buf);
     }
     closedir(d);
 }
@@ -145,7 +154,8 @@ static void handle(file_backend *b, const struct inotify_event *e)
     if (e->wd < 0 || (size_t)e->wd >= b->ndirs || !b->dirs[e->wd] || !e->len) return;
     int is_dir = (e->mask & IN_ISDIR) != 0;
     if (b->from_path && !((e->mask & IN_MOVED_TO) && e->cookie == b->from_cookie)) flush_moved_from(b);
-    char *path = join(b->dirs[e->wd], e->name);
+    char buf[1024];
+    char *path = join_into(buf, sizeof buf, b->dirs[e->wd], e->name);
     if (!path) return;
     if (e->mask & IN_CREATE) {
         file_report(b->w, FEV_CREATED, path, NULL, is_dir, 0);
@@ -156,7 +166,7 @@ static void handle(file_backend *b, const struct inotify_event *e)
         file_report(b->w, FEV_DELETED, path, NULL, is_dir, 0);
     } else if (e->mask & IN_MOVED_FROM) {
         b->from_cookie = e->cookie;
-        b->from_path = path;
+        b->from_path = path == buf ? strdup(path) : path;
         b->from_is_dir = is_dir;
         return;
     } else if (e->mask & IN_MOVED_TO) {
@@ -170,7 +180,7 @@ static void handle(file_backend *b, const struct inotify_event *e)
             if (is_dir && file_recursive(b->w)) add_tree(b, path, 1, 1);
         }
     }
-    free(path);
+    unjoin(path, buf);
 }
 
 static void reader_main(void *arg)
@@ -180,22 +190,32 @@ static void reader_main(void *arg)
     static const size_t size = 256 * 1024;
     char *buf = malloc(size);
     if (!buf) return;
+    uint64_t last_read = 0;
     for (;;) {
         struct pollfd p[2] = { { b->fd, POLLIN, 0 }, { b->wake[0], POLLIN, 0 } };
         /* A pending MOVED_FROM waits briefly for its MOVED_TO; otherwise it was a move out of the tree. */
         int rc = poll(p, 2, b->from_path ? 20 : -1);
         if (rc < 0 && errno == EINTR) continue;
-        if (rc == 0) { flush_moved_from(b); continue; }
+        if (rc == 0) { flush_moved_from(b); file_report_flush(b->w); continue; }
         if (p[1].revents) break;
         ssize_t n = read(b->fd, buf, size);
         if (n <= 0) { if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue; break; }
-        for (char *q = buf; q < buf + n;) {
+        size_t count = 0;
+        for (char *q = buf; q < buf + n; count++) {
             const struct inotify_event *e = (const struct inotify_event *)(void *)q;
             handle(b, e);
             q += sizeof *e + e->len;
         }
+        file_report_flush(b->w);
+        /* In a burst, a short nap lets the kernel gather a buffer's worth instead of waking this thread
+         * (which the writing program pays for too) per change. The first change after a quiet spell is
+         * still read at once: only reads that came in a stream or brought several changes nap. */
+        uint64_t now = plat_monotonic_ns();
+        if (count > 1 || now - last_read < COALESCE_NS) plat_sleep_ms(1);
+        last_read = now;
     }
     flush_moved_from(b);
+    file_report_flush(b->w);
     free(buf);
 }
 

@@ -122,6 +122,7 @@ static void handle_buffer(file_backend *b, root_watch *r)
         p += fi->NextEntryOffset;
     }
     flush_old_name(b);
+    file_report_flush(b->w);
 }
 
 static void port_main(void *arg)

@@ -5,7 +5,7 @@
  * a missing folder refused with its path named; a burst while the emit side is blocked loses nothing,
  * and a burst past the in-process backlog bound (backlog_max_kb 1) is recovered by the rescan: every
  * file created gets its file.created exactly once, every file deleted its file.deleted, and the loss
- * is counted.
+ * is counted. Hundreds of files settling at once each give exactly one file.modified.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,6 +364,35 @@ static void test_backlog_overflow_recovered_by_rescan(void **s)
     finish(&f);
 }
 
+/* Many files settling at once (their deadlines kept in order, not found by walking the table): a
+ * modification of each, well after its creation window, gives exactly one file.modified per file, and
+ * one that is renamed while settling is reported modified under its new name. */
+#define SETTLING 400
+static void test_many_settling_each_reported_once(void **s)
+{
+    (void)s;
+    fixture f;
+    start(&f, "\"settle_ms\": 300");
+    char *from = in(&f, "rename-me.txt"), *to = in(&f, "moved.txt");
+    assert_int_equal(test_write_file(from, "x"), 0);
+    write_burst(&f, "s", SETTLING);
+    assert_true(wait_count(&f.k, "file.created", ".dat", SETTLING, 20000));
+    plat_sleep_ms(1500);                         /* past every creation window */
+    write_burst(&f, "s", SETTLING);              /* one save each: several notifications, one event */
+    assert_int_equal(test_write_file(from, "y"), 0);
+    assert_int_equal(rename(from, to), 0);      /* within its settle window */
+    assert_true(wait_count(&f.k, "file.modified", ".dat", SETTLING, 20000));
+    assert_true(wait_count(&f.k, "file.modified", "moved.txt", 1, 20000));
+    plat_sleep_ms(600);
+    assert_each_once(&f.k, "file.modified", "s", SETTLING);
+    assert_int_equal(count(&f.k, "file.modified", ".dat"), SETTLING);
+    assert_int_equal(count(&f.k, "file.modified", "moved.txt"), 1);
+    assert_int_equal(count(&f.k, "file.modified", "rename-me.txt"), 0);
+    assert_int_equal(count(&f.k, "file.created", ".dat"), SETTLING);
+    free(from); free(to);
+    finish(&f);
+}
+
 static void test_missing_folder_refused(void **s)
 {
     (void)s;
@@ -403,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_burst_with_blocked_emit_loses_nothing),
         cmocka_unit_test(test_backlog_overflow_recovered_by_rescan),
         cmocka_unit_test(test_missing_folder_refused),
+        cmocka_unit_test(test_many_settling_each_reported_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
