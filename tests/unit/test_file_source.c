@@ -219,7 +219,19 @@ static void test_folder_move_out_is_one_delete(void **s)
     char *sub = in(&f, "box"), *moved = test_path_join(outside, "box");
     assert_int_equal(make_dir(sub), 0);
     assert_true(wait_count(&f.k, "file.created", "box", 1, 5000));
-    plat_sleep_ms(200); /* Linux: the new folder's watch is in place */
+    /* Wait until files in the new folder are seen: on Linux the module adds the folder's watch, and
+     * Wine's recursive ReadDirectoryChangesW also watches a new subfolder only some time after it
+     * appears (under a loaded CI run, more than 5 s once). */
+    int live = 0;
+    for (int i = 0; i < 100 && !live; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "probe%d.txt", i);
+        char *p = test_path_join(sub, name);
+        test_write_file(p, "x");
+        free(p);
+        live = wait_count(&f.k, "file.created", name, 1, 200);
+    }
+    assert_true(live);
     for (int i = 0; i < 3; i++) {
         char name[16];
         snprintf(name, sizeof name, "in%d.txt", i);
