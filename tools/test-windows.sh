@@ -52,13 +52,15 @@ echo "test-windows.sh: build ($((t2 - t1)) s)"
 . "$ROOT/tools/wine-env.sh"
 trap wee_wine_stop EXIT
 trap 'exit 130' INT TERM
-wee_wine_start || { echo "test-windows.sh: Wine prefix setup failed" >&2; exit 1; }
+# The lock (fd 9) stays with this script only: a daemon started below (the persistent wineserver, the
+# tests' mosquitto) that inherited it would hold it after the run and make the next run wait forever.
+wee_wine_start 9>&- || { echo "test-windows.sh: Wine prefix setup failed" >&2; exit 1; }
 # A real Windows PowerShell 7 for the pwsh tests (Wine's powershell.exe is a stub); says so if absent.
 bash "$ROOT/tools/install-pwsh-wine.sh" --prefix "$WINEPREFIX" || echo "test-windows.sh: no Windows PowerShell in the prefix" >&2
 t3=$(date +%s)
 echo "test-windows.sh: wine prefix ready ($((t3 - t2)) s)"
 
-ctest --test-dir "$BUILD" --output-on-failure --timeout 120 -j2 "$@"
+ctest --test-dir "$BUILD" --output-on-failure --timeout 120 -j2 "$@" 9>&-
 rc=$?
 t4=$(date +%s)
 echo "test-windows.sh: ctest exit $rc, build status $build_rc ($((t4 - t3)) s; total $((t4 - t0)) s)"
