@@ -473,9 +473,9 @@ static void fire_remembered(void *p, wee_event *ev)
 static uint64_t pass_time(dispatcher *d, uint64_t now, uint64_t next)
 {
     rule_set *rs = acquire_rules(d);
-    for (size_t i = 0; rs && i < rule_set_count(rs); i++) {
-        rule *r = rule_set_at(rs, i);
-        if (r->memory.kind == MEMORY_NONE || !r->enabled || !r->state->memory) continue;
+    for (size_t i = 0; i < rule_set_stateful_count(rs); i++) {
+        rule *r = rule_set_stateful_at(rs, i);
+        if (!r->enabled || !r->state->memory) continue;
         due_ctx c = { d, r, rs };
         uint64_t due = rule_memory_due(r->state->memory, r, now, fire_remembered, &c);
         if (due < next) next = due;
@@ -496,6 +496,18 @@ static void timer_main(void *arg)
         plat_cond_timedwait(&d->timer_wake, &d->lock, wait_ms);
     }
     plat_mutex_unlock(&d->lock);
+}
+
+/* The dispatcher's locks and conditions, and the first `workers` workers' doing_lock. */
+static void destroy_sync(dispatcher *d, unsigned workers)
+{
+    for (unsigned i = 0; i < workers; i++) plat_mutex_destroy(&d->workers[i].doing_lock);
+    plat_cond_destroy(&d->not_empty);
+    plat_cond_destroy(&d->not_full);
+    plat_cond_destroy(&d->idle);
+    plat_cond_destroy(&d->timer_wake);
+    plat_mutex_destroy(&d->lock);
+    plat_mutex_destroy(&d->rules_lock);
 }
 
 dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy policy, rule_set *rules)
@@ -544,13 +556,7 @@ dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy po
         plat_cond_broadcast(&d->not_empty);
         plat_mutex_unlock(&d->lock);
         for (unsigned i = 0; i < started; i++) plat_thread_join(&d->workers[i].thread);
-        for (unsigned i = 0; i < started + (started < workers); i++) plat_mutex_destroy(&d->workers[i].doing_lock);
-        plat_cond_destroy(&d->not_empty);
-        plat_cond_destroy(&d->not_full);
-        plat_cond_destroy(&d->idle);
-        plat_cond_destroy(&d->timer_wake);
-        plat_mutex_destroy(&d->lock);
-        plat_mutex_destroy(&d->rules_lock);
+        destroy_sync(d, started + (started < workers));
         free(tables);
         free(d->ring);
         free(d->workers);
@@ -697,13 +703,7 @@ void dispatcher_free(dispatcher *d)
         rule_set_unref(st->debounce_set);
     }
     if (d->rules) rule_set_unref(d->rules);
-    plat_cond_destroy(&d->not_empty);
-    plat_cond_destroy(&d->not_full);
-    plat_cond_destroy(&d->idle);
-    plat_cond_destroy(&d->timer_wake);
-    plat_mutex_destroy(&d->lock);
-    plat_mutex_destroy(&d->rules_lock);
-    for (unsigned i = 0; i < d->nworkers; i++) plat_mutex_destroy(&d->workers[i].doing_lock);
+    destroy_sync(d, d->nworkers);
     for (unsigned i = 0; i < d->nworkers; i++)
         for (int m = 0; m < DM_COUNT; m++) mtable_free_keys(&d->workers[i].metrics[m]);
     free(d->workers[0].metrics);

@@ -30,6 +30,8 @@ struct rule_set {
     uint64_t *type_bits;   /* the slots' bit sets, back to back */
     uint64_t *glob_bits;   /* rules whose event pattern is a glob */
     rule_index *fields;    /* NULL when there are no rules */
+    size_t *stateful;      /* indices of rules that remember (memory.kind set), for the timer */
+    size_t stateful_count;
 };
 
 static index_slot *find_slot(const rule_set *rs, const char *type)
@@ -69,6 +71,10 @@ static int build_index(rule_set *rs)
         rule *r = &rs->rules[i];
         set_bit(r->event_is_glob ? rs->glob_bits : find_slot(rs, r->event_pattern)->bits, i);
     }
+    rs->stateful = calloc(rs->count ? rs->count : 1, sizeof *rs->stateful);
+    if (!rs->stateful) return -1;
+    for (size_t i = 0; i < rs->count; i++)
+        if (rs->rules[i].memory.kind != MEMORY_NONE) rs->stateful[rs->stateful_count++] = i;
     rs->fields = rule_index_build(rs->rules, rs->count);
     return rs->fields ? 0 : -1;
 }
@@ -78,6 +84,7 @@ static void rule_set_free(rule_set *rs)
     for (size_t i = 0; i < rs->count; i++) rule_free_members(&rs->rules[i]);
     free(rs->rules);
     rule_index_free(rs->fields);
+    free(rs->stateful);
     free(rs->slots);
     free(rs->type_bits);
     free(rs->glob_bits);
@@ -117,6 +124,13 @@ void rule_set_unref(rule_set *rs)
 size_t rule_set_count(const rule_set *rs) { return rs ? rs->count : 0; }
 
 rule *rule_set_at(const rule_set *rs, size_t i) { return (rs && i < rs->count) ? &rs->rules[i] : NULL; }
+
+size_t rule_set_stateful_count(const rule_set *rs) { return rs ? rs->stateful_count : 0; }
+
+rule *rule_set_stateful_at(const rule_set *rs, size_t i)
+{
+    return (rs && i < rs->stateful_count) ? &rs->rules[rs->stateful[i]] : NULL;
+}
 
 static int accepts(const rule *r, const char *source)
 {

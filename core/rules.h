@@ -83,6 +83,9 @@ rule_set *rule_set_ref(rule_set *rs);
 void rule_set_unref(rule_set *rs);
 size_t rule_set_count(const rule_set *rs);
 rule *rule_set_at(const rule_set *rs, size_t i);
+/* The rules that remember (memory.kind set), in config order: what the dispatcher's timer visits. */
+size_t rule_set_stateful_count(const rule_set *rs);
+rule *rule_set_stateful_at(const rule_set *rs, size_t i);
 /* Calls fn for each enabled rule whose event pattern and source filter accept (type, source) and whose
  * condition the rule index (rule_index.h) cannot rule out for ev, in config order; conditions are NOT
  * evaluated here. ev NULL: no field filtering. Stops early when fn returns non-zero. */
