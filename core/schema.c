@@ -608,30 +608,30 @@ static const prop_entry absence_table[] = {
     { "expect", p_trigger }, { "after", p_trigger }, { "within_ms", p_within }, { "group_by", p_fields },
     { "max_groups", p_max_groups }, { NULL, NULL }
 };
-static cJSON *p_threshold(gen *g, const char *p)
+/* A memory object: its keys and table, and the key besides within_ms it cannot do without. */
+static cJSON *memory_object(gen *g, const char *p, const char *const *keys, const prop_entry *table,
+                            const char *needed, const char *description)
 {
-    cJSON *o = object_from_keys(g, p, config_threshold_keys, threshold_table,
-                                "fire when at least count events match within within_ms (per group)");
-    const char *req[] = { "count", "within_ms", NULL };
+    cJSON *o = object_from_keys(g, p, keys, table, description);
+    const char *req[] = { needed, "within_ms", NULL };
     add_required(o, req);
     return o;
+}
+static cJSON *p_threshold(gen *g, const char *p)
+{
+    return memory_object(g, p, config_threshold_keys, threshold_table, "count",
+                         "fire when at least count events match within within_ms (per group)");
 }
 static cJSON *p_sequence(gen *g, const char *p)
 {
-    cJSON *o = object_from_keys(g, p, config_sequence_keys, sequence_table,
-                                "fire when the steps happen in order within within_ms (replaces when)");
-    const char *req[] = { "steps", "within_ms", NULL };
-    add_required(o, req);
-    return o;
+    return memory_object(g, p, config_sequence_keys, sequence_table, "steps",
+                         "fire when the steps happen in order within within_ms (replaces when)");
 }
 static cJSON *p_absence(gen *g, const char *p)
 {
-    cJSON *o = object_from_keys(g, p, config_absence_keys, absence_table,
-                                "fire when expect does not come within within_ms (after an after event, or since the "
-                                "last expect); replaces when");
-    const char *req[] = { "expect", "within_ms", NULL };
-    add_required(o, req);
-    return o;
+    return memory_object(g, p, config_absence_keys, absence_table, "expect",
+                         "fire when expect does not come within within_ms (after an after event, or since the "
+                         "last expect); replaces when");
 }
 static cJSON *p_batch_ms(gen *g, const char *p)
 {
