@@ -55,3 +55,15 @@ else()
   target_link_libraries(wee::cmocka INTERFACE PkgConfig::WEE_PC_CMOCKA)
   find_package(Threads REQUIRED)
 endif()
+# CivetWeb (the host's HTTP server: metrics endpoint and web console). Linux: Debian's libcivetweb-dev
+# (no pkg-config file). Windows: libcivetweb.a from tools/build-mingw-civetweb.sh in the same prefix.
+find_path(WEE_CIVETWEB_INCLUDE civetweb.h REQUIRED)
+find_library(WEE_CIVETWEB_LIB NAMES libcivetweb.a civetweb REQUIRED)
+add_library(wee::civetweb INTERFACE IMPORTED)
+target_include_directories(wee::civetweb INTERFACE ${WEE_CIVETWEB_INCLUDE})
+target_link_libraries(wee::civetweb INTERFACE ${WEE_CIVETWEB_LIB})
+if(WIN32)
+  # CivetWeb uses pthreads (clock_gettime too): winpthread, static, so no libwinpthread-1.dll ships.
+  find_library(WEE_WINPTHREAD_LIB NAMES libwinpthread.a REQUIRED)
+  target_link_libraries(wee::civetweb INTERFACE ${WEE_WINPTHREAD_LIB} ws2_32)
+endif()

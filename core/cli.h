@@ -6,6 +6,7 @@
  *   host [--modules DIR] test --config FILE --event EVENT.json [--run]
  *   host [--modules DIR] schema [--out FILE]   (cli_schema.c)
  *   host [--control PATH | --config FILE] status | reload | emit TYPE [field=value ...]   (cli_control.c)
+ *   host [--control PATH | --config FILE] console [--open]   (cli_console.c)
  *   host [--modules DIR] service install|uninstall|start|stop|run [--config PATH] [--name NAME]  (cli_service.c)
  */
 #ifndef WEE_CLI_H
@@ -23,6 +24,11 @@ int cli_schema(const module_registry *reg, const char *out_file);
  * TYPE and field=value pairs. */
 int cli_control(const char *control_path, const char *config_file, const char *command, int argc,
                 const char *const *args);
+/* The running host's control endpoint as cli_control finds it, into path. 0, or 1 (printed why). */
+int cli_control_path(const char *control_path, const char *config_file, const char *command, char *path, size_t size);
+/* `host console [--open]`: prints the running host's console URL with its token (console_http.h),
+ * and opens it in the default browser with open. */
+int cli_console(const char *control_path, const char *config_file, int open);
 /* Runs the engine on config_file until it is told to stop; returns the exit code (main.c's run_engine). */
 typedef int (*cli_engine_fn)(const char *config_file, void *ctx);
 /* `host service ACTION ...`: argv are the words after "service"; config_file a --config given before

@@ -55,18 +55,24 @@ static int path_from_config(const char *file, char *path, size_t size)
     return found;
 }
 
+int cli_control_path(const char *control_path, const char *config_file, const char *command, char *path, size_t size)
+{
+    int from_config = 0;
+    if (!control_path && config_file && (from_config = path_from_config(config_file, path, size)) < 0)
+        return 1;
+    if (control_path) snprintf(path, size, "%s", control_path);
+    else if (!from_config && plat_ipc_default_path(path, size) != 0) {
+        fprintf(stderr, "host %s: cannot build the default control path; pass --control PATH\n", command);
+        return 1;
+    }
+    return 0;
+}
+
 int cli_control(const char *control_path, const char *config_file, const char *command, int argc,
                 const char *const *args)
 {
     char path[1024], err[512] = "";
-    int from_config = 0;
-    if (!control_path && config_file && (from_config = path_from_config(config_file, path, sizeof path)) < 0)
-        return 1;
-    if (control_path) snprintf(path, sizeof path, "%s", control_path);
-    else if (!from_config && plat_ipc_default_path(path, sizeof path) != 0) {
-        fprintf(stderr, "host %s: cannot build the default control path; pass --control PATH\n", command);
-        return 1;
-    }
+    if (cli_control_path(control_path, config_file, command, path, sizeof path) != 0) return 1;
     strbuf req = STRBUF_INIT;
     if (strcmp(command, "emit") == 0) {
         if (argc < 1) {

@@ -175,6 +175,7 @@ void config_free(config *c)
     free(c->engine.log_file);
     free(c->engine.control_path);
     free(c->engine.metrics_listen);
+    free(c->engine.console_listen);
     free(c->file);
     free(c);
 }

@@ -45,6 +45,7 @@ typedef struct engine_config {
     char *control_path;          /* NULL: the per-user default (platform/ipc.h) */
     char *metrics_listen;        /* NULL: no metrics endpoint; else a loopback "host:port" */
     int64_t stop_grace_ms;       /* how long a stop waits for a running action before giving up on it */
+    char *console_listen;        /* NULL: no web console; else a loopback "host:port" */
 } engine_config;
 
 typedef struct source_config {

@@ -6,16 +6,17 @@
 #include "config_keys.h"
 #include <stdlib.h>
 #include "log.h"
-#include "metrics_http.h"
+#include "http_server.h"
 #include "platform/ipc.h"
 #include "platform/platform.h"
 
 /* One array per level: a new key is one more line here (plus its reader below). */
 static const char *const engine_keys[] = { "workers", "queue_capacity", "overflow", "http_enabled", "http_allow",
-                                           "log", "control", "metrics", "stop_grace_ms", NULL };
+                                           "log", "control", "metrics", "stop_grace_ms", "console", NULL };
 static const char *const log_keys[] = { "level", "file", "format", "max_size_mb", "keep", NULL };
 static const char *const control_keys[] = { "enabled", "path", NULL };
 static const char *const metrics_keys[] = { "listen", NULL };
+static const char *const console_keys[] = { "listen", NULL };
 /* Same order as overflow_policy. */
 static const char *const overflow_names[] = { "block", "drop_oldest", "drop_newest", NULL };
 static const char *const log_formats[] = { "text", "json", NULL };
@@ -35,6 +36,7 @@ const char *const *const config_engine_keys = engine_keys;
 const char *const *const config_engine_log_keys = log_keys;
 const char *const *const config_engine_control_keys = control_keys;
 const char *const *const config_engine_metrics_keys = metrics_keys;
+const char *const *const config_engine_console_keys = console_keys;
 const char *const *const config_overflow_names = overflow_names;
 const char *const *const config_log_formats = log_formats;
 const int64_t config_workers_max = WORKERS_MAX, config_queue_default = QUEUE_DEFAULT, config_queue_max = QUEUE_MAX;
@@ -146,24 +148,26 @@ static void load_control(config_ctx *x, const cJSON *engine, const char *path)
     }
 }
 
-/* "metrics": the Prometheus endpoint (metrics_http.c), off unless listen is set; loopback only. */
-static void load_metrics(config_ctx *x, const cJSON *engine, const char *path)
+/* "metrics" (the Prometheus endpoint, metrics_http.c) and "console" (the web console, console_http.c):
+ * off unless listen is set; loopback only. */
+static void load_listen(config_ctx *x, const cJSON *engine, const char *path, const char *key,
+                        const char *const *keys, const char *what, char **dst)
 {
     char sub[CONFIG_PATH_SIZE], item[CONFIG_PATH_SIZE], seen[128], why[256], host[64];
-    const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(engine, "metrics");
+    const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(engine, key);
     if (!metrics) return;
-    diag_path_key(sub, sizeof sub, path, "metrics");
+    diag_path_key(sub, sizeof sub, path, key);
     if (!cJSON_IsObject(metrics)) {
         expect_object(metrics, sub, x->d);
         return;
     }
-    config_check_keys(metrics, sub, metrics_keys, x->d);
+    config_check_keys(metrics, sub, keys, x->d);
     const cJSON *listen = cJSON_GetObjectItemCaseSensitive(metrics, "listen");
     diag_path_key(item, sizeof item, sub, "listen");
     int port;
     if (cJSON_IsString(listen)) {
-        if (metrics_listen_parse(listen->valuestring, host, sizeof host, &port, why, sizeof why) == 0)
-            x->c->engine.metrics_listen = config_xstrdup(listen->valuestring);
+        if (http_listen_parse(listen->valuestring, what, host, sizeof host, &port, why, sizeof why) == 0)
+            *dst = config_xstrdup(listen->valuestring);
         else
             diag_add(x->d, item, "%s", why);
     } else if (listen && !cJSON_IsNull(listen)) {
@@ -197,7 +201,8 @@ void config_load_engine(config_ctx *x, const cJSON *engine, const char *path)
         load_http_allow(x, engine, path);
         load_log(x, engine, path);
         load_control(x, engine, path);
-        load_metrics(x, engine, path);
+        load_listen(x, engine, path, "metrics", metrics_keys, "the metrics endpoint", &e->metrics_listen);
+        load_listen(x, engine, path, "console", console_keys, "the web console", &e->console_listen);
         config_get_int(engine, "stop_grace_ms", path, STOP_GRACE_MIN, STOP_GRACE_MAX, &e->stop_grace_ms, x->d);
     }
     e->workers = workers ? (unsigned)workers : plat_cpu_count();

@@ -18,6 +18,7 @@ extern const char *const *const config_engine_keys;
 extern const char *const *const config_engine_log_keys;
 extern const char *const *const config_engine_control_keys;
 extern const char *const *const config_engine_metrics_keys;
+extern const char *const *const config_engine_console_keys;
 extern const char *const *const config_overflow_names;   /* in overflow_policy order */
 extern const char *const *const config_log_formats;
 extern const int64_t config_workers_max, config_queue_default, config_queue_max;

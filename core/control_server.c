@@ -43,22 +43,28 @@ static void reply(plat_conn *c, control_result r, const char *text)
     strbuf_free(&out);
 }
 
-static void do_emit(control_server *cs, plat_conn *c, const char *json)
+control_result control_emit(engine *e, const char *json, const char *who, strbuf *text)
 {
     char err[256];
     wee_event *ev = event_from_json(json, err, sizeof err);
-    if (!ev) { reply(c, CONTROL_ERROR, err); return; }
+    if (!ev) { strbuf_puts(text, err); return CONTROL_ERROR; }
     char type[160];
     snprintf(type, sizeof type, "%s", event_type(ev));
     size_t fields = event_field_count(ev);
-    int rc = engine_inject(cs->e, ev);
+    int rc = engine_inject(e, ev);
+    if (rc == 0) strbuf_printf(text, "emitted %s with %zu field(s)", type, fields);
+    else if (rc == WEE_EFULL) strbuf_printf(text, "%s dropped: the engine's queue is full (counted as dropped)", type);
+    else strbuf_printf(text, "%s not emitted: %s", type, wee_strerror(rc));
+    log_write(rc == 0 ? WEE_LOG_DEBUG : WEE_LOG_WARN, who, "emit %s: %s", type, rc == 0 ? "ok" : wee_strerror(rc));
+    return rc == 0 ? CONTROL_OK : CONTROL_FAILED;
+}
+
+static void do_emit(control_server *cs, plat_conn *c, const char *json)
+{
     strbuf text = STRBUF_INIT;
-    if (rc == 0) strbuf_printf(&text, "emitted %s with %zu field(s)", type, fields);
-    else if (rc == WEE_EFULL) strbuf_printf(&text, "%s dropped: the engine's queue is full (counted as dropped)", type);
-    else strbuf_printf(&text, "%s not emitted: %s", type, wee_strerror(rc));
-    reply(c, rc == 0 ? CONTROL_OK : CONTROL_FAILED, text.data);
+    control_result r = control_emit(cs->e, json, "control", &text);
+    reply(c, r, strbuf_cstr(&text));
     strbuf_free(&text);
-    log_write(rc == 0 ? WEE_LOG_DEBUG : WEE_LOG_WARN, "control", "emit %s: %s", type, rc == 0 ? "ok" : wee_strerror(rc));
 }
 
 static void handle(void *ctx, conn_server *srv, plat_conn *c)

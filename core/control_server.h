@@ -13,6 +13,7 @@
 #ifndef WEE_CONTROL_SERVER_H
 #define WEE_CONTROL_SERVER_H
 #include <stddef.h>
+#include "control_protocol.h"
 #include "engine.h"
 
 #define CONTROL_MAX_CLIENTS 16
@@ -27,4 +28,9 @@ control_server *control_server_open(const char *path, int *exists, char *err, si
 int control_server_start(control_server *cs, engine *e);   /* 0 or WEE_ENOMEM */
 const char *control_server_path(const control_server *cs);
 void control_server_stop(control_server *cs);               /* also closes and frees (open-only too) */
+
+/* `host emit` for every front end (control channel, web console): json is an event object
+ * {"type": ..., fields...}; text gets the one-line outcome; who names the front end in the log.
+ * CONTROL_OK, CONTROL_FAILED (queue full / stopping) or CONTROL_ERROR (not a valid event). */
+control_result control_emit(engine *e, const char *json, const char *who, strbuf *text);
 #endif

@@ -1,10 +1,13 @@
 #include "dispatcher.h"
+#include <cjson/cJSON.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "action_call.h"
 #include "event.h"
 #include "event_batch.h"
+#include "event_tap.h"
 #include "host_api.h"
 #include "log.h"
 #include "metrics_table.h"
@@ -40,6 +43,9 @@ typedef struct worker {
     size_t doing_action;
     const char *doing_event;   /* the event's type; the worker holds the event while this is set */
     uint64_t doing_since;      /* monotonic ns; 0: not in an action */
+    /* While someone watches the tap (event_tap.h): the rules the current event matched, and the
+     * actions array of the rule running now. NULL otherwise. */
+    cJSON *tap_rules, *tap_actions;
     char pad[64];
 } worker;
 
@@ -60,6 +66,7 @@ struct dispatcher {
     plat_mutex rules_lock;
     rule_set *rules;
     atomic_uint_fast64_t received, dropped;
+    event_tap *tap;             /* the console's view of dispatch */
     uint64_t dropped_reported, last_drop_report_ns;
 };
 
@@ -188,13 +195,22 @@ static void run_actions(worker *w, rule *r, const wee_event *ev)
         plat_mutex_unlock(&w->doing_lock);
         mtable_observe(&w->metrics[DM_ACTIONS], a->module->desc.name, rc == 0 ? "ok" : "error",
                        plat_monotonic_ns() - t0);
+        const char *error = rc == 0 ? NULL : call.error.len ? strbuf_cstr(&call.error) : wee_strerror(rc);
+        if (w->tap_actions) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "action", a->module->desc.name);
+            cJSON_AddStringToObject(o, "path", a->json_path);
+            cJSON_AddBoolToObject(o, "ok", rc == 0);
+            if (error) cJSON_AddStringToObject(o, "error", error);
+            cJSON_AddItemToArray(w->tap_actions, o);
+        }
         if (rc == 0) {
             atomic_fetch_add_explicit(&w->ok, 1, memory_order_relaxed);
         } else {
             atomic_fetch_add_explicit(&w->failed, 1, memory_order_relaxed);
+            event_tap_failure(d->tap, r->name, a->json_path, a->module->desc.name, ev->type, error);
             log_write(WEE_LOG_WARN, a->module->desc.name, "rule '%s' %s (%s) failed on %s: %s%s", r->name,
-                      a->json_path, a->module->desc.name, ev->type,
-                      call.error.len ? strbuf_cstr(&call.error) : wee_strerror(rc),
+                      a->json_path, a->module->desc.name, ev->type, error,
                       a->on_error == ON_ERROR_STOP && i + 1 < r->action_count ? "; later actions skipped (on_error: stop)" : "");
         }
         action_call_finish(&call);
@@ -325,6 +341,14 @@ static int visit_rule(rule *r, void *p)
     wee_event *ev = fired ? fired : c->ev;
     atomic_fetch_add_explicit(&w->matched, 1, memory_order_relaxed);
     mtable_add(&w->metrics[DM_RULES], r->name, NULL, 1);
+    if (w->tap_rules) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "rule", r->name);
+        if (r->batch_ms > 0) cJSON_AddStringToObject(o, "deferred", "batch");
+        else if (r->debounce_ms > 0) cJSON_AddStringToObject(o, "deferred", "debounce");
+        w->tap_actions = cJSON_AddArrayToObject(o, "actions");
+        cJSON_AddItemToArray(w->tap_rules, o);
+    }
     if (r->batch_ms > 0) {
         size_t n = 0;
         wee_event **full = collect_batch(w->d, r, c->rs, ev, &n);
@@ -336,6 +360,34 @@ static int visit_rule(rule *r, void *p)
     }
     event_unref(fired);
     return 0;
+}
+
+/* One line for the live view: {"time": ..., "event": {...}, "rules": [...]}. An event too large for
+ * the tap is shown by its type with "truncated": true. */
+static void publish(event_tap *tap, const wee_event *ev, cJSON *rules)
+{
+    char when[40];
+    plat_format_rfc3339(plat_wall_time_ms(), when, sizeof when);
+    char *event_json = event_to_json(ev);
+    char *rules_json = cJSON_PrintUnformatted(rules);
+    strbuf line = STRBUF_INIT;
+    strbuf_printf(&line, "{\"time\":\"%s\",\"rules\":%s,\"event\":", when, rules_json ? rules_json : "[]");
+    if (event_json && strlen(event_json) + line.len + 2 <= TAP_ITEM_MAX) {
+        strbuf_puts(&line, event_json);
+    } else {
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "type", ev->type);
+        cJSON_AddBoolToObject(t, "truncated", 1);
+        char *short_json = cJSON_PrintUnformatted(t);
+        strbuf_puts(&line, short_json ? short_json : "{}");
+        free(short_json);
+        cJSON_Delete(t);
+    }
+    strbuf_putc(&line, '}');
+    event_tap_publish(tap, line.data, line.len);
+    strbuf_free(&line);
+    free(rules_json);
+    free(event_json);
 }
 
 static void process_job(worker *w, job *j)
@@ -350,11 +402,15 @@ static void process_job(worker *w, job *j)
     uint64_t t0 = plat_monotonic_ns();
     const char *source = event_get_string(j->ev, "source");
     rule_set *rs = acquire_rules(w->d);
+    if (event_tap_watched(w->d->tap)) w->tap_rules = cJSON_CreateArray();
     if (rs) {
         visit_ctx c = { w, j->ev, rs };
         rule_set_candidates(rs, j->ev->type, source, j->ev, visit_rule, &c);
         rule_set_unref(rs);
     }
+    if (w->tap_rules) publish(w->d->tap, j->ev, w->tap_rules);
+    cJSON_Delete(w->tap_rules);
+    w->tap_rules = w->tap_actions = NULL;
     mtable_add(&w->metrics[DM_EVENTS], source ? source : "", j->ev->type, 1);
     mtable_observe(&w->metrics[DM_PROCESSING], NULL, NULL, plat_monotonic_ns() - t0);
     event_unref(j->ev);
@@ -526,6 +582,7 @@ dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy po
     d->accepting = 1;
     d->rules = rules;
     d->nworkers = workers;
+    d->tap = event_tap_new();
     atomic_init(&d->received, 0);
     atomic_init(&d->dropped, 0);
     plat_mutex_init(&d->lock);
@@ -560,6 +617,7 @@ dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy po
         free(tables);
         free(d->ring);
         free(d->workers);
+        event_tap_free(d->tap);
         free(d);
         return NULL;
     }
@@ -703,6 +761,7 @@ void dispatcher_free(dispatcher *d)
         rule_set_unref(st->debounce_set);
     }
     if (d->rules) rule_set_unref(d->rules);
+    event_tap_free(d->tap);
     destroy_sync(d, d->nworkers);
     for (unsigned i = 0; i < d->nworkers; i++)
         for (int m = 0; m < DM_COUNT; m++) mtable_free_keys(&d->workers[i].metrics[m]);
@@ -718,5 +777,7 @@ size_t dispatcher_metric_tables(dispatcher *d, dispatcher_metric m, mtable **out
     for (unsigned i = 0; i < d->nworkers && n < max; i++) out[n++] = &d->workers[i].metrics[m];
     return n;
 }
+
+event_tap *dispatcher_tap(dispatcher *d) { return d->tap; }
 
 unsigned dispatcher_worker_count(const dispatcher *d) { return d->nworkers; }

@@ -51,6 +51,9 @@ void dispatcher_free(dispatcher *d);
 /* The workers' tables of one metric, for readers (any thread, while the dispatcher exists). */
 size_t dispatcher_metric_tables(dispatcher *d, dispatcher_metric m, mtable **out, size_t max);
 unsigned dispatcher_worker_count(const dispatcher *d);
+/* The console's view of dispatch (event_tap.h), owned by the dispatcher; never NULL once it runs
+ * unless memory ran out (then NULL: nothing is tapped). */
+struct event_tap *dispatcher_tap(dispatcher *d);
 /* Blocks until the queue is empty and no worker is busy, or timeout; 0 when idle. For tests/bench. */
 int dispatcher_wait_idle(dispatcher *d, int64_t timeout_ms);
 #endif

@@ -110,9 +110,9 @@ int engine_apply_settings(engine *e, const engine_config *old, const engine_conf
     }
     host_api_set_net_policy(neu->http_enabled, neu->http_allow, neu->http_allow_count);
     if (old && (!same_text(old->control_path, neu->control_path) || old->control_enabled != neu->control_enabled ||
-                !same_text(old->metrics_listen, neu->metrics_listen)))
-        log_write(WEE_LOG_WARN, "engine", "engine.control / engine.metrics changed: these apply at the next start; "
-                  "the running host keeps its control channel and metrics endpoint as they are");
+                !same_text(old->metrics_listen, neu->metrics_listen) || !same_text(old->console_listen, neu->console_listen)))
+        log_write(WEE_LOG_WARN, "engine", "engine.control / engine.metrics / engine.console changed: these apply at "
+                  "the next start; the running host keeps its control channel, metrics endpoint and console as they are");
     if (old && (old->workers != neu->workers || old->queue_capacity != neu->queue_capacity ||
                 old->overflow != neu->overflow))
         log_write(WEE_LOG_WARN, "engine", "engine.workers / queue_capacity / overflow changed: these apply at the "

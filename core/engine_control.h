@@ -29,4 +29,11 @@ void engine_metrics_text(engine *e, strbuf *out);
 
 /* The same figures laid out for a person (`host status`). Appends to out. */
 void engine_status_text(engine *e, strbuf *out);
+
+/* The same figures as one JSON object for the web console (status_json.c): uptime, event counts,
+ * queue fill, per-source and per-rule counts, reloads and the last action failures. Appends to out. */
+void engine_status_json(engine *e, strbuf *out);
+
+/* The engine's live view of dispatch (event_tap.h) for the web console; NULL if none could be made. */
+struct event_tap *engine_tap(engine *e);
 #endif

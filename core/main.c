@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cli.h"
 #include "config.h"
+#include "console_http.h"
 #include "control_server.h"
 #include "engine.h"
 #include "engine_control.h"
@@ -13,6 +14,7 @@
 #include "metrics_http.h"
 #include "platform/ipc.h"
 #include "platform/platform.h"
+#include "platform/private_file.h"
 #include "platform/service.h"
 #include "util/rotating_file.h"
 #include "wee/errors.h"
@@ -38,6 +40,8 @@ void cli_usage(FILE *out)
         "  host [--control PATH | --config FILE] status\n"
         "                                         figures of the running host\n"
         "  host [--control PATH] reload           make the running host re-read its config\n"
+        "  host [--control PATH | --config FILE] console [--open]\n"
+        "                                         URL (with access token) of the running host's web console\n"
         "  host [--control PATH] emit TYPE [field=value ...]\n"
         "                                         inject an event (values: integers, true/false, else strings)\n"
         "  host [--modules DIR] service install|uninstall|start|stop|run [--config PATH] [--name NAME]\n"
@@ -63,14 +67,22 @@ typedef struct run_limits {
 /* Binds the control channel before any source starts, so a host that cannot own it fails early.
  * An explicit path (--control, engine.control.path) that cannot be bound is fatal; the per-user
  * default only warns, so several hosts (tests, side-by-side configs) can still run. */
+/* The control endpoint this host uses (--control, engine.control.path, else the per-user default);
+ * the console's URL file lives beside it. 0, or -1 if no default could be built. */
+static int control_path_of(const config *cfg, const run_limits *lim, char *path, size_t size)
+{
+    const char *explicit_path = lim->control_path ? lim->control_path : cfg->engine.control_path;
+    if (explicit_path) { snprintf(path, size, "%s", explicit_path); return 0; }
+    return plat_ipc_default_path(path, size) == 0 ? 0 : -1;
+}
+
 static int open_control(const config *cfg, const run_limits *lim, control_server **out)
 {
     *out = NULL;
     const char *explicit_path = lim->control_path ? lim->control_path : cfg->engine.control_path;
     if (!cfg->engine.control_enabled && !lim->control_path) return 0;
     char path[1024], err[512] = "";
-    if (explicit_path) snprintf(path, sizeof path, "%s", explicit_path);
-    else if (plat_ipc_default_path(path, sizeof path) != 0) {
+    if (control_path_of(cfg, lim, path, sizeof path) != 0) {
         log_write(WEE_LOG_WARN, "control", "no default control path could be built; pass --control PATH");
         return 0;
     }
@@ -138,15 +150,38 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
             return 1;
         }
     }
+    console_http *console = NULL;
+    if (cfg->engine.console_listen) {
+        char err[512] = "", ctl[1024], token_file[1100];
+        if (control_path_of(cfg, lim, ctl, sizeof ctl) != 0 ||
+            plat_private_file_path(ctl, CONSOLE_FILE_SUFFIX, token_file, sizeof token_file) != 0)
+            snprintf(err, sizeof err, "no private place for the console's token beside the control endpoint; pass --control PATH");
+        else
+            console = console_http_open(cfg->engine.console_listen, token_file, err, sizeof err);
+        if (!console) {
+            fprintf(stderr, "%s: engine.console.listen: %s\n", file, err);
+            control_server_stop(control);
+            metrics_http_stop(metrics);
+            config_free(cfg);
+            return 1;
+        }
+    }
     engine *e = engine_start(cfg, reg);
     if (!e) {
         fprintf(stderr, "host: cannot start the engine: out of memory or threads (the log says which)\n");
         control_server_stop(control);
         metrics_http_stop(metrics);
+        console_http_stop(console);
         return 1;
     }
     if ((control && control_server_start(control, e) != 0) || (metrics && metrics_http_start(metrics, e) != 0))
         log_write(WEE_LOG_ERROR, "host", "out of memory starting the control channel or the metrics endpoint");
+    if (console) {
+        char assets[2048] = "";
+        if (plat_exe_dir(assets, sizeof assets) == 0) strncat(assets, plat_path_sep(), sizeof assets - strlen(assets) - 1);
+        strncat(assets, "console", sizeof assets - strlen(assets) - 1);
+        console_http_start(console, e, assets);
+    }
     plat_service_running(); /* tells the SCM when running as a Windows service; no-op otherwise */
     uint64_t start = plat_monotonic_ns();
     for (;;) {
@@ -169,6 +204,7 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
     /* No request may reach the engine once it starts stopping. */
     control_server_stop(control);
     metrics_http_stop(metrics);
+    console_http_stop(console);
     g_stuck_workers = engine_stop(e);
     if (g_stuck_workers) {
         log_write(WEE_LOG_ERROR, "host", "exiting with %u worker(s) still in their action (exit code %d); the "
@@ -208,7 +244,7 @@ int main(int argc, char **argv)
     argv = plat_utf8_argv(argc, argv);
     const char *modules_dir = NULL, *config_file = NULL, *cmd = NULL, *arg = NULL, *event_file = NULL;
     const char *schema_out = NULL; /* host schema --out FILE */
-    int run = 0, level = WEE_LOG_INFO, allow_writable = 0;
+    int run = 0, level = WEE_LOG_INFO, allow_writable = 0, open_browser = 0;
     run_limits lim = { 0, NULL, NULL };
     const char *emit_args[EMIT_ARGS_MAX];
     int emit_count = 0;
@@ -229,6 +265,7 @@ int main(int argc, char **argv)
         }
         else if (strcmp(a, "--run") == 0) run = 1;
         else if (strcmp(a, "--allow-writable-paths") == 0) allow_writable = 1;
+        else if (strcmp(a, "--open") == 0) open_browser = 1;
         else if (strcmp(a, "--out") == 0 && has_next) schema_out = argv[++i];
         else if (strcmp(a, "--stop-file") == 0 && has_next) lim.stop_file = argv[++i];
         else if (strcmp(a, "--control") == 0 && has_next) lim.control_path = argv[++i];
@@ -246,6 +283,7 @@ int main(int argc, char **argv)
             break;
         }
         else if (!cmd && a[0] != '-' && (strcmp(a, "status") == 0 || strcmp(a, "reload") == 0 || strcmp(a, "emit") == 0)) cmd = a;
+        else if (!cmd && strcmp(a, "console") == 0) cmd = a;
         else if (cmd && strcmp(cmd, "emit") == 0 && a[0] != '-') {
             if (emit_count == EMIT_ARGS_MAX) { fprintf(stderr, "host emit: more than %d fields\n", EMIT_ARGS_MAX - 1); return 2; }
             emit_args[emit_count++] = a;
@@ -265,6 +303,7 @@ int main(int argc, char **argv)
         log_shutdown();
         return src;
     }
+    if (cmd && strcmp(cmd, "console") == 0) return cli_console(lim.control_path, config_file, open_browser);
     if (cmd && (strcmp(cmd, "status") == 0 || strcmp(cmd, "reload") == 0 || strcmp(cmd, "emit") == 0)) {
         /* The running host does the work: no modules to load here. */
         int crc = cli_control(lim.control_path, config_file, cmd, emit_count, emit_args);

@@ -252,10 +252,23 @@ static cJSON *p_metrics(gen *g, const char *p)
     return object_from_keys(g, p, config_engine_metrics_keys, metrics_table, "Prometheus metrics endpoint");
 }
 
+static cJSON *p_console_listen(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    return string_or_null("loopback address of the web console: 127.0.0.1:PORT, [::1]:PORT or localhost:PORT; null = "
+                          "off. `host console` prints its URL with the access token");
+}
+static const prop_entry console_table[] = { { "listen", p_console_listen }, { NULL, NULL } };
+static cJSON *p_console(gen *g, const char *p)
+{
+    return object_from_keys(g, p, config_engine_console_keys, console_table, "the web console (docs/console.md)");
+}
+
 static const prop_entry engine_table[] = {
     { "workers", p_workers }, { "queue_capacity", p_queue_capacity }, { "overflow", p_overflow },
     { "http_enabled", p_http_enabled }, { "http_allow", p_http_allow }, { "log", p_log },
-    { "control", p_control }, { "metrics", p_metrics }, { "stop_grace_ms", p_stop_grace_ms }, { NULL, NULL }
+    { "control", p_control }, { "metrics", p_metrics }, { "stop_grace_ms", p_stop_grace_ms },
+    { "console", p_console }, { NULL, NULL }
 };
 
 /* ---- module options ---- */

@@ -13,7 +13,9 @@ set -euo pipefail
 TAG=lua544-cjson1715-pcre21042-curl7881-cmocka115
 P=${WEE_DEPS_PREFIX:-$HOME/.cache/wee/mingw64-$TAG}
 HERE=$(cd "$(dirname "$0")" && pwd)
+CIVETWEB_STEP=$HERE/build-mingw-civetweb.sh
 if [ -f "$P/.complete" ]; then
+  bash "$CIVETWEB_STEP" "$P" "${WEE_DEPS_WORK:-$HOME/.cache/wee/src}" >&2  # own stamp
   bash "$HERE/build-mingw-mqtt-deps.sh" "$P"
   echo "build-mingw-deps: $P is complete, nothing to do" >&2
   echo "$P"
@@ -100,6 +102,7 @@ CURL=$(first_dir 'curl-*')
   cp lib/libcurl.a "$P/lib/" && cp -r include/curl "$P/include/" )
 echo "build-mingw-deps: curl done" >&2
 
+bash "$CIVETWEB_STEP" "$P" "$W"  # own stamp: see that script
 ls "$W"/*.dsc | xargs -n1 basename > "$P/.complete"
 bash "$HERE/build-mingw-mqtt-deps.sh" "$P"
 echo "$P" >&3

@@ -6,6 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(build-essential cmake ninja-build pkg-config python3 dpkg-dev
       python3-jsonschema
       liblua5.4-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libcmocka-dev
+      libcivetweb-dev chromium
       libxcb1-dev xvfb
       libdbus-1-dev dbus-daemon python3-dbus python3-gi
       gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64 wine64
@@ -39,3 +40,14 @@ fi
 # ... and the Windows PowerShell 7 + Windows .NET runtime for the same tests under Wine (NuGet packages,
 # laid out once in ~/.cache/wee; tools/test-windows.sh links them into each fresh Wine prefix).
 bash "$(dirname "$0")/install-pwsh-wine.sh"
+
+# The console's browser test: node (Debian's nodejs + npm unless a node is already installed) and
+# playwright-core in a cache outside the tree (1.56 runs on Debian 12's Node 18; 1.65 wants Node 20).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+WEE_NPM_PREFIX=${WEE_NPM_PREFIX:-$HOME/.cache/wee/npm}
+if [ ! -f "$WEE_NPM_PREFIX/node_modules/playwright-core/package.json" ]; then
+  mkdir -p "$WEE_NPM_PREFIX"
+  npm install --no-audit --no-fund --prefix "$WEE_NPM_PREFIX" playwright-core@1.56.1 >/dev/null
+fi

@@ -37,10 +37,24 @@ wee_wine_start() {
     echo "wine-env: could not create and configure the prefix $WINEPREFIX" >&2
     return 1
   fi
-  "$WEE_WINESERVER" -p                   # persistent; daemonizes itself
+  wee_wine_serve
+}
+
+# The persistent server of an existing prefix. Its stderr goes to $WEE_WINESERVER_LOG, so a
+# run can tell that the server itself died (test-windows.sh).
+WEE_WINESERVER_LOG=$WEE_WINEPREFIX.server.log
+wee_wine_serve() {
+  : >"$WEE_WINESERVER_LOG"
+  "$WEE_WINESERVER" -p 2>>"$WEE_WINESERVER_LOG"   # persistent; daemonizes itself
   # Start services/explorer now, outside any test's pipes: otherwise the first test inherits them and
   # its runner waits for the session to end (or hangs until its timeout).
   "$WEE_WINE" wineboot >/dev/null 2>&1
+}
+
+# Restart the server on the same prefix (what is installed in it stays).
+wee_wine_restart() {
+  wee_wine_stop
+  wee_wine_serve
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -2,7 +2,7 @@
  * core/platform/net.h - loopback TCP listening for the metrics endpoint (Winsock on Windows).
  *
  * The caller passes a numeric address ("127.0.0.1", "::1"); deciding which addresses are allowed is
- * the caller's (metrics_http.c accepts loopback only). Port 0 picks a free port (plat_tcp_port tells which).
+ * the caller's. The host serves HTTP with CivetWeb (http_server.c); these remain for tests (free ports, raw clients). Port 0 picks a free port (plat_tcp_port tells which).
  * Ownership: the listener is freed by plat_tcp_close_listener; accepted conns are plat_conn (conn.h).
  */
 #ifndef WEE_PLATFORM_NET_H

@@ -149,7 +149,7 @@ static const bad_case bad_cases[] = {
       "expected non-empty string (a host name), got 1" },
     { "{\"version\": 1, \"engine\": {\"threads\": 2}}", "engine.threads",
       "unknown key (allowed here: workers, queue_capacity, overflow, http_enabled, http_allow, log, control, metrics, "
-      "stop_grace_ms)" },
+      "stop_grace_ms, console)" },
     { "{\"version\": 1, \"engine\": {\"stop_grace_ms\": 50}}", "engine.stop_grace_ms",
       "expected integer 100..600000, got 50" },
     { "{\"version\": 1, \"engine\": {\"log\": {\"level\": \"loud\"}}}", "engine.log.level",

@@ -11,4 +11,7 @@ plat_conn *win_conn_pipe(HANDLE pipe);
 plat_conn *win_conn_socket(SOCKET s);
 /* WSAStartup once per process; 0 or WEE_EIO. */
 int win_net_init(void);
+/* A protected DACL naming only this user, SYSTEM and Administrators (LocalFree it): the control
+ * pipe's and private files'. 0, or WEE_EIO with err filled. */
+int win_private_security(PSECURITY_DESCRIPTOR *sd, char *err, size_t err_size);
 #endif

@@ -41,8 +41,8 @@ int plat_ipc_default_path(char *buf, size_t size)
 
 /* "D:P(A;;GA;;;<user SID>)(A;;GA;;;SY)(A;;GA;;;BA)": a protected DACL naming only this user, SYSTEM
  * and Administrators. ConvertStringSecurityDescriptorToSecurityDescriptorW is looked up at run time
- * so the host does not need an import that only this file uses. */
-static int make_security(PSECURITY_DESCRIPTOR *sd, char *err, size_t err_size)
+ * so the host does not need an import that only this file uses. Also used for private files. */
+int win_private_security(PSECURITY_DESCRIPTOR *sd, char *err, size_t err_size)
 {
     typedef BOOL(WINAPI * sddl_fn)(LPCWSTR, DWORD, PSECURITY_DESCRIPTOR *, PULONG);
     HMODULE adv = LoadLibraryW(L"advapi32.dll");
@@ -66,7 +66,7 @@ static int make_security(PSECURITY_DESCRIPTOR *sd, char *err, size_t err_size)
     _snwprintf(sddl, sizeof sddl / sizeof sddl[0], L"D:P(A;;GA;;;%ls)(A;;GA;;;SY)(A;;GA;;;BA)", sid);
     sddl[sizeof sddl / sizeof sddl[0] - 1] = L'\0';
     if (!convert(sddl, SDDL_REVISION_1, sd, NULL)) {
-        snprintf(err, err_size, "cannot build the control pipe's security descriptor (error %lu)", GetLastError());
+        snprintf(err, err_size, "cannot build a security descriptor for this user, SYSTEM and Administrators (error %lu)", GetLastError());
         goto out;
     }
     rc = 0;
@@ -129,7 +129,7 @@ int plat_ipc_listen(const char *path, plat_ipc_listener **out, char *err, size_t
     l->name = win_utf8_to_wide(path);
     l->ev = CreateEventW(NULL, TRUE, FALSE, NULL);
     if (!l->name || !l->ev) { free_listener(l); return WEE_ENOMEM; }
-    int rc = make_security(&l->sd, err, err_size);
+    int rc = win_private_security(&l->sd, err, err_size);
     if (rc != 0) { free_listener(l); return rc; }
     /* Someone already answers on this name? FILE_FLAG_FIRST_PIPE_INSTANCE below says the same on Windows,
      * but Wine 8 ignores that flag, so ask first: a live pipe opens (or is busy, or is not ours). */

@@ -1,0 +1,41 @@
+/* cli_console.c - `host console [--open]`: the running host's console URL, read from its private file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "console_http.h"
+#include "platform/browser.h"
+#include "platform/platform.h"
+#include "platform/private_file.h"
+
+int cli_console(const char *control_path, const char *config_file, int open)
+{
+    char ctl[1024], file[1100], err[512];
+    if (cli_control_path(control_path, config_file, "console", ctl, sizeof ctl) != 0) return 1;
+    if (plat_private_file_path(ctl, CONSOLE_FILE_SUFFIX, file, sizeof file) != 0) {
+        fprintf(stderr, "host console: no place for the console's URL file beside %s\n", ctl);
+        return 1;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    if (plat_read_file(file, &text, &len) != 0) {
+        fprintf(stderr, "host console: no console URL at %s: is a host running with engine.console.listen set, as "
+                "this user (or pass --control / --config of that host)?\n", file);
+        return 1;
+    }
+    text[strcspn(text, "\r\n")] = '\0';
+    if (strncmp(text, "http://", 7) != 0) {
+        fprintf(stderr, "host console: %s does not hold a console URL; restart the host to write it again\n", file);
+        free(text);
+        return 1;
+    }
+    printf("%s\n", text);
+    fflush(stdout);
+    int rc = 0;
+    if (open && plat_open_url(text, err, sizeof err) != 0) {
+        fprintf(stderr, "host console: %s\n", err);
+        rc = 1;
+    }
+    free(text);
+    return rc;
+}

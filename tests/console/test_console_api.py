@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""API tests of the web console against the real host (natively, or host.exe under Wine driven from the
+Linux side): token (none/wrong -> 401), foreign Host or Origin -> 403, GET on a POST call -> 405, a 10 MB
+body, slow clients, the live event stream (a file event with its matched rule and action result; an
+emitted event), and 100 concurrent stream clients that never read while the engine processes every
+event it is given (counted, not timed) and, natively, stays within a memory bound.
+
+usage: test_console_api.py --host PATH/host[.exe] [--emulator WINE]
+"""
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from console_host import Host  # noqa: E402
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
+def raw(h, data, read=True, timeout=30):
+    """Sends bytes on a fresh connection; returns the status code (0 if the server closed without one)."""
+    s = socket.create_connection(("127.0.0.1", h.port), timeout=timeout)
+    try:
+        try:
+            s.sendall(data)
+        except OSError:
+            pass  # the server may answer and close before the whole body is sent
+        if not read:
+            return s
+        got = b""
+        try:
+            while b"\r\n" not in got:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+        except OSError:
+            pass
+        parts = got.split(b" ", 2)
+        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    finally:
+        if read:
+            s.close()
+
+
+class Stream:
+    """A live-view client: reads /api/events and keeps every data line."""
+
+    def __init__(self, h):
+        self.lines, self.missed, self.status = [], None, None
+        self.conn = http.client.HTTPConnection("127.0.0.1", h.port, timeout=120)
+        self.conn.request("GET", "/api/events", headers={"X-WEE-Token": h.token})
+        self.sock = self.conn.sock
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        event = None
+        try:
+            for raw_line in self.resp:
+                line = raw_line.decode("utf-8").rstrip("\n")
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: "):
+                    if event == "missed":
+                        self.missed = int(line[6:])
+                    else:
+                        self.lines.append(json.loads(line[6:]))
+                elif line == "":
+                    event = None
+        except (OSError, ValueError, http.client.HTTPException):
+            pass
+
+    def wait_for(self, pred, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for item in list(self.lines):
+                if pred(item):
+                    return item
+            time.sleep(0.1)
+        return None
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.conn.close()
+
+
+def rss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", required=True)
+    ap.add_argument("--emulator", default="")
+    ap.add_argument("--sanitized", action="store_true", help="ASan build: RSS says nothing, skip that check")
+    a = ap.parse_args()
+    h = Host(a.host, a.emulator)
+    try:
+        h.start()
+        print("console at", h.url, flush=True)
+        # The URL file is the user's alone.
+        if not h.wine:
+            mode = os.stat(h.control + ".console").st_mode & 0o777
+            check(mode == 0o600, "the URL file is 0600 (got %o)" % mode)
+
+        code, body = h.get("/")
+        check(code == 200 and b"WinEventEngine" in body, "GET / serves the console page")
+        code, body = h.get("/console.js")
+        check(code == 200 and b"X-WEE-Token" in body, "GET /console.js serves the script")
+        check(h.get("/../config.json")[0] in (400, 404), "no path outside console/")
+
+        code, body = h.get("/api/status", token=False)
+        check(code == 401 and b"X-WEE-Token" in body, "no token -> 401 naming the header")
+        check(h.get("/api/status", headers={"X-WEE-Token": "0" * 64})[0] == 401, "wrong token -> 401")
+        check(h.get("/api/status", headers={"X-WEE-Token": h.token[:-1]})[0] == 401, "token prefix -> 401")
+        check(h.get("/api/status", headers={"Cookie": "X-WEE-Token=" + h.token}, token=False)[0] == 401,
+              "the token in a cookie is not accepted")
+        code, body = h.get("/api/status")
+        st = json.loads(body) if code == 200 else {}
+        check(code == 200 and "processed" in st and st["sources"][0]["id"] == "inbox", "token -> 200 status JSON")
+
+        check(h.get("/api/status", headers={"Host": "evil.example:%d" % h.port})[0] == 403, "foreign Host -> 403")
+        check(h.get("/", headers={"Host": "evil.example"})[0] == 403, "foreign Host -> 403 on pages too")
+        check(h.get("/api/status", headers={"Origin": "http://evil.example"})[0] == 403, "foreign Origin -> 403")
+        check(h.get("/api/status", headers={"Origin": "http://127.0.0.1:%d" % (h.port + 1)})[0] == 403,
+              "Origin of another local port -> 403")
+        check(h.get("/api/status", headers={"Origin": "http://127.0.0.1:%d" % h.port})[0] == 200,
+              "the console's own Origin -> 200")
+
+        for path in ("/api/emit", "/api/reload"):
+            code, body = h.get(path)
+            check(code == 405, "GET %s -> 405" % path)
+        check(h.request("POST", "/api/status", body=b"{}")[0] == 405, "POST on a GET call -> 405")
+        check(h.request("POST", "/api/emit", body=b"{}", token=False)[0] == 401, "POST without token -> 401")
+
+        code, body = h.request("POST", "/api/emit", body=b'{"type": "custom.ping", ')
+        check(code == 400 and json.loads(body)["ok"] is False, "a malformed event -> 400 with the reason: %s" % body)
+        big = b'{"type":"custom.big","x":"' + b"A" * (10 * 1024 * 1024) + b'"}'
+        head = ("POST /api/emit HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-WEE-Token: %s\r\nContent-Type: application/json\r\n"
+                "Content-Length: %d\r\n\r\n" % (h.port, h.token, len(big))).encode()
+        code = raw(h, head + big)
+        check(code == 413, "a 10 MB body -> 413 (got %d)" % code)
+        check(h.get("/api/status")[0] == 200, "the console answers after the 10 MB body")
+
+        # Slow clients: each sends half a request head and waits; the others are still answered and
+        # the slow ones are dropped by the server's request timeout.
+        slow = [raw(h, b"GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n", read=False) for _ in range(8)]
+        check(h.get("/api/status")[0] == 200, "answers while 8 slow clients hold connections")
+        closed = 0
+        for s in slow:
+            s.settimeout(30)
+            try:
+                while s.recv(4096):
+                    pass
+                closed += 1
+            except OSError:
+                pass
+            s.close()
+        check(closed == len(slow), "the server closed all %d slow clients by itself" % len(slow))
+
+        # The live stream: a file event with its matched rule and the action's result; an emitted event.
+        live = Stream(h)
+        check(live.status == 200, "GET /api/events -> 200 event stream")
+        time.sleep(0.5)
+        with open(os.path.join(h.watch, "hello.txt"), "w") as f:
+            f.write("x")
+        item = live.wait_for(lambda i: i["event"].get("type") == "file.created" and
+                             i["event"].get("name") == "hello.txt")
+        check(item is not None, "the file event reaches the live stream")
+        if item:
+            rules = item["rules"]
+            check(len(rules) == 1 and rules[0]["rule"] == "new file" and rules[0]["actions"][0]["ok"] is True,
+                  "with its matched rule and the action's result: %s" % json.dumps(rules))
+        code, body = h.request("POST", "/api/emit", body=json.dumps({"type": "custom.ping", "n": 1}).encode(),
+                               headers={"Content-Type": "application/json",
+                                        "Origin": "http://127.0.0.1:%d" % h.port})
+        check(code == 200 and json.loads(body)["ok"], "POST /api/emit -> 200 ok")
+        check(live.wait_for(lambda i: i["event"].get("type") == "custom.ping" and
+                            i["event"].get("source") == "control") is not None,
+              "the emitted event reaches the live stream, from source control")
+        live.close()
+
+        code, body = h.request("POST", "/api/reload")
+        check(code == 200 and json.loads(body)["ok"], "POST /api/reload -> the engine's report: %s" % body[:200])
+
+        # 100 stream clients that never read. Every event given to the engine is processed; a viewer
+        # that cannot keep up loses events (counted), the engine does not wait for it.
+        time.sleep(1)
+        before = h.status()
+        rss0 = None if h.wine else rss_kb(h.proc.pid)
+        head = ("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-WEE-Token: %s\r\n\r\n" % (h.port, h.token)).encode()
+        hung = []
+        for _ in range(100):
+            s = socket.create_connection(("127.0.0.1", h.port), timeout=30)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(head)
+            hung.append(s)
+        time.sleep(1)
+        n = 500 if h.wine else 2000
+        pad = "p" * 12000  # big events (under the tap's 16 KiB line limit) fill the non-readers' socket buffers
+        sent = 0
+        for i in range(n):
+            code, _ = h.request("POST", "/api/emit", body=json.dumps({"type": "custom.load", "i": i, "pad": pad}).encode())
+            sent += code == 200
+        check(sent == n, "%d of %d emits accepted while 100 stream clients never read" % (sent, n))
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            after = h.status()
+            if after["processed"] - before["processed"] >= n:
+                break
+            time.sleep(0.5)
+        check(after["processed"] - before["processed"] >= n and after["dropped"] == before["dropped"],
+              "the engine processed all %d events (processed %d -> %d, dropped %d -> %d)" %
+              (n, before["processed"], after["processed"], before["dropped"], after["dropped"]))
+        live = after["live"]
+        check(live["viewers"] <= live["max_viewers"] and
+              live["queued_bytes"] <= live["viewers"] * live["max_bytes_per_viewer"] and live["missed"] > 0,
+              "the viewers' queues stay within their bounds and count what they missed: %s" % json.dumps(live))
+        if rss0 and not a.sanitized:
+            rss1 = rss_kb(h.proc.pid)
+            print("host RSS with 100 hung stream clients: %d kB -> %d kB" % (rss0, rss1), flush=True)
+            # 16 viewers x 256 KiB of queued events at most, plus the server's per-connection buffers.
+            check(rss1 - rss0 < 24 * 1024, "memory stays bounded (grew %d kB)" % (rss1 - rss0))
+        reader = None
+        for s in hung:
+            s.close()
+        time.sleep(1)
+        reader = Stream(h)
+        deadline = time.time() + 30
+        while reader.status != 200 and time.time() < deadline:
+            reader.close()
+            time.sleep(1)
+            reader = Stream(h)
+        check(reader.status == 200, "a new viewer gets the stream once the hung clients are gone")
+        reader.close()
+
+        rc = h.stop()
+        check(rc == 0, "the host stops with exit code 0 (got %s)" % rc)
+
+        # Loopback only: another address is a config error at its JSON path.
+        bad = os.path.join(h.dir, "bad.json")
+        with open(bad, "w") as f:
+            json.dump({"version": 1, "engine": {"console": {"listen": "0.0.0.0:8080"}}}, f)
+        r = subprocess.run(h.argv("validate", h.native(bad)), capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                           timeout=120)
+        check(r.returncode == 1 and "engine.console.listen" in r.stderr and "only loopback" in r.stderr,
+              "a non-loopback console address is refused at engine.console.listen: %s" % r.stderr.strip())
+        if not h.wine:
+            check(not os.path.exists(h.control + ".console"), "the URL file is removed at stop")
+    finally:
+        if failures:
+            print(h.output()[-4000:])
+        h.cleanup()
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
