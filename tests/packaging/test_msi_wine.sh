@@ -98,7 +98,7 @@ PD="$WINEPREFIX/drive_c/ProgramData/WinEventEngine"
 step "install $OLD silently"
 msi /i "$(winpath "$TMP/old.msi")" || fail "msiexec /i old.msi"
 for f in host.exe README.txt config/examples/heartbeat.json sdk/include/wee/wee.h sdk/examples/echo_action.c \
-         docs/config.md $(cd "$BUILD" && ls modules/*.dll); do
+         docs/config.md console/index.html console/console.js $(cd "$BUILD" && ls modules/*.dll); do
   [ -f "$PF/$f" ] || fail "not installed: Program Files\\WinEventEngine\\$f"
 done
 cmp -s "$PD/config.json" "$SRC/packaging/windows/config.json" || fail "ProgramData\\WinEventEngine\\config.json is not the starter config"
