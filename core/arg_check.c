@@ -1,5 +1,6 @@
 #include "arg_check.h"
 #include <string.h>
+#include "field_traits.h"
 #include "options.h"
 #include "template.h"
 

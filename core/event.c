@@ -91,9 +91,6 @@ int event_set_int(wee_event *ev, const char *name, int64_t value)
 
 int event_set_bool(wee_event *ev, const char *name, int value)
 {
-    /* A source that recognises the engine's own doing (a process the exec action spawned) says so with
-     * this field; rules then skip the event unless they set allow_engine_events. */
-    if (ev && name && strcmp(name, "by_engine") == 0) ev->by_engine = value ? 1 : 0;
     return set_field(ev, name, WEE_VALUE_BOOL, value ? "true" : "false", value ? 1 : 0);
 }
 

@@ -128,7 +128,7 @@ static void emit_event(process_source *s, const char *type, const proc_entry *e,
     h->event_set_string(ev, "user", e->user ? e->user : "");
     h->event_set_int(ev, "session_id", e->session_id);
     if (has_exit_code) h->event_set_int(ev, "exit_code", exit_code);
-    h->event_set_bool(ev, "by_engine", by_engine);
+    h->origin_mark(ev, by_engine);
     h->emit(s->src, ev);
 }
 
@@ -292,6 +292,19 @@ static void psrc_destroy(void *inst)
 
 static const char *const event_types[] = { "process.started", "process.stopped", NULL };
 
+static const wee_field_spec event_fields[] = {
+    WEE_FIELD(.name = "pid", .alias = "PID", .description = "process id"),
+    WEE_FIELD(.name = "ppid", .description = "parent process id, -1 if unknown"),
+    WEE_FIELD(.name = "exe", .traits = WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS, .description = "full path of the program, \"\" if unknown"),
+    WEE_FIELD(.name = "process", .traits = WEE_FIELD_CASELESS_ON_WINDOWS, .alias = "PROCESS_NAME",
+              .description = "program name (basename of exe)"),
+    WEE_FIELD(.name = "cmdline", .description = "command line, \"\" if unknown"),
+    WEE_FIELD(.name = "user", .description = "user name, \"\" if unknown"),
+    WEE_FIELD(.name = "session_id", .description = "login session, -1 if unknown"),
+    WEE_FIELD(.name = "exit_code", .description = "process.stopped: exit code, when the OS reported it"),
+    WEE_FIELD_END
+};
+
 static const wee_module_desc descriptor = {
     .struct_size = sizeof(wee_module_desc),
     .abi_version = WEE_ABI_VERSION,
@@ -305,6 +318,7 @@ static const wee_module_desc descriptor = {
     .source_stop = psrc_stop,
     .source_destroy = psrc_destroy,
     .event_types = event_types,
+    .fields = event_fields,
 };
 
 WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &descriptor; }

@@ -119,8 +119,9 @@ typedef struct wee_host_api {
      * reason in err saying which setting to change. Reads the config currently running. */
     int (*net_check)(const char *url, char *err, size_t err_size);
     /* The module itself just wrote, moved or deleted this file (the log action's file, Lua's fs.write).
-     * File events for that path in the next two seconds carry by_engine = true, so a rule watching the
-     * folder does not loop on the engine's own output. An absolute (real) path matches best. */
+     * Sources ask about it with origin_path_written (ABI 1.3): the file source marks events for that
+     * path in the next two seconds by_engine = true, so a rule watching the folder does not loop on the
+     * engine's own output. An absolute (real) path matches best. */
     void (*note_engine_write)(const char *path);
 
     /* --- ABI 1.2 --- */
@@ -128,6 +129,17 @@ typedef struct wee_host_api {
      * host, valid as long as `opts`; NULL when out of range). */
     size_t (*opt_object_count)(const wee_options *opts, const char *name);
     const wee_options *(*opt_object_at)(const wee_options *opts, const char *name, size_t index);
+
+    /* --- ABI 1.3 --- */
+    /* Engine origin, the one "caused by the engine" mechanism: an event the engine itself caused (a file
+     * an action wrote, a process an action started) carries by_engine = true, and rules skip it unless
+     * they set "allow_engine_events": true, so no rule loops on its own output. Sets ev's mark (before
+     * emit) to by_engine (0 or 1), so a source's events all carry the field; events raised by call_emit
+     * are marked already. */
+    void (*origin_mark)(wee_event *ev, int by_engine);
+    /* 1 when note_engine_write named this path (or the same file by its real path) in the last two
+     * seconds: a source reporting a change to it marks the event with origin_mark. */
+    int (*origin_path_written)(const char *path);
 } wee_host_api;
 
 #endif

@@ -1,0 +1,102 @@
+/* core/engine_origin.c - see engine_origin.h. Paths the engine wrote live in a small ring of
+ * (path, time), checked by sources for their events' paths for two seconds. */
+#include "engine_origin.h"
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include "event.h"
+#include "platform/platform.h"
+
+void engine_origin_mark(wee_event *ev, int by_engine)
+{
+    if (!ev) return;
+    ev->by_engine = by_engine != 0;
+    event_set_bool(ev, ENGINE_ORIGIN_FIELD, by_engine != 0);
+}
+
+void engine_origin_adopt(wee_event *ev)
+{
+    const event_field *f = event_find(ev, ENGINE_ORIGIN_FIELD);
+    if (f && f->type == WEE_VALUE_BOOL) ev->by_engine = f->ival != 0;
+}
+
+#define WRITES_RING 64
+#define WRITES_WINDOW_NS 2000000000ull
+typedef struct recent_write { char path[512]; uint64_t at_ns; } recent_write;
+static recent_write g_writes[WRITES_RING];
+static size_t g_writes_next;
+static atomic_ullong g_last_write_ns; /* lets a check skip the lock when nothing was written lately */
+static plat_mutex g_writes_lock;
+static atomic_int g_writes_ready;
+static atomic_flag g_writes_claimed = ATOMIC_FLAG_INIT;
+
+void engine_origin_init(void)
+{
+    /* The host calls this first from its main thread, but tests call host_api_get from several
+     * threads at once (ThreadSanitizer saw two inits race): one caller claims the init, the others see
+     * g_writes_ready still 0 and skip noting writes until it is set. */
+    if (!atomic_load(&g_writes_ready) && !atomic_flag_test_and_set(&g_writes_claimed)) {
+        plat_mutex_init(&g_writes_lock);
+        atomic_store(&g_writes_ready, 1);
+    }
+}
+
+void engine_origin_note_write(const char *path)
+{
+    if (!path || !path[0] || !atomic_load(&g_writes_ready)) return;
+    uint64_t now = plat_monotonic_ns();
+    plat_mutex_lock(&g_writes_lock);
+    size_t last = (g_writes_next + WRITES_RING - 1) % WRITES_RING;
+    if (strcmp(g_writes[last].path, path) == 0) {
+        g_writes[last].at_ns = now; /* the same file again (a log line after a log line) */
+    } else {
+        snprintf(g_writes[g_writes_next].path, sizeof g_writes[0].path, "%s", path);
+        g_writes[g_writes_next].at_ns = now;
+        g_writes_next = (g_writes_next + 1) % WRITES_RING;
+    }
+    plat_mutex_unlock(&g_writes_lock);
+    atomic_store(&g_last_write_ns, now);
+}
+
+static int same_path(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        char x = *a == '\\' ? '/' : *a, y = *b == '\\' ? '/' : *b;
+#ifdef _WIN32
+        if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
+        if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
+#endif
+        if (x != y) return 0;
+        if (!x) return 1;
+    }
+}
+
+static const char *last_name(const char *p)
+{
+    const char *b = p;
+    for (; *p; p++) if (*p == '/' || *p == '\\') b = p + 1;
+    return b;
+}
+
+int engine_origin_path_written(const char *path)
+{
+    uint64_t now = plat_monotonic_ns();
+    if (!path || !atomic_load(&g_writes_ready) || now - atomic_load(&g_last_write_ns) > WRITES_WINDOW_NS) return 0;
+    char real[1024];
+    int have_real = -1;
+    int hit = 0;
+    plat_mutex_lock(&g_writes_lock);
+    for (size_t i = 0; i < WRITES_RING && !hit; i++) {
+        const recent_write *w = &g_writes[i];
+        if (!w->path[0] || now - w->at_ns > WRITES_WINDOW_NS) continue;
+        if (same_path(w->path, path)) { hit = 1; break; }
+        /* The source may name the file through another spelling (a symlinked folder): compare real paths.
+         * Only worth resolving (several system calls) when the file names agree: a file source reports
+         * the name it was written under. */
+        if (!same_path(last_name(w->path), last_name(path))) continue;
+        if (have_real < 0) have_real = plat_realpath(path, real, sizeof real) == 0;
+        if (have_real && same_path(w->path, real)) hit = 1;
+    }
+    plat_mutex_unlock(&g_writes_lock);
+    return hit;
+}
