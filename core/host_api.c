@@ -80,6 +80,9 @@ static const wee_host_api g_api = {
     /* --- ABI 1.3 --- */
     .origin_mark = engine_origin_mark,
     .origin_path_written = engine_origin_path_written,
+    .origin_process_started = engine_origin_process_started,
+    .origin_process_owned = engine_origin_process_owned,
+    .origin_process_ended = engine_origin_process_ended,
 };
 
 const wee_host_api *host_api_get(void)

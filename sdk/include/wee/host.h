@@ -140,6 +140,21 @@ typedef struct wee_host_api {
     /* 1 when note_engine_write named this path (or the same file by its real path) in the last two
      * seconds: a source reporting a change to it marks the event with origin_mark. */
     int (*origin_path_written)(const char *path);
+    /* Engine-owned processes: the host itself and every process whose parent is engine-owned, judged
+     * only from parent pids (nothing a process chooses, such as its environment, counts). A process
+     * source reports each process as it learns of it (pid and parent pid; flags WEE_ORIGIN_*) and gets
+     * 1 when the engine owns it; the host remembers the engine's own for as long as they run (never
+     * dropping one for room) and answers origin_process_owned for them, including at their exit;
+     * origin_process_ended forgets one after its exit was reported. */
+    int (*origin_process_started)(int64_t pid, int64_t ppid, uint32_t flags);
+    int (*origin_process_owned)(int64_t pid);
+    void (*origin_process_ended)(int64_t pid);
 } wee_host_api;
+
+/* origin_process_started flags (ABI 1.3). */
+#define WEE_ORIGIN_CONTINUED 0x1u /* the same process as an earlier report of this pid (a fork that now
+                                     runs a program): it keeps the mark it had */
+#define WEE_ORIGIN_SNAPSHOT 0x2u  /* found running when the source started, not created now: may add a
+                                     mark, never clears one another source relies on */
 
 #endif
