@@ -51,6 +51,13 @@ static wee_field_spec read_spec(const wee_field_spec *s)
     return out;
 }
 
+/* Not the end of the table. A struct_size too small to reach `name` would step nowhere or into garbage:
+ * it ends the table too. */
+static int is_entry(const wee_field_spec *s)
+{
+    return s && s->struct_size >= offsetof(wee_field_spec, traits) && s->name;
+}
+
 static const wee_field_spec *next_spec(const wee_field_spec *s)
 {
     return (const wee_field_spec *)(const void *)((const char *)s + s->struct_size);
@@ -60,8 +67,7 @@ int field_traits_add(const char *module, const wee_field_spec *fields)
 {
     if (!module || !fields) return 0;
     size_t n = 0;
-    /* A struct_size too small to reach `name` would loop forever or read garbage: stop there. */
-    for (const wee_field_spec *s = fields; s->struct_size >= offsetof(wee_field_spec, traits) && s->name; s = next_spec(s)) n++;
+    for (const wee_field_spec *s = fields; is_entry(s); s = next_spec(s)) n++;
     if (n == 0) return 0;
     trait_entry *fresh = calloc(n, sizeof *fresh);
     if (!fresh) return WEE_ENOMEM;
@@ -172,4 +178,16 @@ int field_traits_alias(const char *alias, char *out, size_t out_size)
     }
     plat_mutex_unlock(&g_lock);
     return found;
+}
+
+void field_traits_describe(const wee_field_spec *fields, FILE *out)
+{
+    for (const wee_field_spec *s = fields; is_entry(s); s = next_spec(s)) {
+        wee_field_spec f = read_spec(s);
+        fprintf(out, "  %-16s %s%s%s%s%s%s%s\n", f.name, f.description ? f.description : "",
+                (f.traits & WEE_FIELD_PATH) ? " [path]" : "",
+                (f.traits & WEE_FIELD_CASELESS_ON_WINDOWS) ? " [case-insensitive on Windows]" : "",
+                f.normalise ? " [rule values normalised]" : "", f.alias ? " [template alias {{" : "",
+                f.alias ? f.alias : "", f.alias ? "}}]" : "");
+    }
 }

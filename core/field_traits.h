@@ -13,6 +13,7 @@
 #define WEE_FIELD_TRAITS_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "wee/fields.h"
 
 /* Records `module`'s table (stepped by each entry's struct_size; NULL: nothing). Returns 0 or WEE_ENOMEM
@@ -31,4 +32,6 @@ char *field_traits_normalise(const char *field, const char *text, int *oom);
 /* Copies the field a template alias names ("EVENT_PATH" -> "path") into out and returns 1; 0 when no
  * loaded module declared the alias (or the name does not fit). */
 int field_traits_alias(const char *alias, char *out, size_t out_size);
+/* One line per declared field for `host modules --describe`: name, traits, alias, description. */
+void field_traits_describe(const wee_field_spec *fields, FILE *out);
 #endif

@@ -190,6 +190,11 @@ static void test_module_field_traits(void **state)
     assert_non_null(strstr(e2, "no match  rule 'declared'"));
 #endif
     plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "modules", "--describe", "fields", NULL, NULL), 0);
+    expect_in(out_of(&r), "fields (what rules and templates see):");
+    expect_in(out_of(&r), "fields_path      a test path [path] [case-insensitive on Windows] [rule values normalised] "
+              "[template alias {{PROBE_fields}}]");
+    plat_process_result_free(&r);
     free(cfg); free(ev);
     test_remove_tree(dir);
     free(dir);
