@@ -165,7 +165,7 @@ wee_event *event_from_json(const char *json_text, char *err, size_t err_size)
     wee_event *ev = NULL;
     cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
     if (!cJSON_IsObject(root) || !cJSON_IsString(type) || !*type->valuestring) {
-        snprintf(err, err_size, "event must be a JSON object with a string \"type\" such as \"file.created\"");
+        snprintf(err, err_size, "event must be a JSON object with a string \"type\" such as \"custom.ping\"");
         goto out;
     }
     ev = event_new(type->valuestring);
