@@ -28,6 +28,19 @@ struct wee_action_call {
 void action_call_init(struct wee_action_call *call, const void *params_tree, const wee_event *event,
                       wee_event *results, const char *module_name, const char *rule_name, unsigned worker);
 void action_call_finish(struct wee_action_call *call);
+/* The host-table entries over a call (wee_host_api call_*, worker_count). */
+const wee_event *action_call_event(const wee_action_call *call);
+const wee_options *action_call_params(const wee_action_call *call);
+const wee_event *action_call_results(const wee_action_call *call);
+int action_call_publish_string(wee_action_call *call, const char *name, const char *value);
+int action_call_publish_int(wee_action_call *call, const char *name, int64_t value);
+int action_call_publish_bool(wee_action_call *call, const char *name, int value);
+const char *action_call_rule_name(const wee_action_call *call);
+unsigned action_call_worker_index(const wee_action_call *call);
+void action_call_set_error(wee_action_call *call, const char *fmt, ...);
+/* Stamps, marks as caused by the engine and passes on an event an action raised; refuses past a fixed
+ * chain depth. */
+int action_call_emit(wee_action_call *call, wee_event *ev);
 /* Worker count reported to modules (set once by the engine before modules run). */
 void action_call_set_worker_count(unsigned n);
 unsigned action_call_worker_count(void);

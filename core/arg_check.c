@@ -1,12 +1,14 @@
 #include "arg_check.h"
 #include <string.h>
+#include "field_traits.h"
 #include "options.h"
 #include "template.h"
 
-/* Fields whose values are absolute paths ("/..." or "C:\..."), so never begin with '-'. */
+/* Fields a module declared as paths (WEE_FIELD_PATH, field_traits.h): absolute ("/...", "C:\\...",
+ * "HKCU\\..."), so they never begin with '-'. */
 static int is_absolute_path_field(const char *f)
 {
-    return !strcmp(f, "path") || !strcmp(f, "dir") || !strcmp(f, "old_path") || !strcmp(f, "exe");
+    return (field_traits_of(f) & WEE_FIELD_PATH) != 0;
 }
 
 static int has_args_list(const wee_option_spec *spec)

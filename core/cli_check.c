@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "engine_origin.h"
 #include "action_call.h"
 #include "arg_check.h"
 #include "cli.h"
@@ -161,6 +162,7 @@ int cli_test(const module_registry *reg, const char *config_file, const char *ev
             bad = 1;
             break;
         }
+        engine_origin_adopt(ev); /* an input event may say it was caused by the engine */
         if (count > 1) printf("--- event [%zu] %s\n", n, ev->type);
         test_event(c, ev, run, &matched, &failed);
         event_unref(ev);

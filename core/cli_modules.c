@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "field_traits.h"
 #include "options.h"
 
 int cli_modules(const module_registry *reg, const char *describe_name)
@@ -19,6 +20,10 @@ int cli_modules(const module_registry *reg, const char *describe_name)
             printf("  events:");
             for (const char *const *t = m->desc.event_types; *t; t++) printf(" %s", *t);
             printf("\n");
+        }
+        if (m->desc.fields) {
+            printf("fields (what rules and templates see):\n");
+            field_traits_describe(m->desc.fields, stdout);
         }
         if (m->desc.kind == WEE_MODULE_SOURCE_ACTION) {
             printf("source options:\n");

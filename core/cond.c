@@ -14,6 +14,7 @@
 #include <pcre2.h>
 #include "event.h"
 #include "config_keys.h"
+#include "field_traits.h"
 #include "options_tree.h"
 #include "util/glob.h"
 
@@ -25,20 +26,9 @@ static const char *const op_names[] = { "equals", "glob", "regex", "contains", "
 const char *const *const cond_op_names = op_names;
 const size_t cond_op_count = OP_COUNT;
 
-static int is_path_field(const char *f)
-{
-    return !strcmp(f, "path") || !strcmp(f, "dir") || !strcmp(f, "old_path") || !strcmp(f, "exe") || !strcmp(f, "key");
-}
-
-static int default_case_insensitive(const char *f)
-{
-#ifdef _WIN32
-    return is_path_field(f) || !strcmp(f, "process") || !strcmp(f, "name") || !strcmp(f, "ext");
-#else
-    (void)f;
-    return 0;
-#endif
-}
+/* What the loaded modules declared about the field (field_traits.h): path-like, caseless on Windows. */
+static int is_path_field(const char *f) { return (field_traits_of(f) & WEE_FIELD_PATH) != 0; }
+static int default_case_insensitive(const char *f) { return field_traits_caseless(field_traits_of(f)); }
 
 void cond_free(cond *c)
 {
@@ -79,26 +69,14 @@ static int add_kid(cond *parent, cond *kid)
     return 1;
 }
 
-/* Registry events name keys with the short root (HKCU\...); a pattern may use either form. */
-static void registry_short_root(char **s)
+/* A literal in the spelling the field's events carry (the module's normaliser, field_traits.h). Returns 0
+ * when out of memory. */
+static int normalise_literal(const char *field, char **s)
 {
-    static const char *const longs[] = { "HKEY_CURRENT_USER", "HKEY_LOCAL_MACHINE", "HKEY_USERS",
-                                         "HKEY_CLASSES_ROOT", "HKEY_CURRENT_CONFIG" };
-    static const char *const shorts[] = { "HKCU", "HKLM", "HKU", "HKCR", "HKCC" };
-    if (!*s) return;
-    for (size_t i = 0; i < sizeof longs / sizeof longs[0]; i++) {
-        size_t n = strlen(longs[i]), k = 0;
-        while (k < n && (*s)[k] && ((*s)[k] == longs[i][k] || (*s)[k] - 32 == longs[i][k])) k++;
-        if (k != n || ((*s)[n] != '\\' && (*s)[n] != '\0')) continue;
-        size_t rest = strlen(*s + n), sl = strlen(shorts[i]);
-        char *out = malloc(sl + rest + 1);
-        if (!out) return;
-        memcpy(out, shorts[i], sl);
-        memcpy(out + sl, *s + n, rest + 1);
-        free(*s);
-        *s = out;
-        return;
-    }
+    int oom = 0;
+    char *out = *s ? field_traits_normalise(field, *s, &oom) : NULL;
+    if (out) { free(*s); *s = out; }
+    return !oom;
 }
 
 static cond *compile_test(const char *field, const cJSON *spec, const char *path, diag_list *d)
@@ -116,7 +94,11 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
             cond_free(c);
             return NULL;
         }
-        if (strcmp(field, "key") == 0 && c->v.type == V_STR) registry_short_root(&c->v.s);
+        if (c->v.type == V_STR && !normalise_literal(field, &c->v.s)) {
+            diag_add(d, path, "out of memory");
+            cond_free(c);
+            return NULL;
+        }
         return c;
     }
     const cJSON *opv = NULL;
@@ -186,10 +168,11 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
         c->v.type = V_INT;
         break;
     }
-    if (ok && strcmp(field, "key") == 0) {
-        if (c->v.type == V_STR) registry_short_root(&c->v.s);
-        for (size_t i = 0; i < c->nlist; i++)
-            if (c->list[i].type == V_STR) registry_short_root(&c->list[i].s);
+    if (ok) {
+        if (c->v.type == V_STR) ok = normalise_literal(field, &c->v.s);
+        for (size_t i = 0; ok && i < c->nlist; i++)
+            if (c->list[i].type == V_STR) ok = normalise_literal(field, &c->list[i].s);
+        if (!ok) diag_add(d, path, "out of memory");
     }
     if (ok && c->op == OP_GLOB) {
         c->glob_flags = (c->ci ? GLOB_CASEFOLD : 0);

@@ -6,8 +6,9 @@
  *   <test> is a bare string/number/bool (= equals) or an object with exactly one operator:
  *     {"equals": v} {"glob": "*.exe"} {"regex": "^a.*$"} {"contains": s} {"starts_with": s}
  *     {"ends_with": s} {"in": [v, ...]} {"gt": n} {"gte": n} {"lt": n} {"lte": n}
- *   and may add {"case_insensitive": true}. Paths (fields path, dir, old_path, exe, key) use path globs;
- *   on Windows builds string tests on paths and on `process` are case-insensitive by default.
+ *   and may add {"case_insensitive": true}. Fields a loaded module declared as paths (WEE_FIELD_PATH)
+ *   use path globs; on Windows builds string tests on fields declared WEE_FIELD_CASELESS_ON_WINDOWS are
+ *   case-insensitive by default; literals go through the field's normaliser (field_traits.h).
  *   Composites: {"all": [cond, ...]} {"any": [cond, ...]} {"not": cond} where cond is {"match": {...}}
  *   or another composite.
  * Regexes are PCRE2, JIT-compiled once; match data is per thread.

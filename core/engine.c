@@ -5,6 +5,7 @@
 #include "engine_internal.h"
 #include "event.h"
 #include "log.h"
+#include "net_policy.h"
 #include "util/rotating_file.h"
 #include "util/strbuf.h"
 #include "wee/errors.h"
@@ -108,7 +109,7 @@ int engine_apply_settings(engine *e, const engine_config *old, const engine_conf
             return -1;
         }
     }
-    host_api_set_net_policy(neu->http_enabled, neu->http_allow, neu->http_allow_count);
+    net_policy_set(neu->http_enabled, neu->http_allow, neu->http_allow_count);
     if (old && (!same_text(old->control_path, neu->control_path) || old->control_enabled != neu->control_enabled ||
                 !same_text(old->metrics_listen, neu->metrics_listen) || !same_text(old->console_listen, neu->console_listen)))
         log_write(WEE_LOG_WARN, "engine", "engine.control / engine.metrics / engine.console changed: these apply at "

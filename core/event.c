@@ -91,9 +91,6 @@ int event_set_int(wee_event *ev, const char *name, int64_t value)
 
 int event_set_bool(wee_event *ev, const char *name, int value)
 {
-    /* A source that recognises the engine's own doing (a process the exec action spawned) says so with
-     * this field; rules then skip the event unless they set allow_engine_events. */
-    if (ev && name && strcmp(name, "by_engine") == 0) ev->by_engine = value ? 1 : 0;
     return set_field(ev, name, WEE_VALUE_BOOL, value ? "true" : "false", value ? 1 : 0);
 }
 
@@ -168,7 +165,7 @@ wee_event *event_from_json(const char *json_text, char *err, size_t err_size)
     wee_event *ev = NULL;
     cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
     if (!cJSON_IsObject(root) || !cJSON_IsString(type) || !*type->valuestring) {
-        snprintf(err, err_size, "event must be a JSON object with a string \"type\" such as \"file.created\"");
+        snprintf(err, err_size, "event must be a JSON object with a string \"type\" such as \"custom.ping\"");
         goto out;
     }
     ev = event_new(type->valuestring);

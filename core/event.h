@@ -27,7 +27,7 @@ struct wee_event {
     event_field *fields;
     size_t count, cap;
     int depth;         /* emit chain depth (events raised by actions) */
-    int by_engine;     /* caused by the engine's own action */
+    int by_engine;     /* caused by the engine's own action (engine_origin.h) */
     struct event_batch *batch; /* the events a batched rule collected (event_batch.h); NULL otherwise */
 };
 

@@ -21,10 +21,12 @@ struct wee_source {
 };
 
 const wee_host_api *host_api_get(void);
-/* Stamps the common fields (source, time, seq, host) onto ev; used by emit and by synthetic events. */
+/* Stamps the common fields (source, time, seq, host) onto ev and takes over an engine-origin mark set
+ * as a field (engine_origin_adopt); used by emit and by synthetic and injected events. source_emit.c */
 void host_api_stamp(wee_event *ev, const char *source_id);
-/* What host->net_check answers from: the running config's engine.http_enabled / http_allow (copied).
- * Set by the engine at start and on each reload. */
-void host_api_set_net_policy(int enabled, char *const *allow, size_t count);
-/* Action calls: see action_call.h */
+/* host->emit, source_id, report_lost (source_emit.c). */
+int source_api_emit(wee_source *src, wee_event *ev);
+const char *source_api_id(const wee_source *src);
+void source_api_report_lost(wee_source *src, uint64_t count, const char *reason);
+/* Action calls: action_call.h; network policy: net_policy.h; engine origin: engine_origin.h. */
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "field_traits.h"
 #include "log.h"
 #include "module_file_check.h"
 #include "platform/platform.h"
@@ -25,6 +26,22 @@ int loader_default_dir(char *buf, size_t size)
     if (rc != 0) return rc;
     snprintf(buf, size, "%s%smodules", exe, plat_path_sep());
     return 0;
+}
+
+/* A member a module's ABI version does not define is not read, whatever struct_size says (a module
+ * built against an older SDK could have its own data there). */
+static void drop_newer_members(wee_module_desc *d)
+{
+    if (WEE_ABI_MINOR_OF(d->abi_version) < 3) d->fields = NULL;
+}
+
+/* The module's field traits (ABI 1.3) for rule conditions and templates; failure only weakens rule
+ * matching to plain text, so it is logged rather than refusing the module. */
+static void add_field_traits(const loaded_module *m)
+{
+    if (field_traits_add(m->name, m->desc.fields) != 0)
+        log_write(WEE_LOG_ERROR, "loader", "module '%s': out of memory recording its field traits; rules compare "
+                  "its fields as plain text", m->name);
 }
 
 /* Every module file is checked whole before the OS loader maps it: a half-copied file faults inside
@@ -53,6 +70,7 @@ static int reopen(loaded_module *m, const wee_host_api *api)
     wee_module_desc d;
     memset(&d, 0, sizeof d);
     memcpy(&d, src, src->struct_size < sizeof d ? src->struct_size : sizeof d);
+    drop_newer_members(&d);
     if (d.module_init && d.module_init(api, err, sizeof err) != 0) {
         log_write(WEE_LOG_ERROR, "loader", "module '%s' (%s): module_init failed: %s", m->name, m->path, err);
         plat_dl_close(lib);
@@ -62,6 +80,7 @@ static int reopen(loaded_module *m, const wee_host_api *api)
     m->desc_size = src->struct_size;
     m->lib = lib;
     m->unloaded = 0;
+    add_field_traits(m);
     log_write(WEE_LOG_DEBUG, "loader", "loaded %s again (%s)", m->path, m->name);
     return 0;
 }
@@ -122,6 +141,7 @@ void loader_unload_unused(module_registry *reg, const char *const *keep, size_t 
         size_t k = 0;
         while (k < keep_count && strcmp(keep[k], m->name) != 0) k++;
         if (k < keep_count || !m->lib || !m->name) continue;
+        field_traits_remove(m->name);
         if (m->desc.module_shutdown) m->desc.module_shutdown();
         plat_dl_close(m->lib);
         m->lib = NULL;
@@ -213,6 +233,7 @@ int loader_load_file(module_registry *reg, const char *path, const wee_host_api 
     if (!m) { plat_dl_close(lib); return WEE_ENOMEM; }
     m->desc_size = src->struct_size;
     memcpy(&m->desc, src, src->struct_size < sizeof m->desc ? src->struct_size : sizeof m->desc);
+    drop_newer_members(&m->desc);
     int rc = check_descriptor(reg, &m->desc, m->desc_size, err, err_size);
     if (rc == 0 && m->desc.module_init) {
         char ierr[512] = "";
@@ -238,6 +259,7 @@ int loader_load_file(module_registry *reg, const char *path, const wee_host_api 
     }
     reg->mods = mods;
     reg->mods[reg->count++] = m;
+    add_field_traits(m);
     return 0;
 }
 
@@ -327,6 +349,7 @@ void loader_unload_all(module_registry *reg)
     for (size_t i = reg->count; i-- > 0;) {
         loaded_module *m = reg->mods[i];
         if (m->lib) {
+            field_traits_remove(m->name);
             if (m->desc.module_shutdown) m->desc.module_shutdown();
             plat_dl_close(m->lib);
         }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "event.h"
 #include "event_batch.h"
+#include "field_traits.h"
 
 typedef struct template_segment {
     int is_field;
@@ -25,20 +26,21 @@ struct template {
     int has_fields;
 };
 
-/* The Rust original's placeholder names, kept so its configs keep working. */
+/* The Rust original's placeholder names for the fields the host stamps on every event, kept so its
+ * configs keep working. Aliases of module fields ("EVENT_PATH") are declared by the modules
+ * (wee_field_spec.alias, field_traits.h). */
 static const char *const alias_table[][2] = {
-    { "EVENT_PATH", "path" },     { "FILENAME", "name" },   { "DIRECTORY", "dir" },
-    { "OLD_PATH", "old_path" },   { "EVENT_TYPE", "type" }, { "EVENT_SOURCE", "source" },
-    { "TIMESTAMP", "time" },      { "PID", "pid" },         { "PROCESS_NAME", "process" },
-    { "WINDOW_TITLE", "title" },
+    { "EVENT_TYPE", "type" }, { "EVENT_SOURCE", "source" }, { "TIMESTAMP", "time" },
 };
 
-static const char *canonical_name(const char *name)
+/* name with aliases and the "event." prefix resolved; may be copied into buf (size FIELD_NAME_MAX). */
+#define FIELD_NAME_MAX 256
+static const char *canonical_name(const char *name, char *buf)
 {
     if (strncmp(name, "event.", 6) == 0 && name[6]) name += 6;
     for (size_t i = 0; i < sizeof alias_table / sizeof alias_table[0]; i++)
         if (strcmp(name, alias_table[i][0]) == 0) return alias_table[i][1];
-    return name;
+    return field_traits_alias(name, buf, FIELD_NAME_MAX) ? buf : name;
 }
 
 static const char *lookup_canonical(const render_ctx *ctx, const char *name)
@@ -54,7 +56,8 @@ static const char *lookup_canonical(const render_ctx *ctx, const char *name)
 
 const char *template_lookup(const render_ctx *ctx, const char *name)
 {
-    return name ? lookup_canonical(ctx, canonical_name(name)) : NULL;
+    char buf[FIELD_NAME_MAX];
+    return name ? lookup_canonical(ctx, canonical_name(name, buf)) : NULL;
 }
 
 static int is_name_char(char c)
@@ -124,7 +127,8 @@ static size_t parse_placeholder(builder *b, const char *text, size_t open, char 
     }
     memcpy(name, text + start, end - start);
     name[end - start] = '\0';
-    const char *canon = canonical_name(name);
+    char buf[FIELD_NAME_MAX];
+    const char *canon = canonical_name(name, buf);
     if (add_segment(b, 1, canon, strlen(canon)) != 0) {
         snprintf(err, err_size, "out of memory");
         return 0;

@@ -161,6 +161,8 @@ static void emit(file_watch *w, const char *type, const char *path, const char *
     h->event_set_string(ev, "ext", ext);
     if (old_path) h->event_set_string(ev, "old_path", old_path);
     h->event_set_bool(ev, "is_dir", is_dir);
+    /* A file the engine itself just wrote (the log action's file): rules skip the event by default. */
+    if (h->origin_path_written(path)) h->origin_mark(ev, 1);
     h->emit(w->src, ev);
 }
 
@@ -590,6 +592,19 @@ static void file_destroy(void *inst)
 
 static const char *const event_types[] = { "file.created", "file.modified", "file.deleted", "file.renamed", NULL };
 
+/* Paths and names compare like the file system does: case-insensitively on Windows. */
+static const wee_field_spec event_fields[] = {
+    WEE_FIELD(.name = "path", .traits = WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS, .alias = "EVENT_PATH",
+              .description = "full path of the file or folder"),
+    WEE_FIELD(.name = "dir", .traits = WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS, .alias = "DIRECTORY", .description = "its folder"),
+    WEE_FIELD(.name = "name", .traits = WEE_FIELD_CASELESS_ON_WINDOWS, .alias = "FILENAME", .description = "its name"),
+    WEE_FIELD(.name = "ext", .traits = WEE_FIELD_CASELESS_ON_WINDOWS, .description = "extension without the dot, \"\" if none"),
+    WEE_FIELD(.name = "old_path", .traits = WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS, .alias = "OLD_PATH",
+              .description = "file.renamed: the path before the move"),
+    WEE_FIELD(.name = "is_dir", .description = "true for a folder"),
+    WEE_FIELD_END
+};
+
 static const wee_module_desc descriptor = {
     .struct_size = sizeof(wee_module_desc),
     .abi_version = WEE_ABI_VERSION,
@@ -603,6 +618,7 @@ static const wee_module_desc descriptor = {
     .source_stop = file_stop,
     .source_destroy = file_destroy,
     .event_types = event_types,
+    .fields = event_fields,
 };
 
 WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &descriptor; }

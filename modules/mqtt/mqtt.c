@@ -34,6 +34,19 @@ static int configure(const wee_host_api *h, const wee_options *cfg, char *err, s
 
 static const char *const event_types[] = { "mqtt.message", "mqtt.command", NULL };
 
+static const wee_field_spec event_fields[] = {
+    WEE_FIELD(.name = "topic", .description = "the message's topic"),
+    WEE_FIELD(.name = "payload", .description = "the payload (text, or base64 when payload_encoding says so)"),
+    WEE_FIELD(.name = "payload_encoding", .description = "\"text\" or \"base64\""),
+    WEE_FIELD(.name = "payload_size", .description = "payload bytes"),
+    WEE_FIELD(.name = "qos", .description = "0, 1 or 2"),
+    WEE_FIELD(.name = "retain", .description = "a retained message"),
+    WEE_FIELD(.name = "broker", .description = "the broker's id"),
+    WEE_FIELD(.name = "command", .description = "mqtt.command: the command"),
+    WEE_FIELD(.name = "target", .description = "mqtt.command: this host's name or \"all\""),
+    WEE_FIELD_END
+};
+
 static const wee_module_desc desc = {
     .struct_size = sizeof(wee_module_desc),
     .abi_version = WEE_ABI_VERSION,
@@ -52,6 +65,7 @@ static const wee_module_desc desc = {
     .action_run = mqtt_action_run,
     .action_destroy = mqtt_action_destroy,
     .event_types = event_types,
+    .fields = event_fields,
     .action_options = mqtt_action_options,
     .config_options = mqtt_config_options,
     .module_configure = configure,

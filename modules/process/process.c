@@ -8,12 +8,13 @@
  * session_id are -1, so every event has the same fields on every platform.
  *
  * This file is the portable half: options, the bounded pid cache (so a stop event names the program
- * although the OS only reports a pid at exit), the engine-owned set behind by_engine, the include
- * filter. The OS half is process_linux.c (netlink proc connector, /proc polling) or process_win32.c
+ * although the OS only reports a pid at exit), reporting each process to the host's engine-owned set
+ * behind by_engine (host->origin_process_*, ABI 1.3), the include filter. The OS half is
+ * process_linux.c (netlink proc connector, /proc polling) or process_win32.c
  * (ETW Kernel-Process, Toolhelp polling); see process_backend.h.
  *
- * by_engine: a process whose parent is the host or whose parent is engine-owned is engine-owned (see
- * owned_by_engine: nothing the process itself chooses counts); the core skips rules for its events
+ * by_engine: a process whose parent is the host or whose parent is engine-owned is engine-owned (the
+ * host decides from parent pids: nothing the process itself chooses counts); the core skips rules for its events
  * unless they set "allow_engine_events": true, so a rule that execs a program on process.started
  * cannot loop.
  */
@@ -37,12 +38,11 @@ struct process_source {
     size_t include_count;
     int want_started, want_stopped;
     int64_t host_pid;
-    proc_table table;
+    proc_table table;    /* what each process was, for its stop event; the host keeps who owns it */
     process_backend *backend;
     plat_mutex lock;
     plat_cond wake;
     int stop;
-    int full_logged;
 };
 
 static const wee_option_spec options[] = {
@@ -128,34 +128,26 @@ static void emit_event(process_source *s, const char *type, const proc_entry *e,
     h->event_set_string(ev, "user", e->user ? e->user : "");
     h->event_set_int(ev, "session_id", e->session_id);
     if (has_exit_code) h->event_set_int(ev, "exit_code", exit_code);
-    h->event_set_bool(ev, "by_engine", by_engine);
+    h->origin_mark(ev, by_engine);
     h->emit(s->src, ev);
 }
 
-/* Engine ownership comes only from facts an outsider cannot forge: the process is a child of the host
- * itself (the exec/pwsh/Lua runners are the only ones that start processes here), or a child of a
- * process the engine owns (its parent pid when it was created), or it is the same process an earlier fork
- * event already marked (Linux, which reports the fork before the exec). Nothing in the process's own
- * environment or command line counts: any program could set those. */
-static int owned_by_engine(process_source *s, int64_t ppid, const proc_entry *known)
+/* Engine ownership comes only from facts an outsider cannot forge, and the host judges it
+ * (host->origin_process_started): the process is a child of the host itself (the exec/pwsh/Lua runners
+ * are the only ones that start processes here), or a child of a process the engine owns (its parent pid
+ * when it was created), or it is the same process an earlier fork event already marked (Linux, which
+ * reports the fork before the exec: WEE_ORIGIN_CONTINUED). Nothing in the process's own environment or
+ * command line counts: any program could set those. */
+static int owned_by_engine(process_source *s, int64_t pid, int64_t ppid, uint32_t flags)
 {
-    return (ppid > 0 && ppid == s->host_pid) || proc_engine_has(&s->table, ppid) || (known && known->quiet && known->engine);
+    return s->host->origin_process_started(pid, ppid, flags);
 }
 
-/* Caches the process and its mark; when the table is full of engine-owned processes the event still goes
- * out (with by_engine), it is just not remembered, and that is said once. */
+/* Caches what the process is; NULL when out of memory (the event still goes out). */
 static proc_entry *remember(process_source *s, int64_t pid, int64_t ppid, int64_t session, const char *exe,
-                            const char *name, const char *cmdline, const char *user, int by_engine)
+                            const char *name, const char *cmdline, const char *user)
 {
-    int rc = proc_table_put(&s->table, pid, ppid, session, exe, name, cmdline, user);
-    if (rc == WEE_EFULL && !s->full_logged) {
-        s->full_logged = 1;
-        s->host->log(WEE_LOG_WARN, "process", "%s: %d processes the engine started are alive at once; newer "
-                     "ones are not remembered (their children will not be marked by_engine)",
-                     s->host->source_id(s->src), PROCESS_CACHE_MAX);
-    }
-    if (rc != 0) return NULL;
-    if (by_engine) proc_engine_mark(&s->table, pid);
+    if (proc_table_put(&s->table, pid, ppid, session, exe, name, cmdline, user) != 0) return NULL;
     return proc_table_get(&s->table, pid);
 }
 
@@ -165,8 +157,8 @@ void process_report_started(process_source *s, const proc_info *info)
     int64_t ppid = info->ppid;
     proc_entry *known = proc_table_get(&s->table, info->pid);
     if (ppid < 0 && known) ppid = known->ppid;  /* the fork told us, /proc was already gone */
-    int by_engine = owned_by_engine(s, ppid, known);
-    proc_entry *e = remember(s, info->pid, ppid, info->session_id, info->exe, info->name, info->cmdline, info->user, by_engine);
+    int by_engine = owned_by_engine(s, info->pid, ppid, known && known->quiet ? WEE_ORIGIN_CONTINUED : 0);
+    proc_entry *e = remember(s, info->pid, ppid, info->session_id, info->exe, info->name, info->cmdline, info->user);
     if (!e) {
         proc_entry tmp = { .pid = info->pid, .ppid = ppid, .session_id = info->session_id, .exe = (char *)info->exe,
                            .name = (char *)info->name, .cmdline = (char *)info->cmdline, .user = (char *)info->user };
@@ -179,28 +171,29 @@ void process_report_started(process_source *s, const proc_info *info)
 void process_report_stopped(process_source *s, int64_t pid, const char *name, int has_exit_code, int64_t exit_code)
 {
     if (pid == s->host_pid) return;
-    int by_engine = proc_engine_has(&s->table, pid);
+    int by_engine = s->host->origin_process_owned(pid);
     proc_entry *e = proc_table_get(&s->table, pid);
     proc_entry unknown = { .pid = pid, .ppid = -1, .session_id = -1, .name = (char *)(name ? name : "") };
     if (!e) e = &unknown;
     if (!e->quiet && s->want_stopped && name_included(s, entry_name(e)))
         emit_event(s, "process.stopped", e, by_engine, has_exit_code, exit_code);
     proc_table_remove(&s->table, pid);
+    s->host->origin_process_ended(pid);
 }
 
 void process_note_fork(process_source *s, int64_t pid, int64_t ppid)
 {
-    int by_engine = owned_by_engine(s, ppid, NULL);
+    owned_by_engine(s, pid, ppid, 0);
     /* The child runs its parent's program until it execs; only an exec makes it an event. */
     proc_entry *parent = proc_table_get(&s->table, ppid);
-    proc_entry *e = remember(s, pid, ppid, parent ? parent->session_id : -1, NULL, NULL, NULL, NULL, by_engine);
+    proc_entry *e = remember(s, pid, ppid, parent ? parent->session_id : -1, NULL, NULL, NULL, NULL);
     if (e) e->quiet = 1;
 }
 
 void process_seed(process_source *s, const proc_info *info)
 {
-    remember(s, info->pid, info->ppid, info->session_id, info->exe, info->name, info->cmdline, info->user,
-             owned_by_engine(s, info->ppid, NULL));
+    owned_by_engine(s, info->pid, info->ppid, WEE_ORIGIN_SNAPSHOT);
+    remember(s, info->pid, info->ppid, info->session_id, info->exe, info->name, info->cmdline, info->user);
 }
 
 static void free_include(const wee_host_api *h, process_source *s)
@@ -292,6 +285,19 @@ static void psrc_destroy(void *inst)
 
 static const char *const event_types[] = { "process.started", "process.stopped", NULL };
 
+static const wee_field_spec event_fields[] = {
+    WEE_FIELD(.name = "pid", .alias = "PID", .description = "process id"),
+    WEE_FIELD(.name = "ppid", .description = "parent process id, -1 if unknown"),
+    WEE_FIELD(.name = "exe", .traits = WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS, .description = "full path of the program, \"\" if unknown"),
+    WEE_FIELD(.name = "process", .traits = WEE_FIELD_CASELESS_ON_WINDOWS, .alias = "PROCESS_NAME",
+              .description = "program name (basename of exe)"),
+    WEE_FIELD(.name = "cmdline", .description = "command line, \"\" if unknown"),
+    WEE_FIELD(.name = "user", .description = "user name, \"\" if unknown"),
+    WEE_FIELD(.name = "session_id", .description = "login session, -1 if unknown"),
+    WEE_FIELD(.name = "exit_code", .description = "process.stopped: exit code, when the OS reported it"),
+    WEE_FIELD_END
+};
+
 static const wee_module_desc descriptor = {
     .struct_size = sizeof(wee_module_desc),
     .abi_version = WEE_ABI_VERSION,
@@ -305,6 +311,7 @@ static const wee_module_desc descriptor = {
     .source_stop = psrc_stop,
     .source_destroy = psrc_destroy,
     .event_types = event_types,
+    .fields = event_fields,
 };
 
 WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &descriptor; }

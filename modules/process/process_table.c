@@ -1,4 +1,4 @@
-/* modules/process/process_table.c - bounded pid cache with the engine-owned mark (see process_table.h). */
+/* modules/process/process_table.c - bounded pid cache (see process_table.h). */
 #include "process_table.h"
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +59,8 @@ int proc_table_put(proc_table *t, int64_t pid, int64_t ppid, int64_t session_id,
 {
     proc_entry *e = proc_table_get(t, pid);
     if (!e && t->count == t->cap) {
-        for (size_t i = 0; i < t->count; i++) {
-            if (t->items[i].engine) continue;
+        for (size_t i = 0; i < t->count; i++)
             if (!e || t->items[i].age < e->age) e = &t->items[i];
-        }
-        if (!e) return WEE_EFULL;
     }
     proc_entry fresh = { .pid = pid, .ppid = ppid, .session_id = session_id, .age = ++t->clock };
     fresh.exe = dup_or_empty(exe);
@@ -75,20 +72,6 @@ int proc_table_put(proc_table *t, int64_t pid, int64_t ppid, int64_t session_id,
     entry_free(e);
     *e = fresh;
     return 0;
-}
-
-int proc_engine_has(const proc_table *t, int64_t pid)
-{
-    if (pid <= 0) return 0;
-    for (size_t i = 0; i < t->count; i++)
-        if (t->items[i].pid == pid) return t->items[i].engine;
-    return 0;
-}
-
-void proc_engine_mark(proc_table *t, int64_t pid)
-{
-    proc_entry *e = proc_table_get(t, pid);
-    if (e) e->engine = 1;
 }
 
 const char *proc_basename(const char *path)

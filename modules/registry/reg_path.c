@@ -63,6 +63,24 @@ int reg_path_parse(const char *in, const char *where, reg_root *root, char *out,
     return 0;
 }
 
+size_t reg_path_short_root(const char *text, char *out, size_t out_size)
+{
+    const char *rest = text;
+    const char *root = "";
+    for (int i = 0; i < REG_ROOT_COUNT; i++) {
+        size_t n = strlen(roots[i].longname);
+        /* Only a whole root: "HKEY_USERS" is not the root of "HKEY_USERSX\..." */
+        if (strlen(text) >= n && same_fold(text, n, roots[i].longname) &&
+            (text[n] == '\\' || text[n] == '\0')) {
+            root = roots[i].shortname;
+            rest = text + n;
+            break;
+        }
+    }
+    int n = snprintf(out, out_size, "%s%s", root, rest);
+    return n < 0 ? 0 : (size_t)n;
+}
+
 const char *reg_path_subkey(const char *normalized)
 {
     const char *s = strchr(normalized, '\\');

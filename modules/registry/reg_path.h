@@ -29,6 +29,11 @@ const char *reg_root_short(reg_root r);
 int reg_path_parse(const char *in, const char *where, reg_root *root, char *out, size_t out_size,
                    char *err, size_t err_size);
 
+/* The field normaliser of "key" (wee_field_normalise_fn): a rule's literal with a long root spelled
+ * in any case ("hkey_current_user\\Software\\**") written with the short root events carry
+ * ("HKCU\\Software\\**"); anything else copied as is. snprintf-like: returns the result's length. */
+size_t reg_path_short_root(const char *text, char *out, size_t out_size);
+
 /* The subkey part of a normalized path (after "HKCU\"), "" for a bare root. */
 const char *reg_path_subkey(const char *normalized);
 #endif

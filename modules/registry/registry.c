@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "reg_data.h"
+#include "reg_fields.h"
 #include "registry_backend.h"
 #include "registry_etw.h"
 #include "wee/wee.h"
@@ -74,7 +75,7 @@ static void emit_change(void *arg, reg_change_kind kind, const char *rel, const 
         h->event_set_int(ev, "pid", who.pid);
         h->event_set_string(ev, "process", who.process);
         h->event_set_string(ev, "exe", who.exe);
-        h->event_set_bool(ev, "by_engine", who.by_engine);   /* the self-loop guard skips the engine's own writes */
+        h->origin_mark(ev, who.by_engine);   /* the self-loop guard skips the engine's own writes */
     }
     h->emit(c->s->src, ev);
 }
@@ -171,6 +172,7 @@ static const wee_module_desc descriptor = {
     .source_stop = reg_stop,
     .source_destroy = reg_destroy,
     .event_types = event_types,
+    .fields = reg_event_fields,
 };
 
 WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &descriptor; }

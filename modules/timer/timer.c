@@ -178,6 +178,14 @@ static void tsrc_destroy(void *inst)
 
 static const char *const event_types[] = { "timer.tick", NULL };
 
+/* "name" compares case-insensitively on Windows as it did before fields were declared (ABI 1.3), when
+ * the host treated every "name" field as a file name. */
+static const wee_field_spec event_fields[] = {
+    WEE_FIELD(.name = "name", .traits = WEE_FIELD_CASELESS_ON_WINDOWS, .description = "the timer's name"),
+    WEE_FIELD(.name = "count", .description = "ticks so far, from 1"),
+    WEE_FIELD_END
+};
+
 static const wee_module_desc descriptor = {
     .struct_size = sizeof(wee_module_desc),
     .abi_version = WEE_ABI_VERSION,
@@ -191,6 +199,7 @@ static const wee_module_desc descriptor = {
     .source_stop = tsrc_stop,
     .source_destroy = tsrc_destroy,
     .event_types = event_types,
+    .fields = event_fields,
 };
 
 WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &descriptor; }

@@ -299,6 +299,17 @@ static void window_destroy(void *inst)
 
 static const char *const event_types[] = { "window.created", "window.destroyed", "window.focused", "window.title_changed", NULL };
 
+static const wee_field_spec event_fields[] = {
+    WEE_FIELD(.name = "title", .alias = "WINDOW_TITLE", .description = "window title"),
+    WEE_FIELD(.name = "class", .description = "window class"),
+    WEE_FIELD(.name = "window_id", .description = "window handle / X11 window id"),
+    WEE_FIELD(.name = "pid", .alias = "PID", .description = "owning process id"),
+    WEE_FIELD(.name = "exe", .traits = WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS, .description = "owning program's full path"),
+    WEE_FIELD(.name = "process", .traits = WEE_FIELD_CASELESS_ON_WINDOWS, .alias = "PROCESS_NAME",
+              .description = "owning program's name"),
+    WEE_FIELD_END
+};
+
 static const wee_module_desc descriptor = {
     .struct_size = sizeof(wee_module_desc),
     .abi_version = WEE_ABI_VERSION,
@@ -312,6 +323,7 @@ static const wee_module_desc descriptor = {
     .source_stop = window_stop,
     .source_destroy = window_destroy,
     .event_types = event_types,
+    .fields = event_fields,
 };
 
 WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &descriptor; }

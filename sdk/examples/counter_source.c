@@ -11,7 +11,12 @@
  *    module only reads values through host->opt_*;
  *  - the source life cycle: create (read options) -> start (spawn a thread, return at once) ->
  *    stop (wake the thread and join it: no emit after stop returns) -> destroy;
- *  - events: host->event_new, set fields, host->emit (which takes ownership whatever it returns).
+ *  - events: host->event_new, set fields, host->emit (which takes ownership whatever it returns);
+ *  - ABI 1.3 field traits: the descriptor lists the fields its events carry and how rules compare them
+ *    (`name` ignores case on Windows), so the host needs no knowledge of this module;
+ *  - ABI 1.3 engine origin: with "engine_owned": true every tick is marked caused by the engine
+ *    (host->origin_mark), and rules skip it unless they set "allow_engine_events": true. A real source
+ *    marks the events the engine's own actions caused (a file an action wrote: host->origin_path_written).
  *
  * A module links nothing of the host, so this file carries its own small thread layer (CreateThread on
  * Windows, pthreads elsewhere) instead of the engine's platform library.
@@ -36,6 +41,7 @@ typedef struct counter {
     wee_source *src;
     int64_t interval_ms;
     const char *name;      /* create()'s options live until destroy: no copy needed */
+    int engine_owned;      /* mark the ticks as caused by the engine */
     int running;           /* a thread was started and not yet joined */
 #ifdef _WIN32
     HANDLE thread;
@@ -87,6 +93,10 @@ static void counter_loop(counter *c)
         if (!ev) continue;
         host->event_set_int(ev, "count", ++count);
         host->event_set_string(ev, "name", c->name);
+        /* A table from a host before ABI 1.3 ends before origin_mark (this module says 1.3, so the host
+         * loading it has the entry; a test's own table may not). */
+        if (host->struct_size > offsetof(wee_host_api, origin_mark) && host->origin_mark)
+            host->origin_mark(ev, c->engine_owned);
         if (host->emit(c->src, ev) == WEE_ESTOPPED) break; /* the engine is shutting down */
     }
 }
@@ -106,6 +116,7 @@ static int counter_create(const wee_host_api *host, wee_source *src, const wee_o
     c->src = src;
     c->interval_ms = host->opt_int(opts, "interval_ms");
     c->name = host->opt_string(opts, "name");
+    c->engine_owned = host->opt_bool(opts, "engine_owned");
 #ifdef _WIN32
     c->stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
     if (!c->stop_event) {
@@ -183,7 +194,17 @@ static const wee_option_spec counter_options[] = {
                .max = 86400000, .description = "time between two ticks"),
     WEE_OPTION(.name = "name", .type = WEE_OPT_STRING, .default_value = "\"counter\"",
                .description = "copied into each event's `name` field"),
+    WEE_OPTION(.name = "engine_owned", .type = WEE_OPT_BOOL, .default_value = "false",
+               .description = "mark the ticks as caused by the engine (rules skip them unless allow_engine_events)"),
     WEE_OPTION_END
+};
+
+/* ABI 1.3: what the events carry. The host compares `name` case-insensitively on Windows, like the
+ * names of files and processes there; `count` is plain. */
+static const wee_field_spec counter_fields[] = {
+    WEE_FIELD(.name = "count", .description = "ticks so far: 1, 2, 3, ..."),
+    WEE_FIELD(.name = "name", .traits = WEE_FIELD_CASELESS_ON_WINDOWS, .description = "the source's `name` option"),
+    WEE_FIELD_END
 };
 
 static const char *const counter_event_types[] = { "example.tick", NULL };
@@ -201,6 +222,7 @@ static const wee_module_desc counter_desc = {
     .source_stop = counter_stop,
     .source_destroy = counter_destroy,
     .event_types = counter_event_types,
+    .fields = counter_fields,
 };
 
 WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void) { return &counter_desc; }

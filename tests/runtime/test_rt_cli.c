@@ -84,8 +84,13 @@ static void test_broken_modules_refused_others_load(void **state)
     /* ABI compatibility: a 1.1 descriptor still loads; a 1.2 module may be source and action at once;
      * two kinds claimed by a 1.1 module are refused with both versions named. */
     expect_in(o, "v11        0.0.1     action        1.1");
-    expect_in(o, "two_kind   0.0.1     source+action 1.2");
-    expect_in(e, "module 'two_kind_old' has unknown kind 3 (expected source or action; module ABI 1.1, host ABI 1.2)");
+    expect_in(o, "two_kind   0.0.1     source+action 1.3");
+    snprintf(want, sizeof want, "module 'two_kind_old' has unknown kind 3 (expected source or action; module ABI 1.1, "
+             "host ABI %d.%d)", WEE_ABI_MAJOR, WEE_ABI_MINOR);
+    expect_in(e, want);
+    /* ABI 1.3: descriptors as 1.0 and 1.2 modules build them still load. */
+    expect_in(o, "v10        0.0.1     action        1.0");
+    expect_in(o, "v12        0.0.1     action        1.2");
     /* every refusal names its file */
     expect_in(e, "major");
     expect_in(e, "no_entry");
@@ -146,6 +151,51 @@ static void test_two_kind_module_settings(void **state)
     expect_in(out_of(&r), "items: each object has");
     plat_process_result_free(&r);
     free(good); free(bad); free(refused); free(mixed);
+    test_remove_tree(dir);
+    free(dir);
+}
+
+/* ABI 1.3 field traits in the real host: a module's declared path field makes '*' stop at a separator,
+ * its normaliser rewrites the rule's literal ("ROOT:" -> "/probe-root"); the same declaration from a
+ * module claiming ABI 1.2 is not read, so its field stays plain text ('*' crosses '/'). */
+static void test_module_field_traits(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("rt_cli_fields");
+    char *cfg = write_in(dir, "fields.json",
+        "{ \"version\": 1, \"rules\": [\n"
+        "  { \"name\": \"declared\", \"when\": { \"event\": \"probe.x\", \"match\": { \"fields_path\": { \"glob\": \"ROOT:/*\" } } },\n"
+        "    \"do\": [ { \"action\": \"fields\" } ] },\n"
+        "  { \"name\": \"old\", \"when\": { \"event\": \"probe.x\", \"match\": { \"v12_fields_path\": { \"glob\": \"/stale/*\" } } },\n"
+        "    \"do\": [ { \"action\": \"fields\" } ] } ] }");
+    char *ev = write_in(dir, "events.json",
+        "[ { \"type\": \"probe.x\", \"fields_path\": \"/probe-root/a\", \"v12_fields_path\": \"/stale/a/b\" },\n"
+        "  { \"type\": \"probe.x\", \"fields_path\": \"/probe-root/a/b\", \"v12_fields_path\": \"/other\" },\n"
+        "  { \"type\": \"probe.x\", \"fields_path\": \"/PROBE-ROOT/A\" } ]");
+    plat_process_result r;
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "test", "--config", cfg, "--event", ev), 0);
+    const char *o = out_of(&r);
+    const char *e1 = strstr(o, "--- event [1]"), *e2 = strstr(o, "--- event [2]");
+    assert_non_null(e1);
+    assert_non_null(e2);
+    const char *m = strstr(o, "MATCH     rule 'declared'");
+    assert_true(m && m < e1);                       /* normalised literal, one level */
+    m = strstr(o, "MATCH     rule 'old'");
+    assert_true(m && m < e1);                       /* 1.2 declaration ignored: plain text glob */
+    m = strstr(e1, "no match  rule 'declared'");
+    assert_true(m && m < e2);                       /* path: '*' does not cross '/' */
+#ifdef _WIN32
+    assert_non_null(strstr(e2, "MATCH     rule 'declared'"));   /* caseless on Windows */
+#else
+    assert_non_null(strstr(e2, "no match  rule 'declared'"));
+#endif
+    plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "modules", "--describe", "fields", NULL, NULL), 0);
+    expect_in(out_of(&r), "fields (what rules and templates see):");
+    expect_in(out_of(&r), "fields_path      a test path [path] [case-insensitive on Windows] [rule values normalised] "
+              "[template alias {{PROBE_fields}}]");
+    plat_process_result_free(&r);
+    free(cfg); free(ev);
     test_remove_tree(dir);
     free(dir);
 }
@@ -423,6 +473,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_modules_lists_and_describes),
         cmocka_unit_test(test_broken_modules_refused_others_load),
+        cmocka_unit_test(test_module_field_traits),
         cmocka_unit_test(test_two_kind_module_settings),
         cmocka_unit_test(test_validate_reports_paths),
         cmocka_unit_test(test_validate_has_no_side_effects_and_agrees_with_run),

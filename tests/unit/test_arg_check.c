@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "test_support.h"
+#include "module_fields.h"
 #include "arg_check.h"
 #include "config.h"
 
@@ -94,5 +95,8 @@ int main(void)
         cmocka_unit_test(test_leading_placeholders_warn),
         cmocka_unit_test(test_safe_patterns_do_not_warn),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    module_fields_load(); /* the traits the host gets from the modules it loads */
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    module_fields_unload();
+    return rc;
 }

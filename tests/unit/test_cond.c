@@ -4,6 +4,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "test_support.h"
+#include "module_fields.h"
 #include "cond.h"
 #include "event.h"
 
@@ -196,5 +197,8 @@ int main(void)
         cmocka_unit_test(test_explain),
         cmocka_unit_test(test_invalid_utf8_names),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    module_fields_load(); /* the traits the host gets from the modules it loads */
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    module_fields_unload();
+    return rc;
 }

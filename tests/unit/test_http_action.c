@@ -18,6 +18,7 @@
 #include "action_call.h"
 #include "event.h"
 #include "host_api.h"
+#include "net_policy.h"
 #include "options.h"
 #include "platform/platform.h"
 #include "util/diag.h"
@@ -106,7 +107,7 @@ static cJSON *http_opts(const http_test_server *s, const char *path)
 
 static int setup(void **state)
 {
-    host_api_set_net_policy(1, NULL, 0);
+    net_policy_set(1, NULL, 0);
     http_test_server *s = http_test_server_start();
     assert_non_null(s);
     *state = s;
@@ -116,7 +117,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     http_test_server_stop(*state);
-    host_api_set_net_policy(0, NULL, 0);
+    net_policy_set(0, NULL, 0);
     return 0;
 }
 
@@ -299,17 +300,17 @@ static void test_net_policy_refusals_send_nothing(void **state)
     char error[512];
 
     char *allow[] = { "example.com", "*.example.org" };
-    host_api_set_net_policy(1, allow, 2);
+    net_policy_set(1, allow, 2);
     assert_int_equal(fixture_run(&f, ev, results, error, sizeof error), WEE_EPERM);
     assert_non_null(strstr(error, "host \"127.0.0.1\" is not in engine.http_allow"));
     assert_false(event_get_bool(results, "http.ok", 1));
 
-    host_api_set_net_policy(0, NULL, 0);
+    net_policy_set(0, NULL, 0);
     assert_int_equal(fixture_run(&f, ev, results, error, sizeof error), WEE_EPERM);
     assert_non_null(strstr(error, "network requests are off; set \"engine\": {\"http_enabled\": true}"));
 
     char *loopback[] = { "127.0.0.1" };
-    host_api_set_net_policy(1, loopback, 1);
+    net_policy_set(1, loopback, 1);
     assert_int_equal(fixture_run(&f, ev, results, error, sizeof error), 0);
     assert_int_equal(http_test_server_request_count(s), 1); /* only the allowed request went out */
     fixture_close(&f);

@@ -443,7 +443,7 @@ static void test_http_request(void **state)
     wee_event *ev = sample_event();
     event_set_string(ev, "url", url);
     char *allow[] = { "127.0.0.1" };
-    host_api_set_net_policy(1, allow, 1);
+    net_policy_set(1, allow, 1);
     expect_ok("function on_event(t)\n"
               "  local r = http.request{method = 'POST', url = t.url, body = json.encode({name = t.name}),\n"
               "                         headers = {['Content-Type'] = 'application/json', ['X-Rule'] = 'r1'}}\n"
@@ -464,23 +464,23 @@ static void test_http_request(void **state)
 
     /* The allowlist is asked per request; a refused host is a clear error and nothing is sent. */
     char *other[] = { "example.com" };
-    host_api_set_net_policy(1, other, 1);
+    net_policy_set(1, other, 1);
     char error[1024];
     assert_true(run_code("function on_event(t) http.request{url = t.url} end", "", ev, NULL, error, sizeof error) != 0);
     assert_non_null(strstr(error, "host \"127.0.0.1\" is not in engine.http_allow"));
-    host_api_set_net_policy(0, NULL, 0);
+    net_policy_set(0, NULL, 0);
     assert_true(run_code("function on_event(t) http.request{url = t.url} end", "", ev, NULL, error, sizeof error) != 0);
     assert_non_null(strstr(error, "network requests are off"));
     assert_int_equal(http_test_server_request_count(s), 2);
 
     /* A server that never answers: the request is cut by the script's own time limit, not an error. */
-    host_api_set_net_policy(1, NULL, 0);
+    net_policy_set(1, NULL, 0);
     http_test_server_push_hang(s);
     expect_ok("function on_event(t)\n"
               "  local r = http.request{url = t.url, timeout_ms = 300}\n"
               "  assert(r.status == 0 and r.ok == false and r.error:find('timed out'), r.error)\n"
               "end", "", ev, NULL);
-    host_api_set_net_policy(0, NULL, 0);
+    net_policy_set(0, NULL, 0);
     event_free(ev);
     http_test_server_stop(s);
 }

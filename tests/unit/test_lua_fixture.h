@@ -19,6 +19,7 @@
 #include "action_call.h"
 #include "event.h"
 #include "host_api.h"
+#include "net_policy.h"
 #include "options.h"
 #include "platform/platform.h"
 #include "test_support.h"

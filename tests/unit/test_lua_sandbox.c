@@ -397,7 +397,7 @@ static void run_escapes(const char *isolation)
     fixture_open(&f, opts);
     free(opts);
     if (f.create_rc != 0) fail_msg("create failed: %s", f.err);
-    host_api_set_net_policy(0, NULL, 0);
+    net_policy_set(0, NULL, 0);
 
     char error[1024];
     size_t ran = 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "test_support.h"
+#include "module_fields.h"
 #include "event.h"
 #include "rule_state.h"
 #include "rules.h"
@@ -343,5 +344,8 @@ int main(void)
         cmocka_unit_test(glob_and_regex_corners_are_kept),
         cmocka_unit_test(the_index_prunes_rules_that_cannot_match),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    module_fields_load(); /* the traits the host gets from the modules it loads */
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    module_fields_unload();
+    return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "test_support.h"
+#include "module_fields.h"
 #include "event.h"
 #include "template.h"
 
@@ -203,5 +204,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_render_appends, setup, teardown),
         cmocka_unit_test(test_compile_errors),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    module_fields_load(); /* the traits the host gets from the modules it loads */
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    module_fields_unload();
+    return rc;
 }

@@ -19,7 +19,8 @@
 #include <stdint.h>
 
 #define WEE_ABI_MAJOR 1
-#define WEE_ABI_MINOR 2  /* 1.1: host->net_check, wee_module_desc.flags; 1.2: see module.h "ABI 1.2" */
+#define WEE_ABI_MINOR 3  /* 1.1: host->net_check, wee_module_desc.flags; 1.2: see module.h "ABI 1.2";
+                           1.3: wee_module_desc.fields (fields.h), host.h "ABI 1.3" */
 #define WEE_ABI_MAKE(major, minor) ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor) & 0xffffu)))
 #define WEE_ABI_VERSION WEE_ABI_MAKE(WEE_ABI_MAJOR, WEE_ABI_MINOR)
 #define WEE_ABI_MAJOR_OF(v) ((unsigned)((uint32_t)(v) >> 16))

@@ -119,8 +119,9 @@ typedef struct wee_host_api {
      * reason in err saying which setting to change. Reads the config currently running. */
     int (*net_check)(const char *url, char *err, size_t err_size);
     /* The module itself just wrote, moved or deleted this file (the log action's file, Lua's fs.write).
-     * File events for that path in the next two seconds carry by_engine = true, so a rule watching the
-     * folder does not loop on the engine's own output. An absolute (real) path matches best. */
+     * Sources ask about it with origin_path_written (ABI 1.3): the file source marks events for that
+     * path in the next two seconds by_engine = true, so a rule watching the folder does not loop on the
+     * engine's own output. An absolute (real) path matches best. */
     void (*note_engine_write)(const char *path);
 
     /* --- ABI 1.2 --- */
@@ -128,6 +129,32 @@ typedef struct wee_host_api {
      * host, valid as long as `opts`; NULL when out of range). */
     size_t (*opt_object_count)(const wee_options *opts, const char *name);
     const wee_options *(*opt_object_at)(const wee_options *opts, const char *name, size_t index);
+
+    /* --- ABI 1.3 --- */
+    /* Engine origin, the one "caused by the engine" mechanism: an event the engine itself caused (a file
+     * an action wrote, a process an action started) carries by_engine = true, and rules skip it unless
+     * they set "allow_engine_events": true, so no rule loops on its own output. Sets ev's mark (before
+     * emit) to by_engine (0 or 1), so a source's events all carry the field; events raised by call_emit
+     * are marked already. */
+    void (*origin_mark)(wee_event *ev, int by_engine);
+    /* 1 when note_engine_write named this path (or the same file by its real path) in the last two
+     * seconds: a source reporting a change to it marks the event with origin_mark. */
+    int (*origin_path_written)(const char *path);
+    /* Engine-owned processes: the host itself and every process whose parent is engine-owned, judged
+     * only from parent pids (nothing a process chooses, such as its environment, counts). A process
+     * source reports each process as it learns of it (pid and parent pid; flags WEE_ORIGIN_*) and gets
+     * 1 when the engine owns it; the host remembers the engine's own for as long as they run (never
+     * dropping one for room) and answers origin_process_owned for them, including at their exit;
+     * origin_process_ended forgets one after its exit was reported. */
+    int (*origin_process_started)(int64_t pid, int64_t ppid, uint32_t flags);
+    int (*origin_process_owned)(int64_t pid);
+    void (*origin_process_ended)(int64_t pid);
 } wee_host_api;
+
+/* origin_process_started flags (ABI 1.3). */
+#define WEE_ORIGIN_CONTINUED 0x1u /* the same process as an earlier report of this pid (a fork that now
+                                     runs a program): it keeps the mark it had */
+#define WEE_ORIGIN_SNAPSHOT 0x2u  /* found running when the source started, not created now: may add a
+                                     mark, never clears one another source relies on */
 
 #endif

@@ -26,6 +26,7 @@
 #include "event.h"
 #include "options.h"
 #include "host.h"
+#include "fields.h"
 
 /* From ABI 1.2 `kind` is a bit set: a module may be a source and an action at once (SOURCE | ACTION),
  * so both can share one resource (a network connection) inside one library. Modules built against
@@ -96,6 +97,10 @@ typedef struct wee_module_desc {
     /* Reports the module-wide objects' state (calls put once per figure); from any thread while the
      * module is loaded. May be NULL. */
     void (*module_report)(wee_report_fn put, void *ctx);
+    /* --- ABI 1.3 (the host reads it only when struct_size covers it and abi_version >= 1.3) --- */
+    /* The fields the module's events carry and their traits (fields.h); ends with a NULL name. NULL:
+     * the host treats every field as plain text. */
+    const wee_field_spec *fields;
     /* --- new fields go below this line only --- */
 } wee_module_desc;
 

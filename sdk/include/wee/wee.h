@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "event.h"
 #include "options.h"
+#include "fields.h"
 #include "host.h"
 #include "module.h"
 #endif

@@ -4,6 +4,10 @@
  * Also compatibility probes that must load: BROKEN_V11 (a descriptor exactly as an ABI 1.1 module
  * builds it), BROKEN_TWO_KIND (ABI 1.2: source and action in one module, with module-wide settings);
  * and BROKEN_TWO_KIND_OLD (the same two-kind descriptor claiming ABI 1.1: refused).
+ * ABI 1.3 field traits: BROKEN_V10 and BROKEN_V12 (descriptors exactly as 1.0 and 1.2 modules build
+ * them) load; BROKEN_FIELDS declares a path field with a normaliser and a template alias, which rule
+ * conditions then use; BROKEN_V12_FIELDS claims ABI 1.2 with a full-size descriptor whose `fields`
+ * the host must not read (a 1.2 module could hold anything there).
  */
 #include <stddef.h>
 #include <string.h>
@@ -75,6 +79,24 @@ static int configure(const wee_host_api *h, const wee_options *cfg, char *err, s
 }
 #endif
 
+#if defined(BROKEN_FIELDS) || defined(BROKEN_V12_FIELDS)
+/* "ROOT:" at the start of a literal stands for "/probe-root", the spelling events carry. */
+static size_t probe_normalise(const char *text, char *out, size_t out_size)
+{
+    const char *rest = strncmp(text, "ROOT:", 5) == 0 ? text + 5 : NULL;
+    const char *head = rest ? "/probe-root" : "";
+    size_t hn = strlen(head), tn = strlen(rest ? rest : text);
+    for (size_t i = 0; i < hn + tn && i + 1 < out_size; i++) out[i] = i < hn ? head[i] : (rest ? rest : text)[i - hn];
+    if (out_size) out[hn + tn < out_size ? hn + tn : out_size - 1] = '\0';
+    return hn + tn;
+}
+static const wee_field_spec probe_fields[] = {
+    WEE_FIELD(.name = BROKEN_NAME "_path", .traits = WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS,
+              .normalise = probe_normalise, .alias = "PROBE_" BROKEN_NAME, .description = "a test path"),
+    WEE_FIELD_END
+};
+#endif
+
 static wee_module_desc desc = { /* unused in the NO_ENTRY variant */
     .struct_size = sizeof(wee_module_desc),
     .abi_version = WEE_ABI_VERSION,
@@ -87,6 +109,9 @@ static wee_module_desc desc = { /* unused in the NO_ENTRY variant */
     .action_destroy = destroy,
 #if defined(BROKEN_INIT_FAIL)
     .module_init = init_fails,
+#endif
+#if defined(BROKEN_FIELDS) || defined(BROKEN_V12_FIELDS)
+    .fields = probe_fields,
 #endif
 #if defined(BROKEN_TWO_KIND) || defined(BROKEN_TWO_KIND_OLD)
     .options = source_opts,
@@ -115,6 +140,16 @@ WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void)
     /* What a module compiled against SDK 1.1 hands over: its descriptor ended after `flags`. */
     desc.abi_version = WEE_ABI_MAKE(1, 1);
     desc.struct_size = (uint32_t)(offsetof(wee_module_desc, flags) + sizeof desc.flags);
+#elif defined(BROKEN_V10)
+    /* What a module compiled against SDK 1.0 hands over: its descriptor ended after `event_types`. */
+    desc.abi_version = WEE_ABI_MAKE(1, 0);
+    desc.struct_size = (uint32_t)(offsetof(wee_module_desc, event_types) + sizeof desc.event_types);
+#elif defined(BROKEN_V12)
+    /* What a module compiled against SDK 1.2 hands over: its descriptor ended after `module_report`. */
+    desc.abi_version = WEE_ABI_MAKE(1, 2);
+    desc.struct_size = (uint32_t)(offsetof(wee_module_desc, module_report) + sizeof desc.module_report);
+#elif defined(BROKEN_V12_FIELDS)
+    desc.abi_version = WEE_ABI_MAKE(1, 2);
 #elif defined(BROKEN_TWO_KIND)
     desc.kind = WEE_MODULE_SOURCE_ACTION;
 #elif defined(BROKEN_TWO_KIND_OLD)
