@@ -456,11 +456,16 @@ const rulesPage = (() => {
     await save(draft);
   }
 
-  function show() {
+  // The form needs the schema: "New rule" waits for it.
+  async function show() {
     if (!schema) {
-      api('/api/rules/schema').then((r) => r.json()).then((j) => { schema = j; }).catch(() => {});
+      try {
+        const r = await api('/api/rules/schema');
+        if (r.ok) schema = await r.json();
+      } catch (e) { /* the connection state shows it */ }
     }
-    refresh(!draft);
+    await refresh(!draft);
+    $('rules-new').disabled = !schema;
   }
 
   document.addEventListener('DOMContentLoaded', () => {
