@@ -124,8 +124,12 @@ static config *load_text_with(const char *text, const char *file_name, const cha
     config *c = load_document(root, file_name, reg, api, create_actions, d, &inc, override_file, override_text);
     cJSON_Delete(root);
     config_includes_attribute(&inc, d, errors_before);
-    if (c) c->includes = inc;
-    else config_includes_free(&inc);
+    if (c) {
+        c->includes = inc;
+        config_includes_name_paths(c);
+    } else {
+        config_includes_free(&inc);
+    }
     return c;
 }
 

@@ -226,6 +226,38 @@ void config_includes_attribute(const config_includes *inc, diag_list *d, size_t 
     }
 }
 
+/* "rules[7].do[1]" -> "automations.json: rules[0].do[1]" when rule 7 is the file's first. */
+static void rename_path(const config_includes *inc, char **path)
+{
+    const char *key_end, *rest;
+    size_t n;
+    if (!*path || !split_path(*path, &key_end, &n, &rest)) return;
+    int rules = key_end - *path == 5;
+    for (size_t i = 0; i < inc->count; i++) {
+        const config_include *f = &inc->items[i];
+        size_t start = rules ? f->rule_start : f->source_start, count = rules ? f->rule_count : f->source_count;
+        if (n < start || n >= start + count) continue;
+        const char *base = f->file;
+        for (const char *p = f->file; *p; p++) if (*p == '/' || *p == '\\') base = p + 1;
+        char path2[CONFIG_PATH_SIZE * 2];
+        snprintf(path2, sizeof path2, "%s: %s[%zu]%s", base, rules ? "rules" : "sources", n - start, rest);
+        free(*path);
+        *path = config_xstrdup(path2);
+        return;
+    }
+}
+
+void config_includes_name_paths(config *c)
+{
+    if (!c->includes.count) return;
+    for (size_t i = 0; c->rules && i < rule_set_count(c->rules); i++) {
+        rule *r = rule_set_at(c->rules, i);
+        for (size_t j = 0; j < r->action_count; j++) rename_path(&c->includes, &r->actions[j].json_path);
+        rename_path(&c->includes, &r->json_path);
+    }
+    for (size_t i = 0; i < c->source_count; i++) rename_path(&c->includes, &c->sources[i].json_path);
+}
+
 void config_includes_free(config_includes *inc)
 {
     for (size_t i = 0; i < inc->count; i++) free(inc->items[i].file);

@@ -25,6 +25,9 @@ void config_includes_merge(const char *config_file, cJSON *root, const char *ove
 /* Moves the errors from index `from` on that are about an included file's items to that file. */
 void config_includes_attribute(const config_includes *inc, diag_list *d, size_t from);
 void config_includes_free(config_includes *inc);
+/* On a loaded config: the JSON paths its rules, actions and sources keep for run-time messages name
+ * the included file they came from ("automations.json: rules[0].do[1]" rather than "rules[7].do[1]"). */
+void config_includes_name_paths(config *c);
 /* The console's file of c (NULL when the config has no engine.console). */
 const config_include *config_console_include(const config *c);
 /* The included file rule number `index` of the rule set came from, with its index there; NULL: the config. */

@@ -545,6 +545,11 @@ static void included_files_are_merged_and_named(void **state)
     size_t local = 9;
     assert_ptr_equal(config_rule_origin(c, 1, &local), &c->includes.items[0]);
     assert_int_equal(local, 0);
+    /* Run-time messages name the file the rule and its actions came from. */
+    assert_string_equal(rule_set_at(c->rules, 1)->json_path, "extra.json: rules[0]");
+    assert_string_equal(rule_set_at(c->rules, 1)->actions[0].json_path, "extra.json: rules[0].do[0]");
+    assert_string_equal(rule_set_at(c->rules, 0)->json_path, "rules[0]");
+    assert_string_equal(c->sources[0].json_path, "extra.json: sources[0]");
     config_free(c);
 
     /* The console's file as text that is not on disk; its mistake is reported in it, at its own index. */
