@@ -487,6 +487,11 @@ const rulesPage = (() => {
     });
     $('rule-view').addEventListener('click', () => setRaw(!rawMode));
     $('source-save').addEventListener('click', saveEditor);
+    $('source-cancel').addEventListener('click', () => {
+      if (editingSource >= 0) draft.sources.splice(editingSource, 1);
+      editingSource = -1;
+      $('source-editor').classList.add('hidden');
+    });
     $('rules-export').addEventListener('click', exportRules);
     $('rules-import').addEventListener('change', async (ev) => {
       const f = ev.target.files[0];

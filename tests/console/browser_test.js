@@ -57,8 +57,25 @@ async function rulesSteps(page) {
   if (!logged.includes('form rule saw fired-by-the-form.txt')) throw new Error('the rule\'s log line is missing: ' + logged);
   console.log('ok   the rule made in the form fired: live view and its log line');
 
-  // Back on the Rules page: its count and last-fired time.
+  // A rule on timer.tick, with no timer source anywhere: the page offers one, in the console's file.
   await page.click('button[data-page="rules"]');
+  await page.click('#rules-new');
+  await page.fill('#rule-form [data-path="name"] input', 'every hour');
+  await page.fill('#rule-form [data-path="when.event"] input', 'timer.tick');
+  await page.fill('#rule-form [data-path="do[0].message"] input', 'an hour passed');
+  await page.click('#rule-save');
+  const offer = page.locator('#rules-offers .add-source', { hasText: 'timer' });
+  await offer.waitFor({ timeout: 60000 });
+  await offer.click();
+  await page.fill('#source-form [data-path="interval_ms"] input', '3600000');
+  await page.screenshot({ path: path.join(shotDir, 'rules-source.png'), fullPage: true });
+  await page.click('#source-save');
+  await page.waitForFunction(() => /1 started/.test(document.getElementById('rules-report').textContent), null,
+    { timeout: 60000 });
+  console.log('ok   a timer source was offered for timer.tick and saved with it: ' +
+    (await page.textContent('#rules-report')).replace(/\n/g, ' | '));
+
+  // Back on the Rules page: its count and last-fired time.
   await page.waitForFunction(() => {
     const td = document.querySelector('#rules-list tr[data-name="from the form"] td.matched');
     return td && Number(td.textContent) >= 1;
