@@ -7,6 +7,8 @@
  * A save is checked first by loading the whole config as the reload would, with the console's file
  * read from the request body instead of the disk; only a config without errors is written (a
  * temporary file renamed over the old one, the old one kept as <file>.bak) and then reloaded.
+ * The schema comes from the host itself run as a child (`host schema`), so the modules it opens to read
+ * their option tables, and the libraries they pull in, never load into the running host.
  * Locking: the module registry is used under the engine's reload_lock (as reloads do); the running
  * config under its lock; one save at a time.
  */
@@ -27,12 +29,13 @@
 #include "platform/append_file.h"
 #include "platform/platform.h"
 #include "rule_state.h"
-#include "schema.h"
 #include "util/glob.h"
 #include "wee/errors.h"
 
 #define MAX_WORKERS_READ 256
 #define MAX_USED_MODULES 256
+#define SCHEMA_TIMEOUT_MS 60000
+#define SCHEMA_MAX_BYTES (16u * 1024 * 1024)
 
 static atomic_int saving;
 
@@ -191,56 +194,120 @@ void console_rules_list(engine *e, struct mg_connection *c, const struct mg_requ
     reply_cjson(c, 200, o);
 }
 
-/* Opens every module (the form offers all of them), runs fn, then closes again those the running config
- * does not use, as at start (main.c): the idle host keeps only what it needs. Under reload_lock. */
-static void with_all_modules(engine *e, void (*fn)(engine *e, void *ctx), void *ctx)
+/* ---- the schema the form is built from ----
+ * `host --modules DIR schema` opens every module to read its option table. Done in this process, the
+ * libraries those modules pull in (OpenSSL, D-Bus ...) would stay mapped after the modules are closed
+ * again: megabytes for as long as the host runs. So the host runs itself as a child for it. */
+
+/* The running host's modules folder: where its module files are (NULL: the default one). */
+static char *modules_dir(engine *e)
 {
-    module_registry *reg = (module_registry *)e->reg;
+    const module_registry *reg = e->reg;
+    const char *any = NULL;
     plat_mutex_lock(&e->reload_lock);
-    loader_find(reg, ""); /* no module has that name: every deferred file is opened */
-    for (size_t i = 0; i < reg->count; i++)
-        if (reg->mods[i]->unloaded) loader_find(reg, reg->mods[i]->name);
-    fn(e, ctx);
-    const char *used[MAX_USED_MODULES];
-    plat_mutex_lock(&e->lock);
-    size_t n = config_module_names(e->cfg, used, MAX_USED_MODULES);
-    if (n < MAX_USED_MODULES) loader_unload_unused(reg, used, n);
-    plat_mutex_unlock(&e->lock);
+    for (size_t i = 0; !any && i < reg->count; i++) any = reg->mods[i]->path;
+    for (size_t i = 0; !any && i < reg->deferred_count; i++) any = reg->deferred[i];
+    char *dir = any ? str_dup(any) : NULL;
     plat_mutex_unlock(&e->reload_lock);
+    if (!dir) return NULL;
+    char *cut = NULL;
+    for (char *p = dir; *p; p++) if (*p == '/' || *p == '\\') cut = p;
+    if (cut) *cut = '\0';
+    else { free(dir); dir = NULL; }
+    return dir;
 }
 
-/* What each source module emits, to offer a source for a rule's event type. */
-static cJSON *source_modules(engine *e)
+static cJSON *run_schema(engine *e, char *err, size_t err_size)
+{
+    char exe[2048];
+    if (plat_exe_path(exe, sizeof exe) != 0) {
+        snprintf(err, err_size, "cannot find the host's own executable to run `host schema`");
+        return NULL;
+    }
+    char *dir = modules_dir(e);
+    const char *argv[6];
+    size_t n = 0;
+    argv[n++] = exe;
+    if (dir) { argv[n++] = "--modules"; argv[n++] = dir; }
+    argv[n++] = "schema";
+    argv[n] = NULL;
+    plat_process_spec spec = { argv, NULL, NULL, SCHEMA_TIMEOUT_MS, SCHEMA_MAX_BYTES, 4096, 1 };
+    plat_process_result res;
+    memset(&res, 0, sizeof res);
+    cJSON *schema = NULL;
+    int rc = plat_process_run(&spec, &res);
+    if (rc != 0 || !res.started)
+        snprintf(err, err_size, "cannot run `%s schema`: %s", exe, res.error[0] ? res.error : wee_strerror(rc));
+    else if (res.exit_code != 0 || res.timed_out || res.out_truncated)
+        snprintf(err, err_size, "`host schema` failed (exit %d%s): %.300s", res.exit_code, res.timed_out ? ", timed out" : "",
+                 res.err ? res.err : "");
+    else if (!(schema = cJSON_Parse(res.out)))
+        snprintf(err, err_size, "`host schema` printed no JSON");
+    plat_process_result_free(&res);
+    free(dir);
+    return schema;
+}
+
+/* [{"name", "description", "event_types"}] of the source modules, from the schema's annotations. */
+static cJSON *source_modules_of(const cJSON *schema)
 {
     cJSON *mods = cJSON_CreateArray();
-    for (size_t i = 0; i < e->reg->count; i++) {
-        const loaded_module *m = e->reg->mods[i];
-        if (!(m->desc.kind & WEE_MODULE_SOURCE) || m->unloaded) continue;
+    const cJSON *src = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(schema, "definitions"), "source");
+    const cJSON *branch;
+    cJSON_ArrayForEach(branch, cJSON_GetObjectItemCaseSensitive(src, "allOf")) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(branch, "if"), "properties"), "module"), "const");
+        const cJSON *then = cJSON_GetObjectItemCaseSensitive(branch, "then");
+        if (!cJSON_IsString(name)) continue;
         cJSON *mo = cJSON_CreateObject();
-        cJSON_AddStringToObject(mo, "name", m->desc.name);
-        cJSON_AddStringToObject(mo, "description", m->desc.description ? m->desc.description : "");
-        cJSON *types = cJSON_AddArrayToObject(mo, "event_types");
-        for (const char *const *t = m->desc.event_types; t && *t; t++) cJSON_AddItemToArray(types, cJSON_CreateString(*t));
+        cJSON_AddStringToObject(mo, "name", name->valuestring);
+        const cJSON *desc = cJSON_GetObjectItemCaseSensitive(then, "description");
+        cJSON_AddStringToObject(mo, "description", cJSON_IsString(desc) ? desc->valuestring : "");
+        const cJSON *types = cJSON_GetObjectItemCaseSensitive(then, "x-event-types");
+        cJSON_AddItemToObject(mo, "event_types", cJSON_IsArray(types) ? cJSON_Duplicate(types, 1) : cJSON_CreateArray());
         cJSON_AddItemToArray(mods, mo);
     }
     return mods;
 }
 
-static void build_schema(engine *e, void *ctx)
+/* The source modules' event types, for offering sources: learnt once (the modules do not change while
+ * the host runs), kept until exit. NULL when `host schema` could not run. */
+static _Atomic(cJSON *) known_mods;
+
+static const cJSON *source_modules(engine *e, const cJSON *schema)
 {
-    cJSON *o = ctx;
-    char *text = schema_generate(e->reg, NULL);
-    cJSON *schema = text ? cJSON_Parse(text) : NULL;
-    free(text);
-    cJSON_AddItemToObject(o, "schema", schema ? schema : cJSON_CreateNull());
-    cJSON_AddItemToObject(o, "source_modules", source_modules(e));
+    cJSON *have = atomic_load(&known_mods);
+    if (have) return have;
+    char err[512];
+    cJSON *own = schema ? NULL : run_schema(e, err, sizeof err);
+    if (!schema && !own) {
+        log_write(WEE_LOG_WARN, "console", "no source is offered for rules: %s", err);
+        return NULL;
+    }
+    cJSON *mods = source_modules_of(schema ? schema : own);
+    cJSON_Delete(own);
+    cJSON *expected = NULL;
+    if (!atomic_compare_exchange_strong(&known_mods, &expected, mods)) {
+        cJSON_Delete(mods);
+        return expected;
+    }
+    return mods;
 }
 
 void console_rules_schema(engine *e, struct mg_connection *c, const struct mg_request_info *ri)
 {
     (void)ri;
+    char err[512];
+    cJSON *schema = run_schema(e, err, sizeof err);
+    if (!schema) {
+        console_reply_outcome(c, 500, 0, err);
+        return;
+    }
     cJSON *o = cJSON_CreateObject();
-    with_all_modules(e, build_schema, o);
+    const cJSON *mods = source_modules(e, schema);
+    cJSON_AddItemToObject(o, "source_modules", mods ? cJSON_Duplicate(mods, 1) : cJSON_CreateArray());
+    cJSON_AddItemToObject(o, "schema", schema);
     reply_cjson(c, 200, o);
 }
 
@@ -344,13 +411,21 @@ typedef struct check {
     size_t errors;
 } check;
 
-/* Loads the whole config with the candidate as the console's file, as a reload would (actions created). */
-static void run_check(engine *e, void *ctx)
+/* Loads the whole config with the candidate as the console's file, as a reload would (actions created);
+ * under reload_lock like a reload, closing again afterwards the modules the running config does not use. */
+static void run_check(engine *e, check *k)
 {
-    check *k = ctx;
     diag_list d = DIAG_INIT;
+    const cJSON *mods = source_modules(e, NULL);
+    plat_mutex_lock(&e->reload_lock);
     config *cfg = config_load_file_with(k->config_file, k->console_file, k->text, e->reg, host_api_get(), 1, &d);
     config_free(cfg);
+    const char *used[MAX_USED_MODULES];
+    plat_mutex_lock(&e->lock);
+    size_t n = config_module_names(e->cfg, used, MAX_USED_MODULES);
+    if (n < MAX_USED_MODULES) loader_unload_unused((module_registry *)e->reg, used, n);
+    plat_mutex_unlock(&e->lock);
+    plat_mutex_unlock(&e->reload_lock);
     cJSON *errors = cJSON_AddArrayToObject(k->answer, "errors");
     for (size_t i = 0; i < d.count; i++) {
         cJSON *o = cJSON_CreateObject();
@@ -362,7 +437,6 @@ static void run_check(engine *e, void *ctx)
     k->errors = d.count;
     diag_free(&d);
 
-    cJSON *mods = source_modules(e);
     decls ds = { NULL, 0, 0 };
     cJSON *docs[64];
     size_t nd = 0;
@@ -371,11 +445,9 @@ static void run_check(engine *e, void *ctx)
         if (!k->f->editable[i]) docs[nd++] = read_doc(k->f->included[i]);
     for (size_t i = 0; i < nd; i++) decls_add_doc(&ds, docs[i]);
     decls_add_doc(&ds, k->candidate);
-    cJSON_AddItemToObject(k->answer, "missing_sources",
-                          missing_sources(k->candidate, &ds, mods));
+    cJSON_AddItemToObject(k->answer, "missing_sources", missing_sources(k->candidate, &ds, mods));
     free(ds.v);
     for (size_t i = 0; i < nd; i++) cJSON_Delete(docs[i]);
-    cJSON_Delete(mods);
 }
 
 /* Writes data to path through path.tmp renamed over it. 0, or a WEE_E* code. */
@@ -439,7 +511,7 @@ static cJSON *check_body(engine *e, struct mg_connection *c, const struct mg_req
     k->candidate = *candidate;
     k->f = f;
     k->answer = answer;
-    with_all_modules(e, run_check, k);
+    run_check(e, k);
     cJSON_AddBoolToObject(answer, "ok", k->errors == 0);
     return answer;
 }

@@ -381,6 +381,11 @@ static cJSON *module_branch(const loaded_module *m, const char *key, const char 
     if (cJSON_GetArraySize(required)) cJSON_AddItemToObject(then, "required", required);
     else cJSON_Delete(required);
     cJSON_AddBoolToObject(then, "additionalProperties", 0);
+    /* An annotation (validators ignore it): what the source emits, for the console's rule form. */
+    if (kind == WEE_MODULE_SOURCE && m->desc.event_types) {
+        cJSON *types = cJSON_AddArrayToObject(then, "x-event-types");
+        for (const char *const *t = m->desc.event_types; *t; t++) cJSON_AddItemToArray(types, cJSON_CreateString(*t));
+    }
     return branch;
 }
 

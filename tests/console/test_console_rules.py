@@ -172,7 +172,13 @@ def main():
         check(ans.get("backup", "").endswith(".bak"), "the answer names the backup")
 
         # --- a failed save leaves the running config and the file as they were ---
-        reloads = h.status()["reloads_ok"]
+        # The file watcher may reload once more after a save (it saw the write): let that pass first.
+        reloads, stable_since = h.status()["reloads_ok"], time.time()
+        while time.time() - stable_since < 2:
+            time.sleep(0.25)
+            now = h.status()["reloads_ok"]
+            if now != reloads:
+                reloads, stable_since = now, time.time()
         on_disk = read(console_file)
         broken = {"rules": [{"name": "saved rule", "when": {"event": "custom.saved"}, "do": []}]}
         code, ans = post(h, "/api/rules/save", broken)
@@ -187,7 +193,7 @@ def main():
         exported = rules_list(h)["console"]
         check(exported == dict(good2, sources=[]), "export gives the console's file: %s" % exported)
         os.remove(console_file)
-        wait_for(lambda: h.status()["rules_active"] == 2, 20)
+        check(wait_for(lambda: h.status()["rules_active"] == 2, 30), "removing the console's file on disk drops its rules")
         code, ans = post(h, "/api/rules/save", exported)
         check(code == 200 and ans.get("saved"), "importing the export saves it")
         check(rules_list(h)["console"] == exported and json.loads(read(console_file)) == exported,
