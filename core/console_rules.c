@@ -491,43 +491,46 @@ static cJSON *read_candidate(struct mg_connection *c, const struct mg_request_in
     return doc;
 }
 
-/* Checks the body as the console's file; fills k and returns the answer (NULL after answering). */
-static cJSON *check_body(engine *e, struct mg_connection *c, const struct mg_request_info *ri, strbuf *body,
-                         files *f, check *k, cJSON **candidate)
+/* One check or save: the body, the file names, the check and its candidate document. */
+typedef struct rules_request { strbuf body; files f; check k; cJSON *candidate; } rules_request;
+
+/* Checks the body as the console's file; returns the answer (NULL after answering an error). */
+static cJSON *check_body(engine *e, struct mg_connection *c, const struct mg_request_info *ri, rules_request *q)
 {
-    *candidate = read_candidate(c, ri, body);
-    if (!*candidate) return NULL;
-    files_take(e, f);
-    if (!f->console || !f->config) {
+    memset(q, 0, sizeof *q); /* an empty strbuf, NULL pointers */
+    q->candidate = read_candidate(c, ri, &q->body);
+    if (!q->candidate) return NULL;
+    files_take(e, &q->f);
+    if (!q->f.console || !q->f.config) {
         console_reply_outcome(c, 409, 0, "the running config has no engine.console section; the console has no file to write");
         return NULL;
     }
     cJSON *answer = cJSON_CreateObject();
-    cJSON_AddStringToObject(answer, "file", f->console);
-    memset(k, 0, sizeof *k);
-    k->config_file = f->config;
-    k->console_file = f->console;
-    k->text = strbuf_cstr(body);
-    k->candidate = *candidate;
-    k->f = f;
-    k->answer = answer;
-    run_check(e, k);
-    cJSON_AddBoolToObject(answer, "ok", k->errors == 0);
+    cJSON_AddStringToObject(answer, "file", q->f.console);
+    q->k.config_file = q->f.config;
+    q->k.console_file = q->f.console;
+    q->k.text = strbuf_cstr(&q->body);
+    q->k.candidate = q->candidate;
+    q->k.f = &q->f;
+    q->k.answer = answer;
+    run_check(e, &q->k);
+    cJSON_AddBoolToObject(answer, "ok", q->k.errors == 0);
     return answer;
+}
+
+static void request_free(rules_request *q)
+{
+    cJSON_Delete(q->candidate);
+    files_free(&q->f);
+    strbuf_free(&q->body);
 }
 
 void console_rules_check(engine *e, struct mg_connection *c, const struct mg_request_info *ri)
 {
-    strbuf body = STRBUF_INIT;
-    files f;
-    memset(&f, 0, sizeof f);
-    check k;
-    cJSON *candidate = NULL;
-    cJSON *answer = check_body(e, c, ri, &body, &f, &k, &candidate);
+    rules_request q;
+    cJSON *answer = check_body(e, c, ri, &q);
     if (answer) reply_cjson(c, 200, answer);
-    cJSON_Delete(candidate);
-    files_free(&f);
-    strbuf_free(&body);
+    request_free(&q);
 }
 
 /* Keeps the file as it is now in <file>.bak; then writes the new one over it. */
@@ -560,24 +563,20 @@ void console_rules_save(engine *e, struct mg_connection *c, const struct mg_requ
         console_reply_outcome(c, 409, 0, "another save is running; try again in a moment");
         return;
     }
-    strbuf body = STRBUF_INIT;
-    files f;
-    memset(&f, 0, sizeof f);
-    check k;
-    cJSON *candidate = NULL;
-    cJSON *answer = check_body(e, c, ri, &body, &f, &k, &candidate);
-    if (answer && k.errors) {
+    rules_request q;
+    cJSON *answer = check_body(e, c, ri, &q);
+    if (answer && q.k.errors) {
         cJSON_AddBoolToObject(answer, "saved", 0);
         reply_cjson(c, 422, answer);
     } else if (answer) {
-        char *text = cJSON_Print(candidate);
+        char *text = cJSON_Print(q.candidate);
         strbuf out = STRBUF_INIT;
         strbuf_puts(&out, text ? text : "{}");
         strbuf_putc(&out, '\n');
         free(text);
         char err[1300] = "";
         int backed_up = 0;
-        int rc = save_file(f.console, strbuf_cstr(&out), &backed_up, err, sizeof err);
+        int rc = save_file(q.f.console, strbuf_cstr(&out), &backed_up, err, sizeof err);
         strbuf_free(&out);
         cJSON_AddBoolToObject(answer, "saved", rc == 0);
         if (rc != 0) {
@@ -587,10 +586,10 @@ void console_rules_save(engine *e, struct mg_connection *c, const struct mg_requ
         } else {
             if (backed_up) {
                 char bak[1100];
-                snprintf(bak, sizeof bak, "%s.bak", f.console);
+                snprintf(bak, sizeof bak, "%s.bak", q.f.console);
                 cJSON_AddStringToObject(answer, "backup", bak);
             }
-            log_write(WEE_LOG_INFO, "console", "rules saved to %s from the web console; reloading", f.console);
+            log_write(WEE_LOG_INFO, "console", "rules saved to %s from the web console; reloading", q.f.console);
             strbuf report = STRBUF_INIT;
             int rrc = engine_reload(e, &report);
             cJSON *reload = cJSON_AddObjectToObject(answer, "reload");
@@ -601,8 +600,6 @@ void console_rules_save(engine *e, struct mg_connection *c, const struct mg_requ
             reply_cjson(c, 200, answer);
         }
     }
-    cJSON_Delete(candidate);
-    files_free(&f);
-    strbuf_free(&body);
+    request_free(&q);
     atomic_store(&saving, 0);
 }
