@@ -75,6 +75,27 @@ async function rulesSteps(page) {
   console.log('ok   a timer source was offered for timer.tick and saved with it: ' +
     (await page.textContent('#rules-report')).replace(/\n/g, ' | '));
 
+  // Disable, duplicate a read-only rule (the editor opens on a copy), export, import.
+  await page.click('#rules-list tr[data-name="every hour"] button:has-text("Disable")');
+  await page.waitForFunction(() => {
+    const tr = document.querySelector('#rules-list tr[data-name="every hour"]');
+    return tr && tr.textContent.includes('disabled');
+  }, null, { timeout: 60000 });
+  await page.click('#rules-list tr[data-name="new file"] button:has-text("Copy to console file")');
+  const copyName = await page.inputValue('#rule-form [data-path="name"] input');
+  if (copyName !== 'new file (copy)') throw new Error('the copy of a read-only rule is named ' + copyName);
+  await page.click('#rule-cancel');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rules-export')]);
+  const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  const exportedNames = exported.rules.map((r) => r.name).join(', ');
+  if (exportedNames !== 'from the form, every hour' || exported.sources[0].module !== 'timer' || exported.rules[1].enabled !== false)
+    throw new Error('the export is not the console\'s file: ' + JSON.stringify(exported));
+  await page.setInputFiles('#rules-import', { name: 'one-rule.json', mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ name: 'from the form', when: { event: 'custom.imported' },
+      do: [{ action: 'log', message: 'imported' }] })) });
+  await page.waitForSelector('#rules-list tr[data-name="from the form (2)"]', { timeout: 60000 });
+  console.log('ok   disable, copy of a read-only rule, export (' + exportedNames + ') and import (renamed "from the form (2)")');
+
   // Back on the Rules page: its count and last-fired time.
   await page.waitForFunction(() => {
     const td = document.querySelector('#rules-list tr[data-name="from the form"] td.matched');
