@@ -273,15 +273,27 @@ const config_include *config_console_include(const config *c)
     return NULL;
 }
 
-const config_include *config_rule_origin(const config *c, size_t index, size_t *local)
+void config_include_files(const char *config_file, void (*fn)(const char *file, void *ctx), void *ctx)
 {
-    *local = index;
-    for (size_t i = 0; i < c->includes.count; i++) {
-        const config_include *f = &c->includes.items[i];
-        if (index >= f->rule_start && index < f->rule_start + f->rule_count) {
-            *local = index - f->rule_start;
-            return f;
-        }
+    char *text = NULL;
+    size_t len = 0;
+    if (plat_read_file(config_file, &text, &len) != 0) return;
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    const cJSON *h;
+    cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(root, "include")) {
+        if (!cJSON_IsString(h) || !h->valuestring[0]) continue;
+        char *file = resolve(config_file, h->valuestring);
+        fn(file, ctx);
+        free(file);
     }
-    return NULL;
+    const cJSON *console = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "engine"), "console");
+    if (cJSON_IsObject(console)) {
+        const cJSON *rf = cJSON_GetObjectItemCaseSensitive(console, "rules_file");
+        char *file = resolve(config_file, cJSON_IsString(rf) && rf->valuestring[0] ? rf->valuestring
+                                                                                 : CONFIG_CONSOLE_RULES_DEFAULT);
+        fn(file, ctx);
+        free(file);
+    }
+    cJSON_Delete(root);
 }

@@ -30,8 +30,11 @@ void config_includes_free(config_includes *inc);
 void config_includes_name_paths(config *c);
 /* The console's file of c (NULL when the config has no engine.console). */
 const config_include *config_console_include(const config *c);
-/* The included file rule number `index` of the rule set came from, with its index there; NULL: the config. */
-const config_include *config_rule_origin(const config *c, size_t index, size_t *local);
+
+/* The rule files a config file names (its "include" list, then the console's file when it has an
+ * "engine.console" object), resolved, for fn; nothing when the file cannot be read or parsed (its load
+ * says why). admin_paths.c checks them like the config. */
+void config_include_files(const char *config_file, void (*fn)(const char *file, void *ctx), void *ctx);
 
 /* config.c: "invalid JSON at line L, column C ..." for text that cJSON stopped reading at stop. */
 void config_report_syntax(const char *text, const char *stop, diag_list *d);
