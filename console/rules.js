@@ -358,6 +358,7 @@ const rulesPage = (() => {
     showErrors(j);
     if (!j.saved) {
       const n = (j.errors || []).length;
+      $('rules-file-raw').value = JSON.stringify(doc, null, 2);  // what was refused, to fix by hand if need be
       report.textContent = j.text || ('not saved: ' + n + ' error(s), shown at their fields; nothing was written');
       report.className = 'result err';
       return false;
