@@ -22,6 +22,11 @@ JSON
     url=$("$b/host" --control "$d/ctl.sock" console)
     tok=${url##*token=}
     curl -s -o /dev/null "${url%%#*}" && curl -s -o /dev/null -H "X-WEE-Token: $tok" "${url%%#*}api/status"
+    if [ -n "${3:-}" ]; then  # the Rules page: the schema (host schema in a child), the list, a check
+      curl -s -o /dev/null -H "X-WEE-Token: $tok" "${url%%#*}api/rules/schema"
+      curl -s -o /dev/null -H "X-WEE-Token: $tok" "${url%%#*}api/rules"
+      curl -s -o /dev/null -H "X-WEE-Token: $tok" -H "Content-Type: application/json" -d '{"rules": []}' "${url%%#*}api/rules/check"
+    fi
     sleep 2
   fi
   local mods rss pss
@@ -33,4 +38,5 @@ JSON
 }
 measure "console off" ""
 measure "console on (127.0.0.1, 24 server threads)" ', "console": { "listen": "127.0.0.1:0" }'
+measure "console on, after the Rules page was opened" ', "console": { "listen": "127.0.0.1:0" }' rules
 rm -rf "$d"

@@ -47,6 +47,7 @@ function show(page) {
   for (const b of document.querySelectorAll('.tab')) b.classList.toggle('active', b.dataset.page === page);
   if (location.hash !== '#' + page) history.replaceState(null, '', '#' + page);
   if (page === 'live') startStream();
+  if (page === 'rules') rulesPage.show();
 }
 
 // ---- dashboard ----
@@ -240,7 +241,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('clear').addEventListener('click', () => { $('stream').textContent = ''; shown = 0; $('shown').textContent = 0; });
   $('emit-send').addEventListener('click', emit);
   const page = location.hash.slice(1);
-  show(['dashboard', 'live', 'emit'].includes(page) ? page : 'dashboard');
+  show(['dashboard', 'live', 'emit', 'rules'].includes(page) ? page : 'dashboard');
   poll();
   setInterval(poll, POLL_MS);
 });

@@ -1,5 +1,6 @@
 /* core/admin_paths.c - refuse a root / SYSTEM engine whose config or modules others can change. */
 #include "admin_paths.h"
+#include "config_include.h"
 #include <stdio.h>
 #include <string.h>
 #include "log.h"
@@ -37,6 +38,13 @@ static int module_file(const char *name, int is_dir, void *ctx)
     return 0;
 }
 
+/* A rule file the config includes runs with the same rights as the config (a file not written yet
+ * sits in a folder that is checked when it is the config's). */
+static void included_file(const char *file, void *ctx)
+{
+    if (plat_path_exists(file)) one(ctx, file, "included rule file");
+}
+
 int admin_paths_check(const char *config_file, const char *modules_dir, int service, int allow_writable)
 {
     if (!service && !plat_running_as_root()) return 0;
@@ -53,6 +61,7 @@ int admin_paths_check(const char *config_file, const char *modules_dir, int serv
     else *cut = '\0';
     one(&c, config_file, "config file");
     one(&c, dir, "config folder");
+    config_include_files(config_file, included_file, &c);
     if (modules_dir) {
         one(&c, modules_dir, "modules folder");
         plat_dir_list(modules_dir, module_file, &c);

@@ -5,6 +5,7 @@
  */
 #include "config_internal.h"
 #include "config_keys.h"
+#include "config_include.h"
 #include <stdlib.h>
 #include <string.h>
 #include "platform/platform.h"
@@ -12,11 +13,11 @@
 
 /* One array per level: a new top-level key is one more line here (plus its loader below). */
 /* "$schema" lets an editor find config/schema/wee.schema.json; the host ignores its value. */
-static const char *const top_keys[] = { "version", "engine", "sources", "rules", "$schema", "modules", NULL };
+static const char *const top_keys[] = { "version", "engine", "sources", "rules", "$schema", "modules", "include", NULL };
 const char *const *const config_top_keys = top_keys; /* for the schema generator (config_keys.h) */
 
 /* Reports where cJSON stopped, as the line and column an editor shows (both from 1). */
-static void report_syntax(const char *text, const char *stop, diag_list *d)
+void config_report_syntax(const char *text, const char *stop, diag_list *d)
 {
     size_t line = 1, column = 1;
     if (!stop || stop < text) stop = text;
@@ -52,8 +53,9 @@ static void free_unbuilt_rules(config_ctx *x)
     x->rule_count = 0;
 }
 
-static config *load_document(const cJSON *root, const char *file_name, const module_registry *reg,
-                             const wee_host_api *api, int create_actions, diag_list *d)
+static config *load_document(cJSON *root, const char *file_name, const module_registry *reg,
+                             const wee_host_api *api, int create_actions, diag_list *d, config_includes *inc,
+                             const char *override_file, const char *override_text)
 {
     size_t errors_before = d->count;
     config *c = config_xcalloc(1, sizeof *c);
@@ -63,6 +65,7 @@ static config *load_document(const cJSON *root, const char *file_name, const mod
     config_check_keys(root, "", top_keys, d);
     check_version(root, d);
     config_load_engine(&x, cJSON_GetObjectItemCaseSensitive(root, "engine"), "engine");
+    config_includes_merge(c->file, root, override_file, override_text, inc, d);
     config_load_sources(&x, cJSON_GetObjectItemCaseSensitive(root, "sources"), "sources");
     config_load_rules(&x, cJSON_GetObjectItemCaseSensitive(root, "rules"), "rules");
     config_check_modules(&x, cJSON_GetObjectItemCaseSensitive(root, "modules"), "modules");
@@ -91,8 +94,9 @@ static config *load_document(const cJSON *root, const char *file_name, const mod
     return c;
 }
 
-config *config_load_text(const char *text, const char *file_name, const module_registry *reg,
-                         const wee_host_api *api, int create_actions, diag_list *d)
+static config *load_text_with(const char *text, const char *file_name, const char *override_file,
+                              const char *override_text, const module_registry *reg, const wee_host_api *api,
+                              int create_actions, diag_list *d)
 {
     if (!text) {
         diag_add(d, "", "no config text");
@@ -105,7 +109,7 @@ config *config_load_text(const char *text, const char *file_name, const module_r
      * while another thread does. Trailing text after the document is an error too. */
     cJSON *root = cJSON_ParseWithOpts(text, &stop, 1);
     if (!root) {
-        report_syntax(text, stop, d);
+        config_report_syntax(text, stop, d);
         return NULL;
     }
     if (!cJSON_IsObject(root)) {
@@ -115,13 +119,34 @@ config *config_load_text(const char *text, const char *file_name, const module_r
         cJSON_Delete(root);
         return NULL;
     }
-    config *c = load_document(root, file_name, reg, api, create_actions, d);
+    config_includes inc = { NULL, 0 };
+    size_t errors_before = d->count;
+    config *c = load_document(root, file_name, reg, api, create_actions, d, &inc, override_file, override_text);
     cJSON_Delete(root);
+    config_includes_attribute(&inc, d, errors_before);
+    if (c) {
+        c->includes = inc;
+        config_includes_name_paths(c);
+    } else {
+        config_includes_free(&inc);
+    }
     return c;
+}
+
+config *config_load_text(const char *text, const char *file_name, const module_registry *reg,
+                         const wee_host_api *api, int create_actions, diag_list *d)
+{
+    return load_text_with(text, file_name, NULL, NULL, reg, api, create_actions, d);
 }
 
 config *config_load_file(const char *path, const module_registry *reg, const wee_host_api *api,
                          int create_actions, diag_list *d)
+{
+    return config_load_file_with(path, NULL, NULL, reg, api, create_actions, d);
+}
+
+config *config_load_file_with(const char *path, const char *include_file, const char *include_text,
+                              const module_registry *reg, const wee_host_api *api, int create_actions, diag_list *d)
 {
     char *text = NULL;
     size_t len = 0;
@@ -140,7 +165,7 @@ config *config_load_file(const char *path, const module_registry *reg, const wee
         free(text);
         return NULL;
     }
-    config *c = config_load_text(text, path, reg, api, create_actions, d);
+    config *c = load_text_with(text, path, include_file, include_text, reg, api, create_actions, d);
     free(text);
     return c;
 }
@@ -176,6 +201,7 @@ void config_free(config *c)
     free(c->engine.control_path);
     free(c->engine.metrics_listen);
     free(c->engine.console_listen);
+    config_includes_free(&c->includes);
     free(c->file);
     free(c);
 }

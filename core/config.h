@@ -56,6 +56,15 @@ typedef struct source_config {
     char *json_path;             /* "sources[0]" */
 } source_config;
 
+/* A rule file included into the config (config_include.h): where its items sit in the merged arrays. */
+typedef struct config_include {
+    char *file;                  /* as resolved: relative names are taken from the config file's folder */
+    int console;                 /* the web console's own file (engine.console.rules_file) */
+    int exists;                  /* 0: the console's file, not written yet */
+    size_t source_start, source_count, rule_start, rule_count;
+} config_include;
+typedef struct config_includes { config_include *items; size_t count; } config_includes;
+
 typedef struct config {
     char *file;
     engine_config engine;
@@ -66,6 +75,8 @@ typedef struct config {
      * starts running (config_activate_modules). Pointers into the registry. */
     const loaded_module **configured;
     size_t configured_count;
+    /* The files named by "include" and the console's rule file, in load order (config_include.h). */
+    config_includes includes;
 } config;
 
 /* create_actions: call action_create for each action (the running host and `host validate` do; a failed
@@ -74,6 +85,10 @@ config *config_load_file(const char *path, const module_registry *reg, const wee
                          int create_actions, diag_list *d);
 config *config_load_text(const char *text, const char *file_name, const module_registry *reg,
                          const wee_host_api *api, int create_actions, diag_list *d);
+/* As config_load_file, but the included file include_file (as resolved) reads as include_text
+ * whether or not it exists: the web console checks a rule file this way before writing it. */
+config *config_load_file_with(const char *path, const char *include_file, const char *include_text,
+                              const module_registry *reg, const wee_host_api *api, int create_actions, diag_list *d);
 void config_free(config *c);
 /* The config is now the running one: module_activate for each module it configured. */
 void config_activate_modules(const config *c);

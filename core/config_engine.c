@@ -16,7 +16,7 @@ static const char *const engine_keys[] = { "workers", "queue_capacity", "overflo
 static const char *const log_keys[] = { "level", "file", "format", "max_size_mb", "keep", NULL };
 static const char *const control_keys[] = { "enabled", "path", NULL };
 static const char *const metrics_keys[] = { "listen", NULL };
-static const char *const console_keys[] = { "listen", NULL };
+static const char *const console_keys[] = { "listen", "rules_file", NULL }; /* rules_file: config_include.c */
 /* Same order as overflow_policy. */
 static const char *const overflow_names[] = { "block", "drop_oldest", "drop_newest", NULL };
 static const char *const log_formats[] = { "text", "json", NULL };

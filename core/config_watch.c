@@ -78,6 +78,8 @@ static void rebuild(config_watch *w)
     clear_files(w);
     plat_mutex_lock(&e->lock);
     add_file(w, e->cfg->file);
+    /* Included rule files (config_include.h), the console's too, even before it exists. */
+    for (size_t i = 0; i < e->cfg->includes.count; i++) add_file(w, e->cfg->includes.items[i].file);
     rule_set *rs = e->cfg->rules;
     for (size_t i = 0; rs && i < rule_set_count(rs); i++) {
         const rule *r = rule_set_at(rs, i);

@@ -1,5 +1,6 @@
 /* console_http.c - the web console's pages and API; see console_http.h. */
 #include "console_http.h"
+#include "console_api.h"
 #include <civetweb.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -178,9 +179,12 @@ static void serve_static(console_http *cs, struct mg_connection *c, const struct
                        "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n");
 }
 
-typedef struct route { const char *path; const char *method; } route;
+/* fn: a call handled in a file of its own (console_api.h); the first four are the switch below. */
+typedef struct route { const char *path; const char *method; console_api_fn fn; } route;
 static const route routes[] = { { "/api/status", "GET" }, { "/api/events", "GET" }, { "/api/emit", "POST" },
-                                { "/api/reload", "POST" } };
+                                { "/api/reload", "POST" },
+                                { "/api/rules", "GET", console_rules_list }, { "/api/rules/schema", "GET", console_rules_schema },
+                                { "/api/rules/check", "POST", console_rules_check }, { "/api/rules/save", "POST", console_rules_save } };
 
 static void handle(void *ctx, struct mg_connection *c, const struct mg_request_info *ri)
 {
@@ -212,6 +216,7 @@ static void handle(void *ctx, struct mg_connection *c, const struct mg_request_i
         http_reply(c, 405, json_type, allow, why, strlen(why));
         return;
     }
+    if (routes[i].fn) { routes[i].fn(cs->e, c, ri); return; }
     switch (i) {
     case 0: api_status(cs, c); break;
     case 1: api_events(cs, c); break;
@@ -272,4 +277,15 @@ void console_http_stop(console_http *cs)
     http_server_stop(cs->http);
     remove(cs->token_file);
     free(cs);
+}
+
+/* ---- console_api.h: the same replies for the calls in files of their own ---- */
+void console_reply_json(struct mg_connection *c, int status, const char *json) { reply_json(c, status, json); }
+void console_reply_outcome(struct mg_connection *c, int status, int ok, const char *text)
+{
+    reply_outcome(c, status, ok, text);
+}
+int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out)
+{
+    return read_body(c, ri, out);
 }

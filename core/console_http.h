@@ -9,7 +9,8 @@
  * is refused with 403. State-changing calls are POST only (405 otherwise).
  * The API uses the engine's control functions (engine_control.h, control_emit), the same ones as
  * the control channel: GET /api/status, GET /api/events (Server-Sent Events from the engine's tap,
- * event_tap.h), POST /api/emit, POST /api/reload.
+ * event_tap.h), POST /api/emit, POST /api/reload; the Rules page's calls are in console_rules.c
+ * (console_api.h).
  * Lifecycle as metrics_http.h: open before the engine starts, start, stop before engine_stop.
  */
 #ifndef WEE_CONSOLE_HTTP_H

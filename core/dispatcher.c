@@ -175,6 +175,7 @@ static void run_actions(worker *w, rule *r, const wee_event *ev)
     dispatcher *d = w->d;
     if (r->serial) plat_mutex_lock(&r->state->serial_lock);
     atomic_fetch_add_explicit(&r->state->fired, 1, memory_order_relaxed);
+    atomic_store_explicit(&r->state->last_fired_ms, plat_wall_time_ms(), memory_order_relaxed);
     wee_event *results = event_new("results");
     for (size_t i = 0; i < r->action_count; i++) {
         rule_action *a = &r->actions[i];

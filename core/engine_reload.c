@@ -17,10 +17,11 @@
 #include "rule_state.h"
 #include "wee/errors.h"
 
-static void report_errors(const diag_list *d, const char *file, strbuf *report)
+static void report_errors(const diag_list *d, const char *config_file, strbuf *report)
 {
     for (size_t i = 0; i < d->count; i++) {
         const diag_item *it = &d->items[i];
+        const char *file = it->file ? it->file : config_file;
         if (it->path && it->path[0]) strbuf_printf(report, "%s: %s: %s\n", file, it->path, it->message);
         else strbuf_printf(report, "%s: %s\n", file, it->message);
         log_write(WEE_LOG_ERROR, "reload", "%s: %s%s%s", file, it->path ? it->path : "",
@@ -39,6 +40,21 @@ static running_source *take_matching(running_source **old, size_t count, const s
         }
     }
     return NULL;
+}
+
+/* A rule keeps its "last fired" time (the console's rule list) across reloads, by name. */
+static void carry_last_fired(const rule_set *old, rule_set *neu)
+{
+    for (size_t i = 0; old && neu && i < rule_set_count(neu); i++) {
+        rule *n = rule_set_at(neu, i);
+        for (size_t j = 0; n->state && j < rule_set_count(old); j++) {
+            const rule *o = rule_set_at(old, j);
+            if (o->state && strcmp(o->name, n->name) == 0) {
+                atomic_store(&n->state->last_fired_ms, atomic_load(&o->state->last_fired_ms));
+                break;
+            }
+        }
+    }
 }
 
 /* A stateful rule whose name and JSON are unchanged keeps what it remembered (partial sequences,
@@ -83,6 +99,7 @@ int engine_reload(engine *e, strbuf *report)
     }
     diag_free(&d);
 
+    carry_last_fired(e->cfg->rules, neu->rules);
     size_t remembered = carry_memory(e->cfg->rules, neu->rules);
     dispatcher_swap_rules(e->disp, neu->rules ? rule_set_ref(neu->rules) : NULL);
 

@@ -9,6 +9,7 @@ rule_state *rule_state_new(void)
     if (!s) return NULL;
     atomic_init(&s->last_fire_ns, 0);
     atomic_init(&s->fired, 0);
+    atomic_init(&s->last_fired_ms, 0);
     atomic_init(&s->suppressed, 0);
     plat_mutex_init(&s->serial_lock);
     plat_mutex_init(&s->debounce_lock);

@@ -29,6 +29,7 @@ typedef struct rule_state {
     struct rule_set *debounce_set;
     atomic_uint_fast64_t fired;         /* times the actions ran */
     atomic_uint_fast64_t suppressed;    /* matches skipped by throttle or merged by debounce */
+    atomic_int_fast64_t last_fired_ms;  /* wall clock of the last firing (the console's rule list), 0 = never */
 } rule_state;
 
 rule_state *rule_state_new(void);

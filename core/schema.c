@@ -258,7 +258,14 @@ static cJSON *p_console_listen(gen *g, const char *p)
     return string_or_null("loopback address of the web console: 127.0.0.1:PORT, [::1]:PORT or localhost:PORT; null = "
                           "off. `host console` prints its URL with the access token");
 }
-static const prop_entry console_table[] = { { "listen", p_console_listen }, { NULL, NULL } };
+static cJSON *p_console_rules_file(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    return string_or_null("the rule file the console writes (included like \"include\"; relative to this config's "
+                          "folder); default automations.json. The console never rewrites this config itself");
+}
+static const prop_entry console_table[] = { { "listen", p_console_listen }, { "rules_file", p_console_rules_file },
+                                            { NULL, NULL } };
 static cJSON *p_console(gen *g, const char *p)
 {
     return object_from_keys(g, p, config_engine_console_keys, console_table, "the web console (docs/console.md)");
@@ -374,6 +381,11 @@ static cJSON *module_branch(const loaded_module *m, const char *key, const char 
     if (cJSON_GetArraySize(required)) cJSON_AddItemToObject(then, "required", required);
     else cJSON_Delete(required);
     cJSON_AddBoolToObject(then, "additionalProperties", 0);
+    /* An annotation (validators ignore it): what the source emits, for the console's rule form. */
+    if (kind == WEE_MODULE_SOURCE && m->desc.event_types) {
+        cJSON *types = cJSON_AddArrayToObject(then, "x-event-types");
+        for (const char *const *t = m->desc.event_types; *t; t++) cJSON_AddItemToArray(types, cJSON_CreateString(*t));
+    }
     return branch;
 }
 
@@ -722,8 +734,20 @@ static cJSON *p_modules(gen *g, const char *p)
     free(mods);
     return o;
 }
+static cJSON *p_include(gen *g, const char *p)
+{
+    (void)g; (void)p;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", "array");
+    cJSON_AddStringToObject(o, "description", "rule files to include, relative to this config's folder: each is "
+                                              "{\"sources\": [...], \"rules\": [...]} (docs/config.md)");
+    cJSON *items = cJSON_AddObjectToObject(o, "items");
+    cJSON_AddStringToObject(items, "type", "string");
+    cJSON_AddNumberToObject(items, "minLength", 1);
+    return o;
+}
 static const prop_entry top_table[] = {
-    { "$schema", p_schema_ref }, { "version", p_version }, { "engine", p_engine }, { "sources", p_sources }, { "rules", p_rules }, { "modules", p_modules }, { NULL, NULL }
+    { "$schema", p_schema_ref }, { "version", p_version }, { "engine", p_engine }, { "sources", p_sources }, { "rules", p_rules }, { "modules", p_modules }, { "include", p_include }, { NULL, NULL }
 };
 
 static cJSON *build(gen *g)

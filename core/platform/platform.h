@@ -55,6 +55,7 @@ int plat_local_time(int64_t epoch_ms, int *hour, int *minute, int *second, int *
 unsigned plat_cpu_count(void);
 void plat_hostname(char *buf, size_t size);
 int plat_exe_dir(char *buf, size_t size);  /* folder of the running executable, no trailing slash */
+int plat_exe_path(char *buf, size_t size); /* the running executable itself (to run it as a child) */
 uint64_t plat_getpid(void);
 const char *plat_path_sep(void);          /* "/" or "\\" */
 int plat_is_wine(void);                   /* 1 under Wine (wine_get_version exists) */

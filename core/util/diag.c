@@ -21,16 +21,18 @@ void diag_add(diag_list *d, const char *path, const char *fmt, ...)
     va_end(ap);
     d->items[d->count].path = str_dup(path ? path : "");
     d->items[d->count].message = strbuf_detach(&sb);
+    d->items[d->count].file = NULL;
     d->count++;
 }
 
 void diag_print(const diag_list *d, const char *file, FILE *out)
 {
     for (size_t i = 0; i < d->count; i++) {
+        const char *f = d->items[i].file ? d->items[i].file : file;
         if (d->items[i].path && d->items[i].path[0])
-            fprintf(out, "%s: %s: %s\n", file, d->items[i].path, d->items[i].message);
+            fprintf(out, "%s: %s: %s\n", f, d->items[i].path, d->items[i].message);
         else
-            fprintf(out, "%s: %s\n", file, d->items[i].message);
+            fprintf(out, "%s: %s\n", f, d->items[i].message);
     }
 }
 
@@ -39,6 +41,7 @@ void diag_free(diag_list *d)
     for (size_t i = 0; i < d->count; i++) {
         free(d->items[i].path);
         free(d->items[i].message);
+        free(d->items[i].file);
     }
     free(d->items);
     d->items = NULL;

@@ -8,12 +8,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef struct diag_item { char *path; char *message; } diag_item;
+/* file: the file the error is in when it is not the config file itself (an included rule file,
+ * config_include.c); NULL otherwise. */
+typedef struct diag_item { char *path; char *message; char *file; } diag_item;
 typedef struct diag_list { diag_item *items; size_t count, cap; } diag_list;
 
 #define DIAG_INIT { NULL, 0, 0 }
 /* path: "rules[1].do[0].timeout_ms" (may be "" for the whole document). */
 void diag_add(diag_list *d, const char *path, const char *fmt, ...);
+/* file: the config file, printed unless the item names its own (diag_item.file). */
 void diag_print(const diag_list *d, const char *file, FILE *out);
 void diag_free(diag_list *d);
 /* Helpers to build child paths into a caller buffer: "base.key", "base[i]". */

@@ -36,7 +36,10 @@ def main():
         h.start()
         env = dict(os.environ, NODE_PATH=NODE_MODULES)
         r = subprocess.run([node, os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser_test.js"),
-                            h.url + "#token=" + h.token, h.watch, a.shots], env=env, timeout=240)
+                            h.url + "#token=" + h.token, h.watch, a.shots,
+                            # the Rules steps: the log file a rule made in the form writes, as the host and as we see it
+                            h.native(os.path.join(h.dir, "form.log")), os.path.join(h.dir, "form.log")],
+                           env=env, timeout=240)
         rc = h.stop()
         if r.returncode == 0 and rc != 0:
             print("FAIL the host exited with %s:\n%s" % (rc, h.output()[-3000:]))

@@ -459,8 +459,29 @@ static void test_root_refuses_config_others_can_change(void **state)
     expect_in(err_of(&r), "is owned by");
     expect_in(err_of(&r), "fix: chown root");
     plat_process_result_free(&r);
+    assert_int_equal(chown(cfg, 0, 0), 0);
+
+    /* A rule file the config includes runs with the config's rights: checked the same way. */
+    char *extra = write_in(dir, "extra.json", "{ \"rules\": [] }\n");
+    free(write_in(dir, "config.json",
+        "{ \"version\": 1, \"include\": [\"extra.json\"],\n"
+        "  \"sources\": [ { \"id\": \"t\", \"module\": \"timer\", \"interval_ms\": 100 } ],\n"
+        "  \"rules\": [ { \"name\": \"r\", \"when\": { \"event\": \"timer.tick\" },\n"
+        "               \"do\": [ { \"action\": \"log\", \"message\": \"tick\" } ] } ] }\n"));
+    assert_int_equal(chmod(extra, 0664), 0);
+    assert_int_equal(chown(extra, 0, 100), 0);
+    assert_int_equal(run_host(&r, "--modules", P.modules, "--config", cfg, "--duration", "200", NULL), 1);
+    expect_in(err_of(&r), "included rule file");
+    expect_in(err_of(&r), "extra.json");
+    expect_in(err_of(&r), "chmod g-w");
+    plat_process_result_free(&r);
+    assert_int_equal(chmod(extra, 0644), 0);
+    assert_int_equal(run_host(&r, "--modules", P.modules, "--config", cfg, "--duration", "200", NULL), 0);
+    assert_null(strstr(err_of(&r), "refusing"));
+    plat_process_result_free(&r);
 
     test_remove_tree(dir);
+    free(extra);
     free(cfg);
     free(dir);
 }

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include "test_support.h"
 #include "config.h"
+#include "config_include.h"
 #include "event.h"
 #include "platform/platform.h"
 #include "wee/errors.h"
@@ -133,7 +134,7 @@ static const bad_case bad_cases[] = {
     { "[1]", "", "expected a JSON object ({\"version\": 1, \"sources\": [...], \"rules\": [...]}), got an array" },
     { "{}", "version", "missing; add \"version\": 1 at the top of the file" },
     { "{\"version\": 2}", "version", "expected 1, got 2" },
-    { "{\"version\": 1, \"rule\": []}", "rule", "unknown key (allowed here: version, engine, sources, rules, $schema, modules)" },
+    { "{\"version\": 1, \"rule\": []}", "rule", "unknown key (allowed here: version, engine, sources, rules, $schema, modules, include)" },
     { "{\"version\": 1, \"version\": 1}", "version", "given twice; keep one" },
     /* engine */
     { "{\"version\": 1, \"engine\": \"fast\"}", "engine", "expected object, got \"fast\"" },
@@ -517,6 +518,63 @@ static void files_are_read_and_named(void **state)
     free(dir);
 }
 
+/* "include" and the console's file (config_include.h): their sources and rules join the config's, a rule
+ * may name a source of another file, and errors name the included file with its own index. */
+static void included_files_are_merged_and_named(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("config-include");
+    char *path = test_path_join(dir, "wee.json");
+    char *extra = test_path_join(dir, "extra.json");
+    char *console = test_path_join(dir, "automations.json");
+    assert_int_equal(test_write_file(path, "{\"version\": 1, \"include\": [\"extra.json\"], \"engine\": {\"console\": {}},\n"
+                                           " \"rules\": [{\"name\": \"own\", \"when\": {\"event\": \"timer.tick\", \"source\": \"t\"},\n"
+                                           "             \"do\": [{\"action\": \"log\", \"message\": \"m\"}]}]}"), 0);
+    assert_int_equal(test_write_file(extra, "{\"sources\": [{\"id\": \"t\", \"module\": \"timer\", \"interval_ms\": 5}],\n"
+                                            " \"rules\": [{\"name\": \"x\", \"when\": {\"event\": \"a\"}, \"do\": [{\"action\": \"log\", \"message\": \"m\"}]}]}"), 0);
+    diag_list d = DIAG_INIT;
+    config *c = config_load_file(path, &registry, NULL, 0, &d);
+    print_diags(&d);
+    assert_non_null(c); /* the console's file does not exist yet: that is fine */
+    assert_int_equal(rule_set_count(c->rules), 2);
+    assert_int_equal(c->source_count, 1);
+    assert_int_equal(c->includes.count, 2);
+    assert_string_equal(c->includes.items[0].file, extra);
+    assert_string_equal(c->includes.items[1].file, console);
+    assert_int_equal(config_console_include(c) == &c->includes.items[1], 1);
+    assert_int_equal(c->includes.items[0].rule_start, 1);
+    assert_int_equal(c->includes.items[0].rule_count, 1);
+    /* Run-time messages name the file the rule and its actions came from. */
+    assert_string_equal(rule_set_at(c->rules, 1)->json_path, "extra.json: rules[0]");
+    assert_string_equal(rule_set_at(c->rules, 1)->actions[0].json_path, "extra.json: rules[0].do[0]");
+    assert_string_equal(rule_set_at(c->rules, 0)->json_path, "rules[0]");
+    assert_string_equal(c->sources[0].json_path, "extra.json: sources[0]");
+    config_free(c);
+
+    /* The console's file as text that is not on disk; its mistake is reported in it, at its own index. */
+    const char *cand = "{\"rules\": [{\"name\": \"y\", \"when\": {\"event\": \"a\"}, \"do\": [{\"action\": \"log\"}]}]}";
+    assert_null(config_load_file_with(path, console, cand, &registry, NULL, 0, &d));
+    assert_int_equal(d.count, 1);
+    assert_string_equal(d.items[0].file, console);
+    assert_string_equal(d.items[0].path, "rules[0].do[0].message");
+    diag_free(&d);
+
+    /* A missing listed file and a console file that is the config itself are errors at their keys. */
+    assert_int_equal(test_write_file(path, "{\"version\": 1, \"include\": [\"nope.json\"], "
+                                           "\"engine\": {\"console\": {\"rules_file\": \"wee.json\"}}}"), 0);
+    assert_null(config_load_file(path, &registry, NULL, 0, &d));
+    assert_int_equal(d.count, 2);
+    assert_string_equal(d.items[0].path, "include[0]");
+    assert_non_null(strstr(d.items[0].message, "cannot read the included rule file"));
+    assert_string_equal(d.items[1].path, "engine.console.rules_file");
+    diag_free(&d);
+    test_remove_tree(dir);
+    free(console);
+    free(extra);
+    free(path);
+    free(dir);
+}
+
 static wee_event *file_event(const char *name, const char *ext, const char *dir)
 {
     wee_event *ev = event_new("file.created");
@@ -601,6 +659,7 @@ int main(void)
         cmocka_unit_test(condition_parts_all_have_to_hold),
         cmocka_unit_test(condition_errors_keep_their_real_paths),
         cmocka_unit_test(files_are_read_and_named),
+        cmocka_unit_test(included_files_are_merged_and_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

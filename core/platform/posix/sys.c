@@ -34,6 +34,15 @@ int plat_exe_dir(char *buf, size_t size)
     return 0;
 }
 
+int plat_exe_path(char *buf, size_t size)
+{
+    if (!buf || size == 0) return WEE_EINVAL;
+    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+    if (n <= 0 || (size_t)n >= size - 1) return n <= 0 ? WEE_EIO : WEE_EINVAL;
+    buf[n] = '\0';
+    return 0;
+}
+
 int plat_home_dir(char *buf, size_t size)
 {
     const char *home = getenv("HOME");

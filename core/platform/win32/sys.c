@@ -41,6 +41,16 @@ int plat_exe_dir(char *buf, size_t size)
     return 0;
 }
 
+int plat_exe_path(char *buf, size_t size)
+{
+    if (!buf || size == 0) return WEE_EINVAL;
+    wchar_t w[MAX_PATH * 4];
+    DWORD n = GetModuleFileNameW(NULL, w, (DWORD)(sizeof w / sizeof w[0]));
+    if (n == 0 || n >= sizeof w / sizeof w[0]) return WEE_EFAILED;
+    if (win_wide_to_utf8_buf(w, buf, size) < 0) return WEE_EINVAL;
+    return 0;
+}
+
 int plat_home_dir(char *buf, size_t size)
 {
     if (!buf || size == 0) return WEE_EINVAL;

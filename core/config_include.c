@@ -1,0 +1,299 @@
+/*
+ * core/config_include.c - rule files included into the config; see config_include.h.
+ */
+#include "config_include.h"
+#include "config_internal.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "platform/platform.h"
+#include "wee/errors.h"
+
+/* One array per level, as in config.c. */
+static const char *const file_keys[] = { "$schema", "version", "sources", "rules", NULL };
+
+static int is_absolute(const char *p)
+{
+    if (p[0] == '/' || p[0] == '\\') return 1;
+    return ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':';
+}
+
+/* name as read from the config file's folder. */
+static char *resolve(const char *config_file, const char *name)
+{
+    size_t dir_len = 0;
+    for (size_t i = 0; config_file[i]; i++)
+        if (config_file[i] == '/' || config_file[i] == '\\') dir_len = i + 1;
+    if (is_absolute(name) || dir_len == 0) return config_xstrdup(name);
+    size_t n = strlen(name);
+    char *p = config_xcalloc(dir_len + n + 1, 1);
+    memcpy(p, config_file, dir_len);
+    memcpy(p + dir_len, name, n);
+    return p;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0) return 1;
+    char ra[1024], rb[1024];
+    return plat_realpath(a, ra, sizeof ra) == 0 && plat_realpath(b, rb, sizeof rb) == 0 && strcmp(ra, rb) == 0;
+}
+
+/* The errors from index from on are in file. */
+static void name_file(diag_list *d, size_t from, const char *file)
+{
+    for (size_t i = from; i < d->count; i++)
+        if (!d->items[i].file) d->items[i].file = config_xstrdup(file);
+}
+
+/* Moves the items of doc[key] to the end of root[key]; records where they went. */
+static void append(cJSON *root, cJSON *doc, const char *key, size_t *start, size_t *count, diag_list *d)
+{
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(doc, key);
+    if (!items) return;
+    if (!cJSON_IsArray(items)) {
+        char seen[128];
+        diag_describe_json(items, seen, sizeof seen);
+        diag_add(d, key, "expected array of %s objects, got %s", strcmp(key, "rules") == 0 ? "rule" : "source", seen);
+        return;
+    }
+    cJSON *dst = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (!dst) dst = cJSON_AddArrayToObject(root, key);
+    if (!cJSON_IsArray(dst)) return; /* the config's own "rules"/"sources" is wrong: reported by its loader */
+    *start = (size_t)cJSON_GetArraySize(dst);
+    while (items->child) {
+        cJSON_AddItemToArray(dst, cJSON_DetachItemViaPointer(items, items->child));
+        (*count)++;
+    }
+}
+
+static void load_one(config_include *f, cJSON *root, const char *override_file, const char *override_text,
+                     int required, const char *where, diag_list *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    const char *src = NULL;
+    if (override_file && strcmp(override_file, f->file) == 0) {
+        src = override_text ? override_text : "";
+    } else {
+        if (!required && !plat_path_exists(f->file)) return; /* the console has not saved a rule yet */
+        int rc = plat_read_file(f->file, &text, &len);
+        if (rc != 0) {
+            diag_add(d, where, "cannot read the included rule file %s: %s; create it or take it out of the list",
+                     f->file, wee_strerror(rc));
+            return;
+        }
+        if (strlen(text) != len) {
+            diag_add(d, where, "the included rule file %s contains a NUL byte; save it as UTF-8 text", f->file);
+            free(text);
+            return;
+        }
+        src = text;
+    }
+    f->exists = 1;
+    size_t from = d->count;
+    if ((unsigned char)src[0] == 0xEF && (unsigned char)src[1] == 0xBB && (unsigned char)src[2] == 0xBF) src += 3;
+    const char *stop = NULL;
+    cJSON *doc = cJSON_ParseWithOpts(src, &stop, 1);
+    char seen[128];
+    if (!doc) {
+        config_report_syntax(src, stop, d);
+    } else if (!cJSON_IsObject(doc)) {
+        diag_describe_json(doc, seen, sizeof seen);
+        diag_add(d, "", "expected a JSON object ({\"sources\": [...], \"rules\": [...]}), got %s", seen);
+    } else {
+        config_check_keys(doc, "", file_keys, d);
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "version");
+        if (v && (!cJSON_IsNumber(v) || v->valuedouble != 1.0)) {
+            diag_describe_json(v, seen, sizeof seen);
+            diag_add(d, "version", "expected 1 (or no \"version\"), got %s", seen);
+        }
+        append(root, doc, "sources", &f->source_start, &f->source_count, d);
+        append(root, doc, "rules", &f->rule_start, &f->rule_count, d);
+    }
+    name_file(d, from, f->file);
+    cJSON_Delete(doc);
+    free(text);
+}
+
+/* Adds file (owned) unless it is already there; returns the entry or NULL for a repeat. */
+static config_include *add(config_includes *inc, char *file, size_t *repeat_of)
+{
+    for (size_t i = 0; i < inc->count; i++) {
+        if (same_file(inc->items[i].file, file)) {
+            free(file);
+            *repeat_of = i;
+            return NULL;
+        }
+    }
+    config_include *f = &inc->items[inc->count++];
+    f->file = file;
+    return f;
+}
+
+void config_includes_merge(const char *config_file, cJSON *root, const char *override_file,
+                           const char *override_text, config_includes *inc, diag_list *d)
+{
+    char item[CONFIG_PATH_SIZE], seen[128];
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "include");
+    size_t listed = cJSON_IsArray(list) ? (size_t)cJSON_GetArraySize(list) : 0;
+    inc->items = config_xcalloc(listed + 1, sizeof *inc->items);
+    inc->count = 0;
+    if (list && !cJSON_IsArray(list)) {
+        diag_describe_json(list, seen, sizeof seen);
+        diag_add(d, "include", "expected array of rule file names (e.g. [\"more-rules.json\"]), got %s", seen);
+    }
+    size_t i = 0, repeat = 0;
+    for (const cJSON *h = listed ? list->child : NULL; h; h = h->next, i++) {
+        diag_path_index(item, sizeof item, "include", i);
+        if (!cJSON_IsString(h) || !h->valuestring[0]) {
+            diag_describe_json(h, seen, sizeof seen);
+            diag_add(d, item, "expected a rule file name (relative to this config's folder), got %s", seen);
+            continue;
+        }
+        char *file = resolve(config_file, h->valuestring);
+        if (same_file(file, config_file)) {
+            diag_add(d, item, "names this config file itself; list other files");
+            free(file);
+            continue;
+        }
+        config_include *f = add(inc, file, &repeat);
+        if (!f) diag_add(d, item, "\"%s\" is listed twice; remove one", h->valuestring);
+        else load_one(f, root, override_file, override_text, 1, item, d);
+    }
+
+    const cJSON *console = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "engine"), "console");
+    if (!cJSON_IsObject(console)) return;
+    const cJSON *rf = cJSON_GetObjectItemCaseSensitive(console, "rules_file");
+    const char *name = CONFIG_CONSOLE_RULES_DEFAULT;
+    const char *where = "engine.console.rules_file";
+    if (cJSON_IsString(rf) && rf->valuestring[0]) {
+        name = rf->valuestring;
+    } else if (rf && !cJSON_IsNull(rf)) {
+        diag_describe_json(rf, seen, sizeof seen);
+        diag_add(d, where, "expected the name of the file the console writes its rules to (default \"%s\"), got %s",
+                 CONFIG_CONSOLE_RULES_DEFAULT, seen);
+        return;
+    }
+    char *file = resolve(config_file, name);
+    if (same_file(file, config_file)) {
+        diag_add(d, where, "names this config file itself; the console writes a file of its own (e.g. \"%s\")",
+                 CONFIG_CONSOLE_RULES_DEFAULT);
+        free(file);
+        return;
+    }
+    config_include *f = add(inc, file, &repeat);
+    if (f) load_one(f, root, override_file, override_text, 0, where, d);
+    else f = &inc->items[repeat]; /* also in "include": read once, and still the console's */
+    f->console = 1;
+}
+
+/* "rules[12].do[0]" -> key "rules", index 12, rest ".do[0]". */
+static int split_path(const char *path, const char **key_end, size_t *index, const char **rest)
+{
+    const char *b = strchr(path, '[');
+    if (!b) return 0;
+    size_t klen = (size_t)(b - path);
+    if (!((klen == 5 && strncmp(path, "rules", 5) == 0) || (klen == 7 && strncmp(path, "sources", 7) == 0))) return 0;
+    char *end = NULL;
+    unsigned long n = strtoul(b + 1, &end, 10);
+    if (!end || *end != ']') return 0;
+    *key_end = b;
+    *index = (size_t)n;
+    *rest = end + 1;
+    return 1;
+}
+
+void config_includes_attribute(const config_includes *inc, diag_list *d, size_t from)
+{
+    for (size_t k = from; k < d->count; k++) {
+        diag_item *it = &d->items[k];
+        const char *key_end, *rest;
+        size_t n;
+        if (it->file || !it->path || !split_path(it->path, &key_end, &n, &rest)) continue;
+        int rules = key_end - it->path == 5;
+        for (size_t i = 0; i < inc->count; i++) {
+            const config_include *f = &inc->items[i];
+            size_t start = rules ? f->rule_start : f->source_start, count = rules ? f->rule_count : f->source_count;
+            if (n < start || n >= start + count) continue;
+            char path[CONFIG_PATH_SIZE * 2];
+            snprintf(path, sizeof path, "%s[%zu]%s", rules ? "rules" : "sources", n - start, rest);
+            free(it->path);
+            it->path = config_xstrdup(path);
+            it->file = config_xstrdup(f->file);
+            break;
+        }
+    }
+}
+
+/* "rules[7].do[1]" -> "automations.json: rules[0].do[1]" when rule 7 is the file's first. */
+static void rename_path(const config_includes *inc, char **path)
+{
+    const char *key_end, *rest;
+    size_t n;
+    if (!*path || !split_path(*path, &key_end, &n, &rest)) return;
+    int rules = key_end - *path == 5;
+    for (size_t i = 0; i < inc->count; i++) {
+        const config_include *f = &inc->items[i];
+        size_t start = rules ? f->rule_start : f->source_start, count = rules ? f->rule_count : f->source_count;
+        if (n < start || n >= start + count) continue;
+        const char *base = f->file;
+        for (const char *p = f->file; *p; p++) if (*p == '/' || *p == '\\') base = p + 1;
+        char path2[CONFIG_PATH_SIZE * 2];
+        snprintf(path2, sizeof path2, "%s: %s[%zu]%s", base, rules ? "rules" : "sources", n - start, rest);
+        free(*path);
+        *path = config_xstrdup(path2);
+        return;
+    }
+}
+
+void config_includes_name_paths(config *c)
+{
+    if (!c->includes.count) return;
+    for (size_t i = 0; c->rules && i < rule_set_count(c->rules); i++) {
+        rule *r = rule_set_at(c->rules, i);
+        for (size_t j = 0; j < r->action_count; j++) rename_path(&c->includes, &r->actions[j].json_path);
+        rename_path(&c->includes, &r->json_path);
+    }
+    for (size_t i = 0; i < c->source_count; i++) rename_path(&c->includes, &c->sources[i].json_path);
+}
+
+void config_includes_free(config_includes *inc)
+{
+    for (size_t i = 0; i < inc->count; i++) free(inc->items[i].file);
+    free(inc->items);
+    inc->items = NULL;
+    inc->count = 0;
+}
+
+const config_include *config_console_include(const config *c)
+{
+    for (size_t i = 0; i < c->includes.count; i++)
+        if (c->includes.items[i].console) return &c->includes.items[i];
+    return NULL;
+}
+
+void config_include_files(const char *config_file, void (*fn)(const char *file, void *ctx), void *ctx)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (plat_read_file(config_file, &text, &len) != 0) return;
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    const cJSON *h;
+    cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(root, "include")) {
+        if (!cJSON_IsString(h) || !h->valuestring[0]) continue;
+        char *file = resolve(config_file, h->valuestring);
+        fn(file, ctx);
+        free(file);
+    }
+    const cJSON *console = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "engine"), "console");
+    if (cJSON_IsObject(console)) {
+        const cJSON *rf = cJSON_GetObjectItemCaseSensitive(console, "rules_file");
+        char *file = resolve(config_file, cJSON_IsString(rf) && rf->valuestring[0] ? rf->valuestring
+                                                                                 : CONFIG_CONSOLE_RULES_DEFAULT);
+        fn(file, ctx);
+        free(file);
+    }
+    cJSON_Delete(root);
+}
