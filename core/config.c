@@ -56,9 +56,14 @@ static config *load_document(const cJSON *root, const char *file_name, const mod
                              const wee_host_api *api, int create_actions, diag_list *d)
 {
     size_t errors_before = d->count;
-    config *c = config_xcalloc(1, sizeof *c);
-    c->file = config_xstrdup(file_name ? file_name : "");
+    config *c = calloc(1, sizeof *c);
     config_ctx x = { reg, api, d, c, NULL, 0, NULL, 0 };
+    if (c) c->file = config_strdup(&x, "", file_name ? file_name : "");
+    if (!c || !c->file) {
+        if (!c) diag_add(d, "", "out of memory loading the config; the running config (if any) is kept");
+        free(c);
+        return NULL;
+    }
 
     config_check_keys(root, "", top_keys, d);
     check_version(root, d);

@@ -28,8 +28,10 @@ typedef struct config_ctx {
     size_t rule_count;
 } config_ctx;
 
-void *config_xcalloc(size_t n, size_t size);
-char *config_xstrdup(const char *s);
+/* calloc / strdup for config loading: NULL when out of memory, after reporting it in x->d at path, so
+ * the load fails (with its path) and config.c frees what was built; the caller stops what it was doing. */
+void *config_calloc(config_ctx *x, const char *path, size_t n, size_t size);
+char *config_strdup(config_ctx *x, const char *path, const char *s);
 
 /* Reports each key of obj not in allowed (NULL-terminated), listing the allowed ones, and each key that
  * appears twice (cJSON would silently keep only one). */

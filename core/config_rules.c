@@ -104,7 +104,7 @@ void config_load_trigger(config_ctx *x, rule_step *t, const cJSON *when, const c
     if (rc == 0) config_missing(wpath, "event", "give an event type such as \"file.created\" or a glob such as \"file.*\"",
                                 x->d);
     if (rc == 1) {
-        t->event_pattern = config_xstrdup(event);
+        t->event_pattern = config_strdup(x, wpath, event);
         t->event_is_glob = strpbrk(event, "*?[") != NULL;
     }
 
@@ -113,7 +113,7 @@ void config_load_trigger(config_ctx *x, rule_step *t, const cJSON *when, const c
         int known = strcmp(source, "engine") == 0;
         for (size_t i = 0; !known && i < x->source_id_count; i++) known = strcmp(x->source_ids[i], source) == 0;
         if (known) {
-            t->source = config_xstrdup(source);
+            t->source = config_strdup(x, wpath, source);
         } else {
             char ids[512] = "none";
             size_t used = 0;
@@ -160,7 +160,7 @@ static void load_rule(config_ctx *x, rule *r, const cJSON *obj, const char *path
     config_get_bool(obj, "enabled", path, &r->enabled, x->d);
     if (config_load_memory(x, r, obj, path)) {
         /* Sequence and absence rules react through their own steps: the rule sees every event. */
-        r->event_pattern = config_xstrdup("*");
+        r->event_pattern = config_strdup(x, path, "*");
         r->event_is_glob = 1;
     } else {
         load_when(x, r, obj, path);
@@ -180,7 +180,8 @@ static void load_rule(config_ctx *x, rule *r, const cJSON *obj, const char *path
     config_get_bool(obj, "allow_engine_events", path, &r->allow_engine_events, x->d);
     config_load_batch(x, r, obj, path);
     char *printed = cJSON_PrintUnformatted(obj);
-    r->fingerprint = config_xstrdup(printed ? printed : "");
+    if (!printed) diag_add(x->d, path, "out of memory loading the config");
+    else r->fingerprint = config_strdup(x, path, printed);
     cJSON_free(printed);
 }
 
@@ -215,9 +216,10 @@ void config_load_rules(config_ctx *x, const cJSON *rules, const char *path)
         return;
     }
     size_t n = (size_t)cJSON_GetArraySize(rules), name_count = 0, i = 0;
-    const char **names = config_xcalloc(n, sizeof *names);
-    size_t *name_index = config_xcalloc(n, sizeof *name_index);
-    x->rules = config_xcalloc(n, sizeof *x->rules);
+    const char **names = config_calloc(x, path, n, sizeof *names);
+    size_t *name_index = config_calloc(x, path, n, sizeof *name_index);
+    x->rules = config_calloc(x, path, n, sizeof *x->rules);
+    if (!names || !name_index || !x->rules) { free((void *)names); free(name_index); return; }
     for (const cJSON *obj = rules->child; obj; obj = obj->next, i++) {
         diag_path_index(item, sizeof item, path, i);
         if (!cJSON_IsObject(obj)) {
@@ -228,8 +230,9 @@ void config_load_rules(config_ctx *x, const cJSON *rules, const char *path)
         /* Every rule gets a slot (even a broken one) so one cleanup path frees whatever was built. */
         rule *r = &x->rules[x->rule_count++];
         const char *name = check_name(x, obj, item, names, name_index, &name_count, i);
-        r->name = config_xstrdup(name ? name : "");
-        r->json_path = config_xstrdup(item);
+        r->name = config_strdup(x, item, name ? name : "");
+        r->json_path = config_strdup(x, item, item);
+        if (!r->name || !r->json_path) break;
         r->index = x->rule_count - 1;
         r->enabled = 1;
         load_rule(x, r, obj, item);

@@ -9,19 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-void *config_xcalloc(size_t n, size_t size)
+void *config_calloc(config_ctx *x, const char *path, size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size);
-    /* Config loading has no sensible partial result without memory: fail loudly like the other units. */
-    if (!p) { fputs("wee: out of memory\n", stderr); abort(); }
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) diag_add(x->d, path, "out of memory loading the config; the running config (if any) is kept");
     return p;
 }
 
-char *config_xstrdup(const char *s)
+char *config_strdup(config_ctx *x, const char *path, const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *p = config_xcalloc(n, 1);
-    memcpy(p, s, n);
+    char *p = config_calloc(x, path, n, 1);
+    if (p) memcpy(p, s, n);
     return p;
 }
 

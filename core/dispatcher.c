@@ -189,7 +189,8 @@ static void run_actions(worker *w, rule *r, const wee_event *ev)
         w->doing_event = ev->type;
         w->doing_since = t0 ? t0 : 1;
         plat_mutex_unlock(&w->doing_lock);
-        int rc = a->module->desc.action_run(a->instance, &call);
+        /* Out of memory rendering its options: the action fails instead of running without them. */
+        int rc = a->params && !call.params ? WEE_ENOMEM : a->module->desc.action_run(a->instance, &call);
         plat_mutex_lock(&w->doing_lock);
         w->doing_since = 0;
         plat_mutex_unlock(&w->doing_lock);
@@ -384,7 +385,7 @@ static void publish(event_tap *tap, const wee_event *ev, cJSON *rules)
         cJSON_Delete(t);
     }
     strbuf_putc(&line, '}');
-    event_tap_publish(tap, line.data, line.len);
+    if (!strbuf_failed(&line)) event_tap_publish(tap, line.data, line.len);
     strbuf_free(&line);
     free(rules_json);
     free(event_json);

@@ -5,6 +5,7 @@
 #include "event_batch.h"
 #include <stdlib.h>
 #include <string.h>
+#include "wee/errors.h"
 
 struct event_batch {
     wee_event **members;
@@ -42,7 +43,7 @@ wee_event *event_batch_new(wee_event **members, size_t count)
         free(j);
     }
     strbuf_putc(&json, ']');
-    int rc = event_set_int(ev, "batch.count", (int64_t)count);
+    int rc = strbuf_failed(&paths) || strbuf_failed(&json) ? WEE_ENOMEM : event_set_int(ev, "batch.count", (int64_t)count);
     if (!rc) rc = event_set_string(ev, "batch.paths", strbuf_cstr(&paths));
     if (!rc) rc = event_set_string(ev, "batch.events", strbuf_cstr(&json));
     strbuf_free(&paths);

@@ -94,7 +94,11 @@ static void rule_set_free(rule_set *rs)
 rule_set *rule_set_new(rule *rules, size_t count)
 {
     rule_set *rs = calloc(1, sizeof *rs);
-    if (!rs) return NULL;
+    if (!rs) {
+        for (size_t i = 0; i < count; i++) rule_free_members(&rules[i]);
+        free(rules);
+        return NULL;
+    }
     atomic_init(&rs->refs, 1);
     rs->rules = rules;
     rs->count = count;
