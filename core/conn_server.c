@@ -23,8 +23,6 @@ struct conn_server {
     atomic_int stopping;
 };
 
-int conn_server_stopping(const conn_server *s) { return atomic_load(&s->stopping); }
-
 static void conn_thread(void *arg)
 {
     conn_slot *slot = arg;

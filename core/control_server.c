@@ -33,8 +33,6 @@ control_server *control_server_open(const char *path, int *exists, char *err, si
     return cs;
 }
 
-const char *control_server_path(const control_server *cs) { return cs->path; }
-
 static void reply(plat_conn *c, control_result r, const char *text)
 {
     strbuf out = STRBUF_INIT;

@@ -78,8 +78,6 @@ static rule_set *acquire_rules(dispatcher *d)
     return rs;
 }
 
-rule_set *dispatcher_rules(dispatcher *d) { return acquire_rules(d); }
-
 void dispatcher_swap_rules(dispatcher *d, rule_set *rules)
 {
     plat_mutex_lock(&d->rules_lock);

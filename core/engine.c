@@ -52,8 +52,6 @@ engine *engine_start(config *cfg, const module_registry *reg)
     return e;
 }
 
-dispatcher *engine_dispatcher(engine *e) { return e->disp; }
-size_t engine_running_sources(const engine *e) { return e->source_count; }
 
 int engine_inject(engine *e, wee_event *ev)
 {

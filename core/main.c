@@ -314,7 +314,7 @@ static const cli_command *default_command(void)
     return NULL;
 }
 
-void cli_usage(FILE *out)
+static void cli_usage(FILE *out)
 {
     fprintf(out, "WinEventEngine host %s (module ABI %u.%u)\nusage:\n", WEE_VERSION, WEE_ABI_MAJOR, WEE_ABI_MINOR);
     for (size_t i = 0; i < COMMAND_COUNT; i++) {

@@ -51,7 +51,7 @@ metrics_http *metrics_http_open(const char *listen, char *err, size_t err_size)
     return m;
 }
 
-int metrics_http_port(const metrics_http *m) { return http_server_port(m->http); }
+static int metrics_http_port(const metrics_http *m) { return http_server_port(m->http); }
 
 int metrics_http_start(metrics_http *m, engine *e)
 {

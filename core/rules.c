@@ -183,6 +183,8 @@ void rule_set_candidates(const rule_set *rs, const char *type, const char *sourc
     if (bits != stack_bits) free(bits);
 }
 
+static void rule_step_free(rule_step *s);
+
 void rule_free_members(rule *r)
 {
     for (size_t j = 0; j < r->action_count; j++) {
@@ -208,7 +210,7 @@ void rule_free_members(rule *r)
     memset(r, 0, sizeof *r);
 }
 
-void rule_step_free(rule_step *s)
+static void rule_step_free(rule_step *s)
 {
     free(s->event_pattern);
     free(s->source);

@@ -50,7 +50,6 @@ void known_free(file_known *k)
     free(k);
 }
 
-size_t known_count(const file_known *k) { return k->count; }
 int known_saturated(const file_known *k) { return k->saturated; }
 
 static kentry **find_n(file_known *k, const char *path, size_t n)

@@ -125,11 +125,6 @@ int lua_path_resolve(const char *path, char *out, size_t out_size, char *err, si
     return 0;
 }
 
-int lua_path_within(const char *resolved, char *const *roots, size_t root_count)
-{
-    return lua_path_root_of(resolved, roots, root_count) != NULL;
-}
-
 const char *lua_path_root_of(const char *resolved, char *const *roots, size_t root_count)
 {
     for (size_t r = 0; r < root_count; r++) {
