@@ -16,6 +16,7 @@
 #include "config_keys.h"
 #include "options_tree.h"
 #include "util/glob.h"
+#include "util/double_int.h"
 
 static const char *const op_names[] = { "equals", "glob", "regex", "contains", "starts_with", "ends_with",
                                         "in", "gt", "gte", "lt", "lte" };
@@ -60,7 +61,7 @@ static int json_to_val(const cJSON *j, cval *out)
     if (cJSON_IsString(j)) { out->type = V_STR; out->s = str_dup(j->valuestring); return out->s ? 1 : -1; }
     if (cJSON_IsBool(j)) { out->type = V_BOOL; out->i = cJSON_IsTrue(j); return 1; }
     /* Range-checked before converting: casting 1e400 or 2^70 to int64_t is undefined behaviour. */
-    if (cJSON_IsNumber(j) && options_double_to_int64(j->valuedouble, &out->i)) { out->type = V_INT; return 1; }
+    if (cJSON_IsNumber(j) && double_to_int64(j->valuedouble, &out->i)) { out->type = V_INT; return 1; }
     return 0;
 }
 
@@ -190,7 +191,7 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
         }
         break;
     default: /* gt gte lt lte */
-        if (!cJSON_IsNumber(opv) || !options_double_to_int64(opv->valuedouble, &c->v.i)) {
+        if (!cJSON_IsNumber(opv) || !double_to_int64(opv->valuedouble, &c->v.i)) {
             diag_add(d, opath, "expected an integer, got %s", got);
             ok = 0;
             break;

@@ -1,7 +1,8 @@
 /*
  * core/config_internal.h - shared between the config_*.c files that load one section each
  * (config.c: document and top level; config_values.c: keys and typed values; config_engine.c;
- * config_sources.c; config_rules.c and config_actions.c). Not used outside config loading.
+ * config_sources.c; config_rules.c, config_trigger.c, config_memory.c and config_actions.c). Not used
+ * outside config loading.
  * Ownership: everything built goes into ctx->c (or ctx->rules until the rule set exists); on any error
  * config.c frees it all. cJSON pointers borrowed here live only while the document is loaded.
  */
@@ -55,7 +56,7 @@ void config_missing(const char *path, const char *key, const char *hint, diag_li
 void config_load_engine(config_ctx *x, const cJSON *engine, const char *path);
 void config_load_sources(config_ctx *x, const cJSON *sources, const char *path);
 void config_load_rules(config_ctx *x, const cJSON *rules, const char *path);
-/* One trigger object ({"event", "source", "match", "all", "any", "not"}) into *t (config_rules.c). */
+/* One trigger object ({"event", "source", "match", "all", "any", "not"}) into *t (config_trigger.c). */
 void config_load_trigger(config_ctx *x, rule_step *t, const cJSON *when, const char *wpath);
 /* "threshold", "sequence" or "absence" of a rule into r->memory (config_memory.c). Returns 1 when the
  * rule is a sequence or absence rule (it then has no "when" of its own), else 0. */

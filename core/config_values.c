@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/double_int.h"
 
 void *config_calloc(config_ctx *x, const char *path, size_t n, size_t size)
 {
@@ -73,7 +74,7 @@ int config_get_int(const cJSON *obj, const char *key, const char *path, int64_t 
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!j) return 0;
     int64_t v;
-    if (cJSON_IsNumber(j) && options_double_to_int64(j->valuedouble, &v) && v >= min && v <= max) {
+    if (cJSON_IsNumber(j) && double_to_int64(j->valuedouble, &v) && v >= min && v <= max) {
         *out = v;
         return 1;
     }

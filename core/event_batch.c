@@ -7,11 +7,6 @@
 #include <string.h>
 #include "wee/errors.h"
 
-struct event_batch {
-    wee_event **members;
-    size_t count;
-};
-
 static void release(wee_event **members, size_t count)
 {
     for (size_t i = 0; i < count; i++) event_unref(members[i]);
@@ -54,13 +49,6 @@ wee_event *event_batch_new(wee_event **members, size_t count)
         return NULL;
     }
     return ev;
-}
-
-void event_batch_free(event_batch *b)
-{
-    if (!b) return;
-    release(b->members, b->count);
-    free(b);
 }
 
 size_t event_batch_count(const wee_event *ev) { return ev && ev->batch ? ev->batch->count : 0; }

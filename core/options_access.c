@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "event_batch.h"
+#include "util/double_int.h"
 
 const wee_options *options_static_view(const options_tree *t) { return t ? &t->static_view : NULL; }
 
@@ -92,7 +93,7 @@ int64_t options_int(const wee_options *o, const char *name)
     const opt_node *n = find_node(o, name);
     if (n && n->kind == NODE_INT) return n->integer;
     int64_t v;
-    if (n && n->kind == NODE_NUMBER && options_double_to_int64(n->number, &v)) return v;
+    if (n && n->kind == NODE_NUMBER && double_to_int64(n->number, &v)) return v;
     return 0;
 }
 

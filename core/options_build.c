@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "util/double_int.h"
 
 /* Nested JSON option values are walked recursively with a path buffer per level: bound the depth. */
 #define OPTIONS_MAX_DEPTH 64
@@ -131,16 +132,6 @@ static int choice_allowed(const char *choices, const char *value)
     return 0;
 }
 
-int options_double_to_int64(double v, int64_t *out)
-{
-    /* 2^63 is exact in a double; anything outside [-2^63, 2^63) does not fit. */
-    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return 0;
-    int64_t i = (int64_t)v;
-    if ((double)i != v) return 0;
-    *out = i;
-    return 1;
-}
-
 int options_int_range(const wee_option_spec *s, int64_t *min, int64_t *max)
 {
     int ranged = s->min <= s->max;
@@ -163,7 +154,7 @@ static void check_int(build_ctx *b, const wee_option_spec *s, opt_node *n, const
     int64_t v, lo, hi;
     int ranged = options_int_range(s, &lo, &hi);
     const char *unit = hi == WEE_DURATION_MS_MAX ? " (365 days)" : "";
-    if (!cJSON_IsNumber(j) || !options_double_to_int64(j->valuedouble, &v)) {
+    if (!cJSON_IsNumber(j) || !double_to_int64(j->valuedouble, &v)) {
         diag_describe_json(j, seen, sizeof seen);
         if (ranged && lo != INT64_MIN)
             diag_add(b->d, path, "expected integer >= %" PRId64 ", got %s", lo, seen);

@@ -183,8 +183,6 @@ void rule_set_candidates(const rule_set *rs, const char *type, const char *sourc
     if (bits != stack_bits) free(bits);
 }
 
-static void rule_step_free(rule_step *s);
-
 void rule_free_members(rule *r)
 {
     for (size_t j = 0; j < r->action_count; j++) {
@@ -208,21 +206,4 @@ void rule_free_members(rule *r)
     free(r->source);
     free(r->json_path);
     memset(r, 0, sizeof *r);
-}
-
-static void rule_step_free(rule_step *s)
-{
-    free(s->event_pattern);
-    free(s->source);
-    if (s->when) cond_free(s->when);
-    memset(s, 0, sizeof *s);
-}
-
-int rule_step_matches(const rule_step *s, const wee_event *ev)
-{
-    const char *type = event_type(ev), *source = event_get_string(ev, "source");
-    if (!type || !s->event_pattern) return 0;
-    if (s->event_is_glob ? !glob_match(s->event_pattern, type, 0) : strcmp(s->event_pattern, type) != 0) return 0;
-    if (s->source && (!source || strcmp(s->source, source) != 0)) return 0;
-    return !s->when || cond_eval(s->when, ev);
 }
