@@ -46,10 +46,11 @@ static void test_commands_and_usage(void **state)
     (void)state;
     plat_process_result r;
     assert_int_equal(run_host(&r, "--help", NULL, NULL, NULL, NULL, NULL, NULL), 0);
-    const char *lines[] = { "host [--modules DIR] --config FILE     run the engine", "modules [--describe NAME]\n",
-                            "validate FILE     check a config", "test --config FILE --event EVENT.json [--run]\n",
-                            "schema [--out FILE]\n", "status\n", "reload           make the running host",
-                            "console [--open]\n", "emit TYPE [field=value ...]\n",
+    /* No "\n" in these: Windows prints "\r\n". */
+    const char *lines[] = { "host [--modules DIR] --config FILE     run the engine", "DIR] modules [--describe NAME]",
+                            "validate FILE     check a config", "DIR] test --config FILE --event EVENT.json [--run]",
+                            "DIR] schema [--out FILE]", "FILE] status", "reload           make the running host",
+                            "FILE] console [--open]", "PATH] emit TYPE [field=value ...]",
                             "service install|uninstall|start|stop|run", "%PROGRAMDATA%\\WinEventEngine" };
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) expect_in(out_of(&r), lines[i]);
     plat_process_result_free(&r);
