@@ -18,36 +18,3 @@ function(wee_add_module)
   set_property(GLOBAL APPEND PROPERTY WEE_MODULE_TARGETS ${target})
 endfunction()
 
-# wee_module_test(<test> [SOURCES files...] [INCLUDES dirs...] [LIBS targets...] [DEPENDS targets...]
-#                 [PROPERTIES test-properties...] [TARGET_PROPERTIES target-properties...])
-# A module folder's own test wiring: the test executable <test> (a unit test tests/unit/<test>.c, or a
-# runtime test of tests/runtime) also compiles the named module sources (relative to this folder), sees
-# this folder's headers and INCLUDES, links LIBS, is built after DEPENDS, and gets PROPERTIES
-# (set_tests_properties) and TARGET_PROPERTIES. Recorded here, applied by wee_apply_module_tests() where
-# the test is defined (tests/WeeTest.cmake), so a new module wires its tests without a central list.
-# Several calls for one test add up.
-function(wee_module_test test)
-  cmake_parse_arguments(T "" "" "SOURCES;INCLUDES;LIBS;DEPENDS;PROPERTIES;TARGET_PROPERTIES" ${ARGN})
-  set(sources "")
-  foreach(s ${T_SOURCES})
-    get_filename_component(abs ${s} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
-    list(APPEND sources ${abs})
-  endforeach()
-  set(includes ${CMAKE_CURRENT_SOURCE_DIR})
-  foreach(d ${T_INCLUDES})
-    get_filename_component(abs ${d} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
-    list(APPEND includes ${abs})
-  endforeach()
-  set_property(GLOBAL APPEND PROPERTY WEE_MODULE_TESTS ${test})
-  foreach(kind SOURCES INCLUDES LIBS DEPENDS PROPERTIES TARGET_PROPERTIES)
-    string(TOLOWER ${kind} var)
-    if(kind STREQUAL "SOURCES" OR kind STREQUAL "INCLUDES")
-      set(values ${${var}})
-    else()
-      set(values ${T_${kind}})
-    endif()
-    if(values)
-      set_property(GLOBAL APPEND PROPERTY WEE_MODULE_TEST_${test}_${kind} ${values})
-    endif()
-  endforeach()
-endfunction()
