@@ -441,11 +441,18 @@ static void settle_main(void *arg)
     plat_mutex_unlock(&w->lock);
 }
 
+/* NULL (and *n 0) when out of memory. */
 static char **copy_list(const wee_host_api *h, const wee_options *o, const char *name, size_t *n)
 {
-    *n = h->opt_list_count(o, name);
-    char **v = calloc(*n ? *n : 1, sizeof *v);
-    for (size_t i = 0; v && i < *n; i++) v[i] = str_dup(h->opt_list_at(o, name, i));
+    size_t count = h->opt_list_count(o, name);
+    char **v = calloc(count ? count : 1, sizeof *v);
+    for (size_t i = 0; v && i < count; i++) {
+        if ((v[i] = str_dup(h->opt_list_at(o, name, i))) != NULL) continue;
+        for (size_t k = 0; k < i; k++) free(v[k]);
+        free(v);
+        v = NULL;
+    }
+    *n = v ? count : 0;
     return v;
 }
 
@@ -485,6 +492,7 @@ static int file_create(const wee_host_api *h, wee_source *src, const wee_options
     w->known_max = (size_t)h->opt_int(o, "known_max");
     w->include = copy_list(h, o, "include", &w->ninclude);
     w->exclude = copy_list(h, o, "exclude", &w->nexclude);
+    if (!w->include || !w->exclude) { snprintf(err, n, "out of memory"); watch_free(w); return WEE_ENOMEM; }
     size_t nev = h->opt_list_count(o, "events");
     w->events = nev ? 0 : (FEV_CREATED | FEV_MODIFIED | FEV_DELETED | FEV_RENAMED);
     for (size_t i = 0; i < nev; i++) {
@@ -496,6 +504,7 @@ static int file_create(const wee_host_api *h, wee_source *src, const wee_options
     }
     w->nroots = h->opt_list_count(o, "paths");
     w->roots = calloc(w->nroots ? w->nroots : 1, sizeof *w->roots);
+    if (!w->roots) { w->nroots = 0; snprintf(err, n, "out of memory"); watch_free(w); return WEE_ENOMEM; }
     if (!w->nroots) { snprintf(err, n, "paths: give at least one folder to watch"); watch_free(w); return WEE_ECONFIG; }
     for (size_t i = 0; i < w->nroots; i++) {
         const char *p = h->opt_list_at(o, "paths", i);
@@ -506,7 +515,12 @@ static int file_create(const wee_host_api *h, wee_source *src, const wee_options
             watch_free(w);
             return WEE_ENOTFOUND;
         }
-        w->roots[i] = str_dup(real);
+        if (!(w->roots[i] = str_dup(real))) {
+            w->nroots = i;
+            snprintf(err, n, "out of memory");
+            watch_free(w);
+            return WEE_ENOMEM;
+        }
     }
     *inst = w;
     return 0;
