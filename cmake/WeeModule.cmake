@@ -17,3 +17,4 @@ function(wee_add_module)
   endif()
   set_property(GLOBAL APPEND PROPERTY WEE_MODULE_TARGETS ${target})
 endfunction()
+

@@ -34,5 +34,4 @@ typedef int (*cli_engine_fn)(const char *config_file, void *ctx);
 /* `host service ACTION ...`: argv are the words after "service"; config_file a --config given before
  * it. `run` (what the SCM starts) calls run(config, ctx) under the service control handler. */
 int cli_service(int argc, char **argv, const char *config_file, cli_engine_fn run, void *ctx);
-void cli_usage(FILE *out);
 #endif

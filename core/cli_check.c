@@ -113,7 +113,7 @@ static void test_event(config *c, wee_event *ev, int run, int *matched, int *fai
             if (!run) continue;
             struct wee_action_call call;
             action_call_init(&call, a->params, use, results, a->module->desc.name, r->name, 0);
-            int rc = a->module->desc.action_run(a->instance, &call);
+            int rc = a->params && !call.params ? WEE_ENOMEM : a->module->desc.action_run(a->instance, &call);
             printf("      -> %s%s%s\n", rc == 0 ? "ok" : "FAILED", rc ? ": " : "",
                    rc ? (call.error.len ? strbuf_cstr(&call.error) : wee_strerror(rc)) : "");
             action_call_finish(&call);

@@ -97,7 +97,7 @@ static int do_install(const service_args *a)
     plat_service_info info = { a->name, a->name,
                                "WinEventEngine: runs rules on OS events (files, processes, registry, windows, timers)",
                                strbuf_cstr(&args) };
-    int rc = plat_service_install(&info, err, sizeof err);
+    int rc = strbuf_failed(&args) ? WEE_ENOMEM : plat_service_install(&info, err, sizeof err);
     strbuf_free(&args);
     if (rc != 0) return fail(rc, err);
     printf("installed service \"%s\" (starts automatically at boot) reading %s\n", a->name, config);

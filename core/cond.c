@@ -17,6 +17,7 @@
 #include "field_traits.h"
 #include "options_tree.h"
 #include "util/glob.h"
+#include "util/double_int.h"
 
 static const char *const op_names[] = { "equals", "glob", "regex", "contains", "starts_with", "ends_with",
                                         "in", "gt", "gte", "lt", "lte" };
@@ -43,13 +44,14 @@ void cond_free(cond *c)
     free(c);
 }
 
+/* 1, 0 for a value of another type, -1 out of memory. */
 static int json_to_val(const cJSON *j, cval *out)
 {
     memset(out, 0, sizeof *out);
-    if (cJSON_IsString(j)) { out->type = V_STR; out->s = str_dup(j->valuestring); return out->s != NULL; }
+    if (cJSON_IsString(j)) { out->type = V_STR; out->s = str_dup(j->valuestring); return out->s ? 1 : -1; }
     if (cJSON_IsBool(j)) { out->type = V_BOOL; out->i = cJSON_IsTrue(j); return 1; }
     /* Range-checked before converting: casting 1e400 or 2^70 to int64_t is undefined behaviour. */
-    if (cJSON_IsNumber(j) && options_double_to_int64(j->valuedouble, &out->i)) { out->type = V_INT; return 1; }
+    if (cJSON_IsNumber(j) && double_to_int64(j->valuedouble, &out->i)) { out->type = V_INT; return 1; }
     return 0;
 }
 
@@ -85,10 +87,13 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
     cond *c = new_node(C_TEST);
     if (!c) return NULL;
     c->field = str_dup(field);
+    if (!c->field) { diag_add(d, path, "out of memory loading the config"); cond_free(c); return NULL; }
     c->ci = default_case_insensitive(field);
     if (!cJSON_IsObject(spec)) {
         c->op = OP_EQUALS;
-        if (!json_to_val(spec, &c->v)) {
+        int got_val = json_to_val(spec, &c->v);
+        if (got_val < 0) diag_add(d, path, "out of memory loading the config");
+        if (got_val <= 0) {
             diag_describe_json(spec, got, sizeof got);
             diag_add(d, path, "expected a string, integer, boolean or an operator object such as {\"glob\": \"*.exe\"}, got %s", got);
             cond_free(c);
@@ -136,31 +141,39 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
     diag_describe_json(opv, got, sizeof got);
     switch (c->op) {
     case OP_EQUALS:
-        if (!json_to_val(opv, &c->v)) { diag_add(d, opath, "expected a string, integer or boolean, got %s", got); ok = 0; }
+        switch (json_to_val(opv, &c->v)) {
+        case 1: break;
+        case 0: diag_add(d, opath, "expected a string, integer or boolean, got %s", got); ok = 0; break;
+        default: diag_add(d, opath, "out of memory loading the config"); ok = 0; break;
+        }
         break;
     case OP_GLOB: case OP_REGEX: case OP_CONTAINS: case OP_STARTS: case OP_ENDS:
         if (!cJSON_IsString(opv)) { diag_add(d, opath, "expected a string, got %s", got); ok = 0; break; }
         c->v.type = V_STR;
         c->v.s = str_dup(opv->valuestring);
+        if (!c->v.s) { diag_add(d, opath, "out of memory loading the config"); ok = 0; }
         break;
     case OP_IN:
         if (!cJSON_IsArray(opv)) { diag_add(d, opath, "expected an array of strings or integers, got %s", got); ok = 0; break; }
+        c->list = calloc(cJSON_GetArraySize(opv) ? (size_t)cJSON_GetArraySize(opv) : 1, sizeof *c->list);
+        if (!c->list) { diag_add(d, opath, "out of memory loading the config"); ok = 0; break; }
         c->nlist = (size_t)cJSON_GetArraySize(opv);
-        c->list = calloc(c->nlist ? c->nlist : 1, sizeof *c->list);
         {
             size_t i = 0;
             for (const cJSON *e = opv->child; e; e = e->next, i++) {
-                if (!json_to_val(e, &c->list[i])) {
+                int got_val = json_to_val(e, &c->list[i]);
+                if (got_val <= 0) {
                     char ip[512];
                     diag_describe_json(e, got, sizeof got);
-                    diag_add(d, diag_path_index(ip, sizeof ip, opath, i), "expected a string, integer or boolean, got %s", got);
+                    diag_add(d, diag_path_index(ip, sizeof ip, opath, i), got_val < 0 ? "out of memory loading the config" :
+                             "expected a string, integer or boolean, got %s", got);
                     ok = 0;
                 }
             }
         }
         break;
     default: /* gt gte lt lte */
-        if (!cJSON_IsNumber(opv) || !options_double_to_int64(opv->valuedouble, &c->v.i)) {
+        if (!cJSON_IsNumber(opv) || !double_to_int64(opv->valuedouble, &c->v.i)) {
             diag_add(d, opath, "expected an integer, got %s", got);
             ok = 0;
             break;

@@ -16,23 +16,6 @@
 static const char *const top_keys[] = { "version", "engine", "sources", "rules", "$schema", "modules", "include", NULL };
 const char *const *const config_top_keys = top_keys; /* for the schema generator (config_keys.h) */
 
-/* Reports where cJSON stopped, as the line and column an editor shows (both from 1). */
-void config_report_syntax(const char *text, const char *stop, diag_list *d)
-{
-    size_t line = 1, column = 1;
-    if (!stop || stop < text) stop = text;
-    for (const char *p = text; *p && p < stop; p++) {
-        if (*p == '\n') { line++; column = 1; }
-        else if (((unsigned char)*p & 0xC0) != 0x80) column++; /* count characters, not UTF-8 bytes */
-    }
-    if (!*stop)
-        diag_add(d, "", "invalid JSON: the document ends early at line %zu, column %zu; close every open \"{\", "
-                        "\"[\" and string", line, column);
-    else
-        diag_add(d, "", "invalid JSON at line %zu, column %zu; look there (or just before) for a missing comma, "
-                        "quote or bracket, a trailing comma, or a comment (JSON has none)", line, column);
-}
-
 static void check_version(const cJSON *root, diag_list *d)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
@@ -58,9 +41,14 @@ static config *load_document(cJSON *root, const char *file_name, const module_re
                              const char *override_file, const char *override_text)
 {
     size_t errors_before = d->count;
-    config *c = config_xcalloc(1, sizeof *c);
-    c->file = config_xstrdup(file_name ? file_name : "");
+    config *c = calloc(1, sizeof *c);
     config_ctx x = { reg, api, d, c, NULL, 0, NULL, 0 };
+    if (c) c->file = config_strdup(&x, "", file_name ? file_name : "");
+    if (!c || !c->file) {
+        if (!c) diag_add(d, "", "out of memory loading the config; the running config (if any) is kept");
+        free(c);
+        return NULL;
+    }
 
     config_check_keys(root, "", top_keys, d);
     check_version(root, d);

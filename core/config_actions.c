@@ -51,7 +51,8 @@ void config_load_actions(config_ctx *x, rule *r, const cJSON *actions, const cha
                              "\"{{path}}\"}], got %s", seen);
         return;
     }
-    r->actions = config_xcalloc((size_t)cJSON_GetArraySize(actions), sizeof *r->actions);
+    r->actions = config_calloc(x, path, (size_t)cJSON_GetArraySize(actions), sizeof *r->actions);
+    if (!r->actions) return;
     size_t j = 0;
     for (const cJSON *obj = actions->child; obj; obj = obj->next, j++) {
         diag_path_index(item, sizeof item, path, j);
@@ -61,7 +62,8 @@ void config_load_actions(config_ctx *x, rule *r, const cJSON *actions, const cha
             continue;
         }
         rule_action *a = &r->actions[r->action_count++];
-        a->json_path = config_xstrdup(item);
+        a->json_path = config_strdup(x, item, item);
+        if (!a->json_path) return;
         a->module = find_action(x, obj, item);
         int on_error = ON_ERROR_STOP;
         if (config_get_choice(obj, "on_error", item, on_error_names, &on_error, x->d) == 1)
@@ -70,7 +72,8 @@ void config_load_actions(config_ctx *x, rule *r, const cJSON *actions, const cha
         {
             const wee_option_spec *spec = loader_action_options(&a->module->desc);
             a->params = options_build(spec, obj, item, action_own_keys, 1, x->d);
-            options_resolve_files(a->params, spec, x->c->file);
+            if (options_resolve_files(a->params, spec, x->c->file) != 0)
+                diag_add(x->d, item, "out of memory loading the config");
         }
     }
 }
@@ -86,8 +89,9 @@ int config_create_actions(config_ctx *x, rule_set *rs)
             void *instance = NULL;
             int rc = a->module->desc.action_create(x->api, options_static_view(a->params), &instance, err, sizeof err);
             if (rc != 0) {
-                diag_add(x->d, a->json_path, "cannot create the \"%s\" action: %s", a->module->desc.name,
-                         err[0] ? err : wee_strerror(rc));
+                /* A module's own words may not say it; "out of memory" must reach the reader. */
+                diag_add(x->d, a->json_path, "cannot create the \"%s\" action: %s%s", a->module->desc.name,
+                         err[0] ? err : wee_strerror(rc), rc == WEE_ENOMEM && err[0] ? " (out of memory)" : "");
                 failed = 1;
                 continue;
             }

@@ -64,11 +64,14 @@ static void load_http_allow(config_ctx *x, const cJSON *engine, const char *path
         return;
     }
     engine_config *e = &x->c->engine;
-    e->http_allow = config_xcalloc((size_t)cJSON_GetArraySize(allow), sizeof *e->http_allow);
+    e->http_allow = config_calloc(x, path, (size_t)cJSON_GetArraySize(allow), sizeof *e->http_allow);
+    if (!e->http_allow) return;
     size_t i = 0;
     for (const cJSON *h = allow->child; h; h = h->next, i++) {
         if (cJSON_IsString(h) && h->valuestring[0]) {
-            e->http_allow[e->http_allow_count++] = config_xstrdup(h->valuestring);
+            char *host = config_strdup(x, path, h->valuestring);
+            if (!host) return;
+            e->http_allow[e->http_allow_count++] = host;
             continue;
         }
         diag_describe_json(h, seen, sizeof seen);
@@ -104,7 +107,7 @@ static void load_log(config_ctx *x, const cJSON *engine, const char *path)
 
     const cJSON *file = cJSON_GetObjectItemCaseSensitive(log, "file");
     if (cJSON_IsString(file) && file->valuestring[0]) {
-        e->log_file = config_xstrdup(file->valuestring);
+        e->log_file = config_strdup(x, sub, file->valuestring);
     } else if (file && !cJSON_IsNull(file)) {
         diag_describe_json(file, seen, sizeof seen);
         diag_add(x->d, diag_path_key(item, sizeof item, sub, "file"),
@@ -140,7 +143,7 @@ static void load_control(config_ctx *x, const cJSON *engine, const char *path)
     if (cJSON_IsString(p) && p->valuestring[0] && plat_ipc_check_path(p->valuestring, why, sizeof why) != 0) {
         diag_add(x->d, diag_path_key(item, sizeof item, sub, "path"), "%s", why);
     } else if (cJSON_IsString(p) && p->valuestring[0]) {
-        e->control_path = config_xstrdup(p->valuestring);
+        e->control_path = config_strdup(x, sub, p->valuestring);
     } else if (p && !cJSON_IsNull(p)) {
         diag_describe_json(p, seen, sizeof seen);
         diag_add(x->d, diag_path_key(item, sizeof item, sub, "path"),
@@ -167,7 +170,7 @@ static void load_listen(config_ctx *x, const cJSON *engine, const char *path, co
     int port;
     if (cJSON_IsString(listen)) {
         if (http_listen_parse(listen->valuestring, what, host, sizeof host, &port, why, sizeof why) == 0)
-            *dst = config_xstrdup(listen->valuestring);
+            *dst = config_strdup(x, item, listen->valuestring);
         else
             diag_add(x->d, item, "%s", why);
     } else if (listen && !cJSON_IsNull(listen)) {

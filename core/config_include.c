@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "platform/platform.h"
+#include "util/strbuf.h"
 #include "wee/errors.h"
 
 /* One array per level, as in config.c. */
@@ -18,15 +19,16 @@ static int is_absolute(const char *p)
     return ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':';
 }
 
-/* name as read from the config file's folder. */
+/* name as read from the config file's folder; NULL when out of memory. */
 static char *resolve(const char *config_file, const char *name)
 {
     size_t dir_len = 0;
     for (size_t i = 0; config_file[i]; i++)
         if (config_file[i] == '/' || config_file[i] == '\\') dir_len = i + 1;
-    if (is_absolute(name) || dir_len == 0) return config_xstrdup(name);
+    if (is_absolute(name) || dir_len == 0) return str_dup(name);
     size_t n = strlen(name);
-    char *p = config_xcalloc(dir_len + n + 1, 1);
+    char *p = calloc(dir_len + n + 1, 1);
+    if (!p) return NULL;
     memcpy(p, config_file, dir_len);
     memcpy(p + dir_len, name, n);
     return p;
@@ -43,7 +45,7 @@ static int same_file(const char *a, const char *b)
 static void name_file(diag_list *d, size_t from, const char *file)
 {
     for (size_t i = from; i < d->count; i++)
-        if (!d->items[i].file) d->items[i].file = config_xstrdup(file);
+        if (!d->items[i].file) diag_relocate(d, i, file, NULL);
 }
 
 /* Moves the items of doc[key] to the end of root[key]; records where they went. */
@@ -137,8 +139,12 @@ void config_includes_merge(const char *config_file, cJSON *root, const char *ove
     char item[CONFIG_PATH_SIZE], seen[128];
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "include");
     size_t listed = cJSON_IsArray(list) ? (size_t)cJSON_GetArraySize(list) : 0;
-    inc->items = config_xcalloc(listed + 1, sizeof *inc->items);
     inc->count = 0;
+    inc->items = calloc(listed + 1, sizeof *inc->items);
+    if (!inc->items) {
+        diag_add(d, "include", "out of memory loading the config; the running config (if any) is kept");
+        return;
+    }
     if (list && !cJSON_IsArray(list)) {
         diag_describe_json(list, seen, sizeof seen);
         diag_add(d, "include", "expected array of rule file names (e.g. [\"more-rules.json\"]), got %s", seen);
@@ -152,6 +158,10 @@ void config_includes_merge(const char *config_file, cJSON *root, const char *ove
             continue;
         }
         char *file = resolve(config_file, h->valuestring);
+        if (!file) {
+            diag_add(d, item, "out of memory loading the config; the running config (if any) is kept");
+            continue;
+        }
         if (same_file(file, config_file)) {
             diag_add(d, item, "names this config file itself; list other files");
             free(file);
@@ -176,6 +186,10 @@ void config_includes_merge(const char *config_file, cJSON *root, const char *ove
         return;
     }
     char *file = resolve(config_file, name);
+    if (!file) {
+        diag_add(d, where, "out of memory loading the config; the running config (if any) is kept");
+        return;
+    }
     if (same_file(file, config_file)) {
         diag_add(d, where, "names this config file itself; the console writes a file of its own (e.g. \"%s\")",
                  CONFIG_CONSOLE_RULES_DEFAULT);
@@ -218,9 +232,7 @@ void config_includes_attribute(const config_includes *inc, diag_list *d, size_t 
             if (n < start || n >= start + count) continue;
             char path[CONFIG_PATH_SIZE * 2];
             snprintf(path, sizeof path, "%s[%zu]%s", rules ? "rules" : "sources", n - start, rest);
-            free(it->path);
-            it->path = config_xstrdup(path);
-            it->file = config_xstrdup(f->file);
+            diag_relocate(d, k, f->file, path);
             break;
         }
     }
@@ -241,8 +253,10 @@ static void rename_path(const config_includes *inc, char **path)
         for (const char *p = f->file; *p; p++) if (*p == '/' || *p == '\\') base = p + 1;
         char path2[CONFIG_PATH_SIZE * 2];
         snprintf(path2, sizeof path2, "%s: %s[%zu]%s", base, rules ? "rules" : "sources", n - start, rest);
+        char *renamed = str_dup(path2);
+        if (!renamed) return; /* out of memory: the path stays as the merged config's */
         free(*path);
-        *path = config_xstrdup(path2);
+        *path = renamed;
         return;
     }
 }

@@ -36,6 +36,4 @@ const config_include *config_console_include(const config *c);
  * says why). admin_paths.c checks them like the config. */
 void config_include_files(const char *config_file, void (*fn)(const char *file, void *ctx), void *ctx);
 
-/* config.c: "invalid JSON at line L, column C ..." for text that cJSON stopped reading at stop. */
-void config_report_syntax(const char *text, const char *stop, diag_list *d);
 #endif

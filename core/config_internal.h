@@ -1,7 +1,8 @@
 /*
  * core/config_internal.h - shared between the config_*.c files that load one section each
  * (config.c: document and top level; config_values.c: keys and typed values; config_engine.c;
- * config_sources.c; config_rules.c and config_actions.c). Not used outside config loading.
+ * config_sources.c; config_rules.c, config_trigger.c, config_memory.c and config_actions.c). Not used
+ * outside config loading.
  * Ownership: everything built goes into ctx->c (or ctx->rules until the rule set exists); on any error
  * config.c frees it all. cJSON pointers borrowed here live only while the document is loaded.
  */
@@ -28,11 +29,15 @@ typedef struct config_ctx {
     size_t rule_count;
 } config_ctx;
 
-void *config_xcalloc(size_t n, size_t size);
-char *config_xstrdup(const char *s);
+/* calloc / strdup for config loading: NULL when out of memory, after reporting it in x->d at path, so
+ * the load fails (with its path) and config.c frees what was built; the caller stops what it was doing. */
+void *config_calloc(config_ctx *x, const char *path, size_t n, size_t size);
+char *config_strdup(config_ctx *x, const char *path, const char *s);
 
 /* Reports each key of obj not in allowed (NULL-terminated), listing the allowed ones, and each key that
  * appears twice (cJSON would silently keep only one). */
+/* "invalid JSON at line L, column C ..." for text that cJSON stopped reading at stop. */
+void config_report_syntax(const char *text, const char *stop, diag_list *d);
 void config_check_keys(const cJSON *obj, const char *path, const char *const *allowed, diag_list *d);
 
 /* Typed getters for obj[key] at path "<path>.<key>". Each returns 1 when the key is present and valid
@@ -53,7 +58,7 @@ void config_missing(const char *path, const char *key, const char *hint, diag_li
 void config_load_engine(config_ctx *x, const cJSON *engine, const char *path);
 void config_load_sources(config_ctx *x, const cJSON *sources, const char *path);
 void config_load_rules(config_ctx *x, const cJSON *rules, const char *path);
-/* One trigger object ({"event", "source", "match", "all", "any", "not"}) into *t (config_rules.c). */
+/* One trigger object ({"event", "source", "match", "all", "any", "not"}) into *t (config_trigger.c). */
 void config_load_trigger(config_ctx *x, rule_step *t, const cJSON *when, const char *wpath);
 /* "threshold", "sequence" or "absence" of a rule into r->memory (config_memory.c). Returns 1 when the
  * rule is a sequence or absence rule (it then has no "when" of its own), else 0. */

@@ -28,6 +28,7 @@ extern const int64_t config_log_max_size_mb_max, config_log_keep_default, config
 extern const char *const *const config_source_own_keys;
 /* config_rules.c */
 extern const char *const *const config_rule_keys;
+/* config_trigger.c */
 extern const char *const *const config_when_keys;
 extern const char *const *const config_cond_parts;       /* match, all, any, not */
 /* config_memory.c: a rule's "threshold", "sequence" and "absence" objects, and their limits */

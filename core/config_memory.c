@@ -37,7 +37,8 @@ static void load_fields(config_ctx *x, rule_memory_spec *spec, const cJSON *obj,
         diag_add(x->d, sub, "expected a field name such as \"pid\" or a list of 1 to 8 field names, got %s", seen);
         return;
     }
-    spec->group_fields = config_xcalloc(n, sizeof *spec->group_fields);
+    spec->group_fields = config_calloc(x, path, n, sizeof *spec->group_fields);
+    if (!spec->group_fields) return;
     const cJSON *item = cJSON_IsString(v) ? v : v->child;
     for (size_t i = 0; i < n; i++, item = item->next) {
         if (!cJSON_IsString(item) || !item->valuestring[0]) {
@@ -47,7 +48,9 @@ static void load_fields(config_ctx *x, rule_memory_spec *spec, const cJSON *obj,
                      "expected a non-empty field name, got %s", seen);
             continue;
         }
-        spec->group_fields[spec->ngroup++] = config_xstrdup(item->valuestring);
+        char *field = config_strdup(x, path, item->valuestring);
+        if (!field) return;
+        spec->group_fields[spec->ngroup++] = field;
     }
 }
 
@@ -99,7 +102,8 @@ static void load_sequence(config_ctx *x, rule *r, const cJSON *s, const char *pa
                  (long long)config_sequence_steps_max, seen);
         return;
     }
-    spec->steps = config_xcalloc((size_t)n, sizeof *spec->steps);
+    spec->steps = config_calloc(x, sub, (size_t)n, sizeof *spec->steps);
+    if (!spec->steps) return;
     size_t i = 0;
     for (const cJSON *st = steps->child; st; st = st->next, i++) load_step(x, spec, st, diag_path_index(ip, sizeof ip, sub, i));
 }
@@ -117,7 +121,8 @@ static void load_absence(config_ctx *x, rule *r, const cJSON *a, const char *pat
                        "\"file.modified\", \"match\": {\"name\": \"backup.log\"}}", x->d);
         return;
     }
-    spec->steps = config_xcalloc(2, sizeof *spec->steps);
+    spec->steps = config_calloc(x, path, 2, sizeof *spec->steps);
+    if (!spec->steps) return;
     load_step(x, spec, expect, diag_path_key(sub, sizeof sub, path, "expect"));
     if (after) load_step(x, spec, after, diag_path_key(sub, sizeof sub, path, "after"));
     load_fields(x, spec, a, "group_by", path);

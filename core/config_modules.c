@@ -78,8 +78,9 @@ int config_configure_modules(config_ctx *x, const cJSON *modules, const char *pa
     size_t cap = (modules ? (size_t)cJSON_GetArraySize(modules) : 0) + x->c->source_count;
     for (size_t i = 0; x->c->rules && i < rule_set_count(x->c->rules); i++)
         cap += rule_set_at(x->c->rules, i)->action_count;
-    x->c->configured = config_xcalloc(cap ? cap : 1, sizeof *x->c->configured);
-    tried_list t = { config_xcalloc(cap ? cap : 1, sizeof *t.mods), 0 };
+    x->c->configured = config_calloc(x, path, cap ? cap : 1, sizeof *x->c->configured);
+    tried_list t = { config_calloc(x, path, cap ? cap : 1, sizeof *t.mods), 0 };
+    if (!x->c->configured || !t.mods) { free((void *)t.mods); return -1; }
     for (const cJSON *c = modules ? modules->child : NULL; c; c = c->next) {
         const loaded_module *m = loader_find(x->reg, c->string);
         if (m) configure_one(x, &t, m, modules, path);
@@ -96,9 +97,11 @@ int config_configure_modules(config_ctx *x, const cJSON *modules, const char *pa
         source_config *s = &x->c->sources[i];
         const cJSON *section = section_of(modules, s->module->name);
         char *text = section ? cJSON_PrintUnformatted(section) : NULL;
-        if (!text) continue;
+        if (!section) continue;
+        if (!text) { diag_add(x->d, s->json_path, "out of memory loading the config"); return -1; }
         size_t n = strlen(s->options_fingerprint) + strlen(text) + 16;
-        char *fp = config_xcalloc(n, 1);
+        char *fp = config_calloc(x, s->json_path, n, 1);
+        if (!fp) { cJSON_free(text); return -1; }
         snprintf(fp, n, "%s|modules:%s", s->options_fingerprint, text);
         cJSON_free(text);
         free(s->options_fingerprint);

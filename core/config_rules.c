@@ -15,120 +15,8 @@
 static const char *const rule_keys[] = { "name", "enabled", "when", "do", "throttle_ms", "debounce_ms",
                                          "concurrency", "allow_engine_events", "description", "threshold",
                                          "sequence", "absence", "batch_ms", "batch_max", NULL };
-static const char *const when_keys[] = { "event", "source", "match", "all", "any", "not", NULL };
-/* The condition parts of "when"; all present parts must hold. */
-static const char *const cond_parts[] = { "match", "all", "any", "not", NULL };
-#define COND_PART_COUNT 4
 /* Exported for the schema generator (config_keys.h). */
 const char *const *const config_rule_keys = rule_keys;
-const char *const *const config_when_keys = when_keys;
-const char *const *const config_cond_parts = cond_parts;
-
-/* Compiles one part of "when" where cond.c sees it at its real place in the file: "match" directly, a
- * composite inside a throwaway object that holds only that key (by reference, nothing is copied), compiled
- * at the path of "when" itself so cond.c's own child paths read "rules[0].when.any[1]...". */
-static cond *compile_part(const char *key, const cJSON *value, const char *when_path, diag_list *d)
-{
-    char sub[CONFIG_PATH_SIZE];
-    if (strcmp(key, "match") == 0) return cond_compile_match(value, diag_path_key(sub, sizeof sub, when_path, key), d);
-    cJSON *only = cJSON_CreateObject();
-    if (!only || !cJSON_AddItemReferenceToObject(only, key, (cJSON *)value)) {
-        cJSON_Delete(only);
-        diag_add(d, when_path, "out of memory compiling the conditions");
-        return NULL;
-    }
-    cond *c = cond_compile(only, when_path, d);
-    cJSON_Delete(only);
-    return c;
-}
-
-/* cond.h combines conditions only from JSON, so when several parts are present and each compiled cleanly
- * on its own (errors were reported with exact paths above), they are compiled once more wrapped as
- * {"all": [{"match": ..}, {"any": ..}, ...]}. That pass cannot find anything new; its diag list is
- * private so the wrapper's artificial paths can never reach the user. */
-static cond *combine_parts(const char *const *keys, const cJSON *const *values, size_t n, const char *when_path,
-                           diag_list *d)
-{
-    cJSON *wrapper = cJSON_CreateObject();
-    cJSON *list = wrapper ? cJSON_AddArrayToObject(wrapper, "all") : NULL;
-    int ok = list != NULL;
-    for (size_t i = 0; ok && i < n; i++) {
-        cJSON *part = cJSON_CreateObject();
-        ok = part && cJSON_AddItemToArray(list, part) && cJSON_AddItemReferenceToObject(part, keys[i], (cJSON *)values[i]);
-    }
-    diag_list hidden = DIAG_INIT;
-    cond *c = ok ? cond_compile(wrapper, when_path, &hidden) : NULL;
-    cJSON_Delete(wrapper);
-    if (!c) diag_add(d, when_path, "the conditions compile one by one but not together (%s)",
-                     hidden.count ? hidden.items[0].message : "out of memory");
-    diag_free(&hidden);
-    return c;
-}
-
-static cond *compile_conditions(const cJSON *when, const char *when_path, diag_list *d)
-{
-    const char *keys[COND_PART_COUNT];
-    const cJSON *values[COND_PART_COUNT];
-    size_t n = 0;
-    int failed = 0;
-    cond *single = NULL;
-    for (size_t i = 0; cond_parts[i]; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(when, cond_parts[i]);
-        if (!v) continue;
-        cond *c = compile_part(cond_parts[i], v, when_path, d);
-        if (!c) { failed = 1; continue; }
-        keys[n] = cond_parts[i];
-        values[n++] = v;
-        if (single) cond_free(single);
-        single = c;
-    }
-    if (failed || n != 1) {
-        if (single) cond_free(single);
-        return (failed || n == 0) ? NULL : combine_parts(keys, values, n, when_path, d);
-    }
-    return single;
-}
-
-void config_load_trigger(config_ctx *x, rule_step *t, const cJSON *when, const char *wpath)
-{
-    char sub[CONFIG_PATH_SIZE], seen[128];
-    if (!cJSON_IsObject(when)) {
-        diag_describe_json(when, seen, sizeof seen);
-        diag_add(x->d, wpath, "expected object with \"event\", got %s", seen);
-        return;
-    }
-    config_check_keys(when, wpath, when_keys, x->d);
-
-    const char *event = NULL;
-    int rc = config_get_string(when, "event", wpath, &event, x->d);
-    if (rc == 0) config_missing(wpath, "event", "give an event type such as \"file.created\" or a glob such as \"file.*\"",
-                                x->d);
-    if (rc == 1) {
-        t->event_pattern = config_xstrdup(event);
-        t->event_is_glob = strpbrk(event, "*?[") != NULL;
-    }
-
-    const char *source = NULL;
-    if (config_get_string(when, "source", wpath, &source, x->d) == 1) {
-        int known = strcmp(source, "engine") == 0;
-        for (size_t i = 0; !known && i < x->source_id_count; i++) known = strcmp(x->source_ids[i], source) == 0;
-        if (known) {
-            t->source = config_xstrdup(source);
-        } else {
-            char ids[512] = "none";
-            size_t used = 0;
-            for (size_t i = 0; i < x->source_id_count && used < sizeof ids; i++) {
-                int w = snprintf(ids + used, sizeof ids - used, "%s%s", i ? ", " : "", x->source_ids[i]);
-                if (w < 0) break;
-                used += (size_t)w;
-            }
-            diag_add(x->d, diag_path_key(sub, sizeof sub, wpath, "source"),
-                     "no source with id \"%s\" (configured source ids: %s; \"engine\" names the engine's own events)",
-                     source, ids);
-        }
-    }
-    t->when = compile_conditions(when, wpath, x->d);
-}
 
 static void load_when(config_ctx *x, rule *r, const cJSON *obj, const char *path)
 {
@@ -160,7 +48,7 @@ static void load_rule(config_ctx *x, rule *r, const cJSON *obj, const char *path
     config_get_bool(obj, "enabled", path, &r->enabled, x->d);
     if (config_load_memory(x, r, obj, path)) {
         /* Sequence and absence rules react through their own steps: the rule sees every event. */
-        r->event_pattern = config_xstrdup("*");
+        r->event_pattern = config_strdup(x, path, "*");
         r->event_is_glob = 1;
     } else {
         load_when(x, r, obj, path);
@@ -180,7 +68,8 @@ static void load_rule(config_ctx *x, rule *r, const cJSON *obj, const char *path
     config_get_bool(obj, "allow_engine_events", path, &r->allow_engine_events, x->d);
     config_load_batch(x, r, obj, path);
     char *printed = cJSON_PrintUnformatted(obj);
-    r->fingerprint = config_xstrdup(printed ? printed : "");
+    if (!printed) diag_add(x->d, path, "out of memory loading the config");
+    else r->fingerprint = config_strdup(x, path, printed);
     cJSON_free(printed);
 }
 
@@ -215,9 +104,10 @@ void config_load_rules(config_ctx *x, const cJSON *rules, const char *path)
         return;
     }
     size_t n = (size_t)cJSON_GetArraySize(rules), name_count = 0, i = 0;
-    const char **names = config_xcalloc(n, sizeof *names);
-    size_t *name_index = config_xcalloc(n, sizeof *name_index);
-    x->rules = config_xcalloc(n, sizeof *x->rules);
+    const char **names = config_calloc(x, path, n, sizeof *names);
+    size_t *name_index = config_calloc(x, path, n, sizeof *name_index);
+    x->rules = config_calloc(x, path, n, sizeof *x->rules);
+    if (!names || !name_index || !x->rules) { free((void *)names); free(name_index); return; }
     for (const cJSON *obj = rules->child; obj; obj = obj->next, i++) {
         diag_path_index(item, sizeof item, path, i);
         if (!cJSON_IsObject(obj)) {
@@ -228,8 +118,9 @@ void config_load_rules(config_ctx *x, const cJSON *rules, const char *path)
         /* Every rule gets a slot (even a broken one) so one cleanup path frees whatever was built. */
         rule *r = &x->rules[x->rule_count++];
         const char *name = check_name(x, obj, item, names, name_index, &name_count, i);
-        r->name = config_xstrdup(name ? name : "");
-        r->json_path = config_xstrdup(item);
+        r->name = config_strdup(x, item, name ? name : "");
+        r->json_path = config_strdup(x, item, item);
+        if (!r->name || !r->json_path) break;
         r->index = x->rule_count - 1;
         r->enabled = 1;
         load_rule(x, r, obj, item);

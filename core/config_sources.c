@@ -58,13 +58,14 @@ static void add_source(config_ctx *x, const cJSON *src, const char *path, const 
                        options_tree *opts)
 {
     source_config *s = &x->c->sources[x->c->source_count++];
-    s->id = config_xstrdup(id);
     s->module = m;
     s->options = opts;
-    s->json_path = config_xstrdup(path);
+    s->id = config_strdup(x, path, id);
+    s->json_path = config_strdup(x, path, path);
     /* Printed from the parsed object, so re-indenting the file is not mistaken for a change on reload. */
     char *text = cJSON_PrintUnformatted(src);
-    s->options_fingerprint = config_xstrdup(text ? text : "");
+    if (!text) diag_add(x->d, path, "out of memory loading the config");
+    else s->options_fingerprint = config_strdup(x, path, text);
     cJSON_free(text);
 }
 
@@ -78,9 +79,10 @@ void config_load_sources(config_ctx *x, const cJSON *sources, const char *path)
         return;
     }
     size_t n = (size_t)cJSON_GetArraySize(sources);
-    size_t *id_index = config_xcalloc(n, sizeof *id_index);
-    x->source_ids = config_xcalloc(n, sizeof *x->source_ids);
-    x->c->sources = config_xcalloc(n, sizeof *x->c->sources);
+    size_t *id_index = config_calloc(x, path, n, sizeof *id_index);
+    x->source_ids = config_calloc(x, path, n, sizeof *x->source_ids);
+    x->c->sources = config_calloc(x, path, n, sizeof *x->c->sources);
+    if (!id_index || !x->source_ids || !x->c->sources) { free(id_index); return; }
     size_t i = 0;
     for (const cJSON *src = sources->child; src; src = src->next, i++) {
         diag_path_index(item, sizeof item, path, i);
@@ -95,7 +97,8 @@ void config_load_sources(config_ctx *x, const cJSON *sources, const char *path)
         config_get_bool(src, "enabled", item, &enabled, x->d);
         if (!m) continue; /* without the module's option table the other keys cannot be judged */
         options_tree *opts = options_build(m->desc.options, src, item, source_own_keys, 0, x->d);
-        options_resolve_files(opts, m->desc.options, x->c->file);
+        if (options_resolve_files(opts, m->desc.options, x->c->file) != 0)
+            diag_add(x->d, item, "out of memory loading the config");
         if (id && opts && enabled)
             add_source(x, src, item, id, m, opts);
         else if (opts)

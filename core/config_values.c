@@ -8,20 +8,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/double_int.h"
 
-void *config_xcalloc(size_t n, size_t size)
+void *config_calloc(config_ctx *x, const char *path, size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size);
-    /* Config loading has no sensible partial result without memory: fail loudly like the other units. */
-    if (!p) { fputs("wee: out of memory\n", stderr); abort(); }
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) diag_add(x->d, path, "out of memory loading the config; the running config (if any) is kept");
     return p;
 }
 
-char *config_xstrdup(const char *s)
+char *config_strdup(config_ctx *x, const char *path, const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *p = config_xcalloc(n, 1);
-    memcpy(p, s, n);
+    char *p = config_calloc(x, path, n, 1);
+    if (p) memcpy(p, s, n);
     return p;
 }
 
@@ -74,7 +74,7 @@ int config_get_int(const cJSON *obj, const char *key, const char *path, int64_t 
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!j) return 0;
     int64_t v;
-    if (cJSON_IsNumber(j) && options_double_to_int64(j->valuedouble, &v) && v >= min && v <= max) {
+    if (cJSON_IsNumber(j) && double_to_int64(j->valuedouble, &v) && v >= min && v <= max) {
         *out = v;
         return 1;
     }
@@ -154,4 +154,21 @@ void config_list_modules(const module_registry *reg, wee_module_kind kind, char 
         used += (size_t)w;
     }
     if (n == 0) snprintf(buf, size, "none; check the modules folder");
+}
+
+/* Reports where cJSON stopped, as the line and column an editor shows (both from 1). */
+void config_report_syntax(const char *text, const char *stop, diag_list *d)
+{
+    size_t line = 1, column = 1;
+    if (!stop || stop < text) stop = text;
+    for (const char *p = text; *p && p < stop; p++) {
+        if (*p == '\n') { line++; column = 1; }
+        else if (((unsigned char)*p & 0xC0) != 0x80) column++; /* count characters, not UTF-8 bytes */
+    }
+    if (!*stop)
+        diag_add(d, "", "invalid JSON: the document ends early at line %zu, column %zu; close every open \"{\", "
+                        "\"[\" and string", line, column);
+    else
+        diag_add(d, "", "invalid JSON at line %zu, column %zu; look there (or just before) for a missing comma, "
+                        "quote or bracket, a trailing comma, or a comment (JSON has none)", line, column);
 }

@@ -23,8 +23,6 @@ struct conn_server {
     atomic_int stopping;
 };
 
-int conn_server_stopping(const conn_server *s) { return atomic_load(&s->stopping); }
-
 static void conn_thread(void *arg)
 {
     conn_slot *slot = arg;
@@ -151,6 +149,7 @@ int conn_read_until(conn_server *s, plat_conn *c, strbuf *buf, const char *termi
         if (n <= 0) return n == 0 ? WEE_ENOTFOUND : n;
         /* A NUL byte would hide the terminator from strstr: such a request is garbage anyway. */
         if (memchr(chunk, '\0', (size_t)n)) return WEE_EINVAL;
+        if (strbuf_reserve(buf, (size_t)n) != 0) return WEE_ENOMEM;
         strbuf_append(buf, chunk, (size_t)n);
     }
 }

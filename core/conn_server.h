@@ -35,7 +35,6 @@ typedef struct conn_server_spec {
 conn_server *conn_server_start(const conn_server_spec *spec);
 /* Stops accepting, waits for the connection threads (each notices within CONN_POLL_MS) and frees. */
 void conn_server_stop(conn_server *s);
-int conn_server_stopping(const conn_server *s);
 
 #define CONN_POLL_MS 100
 /* How long newcomers wait in the listen backlog for a free slot before being refused. */

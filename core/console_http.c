@@ -98,7 +98,8 @@ static void api_emit(console_http *cs, struct mg_connection *c, const struct mg_
         reply_outcome(c, 400, 0, "incomplete request body");
     } else {
         control_result r = control_emit(cs->e, strbuf_cstr(&body), "console", &text);
-        reply_outcome(c, r == CONTROL_OK ? 200 : r == CONTROL_ERROR ? 400 : 503, r == CONTROL_OK, strbuf_cstr(&text));
+        if (strbuf_failed(&text)) reply_outcome(c, 503, 0, "out of memory");
+        else reply_outcome(c, r == CONTROL_OK ? 200 : r == CONTROL_ERROR ? 400 : 503, r == CONTROL_OK, strbuf_cstr(&text));
     }
     strbuf_free(&body);
     strbuf_free(&text);
@@ -117,7 +118,8 @@ static void api_status(console_http *cs, struct mg_connection *c)
 {
     strbuf out = STRBUF_INIT;
     engine_status_json(cs->e, &out);
-    reply_json(c, 200, strbuf_cstr(&out));
+    if (strbuf_failed(&out)) reply_outcome(c, 503, 0, "out of memory");
+    else reply_json(c, 200, strbuf_cstr(&out));
     strbuf_free(&out);
 }
 

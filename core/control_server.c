@@ -33,13 +33,16 @@ control_server *control_server_open(const char *path, int *exists, char *err, si
     return cs;
 }
 
-const char *control_server_path(const control_server *cs) { return cs->path; }
-
 static void reply(plat_conn *c, control_result r, const char *text)
 {
     strbuf out = STRBUF_INIT;
     control_format_response(&out, r, text);
-    plat_conn_write(c, out.data, out.len, CONTROL_WRITE_TIMEOUT_MS);
+    if (strbuf_failed(&out)) {
+        static const char oom[] = "failed\nout of memory building the answer\n";
+        plat_conn_write(c, oom, sizeof oom - 1, CONTROL_WRITE_TIMEOUT_MS);
+    } else {
+        plat_conn_write(c, out.data, out.len, CONTROL_WRITE_TIMEOUT_MS);
+    }
     strbuf_free(&out);
 }
 
@@ -63,7 +66,7 @@ static void do_emit(control_server *cs, plat_conn *c, const char *json)
 {
     strbuf text = STRBUF_INIT;
     control_result r = control_emit(cs->e, json, "control", &text);
-    reply(c, r, strbuf_cstr(&text));
+    reply(c, strbuf_failed(&text) ? CONTROL_FAILED : r, strbuf_failed(&text) ? "out of memory" : strbuf_cstr(&text));
     strbuf_free(&text);
 }
 
@@ -73,6 +76,10 @@ static void handle(void *ctx, conn_server *srv, plat_conn *c)
     strbuf in = STRBUF_INIT;
     int rc = conn_read_until(srv, c, &in, "\n", CONTROL_REQUEST_MAX, CONTROL_REQUEST_TIMEOUT_MS);
     if (rc == WEE_ENOTFOUND || rc == WEE_ESTOPPED) goto out; /* closed without asking, or shutting down */
+    if (rc == WEE_ENOMEM) {
+        reply(c, CONTROL_FAILED, "out of memory reading the request");
+        goto out;
+    }
     if (rc == WEE_EFULL) {
         reply(c, CONTROL_ERROR, "request too large: one line of at most 1 MiB is accepted");
         goto out;
@@ -100,11 +107,11 @@ static void handle(void *ctx, conn_server *srv, plat_conn *c)
     switch (cmd) {
     case CONTROL_STATUS:
         engine_status_text(cs->e, &text);
-        reply(c, CONTROL_OK, text.data);
+        reply(c, strbuf_failed(&text) ? CONTROL_FAILED : CONTROL_OK, strbuf_failed(&text) ? "out of memory" : text.data);
         break;
     case CONTROL_METRICS:
         engine_metrics_text(cs->e, &text);
-        reply(c, CONTROL_OK, text.data);
+        reply(c, strbuf_failed(&text) ? CONTROL_FAILED : CONTROL_OK, strbuf_failed(&text) ? "out of memory" : text.data);
         break;
     case CONTROL_RELOAD: {
         log_write(WEE_LOG_INFO, "control", "reload requested over the control channel");

@@ -26,7 +26,6 @@ typedef struct control_server control_server;
  * owns path. */
 control_server *control_server_open(const char *path, int *exists, char *err, size_t err_size);
 int control_server_start(control_server *cs, engine *e);   /* 0 or WEE_ENOMEM */
-const char *control_server_path(const control_server *cs);
 void control_server_stop(control_server *cs);               /* also closes and frees (open-only too) */
 
 /* `host emit` for every front end (control channel, web console): json is an event object

@@ -37,7 +37,6 @@ dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy po
 int dispatcher_submit(dispatcher *d, wee_event *ev);
 /* Installs a new rule set (takes the reference); in-flight events finish on the old one. */
 void dispatcher_swap_rules(dispatcher *d, rule_set *rules);
-rule_set *dispatcher_rules(dispatcher *d); /* new reference; caller unrefs */
 void dispatcher_get_stats(dispatcher *d, dispatcher_stats *out);
 /* Stops accepting, runs every queued event and pending debounce, joins the workers. */
 void dispatcher_drain_and_stop(dispatcher *d);

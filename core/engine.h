@@ -22,8 +22,6 @@ engine *engine_start(config *cfg, const module_registry *reg);
  * number of such workers returned: then nothing is freed, and the caller must end the process without
  * unloading modules (the stuck threads still run their code). */
 unsigned engine_stop(engine *e);
-dispatcher *engine_dispatcher(engine *e);
-size_t engine_running_sources(const engine *e);
 /* Emits a synthetic engine.* event (source "engine"). */
 void engine_emit_lifecycle(engine *e, const char *type, const char *reason);
 #endif

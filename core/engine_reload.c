@@ -6,6 +6,10 @@
  * one, which lives until its last reference goes), sources whose module and options are unchanged
  * keep running (their events are never interrupted), removed or changed ones stop, and new or
  * changed ones start.
+ *
+ * The engine also decides here when to reload on its own: it gives a file watch (file_watch.c) the
+ * config file and the files the config uses, and reloads when one changes. A reload that fails is not
+ * retried until the files change again; the old config keeps running.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +83,68 @@ static size_t carry_memory(const rule_set *old, rule_set *neu)
     return kept;
 }
 
+/* The config file first, then its included rule files, then the files its actions use; returns how many went into paths (they point
+ * into e->cfg: use them under reload_lock or e->lock). */
+static size_t running_files(engine *e, const char **paths, size_t max)
+{
+    size_t n = 0;
+    paths[n++] = e->cfg->file;
+    /* Included rule files (config_include.h), the console's too, even before it exists. */
+    for (size_t i = 0; i < e->cfg->includes.count && n < max; i++) paths[n++] = e->cfg->includes.items[i].file;
+    rule_set *rs = e->cfg->rules;
+    for (size_t i = 0; rs && i < rule_set_count(rs); i++) {
+        const rule *r = rule_set_at(rs, i);
+        for (size_t j = 0; j < r->action_count && n < max; j++)
+            n += options_watched_files(r->actions[j].params, loader_action_options(&r->actions[j].module->desc),
+                                       paths + n, max - n);
+    }
+    return n;
+}
+
+/* Gives the watch the running config's files, stamped anew (reload_lock held). */
+static void watch_running_files(engine *e)
+{
+    if (!e->watch) return;
+    const char *paths[FILE_WATCH_MAX_FILES];
+    plat_mutex_lock(&e->lock);
+    file_watch_set_paths(e->watch, paths, running_files(e, paths, FILE_WATCH_MAX_FILES));
+    plat_mutex_unlock(&e->lock);
+}
+
+static void on_file_changed(const char *changed, void *ctx)
+{
+    engine *e = ctx;
+    log_write(WEE_LOG_INFO, "reload", "%s changed on disk; reloading the config", changed);
+    strbuf report = STRBUF_INIT;
+    engine_reload(e, &report);  /* logs its outcome and gives the watch the files of the config running then */
+    strbuf_free(&report);
+}
+
+void engine_watch_start(engine *e)
+{
+    const char *paths[FILE_WATCH_MAX_FILES];
+    char err[256] = "";
+    plat_mutex_lock(&e->reload_lock);
+    file_watch *w = file_watch_start(paths, running_files(e, paths, FILE_WATCH_MAX_FILES), on_file_changed, e, err,
+                                     sizeof err);
+    e->watch = w;
+    plat_mutex_unlock(&e->reload_lock);
+    if (!w)
+        log_write(WEE_LOG_WARN, "reload", "config file watch not started (%s); reload with SIGHUP or 'host reload'",
+                  err);
+}
+
+void engine_watch_stop(engine *e)
+{
+    /* Taken out under reload_lock so a reload from elsewhere no longer hands it files; stopped outside
+     * it, because its thread may be inside engine_reload, waiting for that lock. */
+    plat_mutex_lock(&e->reload_lock);
+    file_watch *w = e->watch;
+    e->watch = NULL;
+    plat_mutex_unlock(&e->reload_lock);
+    file_watch_stop(w);
+}
+
 int engine_reload(engine *e, strbuf *report)
 {
     plat_mutex_lock(&e->reload_lock);
@@ -94,6 +160,7 @@ int engine_reload(engine *e, strbuf *report)
         log_write(WEE_LOG_ERROR, "reload", "%s: %zu error(s); the previous config keeps running", file, d.count);
         diag_free(&d);
         atomic_fetch_add(&e->reloads_failed, 1);
+        watch_running_files(e);
         plat_mutex_unlock(&e->reload_lock);
         return WEE_ECONFIG;
     }
@@ -168,6 +235,7 @@ int engine_reload(engine *e, strbuf *report)
     log_write(WEE_LOG_INFO, "reload", "%s", line);
     atomic_fetch_add(&e->reloads_ok, 1);
     engine_emit_lifecycle(e, "engine.config_reloaded", line);
+    watch_running_files(e);
     plat_mutex_unlock(&e->reload_lock);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "options_tree.h"
 #include "wee/errors.h"
+#include "util/double_int.h"
 
 wee_event *event_new(const char *type)
 {
@@ -25,6 +26,14 @@ wee_event *event_ref(wee_event *ev)
     return ev;
 }
 
+static void batch_free(struct event_batch *b)
+{
+    if (!b) return;
+    for (size_t i = 0; i < b->count; i++) event_unref(b->members[i]);
+    free(b->members);
+    free(b);
+}
+
 void event_unref(wee_event *ev)
 {
     if (!ev) return;
@@ -35,7 +44,7 @@ void event_unref(wee_event *ev)
     }
     free(ev->fields);
     free(ev->type);
-    event_batch_free(ev->batch);
+    batch_free(ev->batch);
     free(ev);
 }
 
@@ -179,7 +188,7 @@ wee_event *event_from_json(const char *json_text, char *err, size_t err_size)
             /* Checked before any conversion: casting 1e400 (infinity) or 2^70 to int64_t is undefined
              * behaviour, and this JSON comes from any client of the control channel. */
             int64_t v;
-            if (!options_double_to_int64(it->valuedouble, &v)) {
+            if (!double_to_int64(it->valuedouble, &v)) {
                 snprintf(err, err_size, "event field \"%s\": expected an integer from -2^63 to 2^63-1 (no fraction); "
                          "quote other numbers to pass them as text", it->string);
                 event_unref(ev); ev = NULL; goto out;

@@ -21,6 +21,13 @@ typedef struct event_field {
     wee_value_type type;
 } event_field;
 
+/* The events a batch event keeps (built by event_batch.c); released by event_unref with the event that
+ * holds them, in event.c, so event.c never calls into event_batch.c. */
+struct event_batch {
+    struct wee_event **members;
+    size_t count;
+};
+
 struct wee_event {
     atomic_int refs;
     char *type;

@@ -5,11 +5,7 @@
 #include "event_batch.h"
 #include <stdlib.h>
 #include <string.h>
-
-struct event_batch {
-    wee_event **members;
-    size_t count;
-};
+#include "wee/errors.h"
 
 static void release(wee_event **members, size_t count)
 {
@@ -42,7 +38,7 @@ wee_event *event_batch_new(wee_event **members, size_t count)
         free(j);
     }
     strbuf_putc(&json, ']');
-    int rc = event_set_int(ev, "batch.count", (int64_t)count);
+    int rc = strbuf_failed(&paths) || strbuf_failed(&json) ? WEE_ENOMEM : event_set_int(ev, "batch.count", (int64_t)count);
     if (!rc) rc = event_set_string(ev, "batch.paths", strbuf_cstr(&paths));
     if (!rc) rc = event_set_string(ev, "batch.events", strbuf_cstr(&json));
     strbuf_free(&paths);
@@ -53,13 +49,6 @@ wee_event *event_batch_new(wee_event **members, size_t count)
         return NULL;
     }
     return ev;
-}
-
-void event_batch_free(event_batch *b)
-{
-    if (!b) return;
-    release(b->members, b->count);
-    free(b);
 }
 
 size_t event_batch_count(const wee_event *ev) { return ev && ev->batch ? ev->batch->count : 0; }

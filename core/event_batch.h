@@ -22,7 +22,6 @@ typedef struct event_batch event_batch;
 
 /* NULL when out of memory (the members are released then too). */
 wee_event *event_batch_new(wee_event **members, size_t count);
-void event_batch_free(event_batch *b);
 /* Members of ev's batch (0 when ev is not a batch event) and one member's field text (NULL if unset). */
 size_t event_batch_count(const wee_event *ev);
 const char *event_batch_field(const wee_event *ev, size_t i, const char *field);

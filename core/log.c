@@ -91,7 +91,7 @@ int log_enabled(wee_log_level level) { return (int)level >= g_level; }
 static void text_escape(strbuf *sb, const char *s)
 {
     size_t n = text_escape_controls(s, NULL);
-    strbuf_reserve(sb, n);
+    if (strbuf_reserve(sb, n) != 0) return;
     text_escape_controls(s, sb->data + sb->len);
     sb->len += n;
     sb->data[sb->len] = '\0';
@@ -131,18 +131,23 @@ void log_vwrite(wee_log_level level, const char *module, const char *fmt, va_lis
         text_escape(&line, strbuf_cstr(&msg));
         strbuf_putc(&line, '\n');
     }
+    /* Out of memory: the line is lost, but that a line was lost is not. */
+    static const char oom_line[] = "out of memory: a log line could not be written\n";
+    const char *out = line.data;
+    size_t out_len = line.len;
+    if (strbuf_failed(&msg) || strbuf_failed(&line)) { out = oom_line; out_len = sizeof oom_line - 1; }
     int rot = 0;
     void (*hook)(const char *) = NULL;
     plat_mutex_lock(&g_lock);
     if (level >= WEE_LOG_ERROR) hook = g_error_hook;
     if (g_file) {
-        if (rotating_file_write(g_file, line.data, line.len) != 0) {
-            fwrite(line.data, 1, line.len, stderr); /* the file is gone or full: keep the line */
+        if (rotating_file_write(g_file, out, out_len) != 0) {
+            fwrite(out, 1, out_len, stderr); /* the file is gone or full: keep the line */
             fflush(stderr);
         }
         rot = rotating_file_take_rotate_error(g_file);
     } else {
-        fwrite(line.data, 1, line.len, stderr);
+        fwrite(out, 1, out_len, stderr);
         fflush(stderr);
     }
     plat_mutex_unlock(&g_lock);

@@ -24,38 +24,6 @@
 #define WEE_VERSION "0.0.0"
 #endif
 
-void cli_usage(FILE *out)
-{
-    fprintf(out,
-        "WinEventEngine host %s (module ABI %u.%u)\n"
-        "usage:\n"
-        "  host [--modules DIR] --config FILE     run the engine (also -c FILE); Ctrl+C stops it\n"
-        "  host [--modules DIR] modules [--describe NAME]\n"
-        "                                         list loaded modules, or print one module's options\n"
-        "  host [--modules DIR] validate FILE     check a config; prints every error with its JSON path\n"
-        "  host [--modules DIR] test --config FILE --event EVENT.json [--run]\n"
-        "                                         show which rules match an event and what they would do\n"
-        "  host [--modules DIR] schema [--out FILE]\n"
-        "                                         JSON Schema of the config for editors (built from the modules)\n"
-        "  host [--control PATH | --config FILE] status\n"
-        "                                         figures of the running host\n"
-        "  host [--control PATH] reload           make the running host re-read its config\n"
-        "  host [--control PATH | --config FILE] console [--open]\n"
-        "                                         URL (with access token) of the running host's web console\n"
-        "  host [--control PATH] emit TYPE [field=value ...]\n"
-        "                                         inject an event (values: integers, true/false, else strings)\n"
-        "  host [--modules DIR] service install|uninstall|start|stop|run [--config PATH] [--name NAME]\n"
-        "                                         Windows service (default name WinEventEngine, config\n"
-        "                                         %%PROGRAMDATA%%\\WinEventEngine\\config.json); Linux: systemd unit\n"
-        "  host --version | --help\n"
-        "run options: --duration MS (stop after MS), --stop-file PATH (stop when PATH exists),\n"
-        "             --control PATH (control socket / pipe; overrides engine.control.path),\n"
-        "             --allow-writable-paths (as root / the service: warn instead of refusing a config or\n"
-        "             modules folder that non-administrators can change; docs/security.md)\n"
-        "options: --log-level trace|debug|info|warn|error (default info; the config's engine.log wins when running)\n",
-        WEE_VERSION, WEE_ABI_MAJOR, WEE_ABI_MINOR);
-}
-
 #define EMIT_ARGS_MAX 65   /* TYPE + 64 fields */
 
 typedef struct run_limits {
@@ -238,106 +206,209 @@ static int run_service_engine(const char *config_file, void *ctx)
     return rc;
 }
 
+/* Everything the command line says, for the command that runs. */
+typedef struct cli_args {
+    const char *modules_dir, *config_file, *event_file, *describe, *schema_out;
+    int run, allow_writable, open_browser;
+    run_limits lim;
+    const char *words[EMIT_ARGS_MAX];   /* the command's own words (emit's TYPE and fields) */
+    int word_count;
+    char **rest;                        /* CMD_REST: every word after the command's name */
+    int rest_count;
+} cli_args;
+
+enum {
+    CMD_SCAN = 1u,          /* loads every module of the modules folder first */
+    CMD_DEFER = 2u,         /* loads only the modules the config names (running) */
+    CMD_REST = 4u,          /* every later word belongs to the command (service ACTION ...) */
+    CMD_WORD_CONFIG = 8u,   /* its one word is the config file (validate FILE) */
+};
+
+typedef struct cli_command {
+    const char *name;       /* NULL: what runs without a command name (the engine, with --config) */
+    const char *synopsis;   /* after "host " in the usage */
+    const char *help;       /* '\n' continues on the next line of the usage */
+    unsigned flags;
+    int max_words;          /* words after the name it takes (CMD_REST: all of them) */
+    int (*run)(const cli_args *a, module_registry *reg, const char *command);
+} cli_command;
+
+static int cmd_run_engine(const cli_args *a, module_registry *reg, const char *command)
+{
+    int rc = admin_paths_check(a->config_file, a->modules_dir, 0, a->allow_writable) ? 1 : run_engine(reg, a->config_file, &a->lim);
+    exit_if_stuck(rc);
+    return rc;
+}
+
+static int cmd_modules(const cli_args *a, module_registry *reg, const char *command) { return cli_modules(reg, a->describe); }
+
+static int cmd_validate(const cli_args *a, module_registry *reg, const char *command)
+{
+    if (!a->config_file) { fprintf(stderr, "host: validate needs a config file: host validate FILE\n"); return 2; }
+    return cli_validate(reg, a->config_file);
+}
+
+static int cmd_test(const cli_args *a, module_registry *reg, const char *command)
+{
+    if (!a->config_file || !a->event_file) { fprintf(stderr, "host: test needs --config FILE and --event EVENT.json\n"); return 2; }
+    return cli_test(reg, a->config_file, a->event_file, a->run);
+}
+
+static int cmd_schema(const cli_args *a, module_registry *reg, const char *command) { return cli_schema(reg, a->schema_out); }
+
+/* status, reload, emit: the running host does the work, so no modules are loaded here. */
+static int cmd_control(const cli_args *a, module_registry *reg, const char *command)
+{
+    return cli_control(a->lim.control_path, a->config_file, command, a->word_count, a->words);
+}
+
+static int cmd_console(const cli_args *a, module_registry *reg, const char *command)
+{
+    return cli_console(a->lim.control_path, a->config_file, a->open_browser);
+}
+
+static int cmd_service(const cli_args *a, module_registry *reg, const char *command)
+{
+    service_ctx sc = { a->modules_dir, a->allow_writable };
+    int rc = cli_service(a->rest_count, a->rest, a->config_file, run_service_engine, &sc);
+    exit_if_stuck(rc);
+    return rc;
+}
+
+/* The one list of subcommands: parsing, dispatch and the usage text all read it. */
+static const cli_command commands[] = {
+    { NULL, "[--modules DIR] --config FILE", "run the engine (also -c FILE); Ctrl+C stops it", CMD_DEFER, 0,
+      cmd_run_engine },
+    { "modules", "[--modules DIR] modules [--describe NAME]", "list loaded modules, or print one module's options",
+      CMD_SCAN, 0, cmd_modules },
+    { "validate", "[--modules DIR] validate FILE", "check a config; prints every error with its JSON path",
+      CMD_SCAN | CMD_WORD_CONFIG, 1, cmd_validate },
+    { "test", "[--modules DIR] test --config FILE --event EVENT.json [--run]",
+      "show which rules match an event and what they would do", CMD_SCAN, 0, cmd_test },
+    { "schema", "[--modules DIR] schema [--out FILE]",
+      "JSON Schema of the config for editors (built from the modules)", CMD_SCAN, 0, cmd_schema },
+    { "status", "[--control PATH | --config FILE] status", "figures of the running host", 0, 0, cmd_control },
+    { "reload", "[--control PATH] reload", "make the running host re-read its config", 0, 0, cmd_control },
+    { "console", "[--control PATH | --config FILE] console [--open]",
+      "URL (with access token) of the running host's web console", 0, 0, cmd_console },
+    { "emit", "[--control PATH] emit TYPE [field=value ...]",
+      "inject an event (values: integers, true/false, else strings)", 0, EMIT_ARGS_MAX, cmd_control },
+    { "service", "[--modules DIR] service install|uninstall|start|stop|run [--config PATH] [--name NAME]",
+      "Windows service (default name WinEventEngine, config\n%PROGRAMDATA%\\WinEventEngine\\config.json); Linux: systemd unit",
+      CMD_REST, 0, cmd_service },
+};
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+#define USAGE_HELP_COLUMN 41
+
+static const cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (commands[i].name && strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+static const cli_command *default_command(void)
+{
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (!commands[i].name) return &commands[i];
+    return NULL;
+}
+
+static void cli_usage(FILE *out)
+{
+    fprintf(out, "WinEventEngine host %s (module ABI %u.%u)\nusage:\n", WEE_VERSION, WEE_ABI_MAJOR, WEE_ABI_MINOR);
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        int used = fprintf(out, "  host %s", commands[i].synopsis);
+        /* The help in its column; after a synopsis that reaches it, on the next line. */
+        if (used < 0 || used >= USAGE_HELP_COLUMN - 1) { fputc('\n', out); used = 0; }
+        for (const char *h = commands[i].help; *h; ) {
+            const char *nl = strchr(h, '\n');
+            int len = nl ? (int)(nl - h) : (int)strlen(h);
+            fprintf(out, "%*s%.*s\n", USAGE_HELP_COLUMN - used, "", len, h);
+            used = 0;
+            h += len + (nl ? 1 : 0);
+        }
+    }
+    fputs("  host --version | --help\n"
+          "run options: --duration MS (stop after MS), --stop-file PATH (stop when PATH exists),\n"
+          "             --control PATH (control socket / pipe; overrides engine.control.path),\n"
+          "             --allow-writable-paths (as root / the service: warn instead of refusing a config or\n"
+          "             modules folder that non-administrators can change; docs/security.md)\n"
+          "options: --log-level trace|debug|info|warn|error (default info; the config's engine.log wins when running)\n",
+          out);
+}
+
 int main(int argc, char **argv)
 {
     plat_signals_init();
     argv = plat_utf8_argv(argc, argv);
-    const char *modules_dir = NULL, *config_file = NULL, *cmd = NULL, *arg = NULL, *event_file = NULL;
-    const char *schema_out = NULL; /* host schema --out FILE */
-    int run = 0, level = WEE_LOG_INFO, allow_writable = 0, open_browser = 0;
-    run_limits lim = { 0, NULL, NULL };
-    const char *emit_args[EMIT_ARGS_MAX];
-    int emit_count = 0;
-    char **service_argv = NULL; /* the words after "service" */
-    int service_argc = 0;
+    cli_args a;
+    memset(&a, 0, sizeof a);
+    int level = WEE_LOG_INFO;
+    const cli_command *cmd = NULL;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *w = argv[i];
         int has_next = i + 1 < argc;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { cli_usage(stdout); return 0; }
-        else if (strcmp(a, "--version") == 0) { printf("host %s (module ABI %u.%u)\n", WEE_VERSION, WEE_ABI_MAJOR, WEE_ABI_MINOR); return 0; }
-        else if (strcmp(a, "--modules") == 0 && has_next) modules_dir = argv[++i];
-        else if ((strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0) && has_next) config_file = argv[++i];
-        else if (strcmp(a, "--event") == 0 && has_next) event_file = argv[++i];
-        else if (strcmp(a, "--describe") == 0 && has_next) arg = argv[++i];
-        else if (strcmp(a, "--log-level") == 0 && has_next) {
+        const cli_command *named = NULL;
+        if (strcmp(w, "--help") == 0 || strcmp(w, "-h") == 0) { cli_usage(stdout); return 0; }
+        else if (strcmp(w, "--version") == 0) { printf("host %s (module ABI %u.%u)\n", WEE_VERSION, WEE_ABI_MAJOR, WEE_ABI_MINOR); return 0; }
+        else if (strcmp(w, "--modules") == 0 && has_next) a.modules_dir = argv[++i];
+        else if ((strcmp(w, "--config") == 0 || strcmp(w, "-c") == 0) && has_next) a.config_file = argv[++i];
+        else if (strcmp(w, "--event") == 0 && has_next) a.event_file = argv[++i];
+        else if (strcmp(w, "--describe") == 0 && has_next) a.describe = argv[++i];
+        else if (strcmp(w, "--log-level") == 0 && has_next) {
             level = log_level_parse(argv[++i]);
             if (level < 0) { fprintf(stderr, "host: --log-level: expected trace|debug|info|warn|error, got \"%s\"\n", argv[i]); return 2; }
         }
-        else if (strcmp(a, "--run") == 0) run = 1;
-        else if (strcmp(a, "--allow-writable-paths") == 0) allow_writable = 1;
-        else if (strcmp(a, "--open") == 0) open_browser = 1;
-        else if (strcmp(a, "--out") == 0 && has_next) schema_out = argv[++i];
-        else if (strcmp(a, "--stop-file") == 0 && has_next) lim.stop_file = argv[++i];
-        else if (strcmp(a, "--control") == 0 && has_next) lim.control_path = argv[++i];
-        else if (strcmp(a, "--duration") == 0 && has_next) {
+        else if (strcmp(w, "--run") == 0) a.run = 1;
+        else if (strcmp(w, "--allow-writable-paths") == 0) a.allow_writable = 1;
+        else if (strcmp(w, "--open") == 0) a.open_browser = 1;
+        else if (strcmp(w, "--out") == 0 && has_next) a.schema_out = argv[++i];
+        else if (strcmp(w, "--stop-file") == 0 && has_next) a.lim.stop_file = argv[++i];
+        else if (strcmp(w, "--control") == 0 && has_next) a.lim.control_path = argv[++i];
+        else if (strcmp(w, "--duration") == 0 && has_next) {
             char *end;
-            lim.duration_ms = strtoll(argv[++i], &end, 10);
-            if (*end || lim.duration_ms <= 0) { fprintf(stderr, "host: --duration: expected milliseconds > 0, got \"%s\"\n", argv[i]); return 2; }
+            a.lim.duration_ms = strtoll(argv[++i], &end, 10);
+            if (*end || a.lim.duration_ms <= 0) { fprintf(stderr, "host: --duration: expected milliseconds > 0, got \"%s\"\n", argv[i]); return 2; }
         }
-        else if (!cmd && a[0] != '-' && (strcmp(a, "modules") == 0 || strcmp(a, "validate") == 0 || strcmp(a, "test") == 0)) cmd = a;
-        else if (!cmd && strcmp(a, "schema") == 0) cmd = a;
-        else if (!cmd && strcmp(a, "service") == 0) {
-            cmd = a;
-            service_argv = argv + i + 1;
-            service_argc = argc - i - 1;
-            break;
+        else if (!cmd && (named = find_command(w)) != NULL) {
+            cmd = named;
+            if (cmd->flags & CMD_REST) {
+                a.rest = argv + i + 1;
+                a.rest_count = argc - i - 1;
+                break;
+            }
         }
-        else if (!cmd && a[0] != '-' && (strcmp(a, "status") == 0 || strcmp(a, "reload") == 0 || strcmp(a, "emit") == 0)) cmd = a;
-        else if (!cmd && strcmp(a, "console") == 0) cmd = a;
-        else if (cmd && strcmp(cmd, "emit") == 0 && a[0] != '-') {
-            if (emit_count == EMIT_ARGS_MAX) { fprintf(stderr, "host emit: more than %d fields\n", EMIT_ARGS_MAX - 1); return 2; }
-            emit_args[emit_count++] = a;
+        else if (cmd && w[0] != '-' && (cmd->flags & CMD_WORD_CONFIG) && !a.config_file) a.config_file = w;
+        else if (cmd && w[0] != '-' && !(cmd->flags & CMD_WORD_CONFIG) && cmd->max_words > 0) {
+            if (a.word_count == cmd->max_words) { fprintf(stderr, "host %s: more than %d fields\n", cmd->name, cmd->max_words - 1); return 2; }
+            a.words[a.word_count++] = w;
         }
-        else if (cmd && strcmp(cmd, "validate") == 0 && !config_file && a[0] != '-') config_file = a;
         else {
-            fprintf(stderr, "host: unexpected argument \"%s\"\n\n", a);
+            fprintf(stderr, "host: unexpected argument \"%s\"\n\n", w);
             cli_usage(stderr);
             return 2;
         }
     }
     log_configure(level, NULL, 0);
-    if (cmd && strcmp(cmd, "service") == 0) {
-        service_ctx sc = { modules_dir, allow_writable };
-        int src = cli_service(service_argc, service_argv, config_file, run_service_engine, &sc);
-        exit_if_stuck(src);
-        log_shutdown();
-        return src;
-    }
-    if (cmd && strcmp(cmd, "console") == 0) return cli_console(lim.control_path, config_file, open_browser);
-    if (cmd && (strcmp(cmd, "status") == 0 || strcmp(cmd, "reload") == 0 || strcmp(cmd, "emit") == 0)) {
-        /* The running host does the work: no modules to load here. */
-        int crc = cli_control(lim.control_path, config_file, cmd, emit_count, emit_args);
-        log_shutdown();
-        return crc;
-    }
-
-    char dir[2048];
-    if (!modules_dir) {
-        if (loader_default_dir(dir, sizeof dir) != 0) { fprintf(stderr, "host: cannot find the executable's folder; pass --modules DIR\n"); return 1; }
-        modules_dir = dir;
+    if (!cmd) cmd = default_command();
+    if (!cmd->name && !a.config_file) {
+        cli_usage(stderr);
+        return 2;
     }
     module_registry reg = { NULL, 0, 0 };
-    /* Running: open only the modules the config names (see loader_defer_dir); every other command
-     * looks at all of them. */
-    if (!cmd && config_file) loader_defer_dir(&reg, modules_dir, host_api_get());
-    else loader_scan(&reg, modules_dir, host_api_get());
-
-    int rc;
-    if (cmd && strcmp(cmd, "modules") == 0) rc = cli_modules(&reg, arg);
-    else if (cmd && strcmp(cmd, "schema") == 0) rc = cli_schema(&reg, schema_out);
-    else if (cmd && strcmp(cmd, "validate") == 0) {
-        if (!config_file) { fprintf(stderr, "host: validate needs a config file: host validate FILE\n"); rc = 2; }
-        else rc = cli_validate(&reg, config_file);
-    } else if (cmd && strcmp(cmd, "test") == 0) {
-        if (!config_file || !event_file) { fprintf(stderr, "host: test needs --config FILE and --event EVENT.json\n"); rc = 2; }
-        else rc = cli_test(&reg, config_file, event_file, run);
-    } else if (config_file) {
-        rc = admin_paths_check(config_file, modules_dir, 0, allow_writable) ? 1 : run_engine(&reg, config_file, &lim);
-        exit_if_stuck(rc);
-    } else {
-        cli_usage(stderr);
-        rc = 2;
+    char dir[2048];
+    if (cmd->flags & (CMD_SCAN | CMD_DEFER)) {
+        if (!a.modules_dir) {
+            if (loader_default_dir(dir, sizeof dir) != 0) { fprintf(stderr, "host: cannot find the executable's folder; pass --modules DIR\n"); return 1; }
+            a.modules_dir = dir;
+        }
+        /* Running: open only the modules the config names (see loader_defer_dir); every other command
+         * looks at all of them. */
+        if (cmd->flags & CMD_DEFER) loader_defer_dir(&reg, a.modules_dir, host_api_get());
+        else loader_scan(&reg, a.modules_dir, host_api_get());
     }
+    int rc = cmd->run(&a, &reg, cmd->name);
     loader_unload_all(&reg);
     log_shutdown();
     return rc;

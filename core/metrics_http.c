@@ -30,7 +30,9 @@ static void handle(void *ctx, struct mg_connection *c, const struct mg_request_i
     }
     strbuf body = STRBUF_INIT;
     engine_metrics_text(m->e, &body);
-    if (head) {
+    if (strbuf_failed(&body)) {
+        http_reply(c, 503, "text/plain; charset=utf-8", NULL, "out of memory\n", 14);
+    } else if (head) {
         /* Same headers as GET, no body. */
         mg_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %zu\r\n"
                   "Connection: close\r\n\r\n", body.len);
@@ -49,7 +51,7 @@ metrics_http *metrics_http_open(const char *listen, char *err, size_t err_size)
     return m;
 }
 
-int metrics_http_port(const metrics_http *m) { return http_server_port(m->http); }
+static int metrics_http_port(const metrics_http *m) { return http_server_port(m->http); }
 
 int metrics_http_start(metrics_http *m, engine *e)
 {

@@ -16,7 +16,6 @@
 typedef struct metrics_http metrics_http;
 
 metrics_http *metrics_http_open(const char *listen, char *err, size_t err_size);
-int metrics_http_port(const metrics_http *m);     /* the bound port (useful with port 0) */
 int metrics_http_start(metrics_http *m, engine *e);
 void metrics_http_stop(metrics_http *m);
 #endif

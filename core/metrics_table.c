@@ -1,4 +1,5 @@
 #include "metrics_table.h"
+#include "util/hash.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,10 +10,10 @@ static const uint64_t bound_ns[MT_BUCKETS] = { 10000ull,     50000ull,     10000
                                                100000000ull, 500000000ull, 1000000000ull, 5000000000ull };
 static mt_key other_key = { "_other", "_other", 0 };
 
-static uint32_t hash_str(uint32_t h, const char *s)
+static uint32_t hash_pair(const char *a, const char *b)
 {
-    for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 16777619u; /* FNV-1a */
-    return h;
+    uint64_t h = fnv1a_bytes(FNV1A_SEED, a ? a : "", a ? strlen(a) + 1 : 1); /* the NUL parts ("ab","c") from ("a","bc") */
+    return (uint32_t)fnv1a_bytes(h, b ? b : "", b ? strlen(b) : 0);
 }
 
 static int same(const mt_key *k, uint32_t h, const char *a, const char *b)
@@ -32,7 +33,7 @@ static char *copy(const char *s)
 
 static mt_slot *find(mtable *t, const char *a, const char *b)
 {
-    uint32_t h = hash_str(hash_str(2166136261u, a) * 31u + 1u, b);
+    uint32_t h = hash_pair(a, b);
     for (size_t probe = 0; probe < MT_SLOTS; probe++) {
         mt_slot *s = &t->slots[(h + probe) % MT_SLOTS];
         mt_key *k = atomic_load_explicit(&s->key, memory_order_acquire);

@@ -51,7 +51,8 @@ char *options_json(const wee_options *o, const char *name); /* caller frees with
 void options_describe(const wee_option_spec *spec, void *file /* FILE* */);
 /* Options flagged WEE_OPTF_WATCHED_FILE: a relative literal path becomes <config file's folder>/path
  * (options_files.c); options_watched_files lists their values (pointers into the tree). */
-void options_resolve_files(options_tree *t, const wee_option_spec *spec, const char *config_file);
+/* 0, or WEE_ENOMEM (the tree is then as it was). */
+int options_resolve_files(options_tree *t, const wee_option_spec *spec, const char *config_file);
 size_t options_watched_files(const options_tree *t, const wee_option_spec *spec, const char **out, size_t max);
 /* The integer range the host enforces for an option: the module's min/max, narrowed for a duration
  * (a name ending in "_ms") to at most WEE_DURATION_MS_MAX (0..WEE_DURATION_MS_MAX when the module

@@ -10,17 +10,22 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "event_batch.h"
+#include "util/double_int.h"
 
 const wee_options *options_static_view(const options_tree *t) { return t ? &t->static_view : NULL; }
 
 wee_options *options_view_render(const options_tree *t, const render_ctx *ctx)
 {
     if (!t) return NULL;
-    render_view *rv = options_xcalloc(1, sizeof *rv);
+    render_view *rv = options_calloc(1, sizeof *rv);
+    if (!rv) return NULL;
     rv->view.tree = t;
     if (ctx) rv->view.ctx = *ctx; /* callers pass a stack render_ctx: keep a copy, not the pointer */
     rv->view.state = &rv->state;
-    if (t->template_count) rv->state.cache = options_xcalloc(t->template_count, sizeof *rv->state.cache);
+    if (t->template_count && !(rv->state.cache = options_calloc(t->template_count, sizeof *rv->state.cache))) {
+        free(rv);
+        return NULL;
+    }
     return &rv->view;
 }
 
@@ -42,7 +47,8 @@ static const char *arena_copy(render_state *st, const char *s, size_t len)
     arena_block *a = st->arena;
     if (!a || a->size - a->used < len + 1) {
         size_t size = len + 1 > 1024 ? len + 1 : 1024;
-        a = options_xcalloc(1, sizeof *a + size);
+        a = options_calloc(1, sizeof *a + size);
+        if (!a) return NULL;
         a->size = size;
         a->next = st->arena;
         st->arena = a;
@@ -63,6 +69,8 @@ static const char *node_string(const wee_options *o, const opt_node *n)
     if (!st->cache[n->slot]) {
         strbuf_reset(&st->scratch);
         template_render(n->tpl, &o->ctx, &st->scratch);
+        /* Out of memory: the option reads as absent (NULL) this once, never as a shortened text. */
+        if (strbuf_failed(&st->scratch)) return NULL;
         st->cache[n->slot] = arena_copy(st, strbuf_cstr(&st->scratch), st->scratch.len);
     }
     return st->cache[n->slot];
@@ -85,7 +93,7 @@ int64_t options_int(const wee_options *o, const char *name)
     const opt_node *n = find_node(o, name);
     if (n && n->kind == NODE_INT) return n->integer;
     int64_t v;
-    if (n && n->kind == NODE_NUMBER && options_double_to_int64(n->number, &v)) return v;
+    if (n && n->kind == NODE_NUMBER && double_to_int64(n->number, &v)) return v;
     return 0;
 }
 

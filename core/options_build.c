@@ -9,25 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "util/double_int.h"
 
 /* Nested JSON option values are walked recursively with a path buffer per level: bound the depth. */
 #define OPTIONS_MAX_DEPTH 64
 #define OPTIONS_PATH_SIZE 512
 
-void *options_xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p) { fputs("wee: out of memory\n", stderr); abort(); }
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = options_xcalloc(n, 1);
-    memcpy(p, s, n);
-    return p;
-}
+void *options_calloc(size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
 
 const wee_option_spec *options_spec_next(const wee_option_spec *spec, const wee_option_spec *cur)
 {
@@ -50,6 +38,22 @@ typedef struct build_ctx {
     diag_list *d;
 } build_ctx;
 
+/* Out of memory is one more error at path: the tree is then freed and the config refused. */
+static void *build_calloc(build_ctx *b, const char *path, size_t n, size_t size)
+{
+    void *p = options_calloc(n, size);
+    if (!p) diag_add(b->d, path, "out of memory loading the options");
+    return p;
+}
+
+static char *build_strdup(build_ctx *b, const char *path, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = build_calloc(b, path, n, 1);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
 static void node_free(opt_node *n)
 {
     free(n->key);
@@ -64,8 +68,8 @@ static void node_free(opt_node *n)
 static void set_string(build_ctx *b, opt_node *n, const char *text, const char *path)
 {
     n->kind = NODE_STRING;
-    n->text = xstrdup(text);
-    if (!b->templated) return;
+    n->text = build_strdup(b, path, text);
+    if (!n->text || !b->templated) return;
     char err[256];
     template *t = template_compile(text, err, sizeof err);
     if (!t) {
@@ -80,7 +84,9 @@ static void set_string(build_ctx *b, opt_node *n, const char *text, const char *
     /* Only "{{{{" escapes make the rendering differ from the text; otherwise every view shares the text. */
     strbuf sb = STRBUF_INIT;
     template_render(t, NULL, &sb);
-    if (strcmp(strbuf_cstr(&sb), text) != 0) n->literal = strbuf_detach(&sb);
+    if (strbuf_failed(&sb)) diag_add(b->d, path, "out of memory loading the options");
+    else if (strcmp(strbuf_cstr(&sb), text) != 0 && !(n->literal = strbuf_detach(&sb)))
+        diag_add(b->d, path, "out of memory loading the options");
     strbuf_free(&sb);
     template_free(t);
 }
@@ -97,13 +103,14 @@ static void set_json(build_ctx *b, opt_node *n, const cJSON *j, const char *path
     if (cJSON_IsNumber(j)) { n->kind = NODE_NUMBER; n->number = j->valuedouble; return; }
     if (!cJSON_IsArray(j) && !cJSON_IsObject(j)) { n->kind = NODE_NULL; return; }
     n->kind = cJSON_IsArray(j) ? NODE_ARRAY : NODE_OBJECT;
+    n->items = build_calloc(b, path, (size_t)cJSON_GetArraySize(j), sizeof *n->items);
+    if (!n->items) return;
     n->count = (size_t)cJSON_GetArraySize(j);
-    n->items = options_xcalloc(n->count, sizeof *n->items);
     char sub[OPTIONS_PATH_SIZE];
     size_t i = 0;
     for (const cJSON *c = j->child; c; c = c->next, i++) {
         if (n->kind == NODE_OBJECT) {
-            n->items[i].key = xstrdup(c->string);
+            if (!(n->items[i].key = build_strdup(b, path, c->string))) return;
             diag_path_key(sub, sizeof sub, path, c->string);
         } else {
             diag_path_index(sub, sizeof sub, path, i);
@@ -123,16 +130,6 @@ static int choice_allowed(const char *choices, const char *value)
         p = bar + 1;
     }
     return 0;
-}
-
-int options_double_to_int64(double v, int64_t *out)
-{
-    /* 2^63 is exact in a double; anything outside [-2^63, 2^63) does not fit. */
-    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return 0;
-    int64_t i = (int64_t)v;
-    if ((double)i != v) return 0;
-    *out = i;
-    return 1;
 }
 
 int options_int_range(const wee_option_spec *s, int64_t *min, int64_t *max)
@@ -157,7 +154,7 @@ static void check_int(build_ctx *b, const wee_option_spec *s, opt_node *n, const
     int64_t v, lo, hi;
     int ranged = options_int_range(s, &lo, &hi);
     const char *unit = hi == WEE_DURATION_MS_MAX ? " (365 days)" : "";
-    if (!cJSON_IsNumber(j) || !options_double_to_int64(j->valuedouble, &v)) {
+    if (!cJSON_IsNumber(j) || !double_to_int64(j->valuedouble, &v)) {
         diag_describe_json(j, seen, sizeof seen);
         if (ranged && lo != INT64_MIN)
             diag_add(b->d, path, "expected integer >= %" PRId64 ", got %s", lo, seen);
@@ -198,8 +195,8 @@ static void check_list(build_ctx *b, opt_node *n, const cJSON *j, const char *pa
     char seen[128], sub[OPTIONS_PATH_SIZE];
     n->kind = NODE_ARRAY;
     if (cJSON_IsString(j)) {
+        if (!(n->items = build_calloc(b, path, 1, sizeof *n->items))) return;
         n->count = 1;
-        n->items = options_xcalloc(1, sizeof *n->items);
         set_string(b, &n->items[0], j->valuestring, path);
         return;
     }
@@ -208,8 +205,8 @@ static void check_list(build_ctx *b, opt_node *n, const cJSON *j, const char *pa
         diag_add(b->d, path, "expected array of strings (or one string), got %s", seen);
         return;
     }
+    if (!(n->items = build_calloc(b, path, (size_t)cJSON_GetArraySize(j), sizeof *n->items))) return;
     n->count = (size_t)cJSON_GetArraySize(j);
-    n->items = options_xcalloc(n->count, sizeof *n->items);
     size_t i = 0;
     for (const cJSON *c = j->child; c; c = c->next, i++) {
         diag_path_index(sub, sizeof sub, path, i);
@@ -231,12 +228,12 @@ static void check_map(build_ctx *b, opt_node *n, const cJSON *j, const char *pat
         diag_add(b->d, path, "expected object with string values, got %s", seen);
         return;
     }
+    if (!(n->items = build_calloc(b, path, (size_t)cJSON_GetArraySize(j), sizeof *n->items))) return;
     n->count = (size_t)cJSON_GetArraySize(j);
-    n->items = options_xcalloc(n->count, sizeof *n->items);
     size_t i = 0;
     for (const cJSON *c = j->child; c; c = c->next, i++) {
         diag_path_key(sub, sizeof sub, path, c->string);
-        n->items[i].key = xstrdup(c->string);
+        if (!(n->items[i].key = build_strdup(b, sub, c->string))) return;
         if (cJSON_IsString(c)) {
             set_string(b, &n->items[i], c->valuestring, sub);
         } else {
@@ -257,8 +254,8 @@ static void check_object_list(build_ctx *b, const wee_option_spec *s, opt_node *
         diag_add(b->d, path, "expected array of objects, got %s", seen);
         return;
     }
+    if (!(n->items = build_calloc(b, path, (size_t)cJSON_GetArraySize(j), sizeof *n->items))) return;
     n->count = (size_t)cJSON_GetArraySize(j);
-    n->items = options_xcalloc(n->count, sizeof *n->items);
     size_t i = 0;
     for (const cJSON *c = j->child; c; c = c->next, i++) {
         diag_path_index(sub, sizeof sub, path, i);
@@ -388,11 +385,17 @@ options_tree *options_build(const wee_option_spec *spec, const void *obj_, const
         diag_free(&fallback);
         return NULL;
     }
-    options_tree *tree = options_xcalloc(1, sizeof *tree);
-    tree->static_view.tree = tree;
+    options_tree *tree = options_calloc(1, sizeof *tree);
     size_t spec_count = 0;
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) spec_count++;
-    tree->entries = options_xcalloc(spec_count, sizeof *tree->entries);
+    if (tree) tree->entries = options_calloc(spec_count, sizeof *tree->entries);
+    if (!tree || !tree->entries) {
+        diag_add(d, json_path, "out of memory loading the options");
+        free(tree);
+        diag_free(&fallback);
+        return NULL;
+    }
+    tree->static_view.tree = tree;
     if (obj) check_keys(d, spec, obj, own_keys, json_path);
     build_ctx b = { tree, templated, d };
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
@@ -405,8 +408,8 @@ options_tree *options_build(const wee_option_spec *spec, const void *obj_, const
         else if (s->required) { diag_add(d, path, "required option missing"); continue; }
         else if (s->default_value) apply_default(&b, s, &e->value, path);
         else continue;
-        e->name = xstrdup(s->name);
-        tree->count++;
+        tree->count++;  /* counted first: the value may own memory even when the name cannot be had */
+        if (!(e->name = build_strdup(&b, path, s->name))) break;
     }
     int failed = d->count > errors_before;
     diag_free(&fallback);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "options.h"
 #include "options_tree.h"
+#include "wee/errors.h"
 
 static uint32_t spec_flags(const wee_option_spec *s)
 {
@@ -28,13 +29,13 @@ static opt_entry *find_entry(options_tree *t, const char *name)
     return NULL;
 }
 
-void options_resolve_files(options_tree *t, const wee_option_spec *spec, const char *config_file)
+int options_resolve_files(options_tree *t, const wee_option_spec *spec, const char *config_file)
 {
-    if (!t || !config_file) return;
+    if (!t || !config_file) return 0;
     size_t dir_len = 0;
     for (size_t i = 0; config_file[i]; i++)
         if (config_file[i] == '/' || config_file[i] == '\\') dir_len = i + 1;
-    if (dir_len == 0) return; /* the config is in the working directory: relative already means that */
+    if (dir_len == 0) return 0; /* the config is in the working directory: relative already means that */
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
         if (!(spec_flags(s) & WEE_OPTF_WATCHED_FILE) || s->type != WEE_OPT_STRING) continue;
         opt_entry *e = find_entry(t, s->name);
@@ -42,17 +43,20 @@ void options_resolve_files(options_tree *t, const wee_option_spec *spec, const c
         const char *cur = e->value.literal ? e->value.literal : e->value.text;
         if (!cur || !cur[0] || is_absolute(cur)) continue;
         size_t n = strlen(cur);
-        char *joined = options_xcalloc(dir_len + n + 1, 1);
+        char *joined = options_calloc(dir_len + n + 1, 1);
+        char *literal = e->value.literal ? options_calloc(dir_len + n + 1, 1) : NULL;
+        if (!joined || (e->value.literal && !literal)) { free(joined); free(literal); return WEE_ENOMEM; }
         memcpy(joined, config_file, dir_len);
         memcpy(joined + dir_len, cur, n);
         free(e->value.text);
         e->value.text = joined;
-        if (e->value.literal) {
+        if (literal) {
             free(e->value.literal);
-            e->value.literal = options_xcalloc(dir_len + n + 1, 1);
-            memcpy(e->value.literal, joined, dir_len + n);
+            memcpy(literal, joined, dir_len + n);
+            e->value.literal = literal;
         }
     }
+    return 0;
 }
 
 size_t options_watched_files(const options_tree *t, const wee_option_spec *spec, const char **out, size_t max)

@@ -64,8 +64,6 @@ struct options_tree {
     struct wee_options static_view;
 };
 
-/* Allocation failure aborts, as in strbuf: a half-built tree would need an error path nobody can act on. */
-void *options_xcalloc(size_t n, size_t size);
-/* 1 and *out set when v is integral and fits an int64_t. */
-int options_double_to_int64(double v, int64_t *out);
+/* calloc(n ? n : 1, size): NULL when out of memory, like every allocation (docs/modules.md). */
+void *options_calloc(size_t n, size_t size);
 #endif

@@ -269,18 +269,20 @@ static wee_event *observe_sequence(rule_memory *m, const rule *r, const wee_even
             note_printf(note, note_size, "sequence: group \"%s\" at step %zu of %zu", g->label, g->next_step, spec->nsteps);
             return NULL;
         }
-        wee_event *fire = event_clone(ev);
+        wee_event *fire = strbuf_failed(&g->events) ? NULL : event_clone(ev);
         if (fire) {
             strbuf arr = STRBUF_INIT;
             strbuf_putc(&arr, '[');
             strbuf_append(&arr, g->events.data ? g->events.data : "", g->events.len);
             strbuf_putc(&arr, ']');
-            event_set_string(fire, "seq.events", strbuf_cstr(&arr));
+            if (strbuf_failed(&arr)) { event_unref(fire); fire = NULL; }
+            else event_set_string(fire, "seq.events", strbuf_cstr(&arr));
             event_set_int(fire, "seq.count", (int64_t)spec->nsteps);
             event_set_string(fire, "group", g->label);
             strbuf_free(&arr);
         }
-        note_printf(note, note_size, "sequence: group \"%s\" completed all %zu steps: fires", g->label, spec->nsteps);
+        if (fire) note_printf(note, note_size, "sequence: group \"%s\" completed all %zu steps: fires", g->label, spec->nsteps);
+        else note_printf(note, note_size, "sequence: group \"%s\" completed all %zu steps, but out of memory: does not fire", g->label, spec->nsteps);
         group_remove(m, (size_t)(g - m->groups));
         return fire;
     }

@@ -94,7 +94,11 @@ static void rule_set_free(rule_set *rs)
 rule_set *rule_set_new(rule *rules, size_t count)
 {
     rule_set *rs = calloc(1, sizeof *rs);
-    if (!rs) return NULL;
+    if (!rs) {
+        for (size_t i = 0; i < count; i++) rule_free_members(&rules[i]);
+        free(rules);
+        return NULL;
+    }
     atomic_init(&rs->refs, 1);
     rs->rules = rules;
     rs->count = count;
@@ -202,21 +206,4 @@ void rule_free_members(rule *r)
     free(r->source);
     free(r->json_path);
     memset(r, 0, sizeof *r);
-}
-
-void rule_step_free(rule_step *s)
-{
-    free(s->event_pattern);
-    free(s->source);
-    if (s->when) cond_free(s->when);
-    memset(s, 0, sizeof *s);
-}
-
-int rule_step_matches(const rule_step *s, const wee_event *ev)
-{
-    const char *type = event_type(ev), *source = event_get_string(ev, "source");
-    if (!type || !s->event_pattern) return 0;
-    if (s->event_is_glob ? !glob_match(s->event_pattern, type, 0) : strcmp(s->event_pattern, type) != 0) return 0;
-    if (s->source && (!source || strcmp(s->source, source) != 0)) return 0;
-    return !s->when || cond_eval(s->when, ev);
 }

@@ -94,7 +94,8 @@ void rule_set_candidates(const rule_set *rs, const char *type, const char *sourc
                          rule_visit_fn fn, void *ctx);
 /* Frees one rule's members (used by rule_set_unref and by config on a failed build). */
 void rule_free_members(rule *r);
-void rule_step_free(rule_step *s);
 /* Does ev pass step s (type, source, condition)? */
+/* rule_step.c */
 int rule_step_matches(const rule_step *s, const wee_event *ev);
+void rule_step_free(rule_step *s);
 #endif

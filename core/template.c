@@ -76,13 +76,14 @@ typedef struct builder {
 
 static int add_segment(builder *b, int is_field, const char *text, size_t len)
 {
+    if (strbuf_failed(&b->pool)) return -1;
     if (!is_field && b->count && !b->segments[b->count - 1].is_field) {
         /* Extend the previous literal so "a{{{{b" stays one segment. */
         b->pool.len--; /* drop its terminator */
         strbuf_append(&b->pool, text, len);
         strbuf_putc(&b->pool, '\0');
         b->segments[b->count - 1].length += len;
-        return 0;
+        return strbuf_failed(&b->pool) ? -1 : 0;
     }
     if (b->count == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 4;
@@ -94,7 +95,7 @@ static int add_segment(builder *b, int is_field, const char *text, size_t len)
     b->segments[b->count++] = (template_segment){ is_field, b->pool.len, len };
     strbuf_append(&b->pool, text, len);
     strbuf_putc(&b->pool, '\0');
-    return 0;
+    return strbuf_failed(&b->pool) ? -1 : 0;
 }
 
 /* Parses the placeholder whose "{{" starts at `open`; returns the offset just past its "}}", or 0 with
@@ -160,7 +161,7 @@ template *template_compile(const char *text, char *err, size_t err_size)
     if (i > lit && add_segment(&b, 0, text + lit, i - lit) != 0) goto oom;
     t = calloc(1, sizeof *t);
     if (!t || !(t->source = str_dup(text))) goto oom;
-    t->pool = strbuf_detach(&b.pool);
+    if (!(t->pool = strbuf_detach(&b.pool))) goto oom;
     t->segments = b.segments;
     t->count = b.count;
     for (size_t s = 0; s < b.count; s++)

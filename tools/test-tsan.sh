@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 build=${WEE_TSAN_BUILD:-build-tsan}
 tests=(test_dispatcher test_rt_reload test_rt_control test_ipc test_lua_action test_rt_lua test_log_rotate
        test_rt_log_rotate test_http_action test_rt_http test_rt_file_exec test_module_actions test_options
-       test_platform test_rt_memory test_dispatcher_faults)
+       test_platform test_rt_memory test_dispatcher_faults test_file_watch)
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -G Ninja -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEE_TSAN=ON \

@@ -28,7 +28,15 @@ typedef struct plat_thread { uintptr_t handle; } plat_thread;
 typedef void (*plat_thread_fn)(void *arg);
 
 /* --- threads and synchronisation --- */
-int plat_thread_start(plat_thread *t, plat_thread_fn fn, void *arg);
+/* Every thread start is checked (docs/modules.md "Out of memory"): the compilers that can say so warn
+ * when the result is ignored. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PLAT_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define PLAT_MUST_CHECK
+#endif
+/* 0, or WEE_ENOMEM / WEE_EFAILED (no thread: t must not be joined). */
+PLAT_MUST_CHECK int plat_thread_start(plat_thread *t, plat_thread_fn fn, void *arg);
 void plat_thread_join(plat_thread *t);
 void plat_mutex_init(plat_mutex *m);
 void plat_mutex_destroy(plat_mutex *m);

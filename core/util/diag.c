@@ -5,12 +5,22 @@
 #include <cjson/cJSON.h>
 #include "strbuf.h"
 
+/* Out of memory must still count as an error (callers compare d->count), so it is recorded with texts
+ * and, for a first error, an item that need no allocation; diag_free knows them by address. */
+static char oom_path[] = "";
+static char oom_message[] = "out of memory: this error's text could not be kept";
+static diag_item oom_items[1] = { { oom_path, oom_message } };
+
 void diag_add(diag_list *d, const char *path, const char *fmt, ...)
 {
+    if (d->items == oom_items) return;  /* one error is known; there is no room for more */
     if (d->count == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8;
         diag_item *p = realloc(d->items, cap * sizeof *p);
-        if (!p) return;
+        if (!p) {
+            if (d->count == 0) { d->items = oom_items; d->count = d->cap = 1; }
+            return;                        /* else the errors so far stand for the rest */
+        }
         d->items = p;
         d->cap = cap;
     }
@@ -19,10 +29,12 @@ void diag_add(diag_list *d, const char *path, const char *fmt, ...)
     va_start(ap, fmt);
     strbuf_vprintf(&sb, fmt, ap);
     va_end(ap);
-    d->items[d->count].path = str_dup(path ? path : "");
-    d->items[d->count].message = strbuf_detach(&sb);
-    d->items[d->count].file = NULL;
-    d->count++;
+    diag_item *it = &d->items[d->count++];
+    it->path = str_dup(path ? path : "");
+    it->message = strbuf_detach(&sb);
+    it->file = NULL;
+    if (!it->path) it->path = oom_path;
+    if (!it->message) it->message = oom_message;
 }
 
 void diag_print(const diag_list *d, const char *file, FILE *out)
@@ -36,14 +48,34 @@ void diag_print(const diag_list *d, const char *file, FILE *out)
     }
 }
 
+void diag_relocate(diag_list *d, size_t index, const char *file, const char *path)
+{
+    if (d->items == oom_items || index >= d->count) return;
+    diag_item *it = &d->items[index];
+    char *f = str_dup(file);
+    char *p = path ? str_dup(path) : NULL;
+    if (!f || (path && !p)) {
+        free(f);
+        free(p);
+        return;
+    }
+    free(it->file);
+    it->file = f;
+    if (p) {
+        if (it->path != oom_path) free(it->path);
+        it->path = p;
+    }
+}
+
 void diag_free(diag_list *d)
 {
+    if (d->items == oom_items) d->count = 0;
     for (size_t i = 0; i < d->count; i++) {
-        free(d->items[i].path);
-        free(d->items[i].message);
+        if (d->items[i].path != oom_path) free(d->items[i].path);
+        if (d->items[i].message != oom_message) free(d->items[i].message);
         free(d->items[i].file);
     }
-    free(d->items);
+    if (d->items != oom_items) free(d->items);
     d->items = NULL;
     d->count = d->cap = 0;
 }

@@ -19,6 +19,9 @@ void diag_add(diag_list *d, const char *path, const char *fmt, ...);
 /* file: the config file, printed unless the item names its own (diag_item.file). */
 void diag_print(const diag_list *d, const char *file, FILE *out);
 void diag_free(diag_list *d);
+/* Says that item index is in file, at path (NULL: path unchanged), as read in that file. Out of memory
+ * leaves the item as it was. */
+void diag_relocate(diag_list *d, size_t index, const char *file, const char *path);
 /* Helpers to build child paths into a caller buffer: "base.key", "base[i]". */
 const char *diag_path_key(char *buf, size_t size, const char *base, const char *key);
 const char *diag_path_index(char *buf, size_t size, const char *base, size_t index);

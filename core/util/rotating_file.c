@@ -1,4 +1,5 @@
 #include "util/rotating_file.h"
+#include "util/path_name.h"
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,16 +32,15 @@ static rotating_file *open_shared(const char *path, uint64_t max_bytes, unsigned
 
 /* '\\' separates too where the platform's separator is '\\' (Windows), and there "C:" is a root. */
 static int backslash_paths(void) { return plat_path_sep()[0] == '\\'; }
-static int is_sep(char c) { return c == '/' || (c == '\\' && backslash_paths()); }
 
 /* The folder above path into out ("" when path has no folder part: the current folder). 0 when
  * path is a root ("/", "C:\\", "\\\\server\\share") or does not fit. */
 static int parent_of(const char *path, char *out, size_t size)
 {
     size_t n = strlen(path);
-    while (n > 1 && is_sep(path[n - 1])) n--;          /* "a/b/" is "a/b" */
+    while (n > 1 && path_is_sep(path[n - 1])) n--;          /* "a/b/" is "a/b" */
     size_t cut = n;
-    while (cut > 0 && !is_sep(path[cut - 1])) cut--;
+    while (cut > 0 && !path_is_sep(path[cut - 1])) cut--;
     if (cut == 0) {
         if (n == 0 || (backslash_paths() && n == 2 && path[1] == ':')) return 0; /* "", "C:" */
         out[0] = '\0';                                   /* "name": the current folder */
@@ -48,10 +48,10 @@ static int parent_of(const char *path, char *out, size_t size)
     }
     if (cut == n) return 0;                              /* "/" */
     size_t keep = cut;
-    while (keep > 1 && is_sep(path[keep - 1])) keep--;    /* "a//b" -> "a", "/x" -> "/" */
+    while (keep > 1 && path_is_sep(path[keep - 1])) keep--;    /* "a//b" -> "a", "/x" -> "/" */
     if (backslash_paths()) {
         if (keep == 2 && path[1] == ':') keep = 3;      /* "C:\\x" -> "C:\\" */
-        if (cut <= 2 && is_sep(path[0]) && is_sep(path[1])) return 0; /* "\\\\server" */
+        if (cut <= 2 && path_is_sep(path[0]) && path_is_sep(path[1])) return 0; /* "\\\\server" */
     }
     if (keep >= size) return 0;
     memcpy(out, path, keep);

@@ -27,6 +27,7 @@
 #include "platform/platform.h"
 #include "wee/wee.h"
 #include "util/env_name.h"
+#include "util/utf8_cut.h"
 #include "exec_detached.h"
 
 #define EXEC_MODULE_NAME "exec"
@@ -125,18 +126,6 @@ static int build_env(const wee_host_api *host, const wee_options *params, const 
     /* Last, so the child can rely on it; the engine itself never trusts it (any program can set it). */
     if (rc == 0) rc = env_set_str(e, "WEE_ENGINE_CHILD", "1");
     return rc;
-}
-
-/* Length of the longest prefix of s[0..len) that does not end inside a UTF-8 sequence: a capture cut
- * at capture_bytes must not leave half a character for later actions (or a JSON log) to choke on. */
-static size_t utf8_whole_prefix(const char *s, size_t len)
-{
-    size_t i = len, continuation = 0;
-    while (i > 0 && continuation < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) { i--; continuation++; }
-    if (i == 0) return len;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
-    return continuation < need ? i - 1 : len;
 }
 
 static int exec_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
@@ -242,7 +231,7 @@ static int exec_run(void *instance, wee_action_call *call)
         return rc < 0 ? rc : WEE_EFAILED;
     }
 
-    if (res.out && res.out_truncated) res.out[utf8_whole_prefix(res.out, strlen(res.out))] = '\0';
+    if (res.out_truncated) utf8_cut_in_place(res.out);
     int ok = !res.timed_out && res.exit_code == 0;
     publish_outcome(host, call, res.exit_code, res.out, res.timed_out, ok);
 

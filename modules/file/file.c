@@ -16,6 +16,8 @@
 #include "file_rescan.h"
 #include "platform/platform.h"
 #include "util/glob.h"
+#include "util/hash.h"
+#include "util/path_name.h"
 
 #ifdef _WIN32
 #define PATH_GLOB_FLAGS (GLOB_PATH | GLOB_PATHSEP_ANY | GLOB_CASEFOLD)
@@ -92,34 +94,19 @@ size_t file_root_count(const file_watch *w) { return w->nroots; }
 const char *file_root(const file_watch *w, size_t i) { return w->roots[i]; }
 int file_recursive(const file_watch *w) { return w->recursive; }
 
-static int is_sep(char c)
-{
-#ifdef _WIN32
-    return c == '\\' || c == '/';
-#else
-    return c == '/';
-#endif
-}
-
-static const char *base_name(const char *p)
-{
-    const char *b = p;
-    for (const char *c = p; *c; c++) if (is_sep(*c)) b = c + 1;
-    return b;
-}
 
 static const char *relative_to_root(const file_watch *w, const char *path)
 {
     for (size_t i = 0; i < w->nroots; i++) {
         size_t n = strlen(w->roots[i]);
-        if (strncmp(path, w->roots[i], n) == 0 && is_sep(path[n])) return path + n + 1;
+        if (strncmp(path, w->roots[i], n) == 0 && path_is_sep(path[n])) return path + n + 1;
     }
     return path;
 }
 
 static int glob_list_hits(const file_watch *w, char **globs, size_t n, const char *path)
 {
-    const char *name = base_name(path), *rel = NULL;
+    const char *name = path_base_name(path), *rel = NULL;
     for (size_t i = 0; i < n; i++) {
         if (strchr(globs[i], '/') || strchr(globs[i], '\\')) {
             if (!rel) rel = relative_to_root(w, path);
@@ -145,7 +132,7 @@ static void emit(file_watch *w, const char *type, const char *path, const char *
     wee_event *ev = h->event_new(type);
     if (!ev) return;
     char dir[4096], ext[64] = "";
-    const char *name = base_name(path);
+    const char *name = path_base_name(path);
     size_t dlen = (size_t)(name - path);
     if (dlen > 0 && dlen < sizeof dir) { memcpy(dir, path, dlen - 1); dir[dlen - 1] = '\0'; } else dir[0] = '\0';
     if (dlen == 1) snprintf(dir, sizeof dir, "%c", path[0]);
@@ -167,12 +154,7 @@ static void emit(file_watch *w, const char *type, const char *path, const char *
 }
 
 /* ---- settle table (w->lock held) ---- */
-static size_t hash_path(const char *s)
-{
-    size_t h = 1469598103934665603ull & (size_t)-1;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * (size_t)1099511628211ull;
-    return h;
-}
+static size_t hash_path(const char *s) { return (size_t)fnv1a_str(s); }
 
 static pending **find_slot_h(file_watch *w, const char *path, size_t h)
 {
@@ -461,11 +443,18 @@ static void settle_main(void *arg)
     plat_mutex_unlock(&w->lock);
 }
 
+/* NULL (and *n 0) when out of memory. */
 static char **copy_list(const wee_host_api *h, const wee_options *o, const char *name, size_t *n)
 {
-    *n = h->opt_list_count(o, name);
-    char **v = calloc(*n ? *n : 1, sizeof *v);
-    for (size_t i = 0; v && i < *n; i++) v[i] = str_dup(h->opt_list_at(o, name, i));
+    size_t count = h->opt_list_count(o, name);
+    char **v = calloc(count ? count : 1, sizeof *v);
+    for (size_t i = 0; v && i < count; i++) {
+        if ((v[i] = str_dup(h->opt_list_at(o, name, i))) != NULL) continue;
+        for (size_t k = 0; k < i; k++) free(v[k]);
+        free(v);
+        v = NULL;
+    }
+    *n = v ? count : 0;
     return v;
 }
 
@@ -505,6 +494,7 @@ static int file_create(const wee_host_api *h, wee_source *src, const wee_options
     w->known_max = (size_t)h->opt_int(o, "known_max");
     w->include = copy_list(h, o, "include", &w->ninclude);
     w->exclude = copy_list(h, o, "exclude", &w->nexclude);
+    if (!w->include || !w->exclude) { snprintf(err, n, "out of memory"); watch_free(w); return WEE_ENOMEM; }
     size_t nev = h->opt_list_count(o, "events");
     w->events = nev ? 0 : (FEV_CREATED | FEV_MODIFIED | FEV_DELETED | FEV_RENAMED);
     for (size_t i = 0; i < nev; i++) {
@@ -516,6 +506,7 @@ static int file_create(const wee_host_api *h, wee_source *src, const wee_options
     }
     w->nroots = h->opt_list_count(o, "paths");
     w->roots = calloc(w->nroots ? w->nroots : 1, sizeof *w->roots);
+    if (!w->roots) { w->nroots = 0; snprintf(err, n, "out of memory"); watch_free(w); return WEE_ENOMEM; }
     if (!w->nroots) { snprintf(err, n, "paths: give at least one folder to watch"); watch_free(w); return WEE_ECONFIG; }
     for (size_t i = 0; i < w->nroots; i++) {
         const char *p = h->opt_list_at(o, "paths", i);
@@ -526,7 +517,12 @@ static int file_create(const wee_host_api *h, wee_source *src, const wee_options
             watch_free(w);
             return WEE_ENOTFOUND;
         }
-        w->roots[i] = str_dup(real);
+        if (!(w->roots[i] = str_dup(real))) {
+            w->nroots = i;
+            snprintf(err, n, "out of memory");
+            watch_free(w);
+            return WEE_ENOMEM;
+        }
     }
     *inst = w;
     return 0;

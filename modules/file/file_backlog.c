@@ -65,14 +65,6 @@ size_t backlog_push_items(backlog *q, raw_item *chain)
     return dropped;
 }
 
-int backlog_push(backlog *q, fev_kind kind, const char *path, const char *old_path, int is_dir, int from_scan)
-{
-    raw_item *it = backlog_item_new(kind, path, old_path, is_dir, from_scan);
-    if (!it) { backlog_count_drop(q); return -1; }
-    it->next = NULL;
-    return backlog_push_items(q, it) ? -1 : 0;
-}
-
 void backlog_push_overflow(backlog *q)
 {
     q->overflows++;

@@ -32,12 +32,10 @@ typedef struct backlog {
     raw_item marker;        /* only one rescan request is ever pending, so it needs no allocation */
 } backlog;
 
-/* 0: queued; -1: dropped (counted; a rescan marker is queued if none is). */
-int backlog_push(backlog *q, fev_kind kind, const char *path, const char *old_path, int is_dir, int from_scan);
-/* The two halves of backlog_push, so a backend thread can build a whole read buffer's items without
- * the lock and queue them under one lock: backlog_item_new needs no lock (NULL: out of memory);
- * backlog_push_items queues a chain in order, dropping (counted, as backlog_push) each item past the
- * bound; returns how many were dropped. */
+/* Queueing in two halves, so a backend thread can build a whole read buffer's items without the lock
+ * and queue them under one lock: backlog_item_new needs no lock (NULL: out of memory; the caller
+ * counts it with backlog_count_drop); backlog_push_items queues a chain in order, dropping (counted; a
+ * rescan marker is queued if none is) each item past the bound; returns how many were dropped. */
 raw_item *backlog_item_new(fev_kind kind, const char *path, const char *old_path, int is_dir, int from_scan);
 size_t backlog_push_items(backlog *q, raw_item *chain);
 /* A notification that could not even be allocated: counted like a drop past the bound. */

@@ -5,6 +5,8 @@
  * within the tree in one step) walks the table to drop or re-key what is below it.
  */
 #include "file_known.h"
+#include "util/hash.h"
+#include "util/path_name.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,21 +28,7 @@ struct file_known {
     int full_this_gen;     /* an add failed since the last known_mark_begin */
 };
 
-static int is_sep(char c)
-{
-#ifdef _WIN32
-    return c == '\\' || c == '/';
-#else
-    return c == '/';
-#endif
-}
-
-static size_t hash_str(const char *s, size_t n)
-{
-    size_t h = (size_t)1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * (size_t)1099511628211ull;
-    return h;
-}
+static size_t hash_str(const char *s, size_t n) { return (size_t)fnv1a_bytes(FNV1A_SEED, s, n); }
 
 file_known *known_new(size_t max_entries)
 {
@@ -62,7 +50,6 @@ void known_free(file_known *k)
     free(k);
 }
 
-size_t known_count(const file_known *k) { return k->count; }
 int known_saturated(const file_known *k) { return k->saturated; }
 
 static kentry **find_n(file_known *k, const char *path, size_t n)
@@ -79,7 +66,7 @@ static kentry **find(file_known *k, const char *path) { return find_n(k, path, s
 static kentry *parent_of(file_known *k, const char *path)
 {
     size_t n = strlen(path);
-    while (n > 0 && !is_sep(path[n - 1])) n--;
+    while (n > 0 && !path_is_sep(path[n - 1])) n--;
     if (n <= 1) return NULL;
     return *find_n(k, path, n - 1);
 }
@@ -127,7 +114,7 @@ int known_add(file_known *k, const char *path, int is_dir)
     return 1;
 }
 
-static int below(const char *path, const char *dir, size_t dl) { return strncmp(path, dir, dl) == 0 && is_sep(path[dl]); }
+static int below(const char *path, const char *dir, size_t dl) { return strncmp(path, dir, dl) == 0 && path_is_sep(path[dl]); }
 
 /* Unlinks every entry below dir into a list (their own parents are below dir too: no counts to fix). */
 static kentry *unlink_below(file_known *k, const char *dir)

@@ -15,7 +15,6 @@ typedef struct file_known file_known;
 
 file_known *known_new(size_t max_entries);
 void known_free(file_known *k);
-size_t known_count(const file_known *k);
 int known_saturated(const file_known *k);
 /* 1: added, 0: already known (its seen-mark is refreshed), -1: the set is full, not tracked. */
 int known_add(file_known *k, const char *path, int is_dir);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http_client.h"
+#include "util/utf8_cut.h"
 #include "wee/wee.h"
 
 #define HTTP_MODULE_NAME "http"
@@ -109,17 +110,6 @@ static void http_destroy(void *instance)
         if (a->handles[i]) curl_easy_cleanup(a->handles[i]);
     free(a->handles);
     free(a);
-}
-
-/* Same rule as exec's capture: never hand later actions half a UTF-8 character. */
-static size_t utf8_whole_prefix(const char *s, size_t len)
-{
-    size_t i = len, continuation = 0;
-    while (i > 0 && continuation < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) { i--; continuation++; }
-    if (i == 0) return len;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
-    return continuation < need ? i - 1 : len;
 }
 
 static int header_given(const wee_host_api *host, const wee_options *params, const char *wanted)

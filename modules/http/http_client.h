@@ -1,13 +1,12 @@
 /*
  * modules/http/http_client.h - one HTTP request over a libcurl easy handle, with retries.
  *
- * SHARED PIECE: the http action and the lua module's http.request both compile http_client.c into
- * themselves. Keep this API stable; add fields at the end of the structs only. It depends on libcurl
- * (wee::curl), the SDK's wee/errors.h and plat_sleep_ms (wee_platform) for the backoff - nothing of the
- * action-call API, so any module can use it:
- *     wee_add_module(NAME x SOURCES x.c ${CMAKE_SOURCE_DIR}/modules/http/http_client.c
- *                    LIBS wee_platform wee::curl)
- *     target_include_directories(mod_x PRIVATE ${CMAKE_SOURCE_DIR}/modules/http)
+ * SHARED PIECE: the http action and the lua module's http.request both link the static library
+ * wee_http_client (modules/http/CMakeLists.txt), built once from http_client.c. Keep this API stable; add
+ * fields at the end of the structs only. It depends on libcurl (wee::curl), the SDK's wee/errors.h and
+ * plat_sleep_ms (wee_platform) for the backoff - nothing of the action-call API, so any module can use
+ * it (the library carries the include folder and libcurl):
+ *     wee_add_module(NAME x SOURCES x.c LIBS wee_http_client wee_platform)
  *
  * What it does for you: TLS verification always on (peer and host name; ca_file replaces the default
  * store), no redirects followed (an allowlist check on the first URL must not be bypassed by a

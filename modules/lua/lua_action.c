@@ -20,6 +20,7 @@
 #include "lua_action.h"
 #include "lua_api.h"
 #include "lua_paths.h"
+#include "util/path_name.h"
 
 #define CODE_CHUNKNAME "=code"
 
@@ -140,14 +141,6 @@ static int compile_script(lua_action *a, const char *source, size_t len, char *e
     return 0;
 }
 
-static const char *base_name(const char *path)
-{
-    const char *b = path;
-    for (const char *p = path; *p; p++)
-        if (*p == '/' || *p == '\\') b = p + 1;
-    return b;
-}
-
 static int lua_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                       size_t err_size)
 {
@@ -183,7 +176,7 @@ static int lua_create(const wee_host_api *host, const wee_options *opts, void **
         char *source = NULL;
         size_t len = 0;
         if (file) {
-            snprintf(a->chunkname, sizeof a->chunkname, "@%s", base_name(file));
+            snprintf(a->chunkname, sizeof a->chunkname, "@%s", path_base_name(file));
             rc = plat_read_file(file, &source, &len);
             if (rc != 0)
                 snprintf(err, err_size, "file: cannot read '%s': %s", file, wee_strerror(rc));

@@ -6,15 +6,14 @@
 #include <string.h>
 #include "lua_paths.h"
 #include "platform/platform.h"
+#include "util/path_name.h"
 #include "wee/errors.h"
 
 #ifdef _WIN32
 #define SEP '\\'
-static int is_sep(char c) { return c == '/' || c == '\\'; }
 static char fold(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
 #else
 #define SEP '/'
-static int is_sep(char c) { return c == '/'; }
 static char fold(char c) { return c; }
 #endif
 
@@ -24,15 +23,15 @@ static char fold(char c) { return c; }
 static size_t root_length(const char *p)
 {
 #ifdef _WIN32
-    if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':' && is_sep(p[2])) return 3;
-    if (is_sep(p[0]) && is_sep(p[1]) && p[2] && !is_sep(p[2])) {
+    if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':' && path_is_sep(p[2])) return 3;
+    if (path_is_sep(p[0]) && path_is_sep(p[1]) && p[2] && !path_is_sep(p[2])) {
         /* UNC: \\server\share\ - two names after the leading separators. */
         size_t i = 2;
-        while (p[i] && !is_sep(p[i])) i++;
+        while (p[i] && !path_is_sep(p[i])) i++;
         if (!p[i]) return 0;
         i++;
-        if (!p[i] || is_sep(p[i])) return 0;
-        while (p[i] && !is_sep(p[i])) i++;
+        if (!p[i] || path_is_sep(p[i])) return 0;
+        while (p[i] && !path_is_sep(p[i])) i++;
         return p[i] ? i + 1 : i;
     }
     return 0;
@@ -61,10 +60,10 @@ int lua_path_normalize(const char *path, char *out, size_t out_size, char *err, 
     size_t starts[MAX_COMPONENTS], lens[MAX_COMPONENTS], n = 0;
     size_t i = root;
     while (path[i]) {
-        while (is_sep(path[i])) i++;
+        while (path_is_sep(path[i])) i++;
         if (!path[i]) break;
         size_t s = i;
-        while (path[i] && !is_sep(path[i])) i++;
+        while (path[i] && !path_is_sep(path[i])) i++;
         size_t len = i - s;
         if (len == 1 && path[s] == '.') continue;
         if (len == 2 && path[s] == '.' && path[s + 1] == '.') {
@@ -80,7 +79,7 @@ int lua_path_normalize(const char *path, char *out, size_t out_size, char *err, 
         n++;
     }
     size_t o = 0;
-    for (size_t k = 0; k < root; k++) out[o++] = is_sep(path[k]) ? SEP : path[k];
+    for (size_t k = 0; k < root; k++) out[o++] = path_is_sep(path[k]) ? SEP : path[k];
     for (size_t c = 0; c < n; c++) {
         if (c > 0) out[o++] = SEP;
         memcpy(out + o, path + starts[c], lens[c]);
@@ -124,11 +123,6 @@ int lua_path_resolve(const char *path, char *out, size_t out_size, char *err, si
     }
     snprintf(out, out_size, "%s%s%s", real, need_sep ? (SEP == '/' ? "/" : "\\") : "", rest);
     return 0;
-}
-
-int lua_path_within(const char *resolved, char *const *roots, size_t root_count)
-{
-    return lua_path_root_of(resolved, roots, root_count) != NULL;
 }
 
 const char *lua_path_root_of(const char *resolved, char *const *roots, size_t root_count)

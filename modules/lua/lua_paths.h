@@ -20,9 +20,8 @@ int lua_path_resolve(const char *path, char *out, size_t out_size, char *err, si
  * 0, or WEE_EINVAL with the reason in err. */
 int lua_path_normalize(const char *path, char *out, size_t out_size, char *err, size_t err_size);
 
-/* 1 if resolved equals one of roots or lies below it (component-wise; case-insensitive on Windows). */
-int lua_path_within(const char *resolved, char *const *roots, size_t root_count);
-/* The root of roots that resolved lies in (the first that matches), or NULL. */
+/* The root of roots that resolved equals or lies below (component-wise; case-insensitive on Windows),
+ * the first that matches; NULL when none. */
 const char *lua_path_root_of(const char *resolved, char *const *roots, size_t root_count);
 
 #endif

@@ -22,13 +22,6 @@ static void start_locked(mqtt_conn *c)
     else mqtt_host()->log(WEE_LOG_ERROR, "mqtt", "broker '%s': cannot start its network thread", c->def->id);
 }
 
-void mqtt_conn_start(mqtt_conn *c)
-{
-    plat_mutex_lock(&c->lock);
-    start_locked(c);
-    plat_mutex_unlock(&c->lock);
-}
-
 void mqtt_conn_activate_all(void)
 {
     plat_mutex_lock(&g_lock);

@@ -52,9 +52,6 @@ mqtt_conn *mqtt_conn_acquire(const mqtt_broker_def *def, char *err, size_t err_s
 void mqtt_conn_release(mqtt_conn *c);
 void mqtt_conn_activate_all(void);
 void mqtt_conn_report_all(wee_report_fn put, void *ctx);
-/* Starts the connection if it is not running yet (a source started without module_activate, as in
- * tests that drive the module directly). */
-void mqtt_conn_start(mqtt_conn *c);
 
 mqtt_pub_result mqtt_conn_publish(mqtt_conn *c, const char *topic, const void *payload, size_t len, int qos, int retain);
 void mqtt_conn_attach(mqtt_conn *c, mqtt_sub *s);

@@ -27,7 +27,9 @@ int dbus_session_module_init(char *err, size_t err_size)
     return 0;
 }
 
-int dbus_session_address(const char *configured, char *out, size_t out_size, char *err, size_t err_size)
+/* The bus address to use: `configured` if non-empty, else $DBUS_SESSION_BUS_ADDRESS, else
+ * unix:path=$XDG_RUNTIME_DIR/bus when that socket exists. 0, or -1 with a reason saying what to set. */
+static int dbus_session_address(const char *configured, char *out, size_t out_size, char *err, size_t err_size)
 {
     const char *addr = configured && *configured ? configured : getenv("DBUS_SESSION_BUS_ADDRESS");
     if (addr && *addr) {

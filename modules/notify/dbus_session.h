@@ -26,10 +26,6 @@ typedef struct dbus_session {
  * be set up again cleanly when the other module still uses it. 0, or -1 with err. */
 int dbus_session_module_init(char *err, size_t err_size);
 
-/* The bus address to use: `configured` if non-empty, else $DBUS_SESSION_BUS_ADDRESS, else
- * unix:path=$XDG_RUNTIME_DIR/bus when that socket exists. 0, or -1 with a reason saying what to set. */
-int dbus_session_address(const char *configured, char *out, size_t out_size, char *err, size_t err_size);
-
 /* Connects and says Hello, all within timeout_ms. 0, or -1 with a one-line reason in err. */
 int dbus_session_open(dbus_session *s, const char *configured_address, int timeout_ms, char *err,
                       size_t err_size);

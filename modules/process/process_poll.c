@@ -1,5 +1,7 @@
 /* modules/process/process_poll.c - snapshot diffing for the polling fallback (see process_poll.h). */
 #include "process_poll.h"
+#include <string.h>
+#include "util/hash.h"
 #include <stdlib.h>
 
 static int by_pid(const void *a, const void *b)
@@ -31,10 +33,5 @@ void poll_diff(const poll_proc *prev, size_t nprev, poll_proc *cur, size_t ncur,
 
 uint64_t poll_hash(uint64_t seed, const char *s)
 {
-    uint64_t h = seed ^ 1469598103934665603ull;
-    for (; s && *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
+    return s ? fnv1a_bytes(seed ^ FNV1A_SEED, s, strlen(s)) : seed ^ FNV1A_SEED;
 }

@@ -514,7 +514,11 @@ int process_backend_start(process_source *s, process_backend **out, char *err, s
         snprintf(err, err_size, "cannot start the process source thread");
         return WEE_EFAILED;
     }
-    if (b->etw_on && plat_thread_start(&b->monitor, monitor_thread, b) == 0) b->monitor_running = 1;
+    if (b->etw_on) {
+        if (plat_thread_start(&b->monitor, monitor_thread, b) == 0) b->monitor_running = 1;
+        else h->log(WEE_LOG_WARN, MODULE, "cannot start the thread that reports events the ETW session loses: "
+                    "such losses will not be counted");
+    }
     *out = b;
     return 0;
 }

@@ -26,6 +26,7 @@
 #include "platform/platform.h"
 #include "pwsh_args.h"
 #include "util/env_name.h"
+#include "util/utf8_cut.h"
 #include "pwsh_probe.h"
 #include "wee/wee.h"
 
@@ -115,18 +116,6 @@ static void pwsh_destroy(void *instance)
     pwsh_action *a = instance;
     free(a->encoded);
     free(a);
-}
-
-/* Same rule as exec's capture: never hand later actions half a UTF-8 character. */
-static void cut_utf8(char *s)
-{
-    if (!s) return;
-    size_t len = strlen(s), i = len, continuation = 0;
-    while (i > 0 && continuation < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) { i--; continuation++; }
-    if (i == 0) return;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
-    if (continuation < need) s[i - 1] = '\0';
 }
 
 static int build_env(const wee_host_api *host, const wee_options *params, const wee_event *ev, int inline_script,
@@ -229,8 +218,8 @@ static int pwsh_run(void *instance, wee_action_call *call)
         plat_process_result_free(&res);
         return rc < 0 ? rc : WEE_EFAILED;
     }
-    if (res.out_truncated) cut_utf8(res.out);
-    cut_utf8(res.err); /* stderr has no truncation flag in every backend: cutting a whole text is a no-op */
+    if (res.out_truncated) utf8_cut_in_place(res.out);
+    utf8_cut_in_place(res.err); /* stderr has no truncation flag in every backend: cutting a whole text is a no-op */
     int ok = !res.timed_out && res.exit_code == 0;
     publish(host, call, res.exit_code, res.out, res.err, res.timed_out, ok);
 

@@ -2,6 +2,7 @@
  * modules/registry/reg_data.c - type names and the bounded text form of registry value data.
  */
 #include "reg_data.h"
+#include "util/utf8_cut.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -26,8 +27,7 @@ static void put(text *t, const char *s, size_t len)
     if (t->full || len == 0) return; /* len 0 may come with s NULL (no data): memcpy must not see it */
     if (t->n + len > REG_DATA_TEXT_MAX) {
         size_t room = REG_DATA_TEXT_MAX - t->n;
-        /* back off to the start of a UTF-8 character so the cut text stays valid UTF-8 */
-        while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80) room--;
+        room = utf8_whole_prefix(s, room); /* the cut text stays valid UTF-8 */
         memcpy(t->out + t->n, s, room);
         t->n += room;
         t->full = 1;

@@ -2,6 +2,7 @@
  * modules/registry/reg_snapshot.c - building, sorting and diffing registry snapshots.
  */
 #include "reg_snapshot.h"
+#include "util/hash.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,12 +29,7 @@ int reg_path_compare(const char *a, const char *b)
     }
 }
 
-static uint64_t hash_bytes(const unsigned char *d, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ d[i]) * 1099511628211ull;
-    return h;
-}
+static uint64_t hash_bytes(const unsigned char *d, size_t n) { return fnv1a_bytes(FNV1A_SEED, d, n); }
 
 reg_snapshot *reg_snapshot_new(size_t max_keys, size_t max_values)
 {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/strbuf.h"
+#include "util/path_name.h"
 #include "window_backend.h"
 #include "platform/platform.h"
 
@@ -51,13 +52,6 @@ static const wee_option_spec options[] = {
 const wee_host_api *window_host(window_source *w) { return w->host; }
 const char *window_source_id(window_source *w) { return w->host->source_id(w->src); }
 
-static const char *base_name(const char *p)
-{
-    const char *b = p;
-    for (const char *c = p; *c; c++) if (*c == '/' || *c == '\\') b = c + 1;
-    return b;
-}
-
 /* window_id is a lowercase hex string ("0x1c00003"): X11 ids and HWNDs are both shown in hex by the
  * usual tools (xprop -id, xwininfo, Spy++), and an HWND does not always fit a signed integer's range
  * comfortably in every consumer. */
@@ -78,7 +72,7 @@ static void emit(window_source *w, const char *type, uint64_t id, const char *ti
     h->event_set_string(ev, "class", cls ? cls : "");
     h->event_set_int(ev, "pid", pid);
     h->event_set_string(ev, "exe", exe ? exe : "");
-    h->event_set_string(ev, "process", exe ? base_name(exe) : "");
+    h->event_set_string(ev, "process", exe ? path_base_name(exe) : "");
     h->event_set_string(ev, "window_id", idbuf);
     h->emit(w->src, ev);
 }

@@ -39,6 +39,42 @@ static void expect_in(const char *hay, const char *needle)
     }
 }
 
+/* The subcommands come from one table in main.c: the usage lists each, a name is taken as a command
+ * only once, and a command refuses words it does not take. */
+static void test_commands_and_usage(void **state)
+{
+    (void)state;
+    plat_process_result r;
+    assert_int_equal(run_host(&r, "--help", NULL, NULL, NULL, NULL, NULL, NULL), 0);
+    /* No "\n" in these: Windows prints "\r\n". */
+    const char *lines[] = { "host [--modules DIR] --config FILE     run the engine", "DIR] modules [--describe NAME]",
+                            "validate FILE     check a config", "DIR] test --config FILE --event EVENT.json [--run]",
+                            "DIR] schema [--out FILE]", "FILE] status", "reload           make the running host",
+                            "FILE] console [--open]", "PATH] emit TYPE [field=value ...]",
+                            "service install|uninstall|start|stop|run", "%PROGRAMDATA%\\WinEventEngine" };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) expect_in(out_of(&r), lines[i]);
+    plat_process_result_free(&r);
+
+    assert_int_equal(run_host(&r, "bogus", NULL, NULL, NULL, NULL, NULL, NULL), 2);
+    expect_in(err_of(&r), "unexpected argument \"bogus\"");
+    expect_in(err_of(&r), "usage:");
+    plat_process_result_free(&r);
+    /* "modules" after a command is a word, not a second command; status takes none. */
+    assert_int_equal(run_host(&r, "status", "modules", NULL, NULL, NULL, NULL, NULL), 2);
+    expect_in(err_of(&r), "unexpected argument \"modules\"");
+    plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", "a.json", "b.json", NULL, NULL), 2);
+    expect_in(err_of(&r), "unexpected argument \"b.json\"");
+    plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.modules, "validate", NULL, NULL, NULL, NULL), 2);
+    expect_in(err_of(&r), "validate needs a config file");
+    plat_process_result_free(&r);
+    /* No command and no config: the usage, exit 2. */
+    assert_int_equal(run_host(&r, "--log-level", "warn", NULL, NULL, NULL, NULL, NULL), 2);
+    expect_in(err_of(&r), "usage:");
+    plat_process_result_free(&r);
+}
+
 static void test_modules_lists_and_describes(void **state)
 {
     (void)state;
@@ -492,6 +528,7 @@ int main(void)
     test_init();
     rt_paths_init(&P);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commands_and_usage),
         cmocka_unit_test(test_modules_lists_and_describes),
         cmocka_unit_test(test_broken_modules_refused_others_load),
         cmocka_unit_test(test_module_field_traits),

@@ -4,7 +4,8 @@
  *   source keeps running, and files created while the reload happens are all seen (none lost);
  * - a broken edit is refused with its JSON path and the old rules keep serving;
  * - a changed source restarts with its new options;
- * - engine.config_reloaded reaches rules.
+ * - engine.config_reloaded reaches rules;
+ * - a script file named by a config that arrived by reload is watched too: editing it reloads.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,31 @@ static void test_reload_swaps_rules_and_loses_nothing(void **state)
     write_cfg_src(&p, "E", p.watched2, rule, "{ \"id\": \"t\", \"module\": \"timer\", \"interval_ms\": 100 }");
     assert_true(rt_wait_for_text(p.out, "reloaded-E", 20000));
     assert_true(rt_wait_for_text(p.out, "tick 2", 20000));
+
+    /* The reload gave the watch the new config's files: the Lua script F names (in another folder
+     * than the config) reloads when it changes, and only then. */
+    char *script = test_path_join(p.watched2, "on_file.lua");
+    assert_int_equal(test_write_file(script, "function on_event(t) end\n"), 0);
+    char *js = rt_json(script), lua_rule[1024];
+    snprintf(lua_rule, sizeof lua_rule, "{ \"name\": \"script\", \"when\": { \"event\": \"file.deleted\" }, \"do\": "
+             "[ { \"action\": \"lua\", \"file\": %s } ] }", js);
+    free(js);
+    write_cfg_src(&p, "F", p.watched2, lua_rule, "{ \"id\": \"t\", \"module\": \"timer\", \"interval_ms\": 100 }");
+    assert_true(rt_wait_for_text(p.out, "reloaded-F", 20000));
+    plat_sleep_ms(1500);
+    text = test_read_file(p.out);
+    assert_int_equal(count_occurrences(text, "reloaded-F"), 1);
+    free(text);
+    assert_int_equal(test_write_file(script, "-- edited\nfunction on_event(t) end\n"), 0);
+    int twice = 0;
+    for (int waited = 0; waited < 20000 && !twice; waited += 100) {
+        plat_sleep_ms(100);
+        text = test_read_file(p.out);
+        twice = count_occurrences(text, "reloaded-F") == 2;
+        free(text);
+    }
+    assert_true(twice);
+    free(script);
 #ifndef _WIN32
     /* SIGHUP (systemd's ExecReload) reloads too, even when the file did not change. */
     long pid = rt_host_pid(p.cfg);

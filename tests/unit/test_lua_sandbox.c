@@ -578,7 +578,10 @@ int main(void)
     if (limit && atoi(limit) > 0) case_hard_limit_ms = atoi(limit);
     plat_mutex_init(&wd_lock);
     plat_cond_init(&wd_wake);
-    plat_thread_start(&wd_thread, watchdog_main, NULL);
+    if (plat_thread_start(&wd_thread, watchdog_main, NULL) != 0) {
+        fprintf(stderr, "cannot start the watchdog thread\n");
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escapes_fresh),
         cmocka_unit_test(test_escapes_pooled),

@@ -16,7 +16,7 @@ int plat_append_open(const char *path, FILE **out, uint64_t *size)
 {
     *out = NULL;
     wchar_t *w = win_utf8_to_wide(path);
-    if (!w) return WEE_EINVAL;
+    if (!w) return path ? WEE_ENOMEM : WEE_EINVAL;  /* NULL only for NULL or out of memory: invalid UTF-8 is replaced */
     HANDLE h = CreateFileW(w, FILE_APPEND_DATA | SYNCHRONIZE | FILE_READ_ATTRIBUTES,
                            FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
                            FILE_ATTRIBUTE_NORMAL, NULL);
@@ -63,7 +63,7 @@ int plat_file_replace(const char *from, const char *to)
 int plat_file_remove(const char *path)
 {
     wchar_t *w = win_utf8_to_wide(path);
-    if (!w) return WEE_EINVAL;
+    if (!w) return path ? WEE_ENOMEM : WEE_EINVAL;  /* NULL only for NULL or out of memory: invalid UTF-8 is replaced */
     int rc = 0;
     if (!DeleteFileW(w)) {
         DWORD e = GetLastError();
@@ -76,7 +76,7 @@ int plat_file_remove(const char *path)
 int plat_mkdir(const char *dir)
 {
     wchar_t *w = win_utf8_to_wide(dir);
-    if (!w) return WEE_EINVAL;
+    if (!w) return dir ? WEE_ENOMEM : WEE_EINVAL;  /* NULL only for NULL or out of memory: invalid UTF-8 is replaced */
     int rc = 0;
     if (!CreateDirectoryW(w, NULL)) {
         DWORD e = GetLastError();
@@ -90,7 +90,7 @@ int plat_mkdir(const char *dir)
 int plat_can_write(const char *path)
 {
     wchar_t *w = win_utf8_to_wide(path);
-    if (!w) return WEE_EINVAL;
+    if (!w) return path ? WEE_ENOMEM : WEE_EINVAL;  /* NULL only for NULL or out of memory: invalid UTF-8 is replaced */
     int dir = plat_path_is_dir(path);
     /* FILE_ADD_FILE on a folder (BACKUP_SEMANTICS opens folders) and FILE_APPEND_DATA on a file are
      * checked against the ACL at open; nothing is written. */
@@ -109,7 +109,7 @@ int plat_can_write(const char *path)
 int plat_file_truncate(const char *path)
 {
     wchar_t *w = win_utf8_to_wide(path);
-    if (!w) return WEE_EINVAL;
+    if (!w) return path ? WEE_ENOMEM : WEE_EINVAL;  /* NULL only for NULL or out of memory: invalid UTF-8 is replaced */
     /* Shares everything our own appending handles share, so another writer's open handle (ours in
      * another module, or another process) does not stop it. */
     HANDLE h = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,

@@ -11,7 +11,7 @@ int plat_dir_list(const char *dir, plat_dir_fn fn, void *ctx)
 {
     if (!dir || !fn) return WEE_EINVAL;
     wchar_t *w = win_utf8_to_wide(dir);
-    if (!w) return WEE_EINVAL;
+    if (!w) return WEE_ENOMEM;  /* NULL only when out of memory: invalid UTF-8 is replaced, not refused */
     size_t len = wcslen(w);
     wchar_t *pattern = malloc((len + 3) * sizeof *pattern);
     if (!pattern) {
@@ -74,7 +74,7 @@ int plat_read_file(const char *path, char **data, size_t *len)
     *data = NULL;
     if (len) *len = 0;
     wchar_t *w = win_utf8_to_wide(path);
-    if (!w) return WEE_EINVAL;
+    if (!w) return WEE_ENOMEM;  /* NULL only when out of memory: invalid UTF-8 is replaced, not refused */
     FILE *f = _wfopen(w, L"rb");
     free(w);
     if (!f) return plat_path_exists(path) ? WEE_EPERM : WEE_ENOTFOUND;
@@ -134,7 +134,7 @@ int plat_realpath(const char *path, char *buf, size_t size)
 {
     if (!path || !buf || size == 0) return WEE_EINVAL;
     wchar_t *w = win_utf8_to_wide(path);
-    if (!w) return WEE_EINVAL;
+    if (!w) return WEE_ENOMEM;  /* NULL only when out of memory: invalid UTF-8 is replaced, not refused */
     HANDLE h = CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
                            FILE_FLAG_BACKUP_SEMANTICS, NULL);
     free(w);

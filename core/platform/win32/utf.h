@@ -4,7 +4,8 @@
 #include <windows.h>
 #include <stddef.h>
 
-/* malloc'd UTF-16 copy of a UTF-8 string (NULL on failure or NULL input). */
+/* malloc'd UTF-16 copy of a UTF-8 string; NULL for NULL input or out of memory (invalid UTF-8 is not refused:
+ * it becomes U+FFFD). */
 wchar_t *win_utf8_to_wide(const char *s);
 /* malloc'd UTF-8 copy of a UTF-16 string (NULL on failure or NULL input). */
 char *win_wide_to_utf8(const wchar_t *w);

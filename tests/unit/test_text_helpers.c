@@ -1,0 +1,63 @@
+/*
+ * test_text_helpers - the helpers modules share from core/util (wee_util): cutting text without
+ * splitting a UTF-8 character (exec/http/pwsh captures, registry data) and the path separator rule
+ * (file, lua, window, rotating_file).
+ */
+#include <string.h>
+#include "test_support.h"
+#include "util/path_name.h"
+#include "util/utf8_cut.h"
+
+static void test_utf8_whole_prefix(void **state)
+{
+    (void)state;
+    assert_int_equal(utf8_whole_prefix("", 0), 0);
+    assert_int_equal(utf8_whole_prefix("abc", 3), 3);
+    /* "é" = C3 A9, "€" = E2 82 AC, "😀" = F0 9F 98 80: whole ones stay. */
+    assert_int_equal(utf8_whole_prefix("a\xC3\xA9", 3), 3);
+    assert_int_equal(utf8_whole_prefix("a\xE2\x82\xAC", 4), 4);
+    assert_int_equal(utf8_whole_prefix("a\xF0\x9F\x98\x80", 5), 5);
+    /* Cut inside them: back to before the lead byte. */
+    assert_int_equal(utf8_whole_prefix("a\xC3\xA9", 2), 1);
+    assert_int_equal(utf8_whole_prefix("a\xE2\x82\xAC", 3), 1);
+    assert_int_equal(utf8_whole_prefix("a\xE2\x82\xAC", 2), 1);
+    assert_int_equal(utf8_whole_prefix("a\xF0\x9F\x98\x80", 4), 1);
+    assert_int_equal(utf8_whole_prefix("a\xF0\x9F\x98\x80", 2), 1);
+    /* Not UTF-8 at all (stray continuation bytes, no lead to judge by): left as it is. */
+    assert_int_equal(utf8_whole_prefix("\x80\x80", 2), 2);
+    assert_int_equal(utf8_whole_prefix("a\x80\x80\x80\x80", 5), 5);
+
+    char s[] = "ok \xE2\x82\xAC\xE2\x82";
+    utf8_cut_in_place(s);
+    assert_string_equal(s, "ok \xE2\x82\xAC");
+    utf8_cut_in_place(NULL);
+}
+
+static void test_path_names(void **state)
+{
+    (void)state;
+    assert_true(path_is_sep('/'));
+    assert_false(path_is_sep('a'));
+    assert_string_equal(path_base_name("/var/log/app.log"), "app.log");
+    assert_string_equal(path_base_name("app.log"), "app.log");
+    assert_string_equal(path_base_name("dir/"), "");
+#ifdef _WIN32
+    assert_true(path_is_sep('\\'));
+    assert_string_equal(path_base_name("C:\\Program Files\\app.exe"), "app.exe");
+    assert_string_equal(path_base_name("C:/mixed\\seps/x.txt"), "x.txt");
+#else
+    /* A backslash is an ordinary file name character here. */
+    assert_false(path_is_sep('\\'));
+    assert_string_equal(path_base_name("/tmp/a\\b"), "a\\b");
+#endif
+}
+
+int main(void)
+{
+    test_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_utf8_whole_prefix),
+        cmocka_unit_test(test_path_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
