@@ -1,5 +1,6 @@
 /* console_http.c - the web console's pages and API; see console_http.h. */
 #include "console_http.h"
+#include "console_api.h"
 #include <civetweb.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -182,6 +183,21 @@ typedef struct route { const char *path; const char *method; } route;
 static const route routes[] = { { "/api/status", "GET" }, { "/api/events", "GET" }, { "/api/emit", "POST" },
                                 { "/api/reload", "POST" } };
 
+/* Calls whose handlers live in their own files (console_api.h): one line each. */
+static const console_route more_routes[] = {
+    { "/api/test", "POST", console_api_test },
+    { "/api/sources", "GET", console_api_sources },
+    { "/api/sources/restart", "POST", console_api_source_restart },
+    { "/api/modules", "GET", console_api_modules },
+};
+
+static const console_route *more_route(const char *path)
+{
+    for (size_t k = 0; k < sizeof more_routes / sizeof more_routes[0]; k++)
+        if (strcmp(more_routes[k].path, path) == 0) return &more_routes[k];
+    return NULL;
+}
+
 static void handle(void *ctx, struct mg_connection *c, const struct mg_request_info *ri)
 {
     console_http *cs = ctx;
@@ -195,7 +211,8 @@ static void handle(void *ctx, struct mg_connection *c, const struct mg_request_i
     }
     size_t i = 0, count = sizeof routes / sizeof routes[0];
     while (i < count && strcmp(routes[i].path, ri->local_uri) != 0) i++;
-    if (i == count) {
+    const console_route *more = i == count ? more_route(ri->local_uri) : NULL;
+    if (i == count && !more) {
         reply_outcome(c, 404, 0, "no such API call");
         return;
     }
@@ -204,12 +221,17 @@ static void handle(void *ctx, struct mg_connection *c, const struct mg_request_i
                       "`host console` prints");
         return;
     }
-    if (strcmp(ri->request_method, routes[i].method) != 0) {
+    const char *method = more ? more->method : routes[i].method;
+    if (strcmp(ri->request_method, method) != 0) {
         char allow[32];
-        snprintf(allow, sizeof allow, "Allow: %s\r\n", routes[i].method);
-        const char *why = strcmp(routes[i].method, "POST") == 0 ? "{\"ok\":false,\"text\":\"this call changes state: use POST\"}"
+        snprintf(allow, sizeof allow, "Allow: %s\r\n", method);
+        const char *why = strcmp(method, "POST") == 0 ? "{\"ok\":false,\"text\":\"this call changes state: use POST\"}"
                                                                  : "{\"ok\":false,\"text\":\"use GET\"}";
         http_reply(c, 405, json_type, allow, why, strlen(why));
+        return;
+    }
+    if (more) {
+        more->fn(cs, c, ri);
         return;
     }
     switch (i) {
@@ -273,3 +295,9 @@ void console_http_stop(console_http *cs)
     remove(cs->token_file);
     free(cs);
 }
+
+/* Lent to the handlers in their own files (console_api.h). */
+engine *console_engine(const console_http *cs) { return cs->e; }
+int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out) { return read_body(c, ri, out); }
+void console_reply_json(struct mg_connection *c, int status, const char *json) { reply_json(c, status, json); }
+void console_reply_outcome(struct mg_connection *c, int status, int ok, const char *text) { reply_outcome(c, status, ok, text); }

@@ -202,6 +202,7 @@ static void run_actions(worker *w, rule *r, const wee_event *ev)
             cJSON_AddStringToObject(o, "path", a->json_path);
             cJSON_AddBoolToObject(o, "ok", rc == 0);
             if (error) cJSON_AddStringToObject(o, "error", error);
+            event_tap_add_results(o, results, a->module->desc.name);
             cJSON_AddItemToArray(w->tap_actions, o);
         }
         if (rc == 0) {
