@@ -47,7 +47,10 @@ function show(page) {
   for (const b of document.querySelectorAll('.tab')) b.classList.toggle('active', b.dataset.page === page);
   if (location.hash !== '#' + page) history.replaceState(null, '', '#' + page);
   if (page === 'live') startStream();
+  if (pageHooks[page]) pageHooks[page]();
 }
+// Pages in their own files (tester.js, sources.js) register what to do when they are shown.
+const pageHooks = {};
 
 // ---- dashboard ----
 const samples = [];   // [time ms, processed]
@@ -156,14 +159,20 @@ function renderEvent(line) {
     const d = el('div', 'rule');
     d.appendChild(el('span', '', 'rule "' + r.rule + '"' + (r.deferred ? ' (' + r.deferred + ', runs later)' : '') + ': '));
     for (const a of r.actions || []) {
-      d.appendChild(el('span', a.ok ? 'ok' : 'err', a.action + (a.ok ? ' ok' : ' failed: ' + (a.error || '')) + '  '));
+      d.appendChild(el('span', a.ok ? 'ok' : 'err', a.action + (a.ok ? ' ok' : ' failed: ' + (a.error || '')) +
+        (a.results ? ' ' + fmtResults(a.results) : '') + '  '));
     }
     box.appendChild(d);
   }
+  if (window.testerPick) box.appendChild(testerPick(ev));
   const stream = $('stream');
   stream.insertBefore(box, stream.firstChild);
   while (stream.childElementCount > MAX_ROWS) stream.removeChild(stream.lastChild);
   $('shown').textContent = ++shown;
+}
+// What an action published: exit_code=0 status=200 ok=true ...
+function fmtResults(res) {
+  return '(' + Object.keys(res).map((k) => k + '=' + JSON.stringify(res[k])).join(' ') + ')';
 }
 function onMessage(type, data) {
   if (type === 'missed') { $('missed').textContent = data; return; }
@@ -240,7 +249,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('clear').addEventListener('click', () => { $('stream').textContent = ''; shown = 0; $('shown').textContent = 0; });
   $('emit-send').addEventListener('click', emit);
   const page = location.hash.slice(1);
-  show(['dashboard', 'live', 'emit'].includes(page) ? page : 'dashboard');
+  show(document.getElementById('page-' + page) ? page : 'dashboard');
   poll();
   setInterval(poll, POLL_MS);
 });
