@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "platform/private_file.h"
+#include "platform/service.h"
+#include "service_internal.h"
 #include "utf.h"
 #include "wee/errors.h"
 
@@ -14,15 +16,35 @@ int plat_random_bytes(void *buf, size_t n)
     return BCryptGenRandom(NULL, buf, (ULONG)n, BCRYPT_USE_SYSTEM_PREFERRED_RNG) == 0 ? 0 : WEE_EIO;
 }
 
+static const char *pipe_name(const char *control_path)
+{
+    const char *name = strrchr(control_path, '\\');
+    return name ? name + 1 : control_path;
+}
+
+int plat_service_private_file_path(const char *control_path, const char *suffix, char *buf, size_t size)
+{
+    wchar_t w[MAX_PATH];
+    char base[MAX_PATH * 3] = "C:\\ProgramData";
+    DWORD n = GetEnvironmentVariableW(L"ProgramData", w, MAX_PATH);
+    if (n > 0 && n < MAX_PATH && win_wide_to_utf8_buf(w, base, sizeof base) < 0) return WEE_EINVAL;
+    int k = snprintf(buf, size, "%s\\WinEventEngine\\%s%s", base, pipe_name(control_path), suffix);
+    return k > 0 && (size_t)k < size ? 0 : WEE_EINVAL;
+}
+
 int plat_private_file_path(const char *control_path, const char *suffix, char *buf, size_t size)
 {
+    if (win_service_active()) {
+        char dir[MAX_PATH * 3], err[256];
+        if (plat_service_data_dir(dir, sizeof dir, err, sizeof err) != 0) return WEE_EIO; /* creates the folder */
+        return plat_service_private_file_path(control_path, suffix, buf, size);
+    }
     wchar_t w[MAX_PATH];
     char base[MAX_PATH * 3];
     DWORD n = GetEnvironmentVariableW(L"LOCALAPPDATA", w, MAX_PATH);
     if (n == 0 || n >= MAX_PATH) return WEE_EIO;
     if (win_wide_to_utf8_buf(w, base, sizeof base) < 0) return WEE_EINVAL;
-    const char *name = strrchr(control_path, '\\');
-    name = name ? name + 1 : control_path;
+    const char *name = pipe_name(control_path);
     int k = snprintf(buf, size, "%s\\WinEventEngine", base);
     if (k <= 0 || (size_t)k >= size) return WEE_EINVAL;
     wchar_t *dir = win_utf8_to_wide(buf);
