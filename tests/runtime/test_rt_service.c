@@ -303,7 +303,7 @@ static void test_service_console(void **state)
     int ran_ok = rt_wait_for_text(ran, "engine ran", 30000);
     const char *console[] = { p.host, "--control", pipe, "console", NULL };
     int found = 0;
-    for (int i = 0; ran_ok && i < 40 && !found; i++) {
+    for (int i = 0; ran_ok && i < 20 && !found; i++) {
         found = run(console, &o) == 0 && strncmp(o.out, "http://127.0.0.1:", 17) == 0 && strstr(o.out, "/#token=");
         if (!found) plat_sleep_ms(250);
     }
