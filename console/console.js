@@ -100,6 +100,16 @@ function drawChart() {
   });
   ctx.stroke();
 }
+// The host keeps the last minutes' counts (GET /api/rate): the chart starts with them, not empty.
+let rateSeeded = false;
+async function seedRate() {
+  rateSeeded = true;
+  const r = await api('/api/rate');
+  if (!r.ok) return;
+  const j = await r.json();
+  const first = samples.length ? samples[0][0] : Infinity;
+  samples.unshift(...j.samples.filter((x) => x[0] < first));
+}
 async function poll() {
   try {
     const r = await api('/api/status');
@@ -119,6 +129,7 @@ async function poll() {
     fillTable('events', s.events, ['source', 'type', 'count']);
     fillTable('failures', s.failures, ['time', 'rule', 'action', 'event', 'error']);
     $('nofailures').classList.toggle('hidden', s.failures.length > 0);
+    if (!rateSeeded) await seedRate();
     const now = Date.now();
     samples.push([now, s.processed]);
     while (samples.length && samples[0][0] < now - CHART_SECONDS * 1000) samples.shift();

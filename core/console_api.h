@@ -17,6 +17,8 @@ typedef void (*console_api_fn)(console_http *cs, struct mg_connection *c, const 
 typedef struct console_route { const char *path; const char *method; console_api_fn fn; } console_route;
 
 engine *console_engine(const console_http *cs);
+/* The dashboard's rate history (console_rate.h); NULL if it could not start. */
+struct console_rate *console_rate_of(const console_http *cs);
 /* The request body, at most CONSOLE_BODY_MAX bytes, NUL-terminated: 0, or the HTTP status to answer
  * (413 too large, 400 incomplete). */
 int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out);
@@ -30,4 +32,6 @@ void console_api_test(console_http *cs, struct mg_connection *c, const struct mg
 void console_api_sources(console_http *cs, struct mg_connection *c, const struct mg_request_info *ri);
 void console_api_source_restart(console_http *cs, struct mg_connection *c, const struct mg_request_info *ri);
 void console_api_modules(console_http *cs, struct mg_connection *c, const struct mg_request_info *ri);
+/* GET /api/rate: the last minutes' processed counts (console_rate.h). */
+void console_api_rate(console_http *cs, struct mg_connection *c, const struct mg_request_info *ri);
 #endif

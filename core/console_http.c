@@ -1,6 +1,7 @@
 /* console_http.c - the web console's pages and API; see console_http.h. */
 #include "console_http.h"
 #include "console_api.h"
+#include "console_rate.h"
 #include <civetweb.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ struct console_http {
     char token[TOKEN_BYTES * 2 + 1];
     char token_file[1024];
     char assets[1024];
+    console_rate *rate;   /* the dashboard's rate history (console_rate.h) */
 };
 
 static const char json_type[] = "application/json; charset=utf-8";
@@ -189,6 +191,7 @@ static const console_route more_routes[] = {
     { "/api/sources", "GET", console_api_sources },
     { "/api/sources/restart", "POST", console_api_source_restart },
     { "/api/modules", "GET", console_api_modules },
+    { "/api/rate", "GET", console_api_rate },
 };
 
 static const console_route *more_route(const char *path)
@@ -279,6 +282,7 @@ int console_http_start(console_http *cs, engine *e, const char *assets)
 {
     cs->e = e;
     snprintf(cs->assets, sizeof cs->assets, "%s", assets);
+    cs->rate = console_rate_start(e);
     http_server_route(cs->http, handle, cs);
     log_write(WEE_LOG_INFO, "console", "web console on %s (port %d); `host console` prints its URL with the token "
               "kept in %s", http_server_listen(cs->http), console_http_port(cs), cs->token_file);
@@ -292,12 +296,14 @@ void console_http_stop(console_http *cs)
     if (!cs) return;
     if (cs->e) event_tap_close(engine_tap(cs->e));
     http_server_stop(cs->http);
+    console_rate_stop(cs->rate);
     remove(cs->token_file);
     free(cs);
 }
 
 /* Lent to the handlers in their own files (console_api.h). */
 engine *console_engine(const console_http *cs) { return cs->e; }
+struct console_rate *console_rate_of(const console_http *cs) { return cs->rate; }
 int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out) { return read_body(c, ri, out); }
 void console_reply_json(struct mg_connection *c, int status, const char *json) { reply_json(c, status, json); }
 void console_reply_outcome(struct mg_connection *c, int status, int ok, const char *text) { reply_outcome(c, status, ok, text); }

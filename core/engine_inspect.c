@@ -19,6 +19,13 @@ rule_set *engine_rules(engine *e)
     return rs;
 }
 
+uint64_t engine_processed_count(engine *e)
+{
+    dispatcher_stats st;
+    dispatcher_get_stats(e->disp, &st);
+    return st.processed;
+}
+
 static void put_json(cJSON *o, strbuf *out)
 {
     char *text = o ? cJSON_PrintUnformatted(o) : NULL;

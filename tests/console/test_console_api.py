@@ -229,6 +229,18 @@ def sources_checks(h):
     check(h.request("POST", "/api/modules", body=b"{}")[0] == 405, "POST /api/modules -> 405")
 
 
+def rate_checks(h):
+    """GET /api/rate: the dashboard's history of processed counts, sampled by the host."""
+    code, body = h.get("/api/rate")
+    j = json.loads(body) if code == 200 else {}
+    smp = j.get("samples", [])
+    check(code == 200 and j.get("step_s") == 5 and len(smp) >= 1 and
+          all(smp[i][0] < smp[i + 1][0] and smp[i][1] <= smp[i + 1][1] for i in range(len(smp) - 1)) and
+          smp[-1][1] <= h.status()["processed"],
+          "GET /api/rate: processed counts, oldest first: %s" % body[:200])
+    check(h.request("POST", "/api/rate", body=b"{}")[0] == 405, "POST /api/rate -> 405")
+
+
 def results_checks(h):
     """The live view carries what each action returned; the failure reaches the dashboard's list."""
     live = Stream(h)
@@ -351,6 +363,7 @@ def main():
         tester_checks(h)
         sources_checks(h)
         results_checks(h)
+        rate_checks(h)
 
         code, body = h.request("POST", "/api/reload")
         check(code == 200 and json.loads(body)["ok"], "POST /api/reload -> the engine's report: %s" % body[:200])
