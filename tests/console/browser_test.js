@@ -62,6 +62,23 @@ async function main() {
     await page.locator('.ev', { hasText: 'custom.ping' }).first().waitFor({ timeout: 20000 });
     console.log('ok   emit accepted and seen in the live view');
 
+    // An action's result in the live view: the exit code and the error of a program that exits 3.
+    await page.click('button[data-page="emit"]');
+    await page.fill('#emit-type', 'custom.fail');
+    await page.fill('#emit-fields', 'why=exit-code');
+    await page.click('#emit-send');
+    await page.waitForFunction(() => document.getElementById('emit-result').textContent.startsWith('emitted custom.fail'),
+      null, { timeout: 20000 });
+    await page.click('button[data-page="live"]');
+    const failed = page.locator('.ev', { hasText: 'custom.fail' }).first();
+    await failed.waitFor({ timeout: 30000 });
+    await page.waitForFunction(() => /exit_code=3/.test(document.getElementById('stream').textContent), null, { timeout: 20000 });
+    const ftext = await failed.textContent();
+    if (!ftext.includes('rule "fails"') || !ftext.includes('exec failed: ') || !ftext.includes('exited with code 3'))
+      throw new Error('the live event lacks the failed action, its error or exit code: ' + ftext);
+    await page.screenshot({ path: path.join(shotDir, 'live-results.png'), fullPage: true });
+    console.log('ok   live view shows the failed action with its error and exit_code=3');
+
     // Back on the dashboard: the rule's count and the chart have data now.
     await page.click('button[data-page="dashboard"]');
     await page.waitForFunction(() => document.getElementById('rules').textContent.includes('new file'), null, { timeout: 20000 });
