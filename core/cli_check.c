@@ -61,7 +61,7 @@ int cli_test(const module_registry *reg, const char *config_file, const char *ev
     cJSON *doc = cJSON_Parse(text);
     size_t count = cJSON_IsArray(doc) ? (size_t)cJSON_GetArraySize(doc) : 1;
     int matched = 0, failed = 0, bad = 0;
-    rule_test *t = rule_test_new(c->rules);
+    rule_test *t = rule_test_new(c->rules, 0);
     if (!t) { fprintf(stderr, "host test: out of memory\n"); bad = 1; }
     if (run) config_activate_modules(c); /* actions really run: modules open what they need */
     const cJSON *item = cJSON_IsArray(doc) ? doc->child : NULL;

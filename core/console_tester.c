@@ -2,16 +2,23 @@
  * running rule set as `host test` runs them (rule_test.h), optionally with the actions. */
 #include <civetweb.h>
 #include <cjson/cJSON.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "action_call.h"
 #include "console_api.h"
 #include "engine_control.h"
 #include "event.h"
 #include "log.h"
+#include "platform/platform.h"
 #include "rule_test.h"
 
 #define TEST_MAX_EVENTS 100   /* a sequence to explain is a handful of events; this bounds the work */
+
+/* One test at a time: its actions run with the worker index kept for the tester (rule_test.h). A
+ * flag rather than a mutex: nothing to initialise, and a second request just waits its turn. */
+static atomic_flag testing = ATOMIC_FLAG_INIT;
 
 /* body: {"event": {...} or [{...}, ...], "run": false}. Answers {"ok": true, "run", "matched", "failed",
  * "events": [report, ...]} (rule_test_event's reports), or 400 {"ok": false, "text"} naming what is
@@ -39,8 +46,9 @@ void console_api_test(console_http *cs, struct mg_connection *c, const struct mg
         return;
     }
     int run = cJSON_IsTrue(run_item), matched = 0, failed = 0;
+    while (atomic_flag_test_and_set(&testing)) plat_sleep_ms(10);
     struct rule_set *rules = engine_rules(console_engine(cs));
-    rule_test *t = rule_test_new(rules);
+    rule_test *t = rule_test_new(rules, action_call_worker_count() - 1);
     if (rules) rule_set_unref(rules);
     cJSON *answer = cJSON_CreateObject(), *reports = cJSON_AddArrayToObject(answer, "events");
     const cJSON *item = many ? events->child : events;
@@ -63,6 +71,7 @@ void console_api_test(console_http *cs, struct mg_connection *c, const struct mg
         cJSON_AddItemToArray(reports, report);
     }
     rule_test_free(t);
+    atomic_flag_clear(&testing);
     cJSON_Delete(req);
     if (!t || !reports || err[0]) {
         console_reply_outcome(c, err[0] && strcmp(err, "out of memory") != 0 ? 400 : 503, 0, err[0] ? err : "out of memory");

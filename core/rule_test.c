@@ -16,12 +16,14 @@ struct rule_test {
     rule_set *rules;
     rule_memory **memories;   /* per rule index; only stateful rules have one */
     size_t count;
+    unsigned worker;
 };
 
-rule_test *rule_test_new(rule_set *rs)
+rule_test *rule_test_new(rule_set *rs, unsigned worker)
 {
     rule_test *t = calloc(1, sizeof *t);
     if (!t) return NULL;
+    t->worker = worker;
     t->count = rs ? rule_set_count(rs) : 0;
     t->memories = calloc(t->count ? t->count : 1, sizeof *t->memories);
     if (!t->memories) { free(t); return NULL; }
@@ -97,7 +99,7 @@ static cJSON *results_json(const wee_event *results)
 }
 
 /* Renders (and with run, runs) r's actions for ev into the rule's report o. */
-static void test_actions(const rule *r, const wee_event *ev, int run, cJSON *o, int *failed)
+static void test_actions(const rule_test *t, const rule *r, const wee_event *ev, int run, cJSON *o, int *failed)
 {
     cJSON *actions = cJSON_AddArrayToObject(o, "actions");
     wee_event *results = event_new("results");
@@ -110,7 +112,7 @@ static void test_actions(const rule *r, const wee_event *ev, int run, cJSON *o, 
         cJSON_AddItemToObject(ao, "args", rendered_args(a, ev, results));
         if (!run) continue;
         struct wee_action_call call;
-        action_call_init(&call, a->params, ev, results, a->module->desc.name, r->name, 0);
+        action_call_init(&call, a->params, ev, results, a->module->desc.name, r->name, t->worker);
         int rc = a->module->desc.action_run(a->instance, &call);
         cJSON_AddBoolToObject(ao, "ok", rc == 0);
         if (rc) cJSON_AddStringToObject(ao, "error", call.error.len ? strbuf_cstr(&call.error) : wee_strerror(rc));
@@ -168,7 +170,7 @@ cJSON *rule_test_event(rule_test *t, wee_event *ev, int run)
         if (r->throttle_ms) cJSON_AddItemToArray(running, cJSON_CreateString("throttled"));
         if (r->debounce_ms) cJSON_AddItemToArray(running, cJSON_CreateString("debounced"));
         if (r->batch_ms) cJSON_AddItemToArray(running, cJSON_CreateString("batched"));
-        test_actions(r, fired ? fired : ev, run, o, &failed);
+        test_actions(t, r, fired ? fired : ev, run, o, &failed);
         event_unref(fired);
     }
     cJSON_AddNumberToObject(report, "matched", matched);

@@ -19,8 +19,11 @@
 struct cJSON;
 typedef struct rule_test rule_test;
 
-/* NULL without memory. */
-rule_test *rule_test_new(rule_set *rs);
+/* worker: the worker index the actions run with (call_worker_index). Actions keep per-worker state (a
+ * Lua state, a curl handle) without locks, so a running host's tester uses the index the dispatcher
+ * keeps for it (action_call_worker_count() - 1, dispatcher.h) and runs one test at a time; `host test`
+ * has no workers and uses 0. NULL without memory. */
+rule_test *rule_test_new(rule_set *rs, unsigned worker);
 void rule_test_free(rule_test *t);
 
 /* Runs ev (given "source": "test" and a "time" when it has none) through every rule in config order.
