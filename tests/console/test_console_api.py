@@ -432,6 +432,9 @@ def main():
               "a non-loopback console address is refused at engine.console.listen: %s" % r.stderr.strip())
         if not h.wine:
             check(not os.path.exists(h.control + ".console"), "the URL file is removed at stop")
+    except BaseException:
+        failures.append("the test stopped on an exception (the host's output follows)")
+        raise
     finally:
         if failures:
             print(h.output()[-4000:])
