@@ -229,7 +229,7 @@ static void handle(void *ctx, struct mg_connection *c, const struct mg_request_i
         char allow[32];
         snprintf(allow, sizeof allow, "Allow: %s\r\n", method);
         const char *why = strcmp(method, "POST") == 0 ? "{\"ok\":false,\"text\":\"this call changes state: use POST\"}"
-                                                                 : "{\"ok\":false,\"text\":\"use GET\"}";
+                                                      : "{\"ok\":false,\"text\":\"use GET\"}";
         http_reply(c, 405, json_type, allow, why, strlen(why));
         return;
     }
