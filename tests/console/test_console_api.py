@@ -176,10 +176,14 @@ def tester_checks(h):
     check(code == 400 and j["text"].startswith("event[1]: "), "tester: a bad event is named by its index: %s" % j)
     code, j = post_json(h, "/api/test", {"events": {}})
     check(code == 400 and '"event"' in j["text"], "tester: a body without \"event\" -> 400 saying what to send")
-    big = b'{"event":{"type":"custom.big","x":"' + b"A" * (10 * 1024 * 1024) + b'"}}'
-    head = ("POST /api/test HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-WEE-Token: %s\r\nContent-Length: %d\r\n\r\n" %
-            (h.port, h.token, len(big))).encode()
-    check(raw(h, head + big) == 413, "tester: a 10 MB body -> 413")
+    # The same body reader as /api/emit's 10 MB check above. Not repeated under Wine: a server that
+    # answers and closes while the client still sends trips Wine's own sock.c assertion at times, and
+    # the wineserver takes every process of the prefix down with it.
+    if not h.wine:
+        big = b'{"event":{"type":"custom.big","x":"' + b"A" * (10 * 1024 * 1024) + b'"}}'
+        head = ("POST /api/test HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-WEE-Token: %s\r\nContent-Length: %d\r\n\r\n" %
+                (h.port, h.token, len(big))).encode()
+        check(raw(h, head + big) == 413, "tester: a 10 MB body -> 413")
 
 
 def sources_checks(h):
