@@ -168,7 +168,8 @@ function renderEvent(line) {
   if (!rules.length) box.appendChild(el('div', 'rule muted', 'no rule matched'));
   for (const r of rules) {
     const d = el('div', 'rule');
-    d.appendChild(el('span', '', 'rule "' + r.rule + '"' + (r.deferred ? ' (' + r.deferred + ', runs later)' : '') + ': '));
+    d.appendChild(el('span', '', 'rule "' + r.rule + '"' + (r.deferred ? ' (' + r.deferred + ', runs later)' : '') +
+      (r.fired ? ' (' + r.fired + ' fired' + (r.events ? ', ' + r.events + ' events' : '') + ')' : '') + ': '));
     for (const a of r.actions || []) {
       d.appendChild(el('span', a.ok ? 'ok' : 'err', a.action + (a.ok ? ' ok' : ' failed: ' + (a.error || '')) +
         (a.results ? ' ' + fmtResults(a.results) : '') + '  '));

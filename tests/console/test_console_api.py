@@ -114,6 +114,8 @@ def extra_rules(h_native, wine):
          "do": [{"action": "log", "target": "file", "file": h_native, "message": "doc {{name}}"}]},
         {"name": "three pings", "when": {"event": "custom.ping"}, "threshold": {"count": 3, "within_ms": 60000},
          "do": [{"action": "log", "target": "file", "file": h_native, "message": "three pings"}]},
+        {"name": "settled", "when": {"event": "custom.settle"}, "debounce_ms": 300,
+         "do": [{"action": "log", "target": "file", "file": h_native, "message": "settled {{n}}"}]},
     ]
 
 
@@ -255,6 +257,13 @@ def results_checks(h):
     check(act.get("ok") is False and "exited with code 3" in act.get("error", "") and
           act.get("results", {}).get("exit_code") == 3,
           "the live view shows the action's exit code and error: %s" % json.dumps(act))
+    # A debounced rule: the event shows it deferred, then its firing arrives with the actions' results.
+    for n in range(3):
+        h.request("POST", "/api/emit", body=json.dumps({"type": "custom.settle", "n": n}).encode())
+    fired = live.wait_for(lambda i: i["rules"] and i["rules"][0].get("fired") == "debounce")
+    check(any(i["rules"] and i["rules"][0].get("deferred") == "debounce" for i in live.lines) and fired is not None
+          and fired["event"].get("n") == 2 and fired["rules"][0]["actions"][0]["ok"] is True,
+          "a debounced rule's firing reaches the live view with its latest event and result: %s" % json.dumps(fired))
     live.close()
     st = h.status()
     check(any(f["rule"] == "fails" and "exited with code 3" in f["error"] for f in st["failures"]),
