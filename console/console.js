@@ -48,7 +48,10 @@ function show(page) {
   if (location.hash !== '#' + page) history.replaceState(null, '', '#' + page);
   if (page === 'live') startStream();
   if (page === 'rules') rulesPage.show();
+  if (pageHooks[page]) pageHooks[page]();
 }
+// Pages in their own files (tester.js, sources.js) register what to do when they are shown.
+const pageHooks = {};
 
 // ---- dashboard ----
 const samples = [];   // [time ms, processed]
@@ -98,6 +101,16 @@ function drawChart() {
   });
   ctx.stroke();
 }
+// The host keeps the last minutes' counts (GET /api/rate): the chart starts with them, not empty.
+let rateSeeded = false;
+async function seedRate() {
+  rateSeeded = true;
+  const r = await api('/api/rate');
+  if (!r.ok) return;
+  const j = await r.json();
+  const first = samples.length ? samples[0][0] : Infinity;
+  samples.unshift(...j.samples.filter((x) => x[0] < first));
+}
 async function poll() {
   try {
     const r = await api('/api/status');
@@ -117,6 +130,7 @@ async function poll() {
     fillTable('events', s.events, ['source', 'type', 'count']);
     fillTable('failures', s.failures, ['time', 'rule', 'action', 'event', 'error']);
     $('nofailures').classList.toggle('hidden', s.failures.length > 0);
+    if (!rateSeeded) await seedRate();
     const now = Date.now();
     samples.push([now, s.processed]);
     while (samples.length && samples[0][0] < now - CHART_SECONDS * 1000) samples.shift();
@@ -155,16 +169,23 @@ function renderEvent(line) {
   if (!rules.length) box.appendChild(el('div', 'rule muted', 'no rule matched'));
   for (const r of rules) {
     const d = el('div', 'rule');
-    d.appendChild(el('span', '', 'rule "' + r.rule + '"' + (r.deferred ? ' (' + r.deferred + ', runs later)' : '') + ': '));
+    d.appendChild(el('span', '', 'rule "' + r.rule + '"' + (r.deferred ? ' (' + r.deferred + ', runs later)' : '') +
+      (r.fired ? ' (' + r.fired + ' fired' + (r.events ? ', ' + r.events + ' events' : '') + ')' : '') + ': '));
     for (const a of r.actions || []) {
-      d.appendChild(el('span', a.ok ? 'ok' : 'err', a.action + (a.ok ? ' ok' : ' failed: ' + (a.error || '')) + '  '));
+      d.appendChild(el('span', a.ok ? 'ok' : 'err', a.action + (a.ok ? ' ok' : ' failed: ' + (a.error || '')) +
+        (a.results ? ' ' + fmtResults(a.results) : '') + '  '));
     }
     box.appendChild(d);
   }
+  if (window.testerPick) box.appendChild(testerPick(ev));
   const stream = $('stream');
   stream.insertBefore(box, stream.firstChild);
   while (stream.childElementCount > MAX_ROWS) stream.removeChild(stream.lastChild);
   $('shown').textContent = ++shown;
+}
+// What an action published: exit_code=0 status=200 ok=true ...
+function fmtResults(res) {
+  return '(' + Object.keys(res).map((k) => k + '=' + JSON.stringify(res[k])).join(' ') + ')';
 }
 function onMessage(type, data) {
   if (type === 'missed') { $('missed').textContent = data; return; }
@@ -241,7 +262,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('clear').addEventListener('click', () => { $('stream').textContent = ''; shown = 0; $('shown').textContent = 0; });
   $('emit-send').addEventListener('click', emit);
   const page = location.hash.slice(1);
-  show(['dashboard', 'live', 'emit', 'rules'].includes(page) ? page : 'dashboard');
+  show(document.getElementById('page-' + page) ? page : 'dashboard');
   poll();
   setInterval(poll, POLL_MS);
 });

@@ -1,8 +1,10 @@
 /*
- * core/console_api.h - for the web console's API calls that live in files of their own
- * (console_rules.c): the routing entry and the reply and body helpers of console_http.c, so every
- * call answers the same way. console_http.c has already checked the Host, Origin, token and method
- * when a handler runs (a route names its method).
+ * core/console_api.h - the web console's API calls that live in files of their own (console_rules.c,
+ * console_tester.c, console_sources.c), and the replies and body reader they share with console_http.c
+ * (console_api.c), so every call answers the same way.
+ * console_http.c checks Host, Origin, token and method before it calls any handler (one line each in its
+ * table of routes).
+ * Threads: handlers run on the HTTP server's worker threads, concurrently.
  */
 #ifndef WEE_CONSOLE_API_H
 #define WEE_CONSOLE_API_H
@@ -11,19 +13,35 @@
 
 struct mg_connection;
 struct mg_request_info;
+struct console_rate;
 
-typedef void (*console_api_fn)(engine *e, struct mg_connection *c, const struct mg_request_info *ri);
+/* What a handler may use; owned by the console, valid while the console runs. */
+typedef struct console_ctx {
+    engine *e;
+    struct console_rate *rate; /* the dashboard's rate history (console_rate.h); NULL if it could not start */
+} console_ctx;
 
+typedef void (*console_api_fn)(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
+
+/* The request body, at most CONSOLE_BODY_MAX bytes, NUL-terminated: 0, or the HTTP status to answer
+ * (413 too large, 400 incomplete). */
+int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out);
 void console_reply_json(struct mg_connection *c, int status, const char *json);
 /* {"ok": ok, "text": text} */
 void console_reply_outcome(struct mg_connection *c, int status, int ok, const char *text);
-/* The request body (at most CONSOLE_BODY_MAX bytes, NUL-terminated): 0, or the status to answer (413, 400). */
-int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out);
 
 /* console_rules.c (docs/console.md, "Rules"): GET /api/rules, GET /api/rules/schema,
  * POST /api/rules/check, POST /api/rules/save. */
-void console_rules_list(engine *e, struct mg_connection *c, const struct mg_request_info *ri);
-void console_rules_schema(engine *e, struct mg_connection *c, const struct mg_request_info *ri);
-void console_rules_check(engine *e, struct mg_connection *c, const struct mg_request_info *ri);
-void console_rules_save(engine *e, struct mg_connection *c, const struct mg_request_info *ri);
+void console_rules_list(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
+void console_rules_schema(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
+void console_rules_check(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
+void console_rules_save(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
+/* POST /api/test: the event tester (rule_test.h). */
+void console_api_test(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
+/* GET /api/sources, POST /api/sources/restart, GET /api/modules[?describe=NAME] (engine_control.h). */
+void console_api_sources(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
+void console_api_source_restart(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
+void console_api_modules(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
+/* GET /api/rate: the last minutes' processed counts (console_rate.h). */
+void console_api_rate(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
 #endif

@@ -1,6 +1,7 @@
 /* console_http.c - the web console's pages and API; see console_http.h. */
 #include "console_http.h"
 #include "console_api.h"
+#include "console_rate.h"
 #include <civetweb.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
 
 struct console_http {
     http_server *http;
-    engine *e;
+    console_ctx cx;       /* what the API handlers get: the engine and the rate history */
     char token[TOKEN_BYTES * 2 + 1];
     char token_file[1024];
     char assets[1024];
@@ -55,51 +56,18 @@ static int origin_ok(const console_http *cs, const char *origin)
     return http_host_value_allowed(host);
 }
 
-static void reply_json(struct mg_connection *c, int status, const char *json)
-{
-    http_reply(c, status, json_type, NULL, json, strlen(json));
-}
-
-/* {"ok": ok, "text": text} */
-static void reply_outcome(struct mg_connection *c, int status, int ok, const char *text)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "ok", ok);
-    cJSON_AddStringToObject(o, "text", text ? text : "");
-    char *s = cJSON_PrintUnformatted(o);
-    reply_json(c, status, s ? s : "{\"ok\":false}");
-    free(s);
-    cJSON_Delete(o);
-}
-
-/* The request body, at most CONSOLE_BODY_MAX bytes: 0, or the HTTP status to answer (413, 400). */
-static int read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out)
-{
-    if (ri->content_length > CONSOLE_BODY_MAX) return 413;
-    char chunk[8192];
-    int n;
-    while ((n = mg_read(c, chunk, sizeof chunk)) > 0) {
-        if (out->len + (size_t)n > CONSOLE_BODY_MAX) return 413;
-        strbuf_append(out, chunk, (size_t)n);
-    }
-    if (ri->content_length > 0 && out->len != (size_t)ri->content_length) return 400;
-    strbuf_putc(out, '\0'); /* a NUL inside is then visible to the parser as the end */
-    out->len--;
-    return 0;
-}
-
 static void api_emit(console_http *cs, struct mg_connection *c, const struct mg_request_info *ri)
 {
     strbuf body = STRBUF_INIT, text = STRBUF_INIT;
-    int bad = read_body(c, ri, &body);
+    int bad = console_read_body(c, ri, &body);
     if (bad == 413) {
-        reply_outcome(c, 413, 0, "request body over 1 MiB; an event must be smaller");
+        console_reply_outcome(c, 413, 0, "request body over 1 MiB; an event must be smaller");
     } else if (bad) {
-        reply_outcome(c, 400, 0, "incomplete request body");
+        console_reply_outcome(c, 400, 0, "incomplete request body");
     } else {
-        control_result r = control_emit(cs->e, strbuf_cstr(&body), "console", &text);
-        if (strbuf_failed(&text)) reply_outcome(c, 503, 0, "out of memory");
-        else reply_outcome(c, r == CONTROL_OK ? 200 : r == CONTROL_ERROR ? 400 : 503, r == CONTROL_OK, strbuf_cstr(&text));
+        control_result r = control_emit(cs->cx.e, strbuf_cstr(&body), "console", &text);
+        if (strbuf_failed(&text)) console_reply_outcome(c, 503, 0, "out of memory");
+        else console_reply_outcome(c, r == CONTROL_OK ? 200 : r == CONTROL_ERROR ? 400 : 503, r == CONTROL_OK, strbuf_cstr(&text));
     }
     strbuf_free(&body);
     strbuf_free(&text);
@@ -109,17 +77,17 @@ static void api_reload(console_http *cs, struct mg_connection *c)
 {
     strbuf report = STRBUF_INIT;
     log_write(WEE_LOG_INFO, "console", "reload requested from the web console");
-    int rc = engine_reload(cs->e, &report);
-    reply_outcome(c, 200, rc == 0, report.len ? strbuf_cstr(&report) : rc == 0 ? "reloaded" : wee_strerror(rc));
+    int rc = engine_reload(cs->cx.e, &report);
+    console_reply_outcome(c, 200, rc == 0, report.len ? strbuf_cstr(&report) : rc == 0 ? "reloaded" : wee_strerror(rc));
     strbuf_free(&report);
 }
 
 static void api_status(console_http *cs, struct mg_connection *c)
 {
     strbuf out = STRBUF_INIT;
-    engine_status_json(cs->e, &out);
-    if (strbuf_failed(&out)) reply_outcome(c, 503, 0, "out of memory");
-    else reply_json(c, 200, strbuf_cstr(&out));
+    engine_status_json(cs->cx.e, &out);
+    if (strbuf_failed(&out)) console_reply_outcome(c, 503, 0, "out of memory");
+    else console_reply_json(c, 200, strbuf_cstr(&out));
     strbuf_free(&out);
 }
 
@@ -128,7 +96,7 @@ static void api_status(console_http *cs, struct mg_connection *c)
  * goes (a write fails or blocks past the server's timeout) or the console stops. */
 static void api_events(console_http *cs, struct mg_connection *c)
 {
-    event_tap *tap = engine_tap(cs->e);
+    event_tap *tap = engine_tap(cs->cx.e);
     tap_viewer *v = tap ? event_tap_subscribe(tap) : NULL;
     if (!v) {
         http_reply(c, 503, "text/plain; charset=utf-8", "Retry-After: 5\r\n", "too many live viewers; close one\n", 33);
@@ -181,12 +149,22 @@ static void serve_static(console_http *cs, struct mg_connection *c, const struct
                        "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n");
 }
 
-/* fn: a call handled in a file of its own (console_api.h); the first four are the switch below. */
+/* fn: a call handled in a file of its own (console_api.h), one line each; the first four (fn NULL) are
+ * the switch in handle(). */
 typedef struct route { const char *path; const char *method; console_api_fn fn; } route;
-static const route routes[] = { { "/api/status", "GET" }, { "/api/events", "GET" }, { "/api/emit", "POST" },
-                                { "/api/reload", "POST" },
-                                { "/api/rules", "GET", console_rules_list }, { "/api/rules/schema", "GET", console_rules_schema },
-                                { "/api/rules/check", "POST", console_rules_check }, { "/api/rules/save", "POST", console_rules_save } };
+static const route routes[] = {
+    { "/api/status", "GET", NULL }, { "/api/events", "GET", NULL }, { "/api/emit", "POST", NULL },
+    { "/api/reload", "POST", NULL },
+    { "/api/rules", "GET", console_rules_list },
+    { "/api/rules/schema", "GET", console_rules_schema },
+    { "/api/rules/check", "POST", console_rules_check },
+    { "/api/rules/save", "POST", console_rules_save },
+    { "/api/test", "POST", console_api_test },
+    { "/api/sources", "GET", console_api_sources },
+    { "/api/sources/restart", "POST", console_api_source_restart },
+    { "/api/modules", "GET", console_api_modules },
+    { "/api/rate", "GET", console_api_rate },
+};
 
 static void handle(void *ctx, struct mg_connection *c, const struct mg_request_info *ri)
 {
@@ -202,23 +180,27 @@ static void handle(void *ctx, struct mg_connection *c, const struct mg_request_i
     size_t i = 0, count = sizeof routes / sizeof routes[0];
     while (i < count && strcmp(routes[i].path, ri->local_uri) != 0) i++;
     if (i == count) {
-        reply_outcome(c, 404, 0, "no such API call");
+        console_reply_outcome(c, 404, 0, "no such API call");
         return;
     }
     if (!token_ok(cs, mg_get_header(c, CONSOLE_TOKEN_HEADER))) {
-        reply_outcome(c, 401, 0, "missing or wrong " CONSOLE_TOKEN_HEADER " header; open the console from the URL "
+        console_reply_outcome(c, 401, 0, "missing or wrong " CONSOLE_TOKEN_HEADER " header; open the console from the URL "
                       "`host console` prints");
         return;
     }
-    if (strcmp(ri->request_method, routes[i].method) != 0) {
+    const char *method = routes[i].method;
+    if (strcmp(ri->request_method, method) != 0) {
         char allow[32];
-        snprintf(allow, sizeof allow, "Allow: %s\r\n", routes[i].method);
-        const char *why = strcmp(routes[i].method, "POST") == 0 ? "{\"ok\":false,\"text\":\"this call changes state: use POST\"}"
-                                                                 : "{\"ok\":false,\"text\":\"use GET\"}";
+        snprintf(allow, sizeof allow, "Allow: %s\r\n", method);
+        const char *why = strcmp(method, "POST") == 0 ? "{\"ok\":false,\"text\":\"this call changes state: use POST\"}"
+                                                      : "{\"ok\":false,\"text\":\"use GET\"}";
         http_reply(c, 405, json_type, allow, why, strlen(why));
         return;
     }
-    if (routes[i].fn) { routes[i].fn(cs->e, c, ri); return; }
+    if (routes[i].fn) {
+        routes[i].fn(&cs->cx, c, ri);
+        return;
+    }
     switch (i) {
     case 0: api_status(cs, c); break;
     case 1: api_events(cs, c); break;
@@ -262,8 +244,9 @@ int console_http_port(const console_http *cs) { return http_server_port(cs->http
 
 int console_http_start(console_http *cs, engine *e, const char *assets)
 {
-    cs->e = e;
+    cs->cx.e = e;
     snprintf(cs->assets, sizeof cs->assets, "%s", assets);
+    cs->cx.rate = console_rate_start(e);
     http_server_route(cs->http, handle, cs);
     log_write(WEE_LOG_INFO, "console", "web console on %s (port %d); `host console` prints its URL with the token "
               "kept in %s", http_server_listen(cs->http), console_http_port(cs), cs->token_file);
@@ -275,19 +258,10 @@ int console_http_start(console_http *cs, engine *e, const char *assets)
 void console_http_stop(console_http *cs)
 {
     if (!cs) return;
-    if (cs->e) event_tap_close(engine_tap(cs->e));
+    if (cs->cx.e) event_tap_close(engine_tap(cs->cx.e));
     http_server_stop(cs->http);
+    console_rate_stop(cs->cx.rate);
     remove(cs->token_file);
     free(cs);
 }
 
-/* ---- console_api.h: the same replies for the calls in files of their own ---- */
-void console_reply_json(struct mg_connection *c, int status, const char *json) { reply_json(c, status, json); }
-void console_reply_outcome(struct mg_connection *c, int status, int ok, const char *text)
-{
-    reply_outcome(c, status, ok, text);
-}
-int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out)
-{
-    return read_body(c, ri, out);
-}

@@ -157,8 +157,9 @@ static void list_file(cJSON *rules, cJSON *sources, const char *file, int editab
     }
 }
 
-void console_rules_list(engine *e, struct mg_connection *c, const struct mg_request_info *ri)
+void console_rules_list(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri)
 {
+    engine *e = cx->e;
     (void)ri;
     files f;
     files_take(e, &f);
@@ -295,8 +296,9 @@ static const cJSON *source_modules(engine *e, const cJSON *schema)
     return mods;
 }
 
-void console_rules_schema(engine *e, struct mg_connection *c, const struct mg_request_info *ri)
+void console_rules_schema(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri)
 {
+    engine *e = cx->e;
     (void)ri;
     char err[512];
     cJSON *schema = run_schema(e, err, sizeof err);
@@ -525,8 +527,9 @@ static void request_free(rules_request *q)
     strbuf_free(&q->body);
 }
 
-void console_rules_check(engine *e, struct mg_connection *c, const struct mg_request_info *ri)
+void console_rules_check(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri)
 {
+    engine *e = cx->e;
     rules_request q;
     cJSON *answer = check_body(e, c, ri, &q);
     if (answer) reply_cjson(c, 200, answer);
@@ -556,8 +559,9 @@ static int save_file(const char *file, const char *text, int *backed_up, char *e
     return rc;
 }
 
-void console_rules_save(engine *e, struct mg_connection *c, const struct mg_request_info *ri)
+void console_rules_save(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri)
 {
+    engine *e = cx->e;
     int expected = 0;
     if (!atomic_compare_exchange_strong(&saving, &expected, 1)) {
         console_reply_outcome(c, 409, 0, "another save is running; try again in a moment");

@@ -49,7 +49,9 @@ dispatcher *dispatcher_new(unsigned workers, size_t capacity, overflow_policy po
     plat_cond_init(&d->not_full);
     plat_cond_init(&d->idle);
     plat_cond_init(&d->timer_wake);
-    action_call_set_worker_count(workers);
+    /* One index more than the workers: the last is for actions run outside them, by the console's
+     * event tester (rule_test.h, one run at a time), so it never shares a worker's per-worker state. */
+    action_call_set_worker_count(workers + 1);
     unsigned started = 0;
     int timer_started = 0;
     for (; started < workers; started++) {

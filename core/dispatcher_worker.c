@@ -49,6 +49,7 @@ static void run_actions(worker *w, rule *r, const wee_event *ev)
             cJSON_AddStringToObject(o, "path", a->json_path);
             cJSON_AddBoolToObject(o, "ok", rc == 0);
             if (error) cJSON_AddStringToObject(o, "error", error);
+            event_tap_add_results(o, results, a->module->desc.name);
             cJSON_AddItemToArray(w->tap_actions, o);
         }
         if (rc == 0) {
@@ -171,8 +172,23 @@ static void publish(event_tap *tap, const wee_event *ev, cJSON *rules)
 static void process_job(worker *w, job *j)
 {
     if (j->direct) {
+        /* A debounce, batch or absence firing reaches the live view too, with what its actions returned. */
+        const wee_event *shown = j->ev ? j->ev : j->batch_count ? j->batch[0] : NULL;
+        if (shown && event_tap_watched(w->d->tap) && (w->tap_rules = cJSON_CreateArray())) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "rule", j->direct->name);
+            cJSON_AddStringToObject(o, "fired", j->batch ? "batch" : j->direct->debounce_ms > 0 ? "debounce" : "memory");
+            if (j->batch) cJSON_AddNumberToObject(o, "events", (double)j->batch_count);
+            w->tap_actions = cJSON_AddArrayToObject(o, "actions");
+            cJSON_AddItemToArray(w->tap_rules, o);
+        }
+        wee_event *keep = shown && w->tap_rules ? event_ref((wee_event *)shown) : NULL; /* run_batch takes the batch */
         if (j->batch) run_batch(w, j->direct, j->batch, j->batch_count);
         else run_if_admitted(w, j->direct, j->ev);
+        if (w->tap_rules) publish(w->d->tap, keep, w->tap_rules);
+        cJSON_Delete(w->tap_rules);
+        w->tap_rules = w->tap_actions = NULL;
+        event_unref(keep);
         event_unref(j->ev);
         rule_set_unref(j->direct_set);
         return;

@@ -36,4 +36,24 @@ void engine_status_json(engine *e, strbuf *out);
 
 /* The engine's live view of dispatch (event_tap.h) for the web console; NULL if none could be made. */
 struct event_tap *engine_tap(engine *e);
+/* --- the web console's Event tester and Sources/modules pages (engine_inspect.c) --- */
+struct rule_set;
+/* The rule set running now, with a reference the caller drops (rule_set_unref); NULL with no rules. */
+struct rule_set *engine_rules(engine *e);
+/* Every configured source as a JSON array of {"id", "module", "path" (its JSON path), "state":
+ * "running" | "not running", "reason" (why not), "emitted", "lost"}. Appends to out. */
+void engine_sources_json(engine *e, strbuf *out);
+/* Stops the running source id and starts it again with the same options (a module that lost its
+ * handle, a folder that was recreated). 0 (report says so), WEE_ENOTFOUND (no such source), WEE_ESTOPPED
+ * (configured but not running: fix and reload), or WEE_EFAILED (it did not start again: it stays stopped
+ * until the next reload; report says why). Serialised with reloads. */
+int engine_source_restart(engine *e, const char *id, strbuf *report);
+/* The modules as a JSON array of {"name", "version", "kind", "abi", "path", "description", "loaded"};
+ * with describe, that one module as an object with its option tables too ("options", "action_options",
+ * "module_options": [{"name", "type", "default", "required", "description", "range", "choices",
+ * "fields"}]), what `host modules --describe` prints. A module the config does not use is opened to
+ * describe it (and stays open until the host stops). 0, or WEE_ENOTFOUND. Appends to out. */
+int engine_modules_json(engine *e, const char *describe, strbuf *out);
+/* Events processed since the engine started (the dashboard's rate history samples it). */
+uint64_t engine_processed_count(engine *e);
 #endif

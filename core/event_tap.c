@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "event.h"
 #include "platform/platform.h"
 #include "wee/errors.h"
 
@@ -213,4 +214,33 @@ void event_tap_close(event_tap *t)
     t->closing = 1;
     plat_mutex_unlock(&t->lock);
     plat_cond_broadcast(&t->wake);
+}
+
+void event_tap_add_results(cJSON *action_json, const wee_event *results, const char *module)
+{
+    size_t plen = strlen(module);
+    cJSON *o = NULL;
+    for (size_t k = 0; k < event_field_count(results); k++) {
+        const char *name = event_field_name(results, k), *text = event_field_string(results, k);
+        if (strncmp(name, module, plen) != 0 || name[plen] != '.') continue;
+        if (!o && !(o = cJSON_AddObjectToObject(action_json, "results"))) return;
+        name += plen + 1;
+        switch (event_field_type(results, k)) {
+        case WEE_VALUE_INT: cJSON_AddNumberToObject(o, name, (double)event_get_int(results, event_field_name(results, k), 0)); break;
+        case WEE_VALUE_BOOL: cJSON_AddBoolToObject(o, name, event_get_bool(results, event_field_name(results, k), 0)); break;
+        default: {
+            char cut[TAP_RESULT_TEXT + 4];
+            /* Cut at a character boundary: a UTF-8 continuation byte never starts the rest. */
+            size_t n = text ? strlen(text) : 0;
+            if (n > TAP_RESULT_TEXT) {
+                n = TAP_RESULT_TEXT;
+                while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80) n--;
+                snprintf(cut, sizeof cut, "%.*s...", (int)n, text);
+                cJSON_AddStringToObject(o, name, cut);
+            } else {
+                cJSON_AddStringToObject(o, name, text ? text : "");
+            }
+        }
+        }
+    }
 }

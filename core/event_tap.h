@@ -32,6 +32,14 @@ int event_tap_watched(event_tap *t);
 /* Hands one processed event to every viewer: line is a JSON object (copied). */
 void event_tap_publish(event_tap *t, const char *line, size_t len);
 
+/* What an action published for later actions ("<module>.<name>" fields of the rule's results event, e.g.
+ * exec's exit_code, http's status, lua's ok) added to its live-view object action_json (a cJSON object)
+ * as "results": {name: value}; strings shortened to TAP_RESULT_TEXT bytes. Called only while watched. */
+#define TAP_RESULT_TEXT 256
+struct cJSON;
+struct wee_event;
+void event_tap_add_results(struct cJSON *action_json, const struct wee_event *results, const char *module);
+
 /* An action failure, always remembered (the last TAP_FAILURES): rule name, the action's JSON path,
  * module, event type, error text. */
 void event_tap_failure(event_tap *t, const char *rule, const char *action_path, const char *module,

@@ -49,6 +49,8 @@ char *options_json(const wee_options *o, const char *name); /* caller frees with
 /* Prints a module's option table for `host modules --describe` (name, type, default, required,
  * description), one option per line. */
 void options_describe(const wee_option_spec *spec, void *file /* FILE* */);
+/* "string", "integer", "boolean", "list of strings", ... as options_describe names a type. */
+const char *options_type_name(wee_option_type type);
 /* Options flagged WEE_OPTF_WATCHED_FILE: a relative literal path becomes <config file's folder>/path
  * (options_files.c); options_watched_files lists their values (pointers into the tree). */
 /* 0, or WEE_ENOMEM (the tree is then as it was). */

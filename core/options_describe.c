@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *type_name(wee_option_type type)
+const char *options_type_name(wee_option_type type)
 {
     switch (type) {
     case WEE_OPT_STRING: return "string";
@@ -44,7 +44,7 @@ void options_describe(const wee_option_spec *spec, void *file)
     const wee_option_spec *s;
     for (s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
         if (width_of(s->name) > wname) wname = width_of(s->name);
-        if (width_of(type_name(s->type)) > wtype) wtype = width_of(type_name(s->type));
+        if (width_of(options_type_name(s->type)) > wtype) wtype = width_of(options_type_name(s->type));
         if (s->default_value && width_of(s->default_value) > wdef) wdef = width_of(s->default_value);
     }
     if (!options_spec_next(spec, NULL)) {
@@ -55,7 +55,7 @@ void options_describe(const wee_option_spec *spec, void *file)
     for (s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
         char range[96];
         describe_range(s, range, sizeof range);
-        fprintf(out, "  %-*s  %-*s  %-*s  %-8s  %s", wname, s->name, wtype, type_name(s->type), wdef,
+        fprintf(out, "  %-*s  %-*s  %-*s  %-8s  %s", wname, s->name, wtype, options_type_name(s->type), wdef,
                 s->default_value ? s->default_value : "-", s->required ? "required" : "optional",
                 s->description ? s->description : "");
         if (range[0]) fprintf(out, " (%s)", range);

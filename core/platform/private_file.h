@@ -4,7 +4,10 @@
  *
  * POSIX: the file is written 0600 beside the control socket, whose folder the user owns (ipc.h).
  * Windows: under %LOCALAPPDATA%\WinEventEngine, with the control pipe's DACL (this user, SYSTEM,
- * Administrators), inheritance off.
+ * Administrators), inheritance off; a host running as the Windows service (LocalSystem) writes them
+ * under %ProgramData%\WinEventEngine instead, where an administrator's `host console` finds them (the
+ * service account's own profile is not a place people look), with the same DACL: SYSTEM and
+ * Administrators only.
  * Writes are atomic: a temporary file in the same folder, then renamed over the old one.
  */
 #ifndef WEE_PLATFORM_PRIVATE_FILE_H
@@ -18,6 +21,11 @@ int plat_random_bytes(void *buf, size_t n);
  * control_path + suffix; Windows, %LOCALAPPDATA%\WinEventEngine\<pipe name><suffix> (the folder is
  * created). 0, or WEE_EINVAL if it does not fit / WEE_EIO if the folder cannot be made. */
 int plat_private_file_path(const char *control_path, const char *suffix, char *buf, size_t size);
+
+/* Where the Windows service's host keeps that file (%ProgramData%\WinEventEngine\<pipe name><suffix>;
+ * nothing is created). POSIX: WEE_EUNSUPPORTED (a systemd service runs as a user of its own: pass
+ * --control with its socket). */
+int plat_service_private_file_path(const char *control_path, const char *suffix, char *buf, size_t size);
 
 /* Replaces path with data, readable and writable by this user only. 0, or an error with err filled. */
 int plat_write_private_file(const char *path, const char *data, size_t len, char *err, size_t err_size);

@@ -164,12 +164,63 @@ async function main() {
 
     await rulesSteps(page);
 
+    // An action's result in the live view: the exit code and the error of a program that exits 3.
+    await page.click('button[data-page="emit"]');
+    await page.fill('#emit-type', 'custom.fail');
+    await page.fill('#emit-fields', 'why=exit-code');
+    await page.click('#emit-send');
+    await page.waitForFunction(() => document.getElementById('emit-result').textContent.startsWith('emitted custom.fail'),
+      null, { timeout: 20000 });
+    await page.click('button[data-page="live"]');
+    const failed = page.locator('.ev', { hasText: 'custom.fail' }).first();
+    await failed.waitFor({ timeout: 30000 });
+    await page.waitForFunction(() => /exit_code=3/.test(document.getElementById('stream').textContent), null, { timeout: 20000 });
+    const ftext = await failed.textContent();
+    if (!ftext.includes('rule "fails"') || !ftext.includes('exec failed: ') || !ftext.includes('exited with code 3'))
+      throw new Error('the live event lacks the failed action, its error or exit code: ' + ftext);
+    await page.screenshot({ path: path.join(shotDir, 'live-results.png'), fullPage: true });
+    console.log('ok   live view shows the failed action with its error and exit_code=3');
+
     // Back on the dashboard: the rule's count and the chart have data now.
     await page.click('button[data-page="dashboard"]');
     await page.waitForFunction(() => document.getElementById('rules').textContent.includes('new file'), null, { timeout: 20000 });
     await page.waitForTimeout(2500);  // one more poll draws a rate on the chart
     await page.screenshot({ path: path.join(shotDir, 'dashboard.png'), fullPage: true });
     console.log('ok   dashboard counts the rule that fired');
+
+    // Event tester: pick the file event from the live view, see each rule's verdict with its reason and
+    // the action's rendered arguments; then run the actions.
+    await page.click('button[data-page="live"]');
+    await page.locator('.ev', { hasText: 'from-the-browser-test.txt' }).first().locator('button.pick').click();
+    await page.waitForFunction(() => document.getElementById('t-summary').textContent.includes('matched'), null, { timeout: 20000 });
+    let rep = await page.textContent('#t-out');
+    if (!rep.includes('new file') || !rep.includes('created from-the-browser-test.txt') ||
+        !rep.includes('event type "file.created" does not match "custom.ping"'))
+      throw new Error('the tester lacks the verdicts, the reason or the rendered message: ' + rep);
+    console.log('ok   a live event picked into the tester: verdicts, reasons, rendered arguments');
+    await page.fill('#t-json', '{"type": "custom.ping", "n": 7}');
+    await page.check('#t-run');
+    await page.click('#t-test');
+    await page.waitForFunction(() => document.getElementById('t-summary').textContent.includes('actions run'), null, { timeout: 20000 });
+    rep = await page.textContent('#t-out');
+    if (!rep.includes('ping 7') || !rep.includes('→ ok')) throw new Error('the run did not report the action ok: ' + rep);
+    await page.uncheck('#t-run');
+    await page.screenshot({ path: path.join(shotDir, 'tester.png'), fullPage: true });
+    console.log('ok   the tester ran the actions and shows their result');
+
+    // Sources and modules: the source with its state, a restart, a module's option docs.
+    await page.click('button[data-page="sources"]');
+    await page.waitForFunction(() => /inbox.*running/.test(document.getElementById('src-rows').textContent), null, { timeout: 20000 });
+    await page.click('button[data-source="inbox"]');
+    await page.waitForFunction(() => document.getElementById('src-result').textContent.includes("source 'inbox' (file) restarted"),
+      null, { timeout: 20000 });
+    await page.click('button[data-module="exec"]');
+    await page.waitForFunction(() => /exec .*ABI/.test(document.getElementById('mod-doc').textContent), null, { timeout: 20000 });
+    const doc = await page.textContent('#mod-doc');
+    if (!doc.includes('command') || !doc.includes('required') || !doc.includes('timeout_ms'))
+      throw new Error('the module page lacks the option docs: ' + doc);
+    await page.screenshot({ path: path.join(shotDir, 'sources.png'), fullPage: true });
+    console.log('ok   sources page: state, restart, module option docs');
 
     // Without the token the page says how to get one, and the API refuses it.
     const bare = await browser.newPage();

@@ -31,7 +31,10 @@ def main():
         print("SKIP: /usr/bin/chromium is not installed (tools/install-deps.sh installs it)")
         return 77
     os.makedirs(a.shots, exist_ok=True)
-    h = Host(a.host, a.emulator)
+    # A program that exits 3: its exit code and error show in the live view and the dashboard's failures.
+    fail = ({"action": "exec", "command": "cmd.exe", "args": ["/c", "exit 3"]} if a.emulator else
+            {"action": "exec", "command": "/bin/sh", "args": ["-c", "exit 3"]})
+    h = Host(a.host, a.emulator, extra_rules=[{"name": "fails", "when": {"event": "custom.fail"}, "do": [fail]}])
     try:
         h.start()
         env = dict(os.environ, NODE_PATH=NODE_MODULES)

@@ -14,7 +14,7 @@ import urllib.request
 
 
 class Host:
-    def __init__(self, host, emulator=None, rules=None):
+    def __init__(self, host, emulator=None, rules=None, extra_rules=None):
         self.host = os.path.abspath(host)
         self.emulator = emulator or None
         self.wine = bool(self.emulator)
@@ -37,7 +37,7 @@ class Host:
                  "do": [{"action": "log", "target": "file", "file": self.native(self.log), "message": "created {{name}}"}]},
                 {"name": "pings", "when": {"event": "custom.ping"},
                  "do": [{"action": "log", "target": "file", "file": self.native(self.log), "message": "ping {{n}}"}]},
-            ],
+            ] + (extra_rules(self) if callable(extra_rules) else extra_rules or []),
         }
         with open(self.config, "w") as f:
             json.dump(cfg, f, indent=2)

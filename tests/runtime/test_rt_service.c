@@ -267,6 +267,64 @@ static void test_service_refuses_writable_config_folder(void **state)
     remove(service_log);
 }
 
+/* Issue 12: the web console of the host running as the service. Its URL file (with the token) is under
+ * %ProgramData%\WinEventEngine (not the service account's profile) with the private DACL (SYSTEM and
+ * Administrators), `host console` from an administrator's prompt finds it, and it is removed at stop. */
+static void test_service_console(void **state)
+{
+    (void)state;
+    rt_paths p;
+    rt_paths_init(&p);
+    char name[64], pipe[128], pipe_name[96];
+    snprintf(name, sizeof name, "WeeConsole%llu", (unsigned long long)plat_getpid());
+    snprintf(pipe_name, sizeof pipe_name, "wee-svc-console-%llu", (unsigned long long)plat_getpid());
+    snprintf(pipe, sizeof pipe, "\\\\.\\pipe\\%s", pipe_name);
+    char *dir = test_make_temp_dir("rt_service_console");
+    char *cfg = test_path_join(dir, "config.json"), *ran = test_path_join(dir, "ran.log");
+    char *log = test_path_join(dir, "host.log");
+    char *jran = rt_json(ran), *jlog = rt_json(log), *jpipe = rt_json(pipe);
+    char text[4096];
+    snprintf(text, sizeof text,
+             "{ \"version\": 1, \"engine\": { \"log\": { \"file\": %s }, \"control\": { \"path\": %s },\n"
+             "    \"console\": { \"listen\": \"127.0.0.1:0\" } },\n"
+             "  \"rules\": [ { \"name\": \"ready\", \"when\": { \"event\": \"engine.started\" },\n"
+             "    \"do\": [ { \"action\": \"log\", \"target\": \"file\", \"file\": %s, \"message\": \"engine ran\" } ] } ] }\n",
+             jlog, jpipe, jran);
+    assert_int_equal(test_write_file(cfg, text), 0);
+    const char *pd = getenv("ProgramData"), *lad = getenv("LOCALAPPDATA");
+    char url_file[512], user_file[512];
+    snprintf(url_file, sizeof url_file, "%s\\WinEventEngine\\%s.console", pd ? pd : "C:\\ProgramData", pipe_name);
+    snprintf(user_file, sizeof user_file, "%s\\WinEventEngine\\%s.console", lad ? lad : "?", pipe_name);
+    run_out o;
+    const char *install[] = { p.host, "service", "install", "--name", name, "--config", cfg, NULL };
+    assert_int_equal(run(install, &o), 0);
+    const char *sc_start[] = { "sc.exe", "start", name, NULL };
+    assert_int_equal(run(sc_start, &o), 0);
+    int ran_ok = rt_wait_for_text(ran, "engine ran", 30000);
+    const char *console[] = { p.host, "--control", pipe, "console", NULL };
+    int found = 0;
+    for (int i = 0; ran_ok && i < 20 && !found; i++) {
+        found = run(console, &o) == 0 && strncmp(o.out, "http://127.0.0.1:", 17) == 0 && strstr(o.out, "/#token=");
+        if (!found) plat_sleep_ms(250);
+    }
+    int in_programdata = plat_path_exists(url_file), in_profile = plat_path_exists(user_file);
+    const char *sc_stop[] = { "sc.exe", "stop", name, NULL };
+    run(sc_stop, &o);
+    int stopped = wait_sc_state(name, "STOPPED", 30000);
+    int removed = !plat_path_exists(url_file);
+    const char *uninstall[] = { p.host, "service", "uninstall", "--name", name, NULL };
+    run(uninstall, &o);
+    if (!ran_ok || !found || !in_programdata || in_profile || !stopped || !removed) {
+        char *l = test_read_file(log);
+        fail_msg("ran=%d host console found the URL=%d in %s=%d in the profile=%d stopped=%d removed at stop=%d\n"
+                 "--- host.log ---\n%s", ran_ok, found, url_file, in_programdata, in_profile, stopped, removed,
+                 l ? l : "(none)");
+    }
+    free(jran); free(jlog); free(jpipe); free(log); free(ran); free(cfg);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     test_init();
@@ -275,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_service_bad_config),
         cmocka_unit_test(test_service_stops_with_a_stuck_worker),
         cmocka_unit_test(test_service_refuses_writable_config_folder),
+        cmocka_unit_test(test_service_console),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

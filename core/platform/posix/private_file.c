@@ -30,6 +30,12 @@ int plat_private_file_path(const char *control_path, const char *suffix, char *b
     return k > 0 && (size_t)k < size ? 0 : WEE_EINVAL;
 }
 
+int plat_service_private_file_path(const char *control_path, const char *suffix, char *buf, size_t size)
+{
+    (void)control_path; (void)suffix; (void)buf; (void)size;
+    return WEE_EUNSUPPORTED;
+}
+
 int plat_write_private_file(const char *path, const char *data, size_t len, char *err, size_t err_size)
 {
     char tmp[4096];

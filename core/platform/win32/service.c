@@ -1,5 +1,6 @@
 #include "platform/service.h"
 #include "platform/platform.h"
+#include "service_internal.h"
 #include "utf.h"
 #include "wee/errors.h"
 #include <windows.h>
@@ -22,6 +23,9 @@
 
 static SRWLOCK status_lock = SRWLOCK_INIT;
 static SERVICE_STATUS_HANDLE status_handle;
+
+/* private_file.c keeps the service's secrets under %ProgramData% (service_internal.h). */
+int win_service_active(void) { return status_handle != NULL; }
 static SERVICE_STATUS status;
 static wchar_t *service_name;
 static wchar_t *stderr_file;

@@ -1,0 +1,218 @@
+/* engine_inspect.c - the running engine's rules, sources and modules for the web console, and the
+ * restart of one source; see engine_control.h. */
+#include <cjson/cJSON.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine_control.h"
+#include "engine_internal.h"
+#include "log.h"
+#include "options.h"
+#include "wee/errors.h"
+
+rule_set *engine_rules(engine *e)
+{
+    plat_mutex_lock(&e->lock);
+    rule_set *rs = e->cfg->rules ? rule_set_ref(e->cfg->rules) : NULL;
+    plat_mutex_unlock(&e->lock);
+    return rs;
+}
+
+uint64_t engine_processed_count(engine *e)
+{
+    dispatcher_stats st;
+    dispatcher_get_stats(e->disp, &st);
+    return st.processed;
+}
+
+static void put_json(cJSON *o, strbuf *out)
+{
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    strbuf_puts(out, text ? text : "null");
+    free(text);
+    cJSON_Delete(o);
+}
+
+void engine_sources_json(engine *e, strbuf *out)
+{
+    cJSON *arr = cJSON_CreateArray();
+    plat_mutex_lock(&e->lock);
+    for (size_t i = 0; arr && i < e->cfg->source_count; i++) {
+        const source_config *sc = &e->cfg->sources[i];
+        const running_source *rs = NULL;
+        for (size_t k = 0; !rs && k < e->source_count; k++)
+            if (strcmp(e->sources[k]->id, sc->id) == 0) rs = e->sources[k];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", sc->id);
+        cJSON_AddStringToObject(o, "module", sc->module->desc.name ? sc->module->desc.name : sc->module->name);
+        cJSON_AddStringToObject(o, "path", sc->json_path);
+        cJSON_AddStringToObject(o, "state", rs ? "running" : "not running");
+        if (!rs) cJSON_AddStringToObject(o, "reason", "it failed to start or to restart (the log says why); fix that and reload");
+        cJSON_AddNumberToObject(o, "emitted", rs ? (double)atomic_load(&rs->src.emitted) : 0);
+        cJSON_AddNumberToObject(o, "lost", rs ? (double)atomic_load(&rs->src.lost) : 0);
+        cJSON_AddItemToArray(arr, o);
+    }
+    plat_mutex_unlock(&e->lock);
+    put_json(arr, out);
+}
+
+/* Takes rs out of the running list (readers see only running sources) and frees it. */
+static void drop_source(engine *e, running_source *rs)
+{
+    plat_mutex_lock(&e->lock);
+    size_t k = 0;
+    while (k < e->source_count && e->sources[k] != rs) k++;
+    if (k < e->source_count) {
+        memmove(&e->sources[k], &e->sources[k + 1], (e->source_count - k - 1) * sizeof *e->sources);
+        e->source_count--;
+    }
+    plat_mutex_unlock(&e->lock);
+    options_tree_free(rs->options);
+    free(rs->id);
+    free(rs->fingerprint);
+    free(rs);
+}
+
+int engine_source_restart(engine *e, const char *id, strbuf *report)
+{
+    /* Reloads replace the running list: none may run while this source is down. */
+    plat_mutex_lock(&e->reload_lock);
+    running_source *rs = NULL;
+    int configured = 0;
+    plat_mutex_lock(&e->lock);
+    for (size_t k = 0; !rs && k < e->source_count; k++)
+        if (strcmp(e->sources[k]->id, id) == 0) rs = e->sources[k];
+    for (size_t i = 0; i < e->cfg->source_count; i++) configured |= strcmp(e->cfg->sources[i].id, id) == 0;
+    plat_mutex_unlock(&e->lock);
+    if (!rs) {
+        if (configured) strbuf_printf(report, "source '%s' is not running (it failed to start; the log says why): fix it and reload", id);
+        else strbuf_printf(report, "no source '%s' in %s", id, e->cfg->file);
+        plat_mutex_unlock(&e->reload_lock);
+        return configured ? WEE_ESTOPPED : WEE_ENOTFOUND;
+    }
+    const wee_module_desc *m = &rs->module->desc;
+    m->source_stop(rs->instance);
+    m->source_destroy(rs->instance);
+    rs->instance = NULL;
+    char err[512] = "";
+    int rc = m->source_create(host_api_get(), &rs->src, options_static_view(rs->options), &rs->instance, err, sizeof err);
+    if (rc == 0 && (rc = m->source_start(rs->instance, err, sizeof err)) != 0) m->source_destroy(rs->instance);
+    if (rc != 0) {
+        strbuf_printf(report, "source '%s' (%s) stopped but did not start again: %s; it stays stopped until the next reload",
+                      id, m->name, err[0] ? err : wee_strerror(rc));
+        log_write(WEE_LOG_ERROR, "engine", "%s", strbuf_cstr(report));
+        atomic_fetch_add(&e->source_failures, 1);
+        drop_source(e, rs);
+        plat_mutex_unlock(&e->reload_lock);
+        return WEE_EFAILED;
+    }
+    strbuf_printf(report, "source '%s' (%s) restarted", id, m->name);
+    log_write(WEE_LOG_INFO, "engine", "source '%s' (%s) restarted from the web console", id, m->name);
+    plat_mutex_unlock(&e->reload_lock);
+    return 0;
+}
+
+static cJSON *options_json_table(const wee_option_spec *spec)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (const wee_option_spec *s = options_spec_next(spec, NULL); arr && s; s = options_spec_next(spec, s)) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", s->name);
+        cJSON_AddStringToObject(o, "type", options_type_name(s->type));
+        if (s->default_value) cJSON_AddStringToObject(o, "default", s->default_value);
+        cJSON_AddBoolToObject(o, "required", s->required);
+        cJSON_AddStringToObject(o, "description", s->description ? s->description : "");
+        int64_t lo, hi;
+        if (s->type == WEE_OPT_INT && options_int_range(s, &lo, &hi)) {
+            cJSON *r = cJSON_AddObjectToObject(o, "range");
+            if (lo != INT64_MIN) cJSON_AddNumberToObject(r, "min", (double)lo);
+            if (hi != INT64_MAX) cJSON_AddNumberToObject(r, "max", (double)hi);
+        }
+        if (s->type == WEE_OPT_STRING && s->choices) cJSON_AddStringToObject(o, "choices", s->choices);
+        if (s->type == WEE_OPT_OBJECT_LIST && options_spec_fields(s))
+            cJSON_AddItemToObject(o, "fields", options_json_table(options_spec_fields(s)));
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static cJSON *module_json(const loaded_module *m, int full)
+{
+    cJSON *o = cJSON_CreateObject();
+    int loaded = m->lib && !m->unloaded;
+    cJSON_AddStringToObject(o, "name", m->name ? m->name : "?");
+    cJSON_AddStringToObject(o, "kind", loader_kind_name(m->desc.kind));
+    cJSON_AddStringToObject(o, "path", m->path ? m->path : "");
+    cJSON_AddBoolToObject(o, "loaded", loaded);
+    if (!loaded) return o; /* its descriptor's strings went with its library */
+    char abi[32];
+    snprintf(abi, sizeof abi, "%u.%u", WEE_ABI_MAJOR_OF(m->desc.abi_version), WEE_ABI_MINOR_OF(m->desc.abi_version));
+    cJSON_AddStringToObject(o, "version", m->desc.version ? m->desc.version : "?");
+    cJSON_AddStringToObject(o, "abi", abi);
+    cJSON_AddStringToObject(o, "description", m->desc.description ? m->desc.description : "");
+    if (!full) return o;
+    cJSON *types = cJSON_AddArrayToObject(o, "events");
+    for (const char *const *t = (m->desc.kind & WEE_MODULE_SOURCE) ? m->desc.event_types : NULL; t && *t; t++)
+        cJSON_AddItemToArray(types, cJSON_CreateString(*t));
+    if (m->desc.kind == WEE_MODULE_SOURCE_ACTION) {
+        cJSON_AddItemToObject(o, "options", options_json_table(m->desc.options));
+        cJSON_AddItemToObject(o, "action_options", options_json_table(m->desc.action_options));
+    } else {
+        cJSON_AddItemToObject(o, "options", options_json_table(m->desc.options));
+    }
+    if (m->desc.config_options) cJSON_AddItemToObject(o, "module_options", options_json_table(m->desc.config_options));
+    return o;
+}
+
+/* name's file stem without folder and extension ("file" for .../modules/file.dll). */
+static void file_stem(const char *path, char *buf, size_t size)
+{
+    const char *base = path + strlen(path);
+    while (base > path && base[-1] != '/' && base[-1] != '\\') base--;
+    snprintf(buf, size, "%.*s", (int)strcspn(base, "."), base);
+}
+
+static int module_known(const module_registry *reg, const char *name)
+{
+    char stem[128];
+    for (size_t i = 0; i < reg->count; i++)
+        if (reg->mods[i]->name && strcmp(reg->mods[i]->name, name) == 0) return 1;
+    for (size_t i = 0; i < reg->deferred_count; i++) {
+        if (!reg->deferred[i]) continue;
+        file_stem(reg->deferred[i], stem, sizeof stem);
+        if (strcmp(stem, name) == 0) return 1;
+    }
+    return 0;
+}
+
+int engine_modules_json(engine *e, const char *describe, strbuf *out)
+{
+    /* The registry is used by reloads (under reload_lock) and by nothing else once the host runs. */
+    plat_mutex_lock(&e->reload_lock);
+    int rc = 0;
+    if (describe) {
+        /* Only a module that is there: loader_find would open every module file to look for an unknown name. */
+        const loaded_module *m = module_known(e->reg, describe) ? loader_find(e->reg, describe) : NULL;
+        if (m) put_json(module_json(m, 1), out);
+        else rc = WEE_ENOTFOUND;
+    } else {
+        cJSON *arr = cJSON_CreateArray();
+        for (size_t i = 0; arr && i < e->reg->count; i++) cJSON_AddItemToArray(arr, module_json(e->reg->mods[i], 0));
+        for (size_t i = 0; arr && i < e->reg->deferred_count; i++) {
+            const char *path = e->reg->deferred[i];
+            if (!path) continue;
+            /* Not opened yet (the config never named it): its file is all that is known. */
+            char name[128];
+            file_stem(path, name, sizeof name);
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", name);
+            cJSON_AddStringToObject(o, "path", path);
+            cJSON_AddBoolToObject(o, "loaded", 0);
+            cJSON_AddItemToArray(arr, o);
+        }
+        put_json(arr, out);
+    }
+    plat_mutex_unlock(&e->reload_lock);
+    return rc;
+}
