@@ -146,15 +146,18 @@ const char *options_map_value(const wee_options *o, const char *name, size_t i)
     return n && n->kind == NODE_OBJECT && i < n->count ? node_string(o, &n->items[i]) : NULL;
 }
 
+/* An object list's objects; a WEE_OPT_OBJECT section (ABI 1.3) reads as a list of that one object. */
 size_t options_object_count(const wee_options *o, const char *name)
 {
     const opt_node *n = find_node(o, name);
+    if (n && n->kind == NODE_OBJECT && n->sub) return 1;
     return n && n->kind == NODE_ARRAY ? n->count : 0;
 }
 
 const wee_options *options_object_at(const wee_options *o, const char *name, size_t i)
 {
     const opt_node *n = find_node(o, name);
+    if (n && n->kind == NODE_OBJECT && n->sub) return i == 0 ? options_static_view(n->sub) : NULL;
     return n && n->kind == NODE_ARRAY && i < n->count ? options_static_view(n->items[i].sub) : NULL;
 }
 
@@ -219,4 +222,26 @@ char *options_json(const wee_options *o, const char *name)
     if (out) memcpy(out, printed, len);
     cJSON_free(printed);
     return out;
+}
+
+/* The host binds its own sections (engine.*) with the modules' binder: the accessors are the table's. */
+static const wee_host_api option_accessors = {
+    .struct_size = sizeof(wee_host_api),
+    .opt_has = options_has,
+    .opt_string = options_string,
+    .opt_int = options_int,
+    .opt_bool = options_bool,
+    .opt_list_count = options_list_count,
+    .opt_list_at = options_list_at,
+    .opt_map_count = options_map_count,
+    .opt_map_key = options_map_key,
+    .opt_map_value = options_map_value,
+    .opt_json = options_json,
+    .opt_object_count = options_object_count,
+    .opt_object_at = options_object_at,
+};
+
+int options_bind(const wee_options *o, const wee_option_spec *spec, void *settings)
+{
+    return wee_opt_bind(&option_accessors, o, spec, settings);
 }

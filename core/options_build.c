@@ -31,11 +31,18 @@ static char *xstrdup(const char *s)
 
 const wee_option_spec *options_spec_next(const wee_option_spec *spec, const wee_option_spec *cur)
 {
-    if (!spec) return NULL;
-    /* A zero stride would loop forever; a module with it is broken, so its table ends here. */
-    if (cur && cur->struct_size == 0) return NULL;
-    const wee_option_spec *next = cur ? (const wee_option_spec *)((const char *)cur + cur->struct_size) : spec;
-    return next->name ? next : NULL;
+    return wee_spec_next(spec, cur);
+}
+
+int options_spec_is_1_3(const wee_option_spec *s) { return s && s->struct_size >= WEE_OPTION_SPEC_SIZE_1_3; }
+
+const char *options_spec_expect(const wee_option_spec *s) { return options_spec_is_1_3(s) ? s->expect : NULL; }
+
+uint32_t options_spec_flags(const wee_option_spec *s)
+{
+    /* Tables built against ABI 1.0 end before `flags`; the 1.3 bits mean nothing to older tables. */
+    if (s->struct_size < offsetof(wee_option_spec, flags) + sizeof s->flags) return 0;
+    return options_spec_is_1_3(s) ? s->flags : s->flags & WEE_OPTF_WATCHED_FILE;
 }
 
 const wee_option_spec *options_spec_fields(const wee_option_spec *s)
@@ -47,8 +54,12 @@ const wee_option_spec *options_spec_fields(const wee_option_spec *s)
 typedef struct build_ctx {
     options_tree *tree;
     int templated;
+    int host_style; /* a section of the host's own config: its wording ("unknown key", "integer lo..hi") */
     diag_list *d;
 } build_ctx;
+
+static options_tree *build_tree(const wee_option_spec *spec, const cJSON *obj, const char *json_path,
+                                const char *const *own_keys, int templated, int host_style, diag_list *d);
 
 static void node_free(opt_node *n)
 {
@@ -112,18 +123,7 @@ static void set_json(build_ctx *b, opt_node *n, const cJSON *j, const char *path
     }
 }
 
-static int choice_allowed(const char *choices, const char *value)
-{
-    size_t len = strlen(value);
-    for (const char *p = choices; *p;) {
-        const char *bar = strchr(p, '|');
-        size_t n = bar ? (size_t)(bar - p) : strlen(p);
-        if (n == len && strncmp(p, value, n) == 0) return 1;
-        if (!bar) break;
-        p = bar + 1;
-    }
-    return 0;
-}
+static int choice_allowed(const char *choices, const char *value) { return wee_choice_index(choices, value) >= 0; }
 
 int options_double_to_int64(double v, int64_t *out)
 {
@@ -157,7 +157,16 @@ static void check_int(build_ctx *b, const wee_option_spec *s, opt_node *n, const
     int64_t v, lo, hi;
     int ranged = options_int_range(s, &lo, &hi);
     const char *unit = hi == WEE_DURATION_MS_MAX ? " (365 days)" : "";
-    if (!cJSON_IsNumber(j) || !options_double_to_int64(j->valuedouble, &v)) {
+    int integral = cJSON_IsNumber(j) && options_double_to_int64(j->valuedouble, &v);
+    if (b->host_style && ranged && (!integral || v < lo || v > hi)) {
+        /* The wording of the rest of the host's config (config_values.c): the whole range at once. */
+        diag_describe_json(j, seen, sizeof seen);
+        if (hi == INT64_MAX) diag_add(b->d, path, "expected integer >= %" PRId64 ", got %s", lo, seen);
+        else if (hi == lo + 1) diag_add(b->d, path, "expected %" PRId64 " or %" PRId64 ", got %s", lo, hi, seen);
+        else diag_add(b->d, path, "expected integer %" PRId64 "..%" PRId64 ", got %s", lo, hi, seen);
+        return;
+    }
+    if (!integral) {
         diag_describe_json(j, seen, sizeof seen);
         if (ranged && lo != INT64_MIN)
             diag_add(b->d, path, "expected integer >= %" PRId64 ", got %s", lo, seen);
@@ -181,26 +190,35 @@ static void check_int(build_ctx *b, const wee_option_spec *s, opt_node *n, const
 
 /* Choices are checked on the text as written, templated or not: create() reads that text, so a template
  * where a fixed choice is expected ("level": "{{x}}") could never be valid. */
-static void check_string(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
+/* One string value (an option, or an element of a list): type, non-empty, choices. `choices` is NULL
+ * where they do not apply (a list element of a table older than ABI 1.3). */
+static int string_ok(build_ctx *b, const wee_option_spec *s, const char *choices, const cJSON *j, const char *path)
 {
     char seen[128];
-    if (!cJSON_IsString(j) || (s->choices && !choice_allowed(s->choices, j->valuestring))) {
-        diag_describe_json(j, seen, sizeof seen);
-        if (s->choices) diag_add(b->d, path, "expected one of %s, got %s", s->choices, seen);
-        else diag_add(b->d, path, "expected string, got %s", seen);
-        return;
-    }
-    set_string(b, n, j->valuestring, path);
+    int empty = cJSON_IsString(j) && !j->valuestring[0] && (options_spec_flags(s) & WEE_OPTF_NONEMPTY);
+    if (cJSON_IsString(j) && !empty && (!choices || choice_allowed(choices, j->valuestring))) return 1;
+    diag_describe_json(j, seen, sizeof seen);
+    if (choices) diag_add(b->d, path, "expected one of %s, got %s", choices, seen);
+    else if (options_spec_expect(s)) diag_add(b->d, path, "expected %s, got %s", options_spec_expect(s), seen);
+    else diag_add(b->d, path, "expected %sstring, got %s", empty ? "non-empty " : "", seen);
+    return 0;
 }
 
-static void check_list(build_ctx *b, opt_node *n, const cJSON *j, const char *path)
+static void check_string(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
+{
+    if (string_ok(b, s, s->choices, j, path)) set_string(b, n, j->valuestring, path);
+}
+
+static void check_list(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
 {
     char seen[128], sub[OPTIONS_PATH_SIZE];
+    /* Choices for list elements came with ABI 1.3: an older table's choices were never checked there. */
+    const char *choices = options_spec_is_1_3(s) ? s->choices : NULL;
     n->kind = NODE_ARRAY;
     if (cJSON_IsString(j)) {
         n->count = 1;
         n->items = options_xcalloc(1, sizeof *n->items);
-        set_string(b, &n->items[0], j->valuestring, path);
+        if (string_ok(b, s, choices, j, path)) set_string(b, &n->items[0], j->valuestring, path);
         return;
     }
     if (!cJSON_IsArray(j)) {
@@ -213,12 +231,7 @@ static void check_list(build_ctx *b, opt_node *n, const cJSON *j, const char *pa
     size_t i = 0;
     for (const cJSON *c = j->child; c; c = c->next, i++) {
         diag_path_index(sub, sizeof sub, path, i);
-        if (cJSON_IsString(c)) {
-            set_string(b, &n->items[i], c->valuestring, sub);
-        } else {
-            diag_describe_json(c, seen, sizeof seen);
-            diag_add(b->d, sub, "expected string, got %s", seen);
-        }
+        if (string_ok(b, s, choices, c, sub)) set_string(b, &n->items[i], c->valuestring, sub);
     }
 }
 
@@ -268,8 +281,22 @@ static void check_object_list(build_ctx *b, const wee_option_spec *s, opt_node *
             diag_add(b->d, sub, "expected object, got %s", seen);
             continue;
         }
-        n->items[i].sub = options_build(options_spec_fields(s), c, sub, NULL, b->templated, b->d);
+        n->items[i].sub = build_tree(options_spec_fields(s), c, sub, NULL, b->templated, b->host_style, b->d);
     }
+}
+
+/* A nested section (ABI 1.3): its own tree, read with opt_object_at(opts, name, 0) or bound. Absent, it
+ * is built from nothing, so its fields' defaults are there all the same. */
+static void check_object(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
+{
+    char seen[128];
+    n->kind = NODE_OBJECT;
+    if (j && !cJSON_IsObject(j)) {
+        diag_describe_json(j, seen, sizeof seen);
+        diag_add(b->d, path, "expected object, got %s", seen);
+        return;
+    }
+    n->sub = build_tree(options_spec_fields(s), j, path, NULL, b->templated, b->host_style, b->d);
 }
 
 static void check_value(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
@@ -287,10 +314,15 @@ static void check_value(build_ctx *b, const wee_option_spec *s, opt_node *n, con
             diag_add(b->d, path, "expected true or false, got %s", seen);
         }
         break;
-    case WEE_OPT_STRING_LIST: check_list(b, n, j, path); break;
+    case WEE_OPT_STRING_LIST: check_list(b, s, n, j, path); break;
     case WEE_OPT_STRING_MAP: check_map(b, n, j, path); break;
     case WEE_OPT_JSON: set_json(b, n, j, path, 0); break;
     case WEE_OPT_OBJECT_LIST: check_object_list(b, s, n, j, path); break;
+    case WEE_OPT_OBJECT:
+        /* type 8 in an older table is as unknown as it was then */
+        if (options_spec_is_1_3(s)) check_object(b, s, n, j, path);
+        else diag_add(b->d, path, "the module declares this option with unknown type %d", (int)s->type);
+        break;
     default: diag_add(b->d, path, "the module declares this option with unknown type %d", (int)s->type); break;
     }
 }
@@ -341,7 +373,7 @@ static const char *module_name_of(const cJSON *obj, const char *const *own_keys)
 }
 
 static void report_unknown(diag_list *d, const wee_option_spec *spec, const cJSON *obj,
-                           const char *const *own_keys, const char *path)
+                           const char *const *own_keys, int host_style, const char *path)
 {
     strbuf known = STRBUF_INIT;
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
@@ -349,7 +381,8 @@ static void report_unknown(diag_list *d, const wee_option_spec *spec, const cJSO
         strbuf_puts(&known, s->name);
     }
     const char *module = module_name_of(obj, own_keys);
-    if (module && known.len) diag_add(d, path, "unknown option (module \"%s\" has: %s)", module, known.data);
+    if (host_style) diag_add(d, path, "unknown key (allowed here: %s)", known.len ? known.data : "none");
+    else if (module && known.len) diag_add(d, path, "unknown option (module \"%s\" has: %s)", module, known.data);
     else if (module) diag_add(d, path, "unknown option (module \"%s\" has no options)", module);
     else if (known.len) diag_add(d, path, "unknown option (known options: %s)", known.data);
     else diag_add(d, path, "unknown option (this module has no options)");
@@ -357,7 +390,7 @@ static void report_unknown(diag_list *d, const wee_option_spec *spec, const cJSO
 }
 
 static void check_keys(diag_list *d, const wee_option_spec *spec, const cJSON *obj, const char *const *own_keys,
-                       const char *json_path)
+                       int host_style, const char *json_path)
 {
     char path[OPTIONS_PATH_SIZE];
     for (const cJSON *c = obj->child; c; c = c->next) {
@@ -369,14 +402,25 @@ static void check_keys(diag_list *d, const wee_option_spec *spec, const cJSON *o
             }
         }
         if (!is_own_key(own_keys, c->string) && !find_spec(spec, c->string))
-            report_unknown(d, spec, obj, own_keys, path);
+            report_unknown(d, spec, obj, own_keys, host_style, path);
     }
 }
 
-options_tree *options_build(const wee_option_spec *spec, const void *obj_, const char *json_path,
+options_tree *options_build(const wee_option_spec *spec, const void *obj, const char *json_path,
                             const char *const *own_keys, int templated, diag_list *d)
 {
-    const cJSON *obj = obj_;
+    return build_tree(spec, obj, json_path, own_keys, templated, 0, d);
+}
+
+options_tree *options_build_section(const wee_option_spec *spec, const void *obj, const char *json_path,
+                                    diag_list *d)
+{
+    return build_tree(spec, obj, json_path, NULL, 0, 1, d);
+}
+
+static options_tree *build_tree(const wee_option_spec *spec, const cJSON *obj, const char *json_path,
+                                const char *const *own_keys, int templated, int host_style, diag_list *d)
+{
     diag_list fallback = DIAG_INIT;
     if (!d) d = &fallback;
     if (!json_path) json_path = "";
@@ -393,8 +437,8 @@ options_tree *options_build(const wee_option_spec *spec, const void *obj_, const
     size_t spec_count = 0;
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) spec_count++;
     tree->entries = options_xcalloc(spec_count, sizeof *tree->entries);
-    if (obj) check_keys(d, spec, obj, own_keys, json_path);
-    build_ctx b = { tree, templated, d };
+    if (obj) check_keys(d, spec, obj, own_keys, host_style, json_path);
+    build_ctx b = { tree, templated, host_style, d };
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
         const cJSON *j = obj ? cJSON_GetObjectItemCaseSensitive(obj, s->name) : NULL;
         /* null means "not set" (use the default) except where any JSON value is meaningful. */
@@ -402,6 +446,7 @@ options_tree *options_build(const wee_option_spec *spec, const void *obj_, const
         diag_path_key(path, sizeof path, json_path, s->name);
         opt_entry *e = &tree->entries[tree->count];
         if (j) check_value(&b, s, &e->value, j, path);
+        else if (s->type == WEE_OPT_OBJECT && options_spec_is_1_3(s) && !s->required) check_object(&b, s, &e->value, NULL, path);
         else if (s->required) { diag_add(d, path, "required option missing"); continue; }
         else if (s->default_value) apply_default(&b, s, &e->value, path);
         else continue;

@@ -7,4 +7,5 @@
 #include "options.h"
 #include "host.h"
 #include "module.h"
+#include "bind.h"
 #endif
