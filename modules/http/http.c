@@ -58,11 +58,12 @@ static int is_token(const char *s)
     return 1;
 }
 
-/* The options as bound (wee/bind.h) from create's options and from each call's rendered params; "json"
- * (any JSON value) is read with opt_json. */
+/* The options as bound (wee/bind.h) from create's options and from each call's rendered params; json
+ * (any JSON value) is a handle: wee_json gives its text. */
 typedef struct http_settings {
     const char *url, *method, *body, *ca_file;
     wee_opt_map headers;
+    wee_opt_list json;
     int64_t timeout_ms, retries, backoff_ms, body_max;
 } http_settings;
 
@@ -80,7 +81,8 @@ static const wee_option_spec http_options[] = {
                .description = "request body text (template); Content-Type text/plain unless given",
                WEE_BIND(http_settings, body)),
     WEE_OPTION(.name = "json", .type = WEE_OPT_JSON,
-               .description = "request body as JSON: strings inside are templates, escaped correctly"),
+               .description = "request body as JSON: strings inside are templates, escaped correctly",
+               WEE_BIND(http_settings, json)),
     WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "10000", .min = 1,
                .max = INT32_MAX, .description = "limit for each attempt, connecting included",
                WEE_BIND(http_settings, timeout_ms)),
@@ -109,7 +111,7 @@ static int http_create(const wee_host_api *host, const wee_options *opts, void *
     http_settings set;
     memset(&set, 0, sizeof set);
     wee_opt_bind(host, opts, http_options, &set);
-    if (set.body && host->opt_has(opts, "json")) {
+    if (set.body && set.json.count) {
         snprintf(err, err_size, "give either 'body' (text) or 'json' (an object sent as JSON), not both");
         return WEE_ECONFIG;
     }
@@ -273,8 +275,8 @@ static int http_run(void *instance, wee_action_call *call)
         return WEE_EPERM;
     }
 
-    char *json = host->opt_has(params, "json") ? host->opt_json(params, "json") : NULL;
-    if (host->opt_has(params, "json") && !json) {
+    char *json = wee_json(&set.json);
+    if (set.json.count && !json) {
         host->call_set_error(call, "out of memory building the json body");
         return WEE_ENOMEM;
     }

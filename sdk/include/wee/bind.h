@@ -36,7 +36,9 @@ typedef struct wee_opt_list {
     size_t count;
 } wee_opt_list;
 
-/* A bound string map: count, keys and values through wee_map_key / wee_map_value. */
+/* A bound string map: count, keys and values through wee_map_key / wee_map_value. A bound object list
+ * and a bound JSON option are wee_opt_list handles too: wee_object_at, and wee_json (count is 1 when
+ * the JSON option is present, else 0). */
 typedef struct wee_opt_map {
     const wee_host_api *host;
     const wee_options *opts;
@@ -55,6 +57,16 @@ static inline const char *wee_map_key(const wee_opt_map *m, size_t i)
 static inline const char *wee_map_value(const wee_opt_map *m, size_t i)
 {
     return i < m->count ? m->host->opt_map_value(m->opts, m->name, i) : NULL;
+}
+static inline const wee_options *wee_object_at(const wee_opt_list *l, size_t i)
+{
+    return i < l->count && l->host->opt_object_at ? l->host->opt_object_at(l->opts, l->name, i) : NULL;
+}
+/* JSON text of a bound WEE_OPT_JSON option (rendered in a call's params); NULL when absent or out of
+ * memory. Free with host->free. */
+static inline char *wee_json(const wee_opt_list *j)
+{
+    return j->count ? j->host->opt_json(j->opts, j->name) : NULL;
 }
 
 /* The size of a wee_option_spec built against ABI 1.3 or later: older tables have no binding fields. */
@@ -109,11 +121,14 @@ static inline int wee_opt_bind(const wee_host_api *host, const wee_options *opts
             memcpy(at, &bits, sizeof bits);
         } else if (s->bind != WEE_BIND_VALUE) {
             rc = WEE_EINVAL;
-        } else if (s->type == WEE_OPT_STRING_LIST || s->type == WEE_OPT_STRING_MAP) {
-            /* wee_opt_list and wee_opt_map have the same layout. */
+        } else if (s->type == WEE_OPT_STRING_LIST || s->type == WEE_OPT_STRING_MAP || s->type == WEE_OPT_OBJECT_LIST ||
+                   s->type == WEE_OPT_JSON) {
+            /* Handles: wee_opt_list and wee_opt_map have the same layout. */
             wee_opt_list l = { host, opts, s->name, 0 };
-            l.count = s->type == WEE_OPT_STRING_LIST ? host->opt_list_count(opts, s->name)
-                                                      : host->opt_map_count(opts, s->name);
+            if (s->type == WEE_OPT_STRING_LIST) l.count = host->opt_list_count(opts, s->name);
+            else if (s->type == WEE_OPT_STRING_MAP) l.count = host->opt_map_count(opts, s->name);
+            else if (s->type == WEE_OPT_JSON) l.count = present ? 1 : 0;
+            else if (host->opt_object_count) l.count = host->opt_object_count(opts, s->name);
             memcpy(at, &l, sizeof l);
         } else if (!present) {
             continue;
@@ -127,7 +142,7 @@ static inline int wee_opt_bind(const wee_host_api *host, const wee_options *opts
             int v = host->opt_bool(opts, s->name);
             memcpy(at, &v, sizeof v);
         } else {
-            rc = WEE_EINVAL; /* JSON and object lists are read with opt_json / opt_object_at */
+            rc = WEE_EINVAL; /* a type this header does not know */
         }
     }
     return rc;

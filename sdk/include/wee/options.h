@@ -58,7 +58,8 @@ typedef struct wee_option_spec {
 
 /* How wee_opt_bind stores a bound option (field types in wee/bind.h):
  *   WEE_BIND_VALUE:  STRING -> const char *, INT -> int64_t, BOOL -> int, STRING_LIST -> wee_opt_list,
- *                    STRING_MAP -> wee_opt_map, OBJECT -> its fields (same base)
+ *                    STRING_MAP -> wee_opt_map, OBJECT_LIST and JSON -> wee_opt_list (a handle: wee_object_at,
+ *                    wee_json), OBJECT -> its fields (same base)
  *   WEE_BIND_CHOICE: STRING with choices -> int, the index of the value in choices (-1 when absent);
  *                    STRING_LIST with choices -> uint32_t, bit i set when choice i is listed (at most
  *                    32 choices) */
