@@ -4,15 +4,17 @@
  *
  * The section is one option table (config_engine_options), the same kind modules declare theirs with:
  * options_build_section validates it (types, ranges, choices, unknown keys, each with its JSON path),
- * fills the defaults, options_bind stores the values in engine_settings through the table's offsetof
- * bindings, and schema.c describes it from the same table. What a table cannot say - the platform's
- * rules for a pipe name, a loopback listen address - is checked here after binding.
+ * fills the defaults, wee_opt_bind - through the host table modules get - stores the values in
+ * engine_settings through the table's offsetof bindings, and schema.c describes it from the same
+ * table. What a table cannot say - the platform's rules for a pipe name, a loopback listen address -
+ * is checked here after binding.
  */
 #include "config_internal.h"
 #include "config_keys.h"
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
+#include "host_api.h"
 #include "http_server.h"
 #include "platform/ipc.h"
 #include "platform/platform.h"
@@ -172,7 +174,7 @@ void config_load_engine(config_ctx *x, const cJSON *engine, const char *path)
     }
     engine_settings s;
     memset(&s, 0, sizeof s);
-    options_bind(options_static_view(t), engine_options, &s);
+    wee_opt_bind(host_api_get(), options_static_view(t), engine_options, &s);
     apply(x, &s, path);
     options_tree_free(t);
 }

@@ -27,7 +27,8 @@ options_tree *options_build(const wee_option_spec *spec, const void *obj, const 
                             const char *const *own_keys, int templated, diag_list *d);
 /* A section of the host's own config (engine.*) described by a table of the same kind: validated like
  * module options, untemplated, worded like the rest of the host's config ("unknown key (allowed here:
- * ...)", "expected integer lo..hi"). Bind it with wee_opt_bind(host_api_get(), view, spec, &settings). */
+ * ...)", "expected integer lo..hi"). Bind it as modules bind theirs: wee_opt_bind(host_api_get(), view,
+ * spec, &settings). */
 options_tree *options_build_section(const wee_option_spec *spec, const void *obj, const char *json_path,
                                     diag_list *d);
 void options_tree_free(options_tree *t);
@@ -51,9 +52,6 @@ size_t options_map_count(const wee_options *o, const char *name);
 const char *options_map_key(const wee_options *o, const char *name, size_t i);
 const char *options_map_value(const wee_options *o, const char *name, size_t i);
 char *options_json(const wee_options *o, const char *name); /* caller frees with free() */
-
-/* wee_opt_bind (wee/bind.h) over this file's accessors, for the host's own sections. */
-int options_bind(const wee_options *o, const wee_option_spec *spec, void *settings);
 
 /* Prints a module's option table for `host modules --describe` (name, type, default, required,
  * description), one option per line. */

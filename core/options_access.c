@@ -224,24 +224,3 @@ char *options_json(const wee_options *o, const char *name)
     return out;
 }
 
-/* The host binds its own sections (engine.*) with the modules' binder: the accessors are the table's. */
-static const wee_host_api option_accessors = {
-    .struct_size = sizeof(wee_host_api),
-    .opt_has = options_has,
-    .opt_string = options_string,
-    .opt_int = options_int,
-    .opt_bool = options_bool,
-    .opt_list_count = options_list_count,
-    .opt_list_at = options_list_at,
-    .opt_map_count = options_map_count,
-    .opt_map_key = options_map_key,
-    .opt_map_value = options_map_value,
-    .opt_json = options_json,
-    .opt_object_count = options_object_count,
-    .opt_object_at = options_object_at,
-};
-
-int options_bind(const wee_options *o, const wee_option_spec *spec, void *settings)
-{
-    return wee_opt_bind(&option_accessors, o, spec, settings);
-}

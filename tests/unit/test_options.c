@@ -11,6 +11,7 @@
 #include "test_support.h"
 #include "event.h"
 #include "options.h"
+#include "host_api.h"
 #include "platform/platform.h"
 
 static const wee_option_spec file_spec[] = {
@@ -595,7 +596,7 @@ static void test_bind_every_kind(void **state)
     bound b;
     memset(&b, 0, sizeof b);
     b.unset = "preset";
-    assert_int_equal(options_bind(options_static_view(t), bound_spec, &b), 0);
+    assert_int_equal(wee_opt_bind(host_api_get(), options_static_view(t), bound_spec, &b), 0);
     assert_string_equal(b.name, "n");
     assert_int_equal(b.count, 7);
     assert_int_equal(b.enabled, 0);
@@ -617,7 +618,7 @@ static void test_bind_every_kind(void **state)
     t = build_ok(bound_spec, "{\"mode\": null}", 0);
     memset(&b, 0xff, sizeof b);
     b.name = "preset";
-    assert_int_equal(options_bind(options_static_view(t), bound_spec, &b), 0);
+    assert_int_equal(wee_opt_bind(host_api_get(), options_static_view(t), bound_spec, &b), 0);
     assert_string_equal(b.name, "preset");
     assert_int_equal(b.mode, 0); /* null = the default, "auto" */
     assert_int_equal(b.events, 0);
@@ -649,7 +650,7 @@ static void test_bind_handles_and_table_bugs(void **state)
                                      "\"n\": 4, \"bad\": 1}", 0);
     s_t v;
     memset(&v, 0, sizeof v);
-    assert_int_equal(options_bind(options_static_view(t), spec, &v), WEE_EINVAL);
+    assert_int_equal(wee_opt_bind(host_api_get(), options_static_view(t), spec, &v), WEE_EINVAL);
     char *text = wee_json(&v.json);
     assert_string_equal(text, "{\"a\":[1,\"x\"]}");
     free(text); /* options_json's contract: free() */
@@ -747,7 +748,7 @@ static void test_older_tables_validate_as_before(void **state)
         bound b;
         memset(&b, 0, sizeof b);
         t = build_ok(old, "{\"name\": \"x\"}", 0);
-        assert_int_equal(options_bind(options_static_view(t), old, &b), 0);
+        assert_int_equal(wee_opt_bind(host_api_get(), options_static_view(t), old, &b), 0);
         assert_null(b.name);
         options_tree_free(t);
         free(mem);
