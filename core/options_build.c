@@ -55,11 +55,13 @@ typedef struct build_ctx {
     options_tree *tree;
     int templated;
     int host_style; /* a section of the host's own config: its wording ("unknown key", "integer lo..hi") */
+    int depth;      /* nested object tables: a table that contains itself must not recurse for ever */
     diag_list *d;
 } build_ctx;
 
 static options_tree *build_tree(const wee_option_spec *spec, const cJSON *obj, const char *json_path,
-                                const char *const *own_keys, int templated, int host_style, diag_list *d);
+                                const char *const *own_keys, int templated, int host_style, int depth,
+                                diag_list *d);
 
 static void node_free(opt_node *n)
 {
@@ -188,10 +190,10 @@ static void check_int(build_ctx *b, const wee_option_spec *s, opt_node *n, const
     n->integer = v;
 }
 
-/* Choices are checked on the text as written, templated or not: create() reads that text, so a template
- * where a fixed choice is expected ("level": "{{x}}") could never be valid. */
 /* One string value (an option, or an element of a list): type, non-empty, choices. `choices` is NULL
- * where they do not apply (a list element of a table older than ABI 1.3). */
+ * where they do not apply (a list element of a table older than ABI 1.3). Choices are checked on the
+ * text as written, templated or not: create() reads that text, so a template where a fixed choice is
+ * expected ("level": "{{x}}") could never be valid. */
 static int string_ok(build_ctx *b, const wee_option_spec *s, const char *choices, const cJSON *j, const char *path)
 {
     char seen[128];
@@ -281,7 +283,7 @@ static void check_object_list(build_ctx *b, const wee_option_spec *s, opt_node *
             diag_add(b->d, sub, "expected object, got %s", seen);
             continue;
         }
-        n->items[i].sub = build_tree(options_spec_fields(s), c, sub, NULL, b->templated, b->host_style, b->d);
+        n->items[i].sub = build_tree(options_spec_fields(s), c, sub, NULL, b->templated, b->host_style, b->depth + 1, b->d);
     }
 }
 
@@ -296,7 +298,7 @@ static void check_object(build_ctx *b, const wee_option_spec *s, opt_node *n, co
         diag_add(b->d, path, "expected object, got %s", seen);
         return;
     }
-    n->sub = build_tree(options_spec_fields(s), j, path, NULL, b->templated, b->host_style, b->d);
+    n->sub = build_tree(options_spec_fields(s), j, path, NULL, b->templated, b->host_style, b->depth + 1, b->d);
 }
 
 static void check_value(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
@@ -409,21 +411,28 @@ static void check_keys(diag_list *d, const wee_option_spec *spec, const cJSON *o
 options_tree *options_build(const wee_option_spec *spec, const void *obj, const char *json_path,
                             const char *const *own_keys, int templated, diag_list *d)
 {
-    return build_tree(spec, obj, json_path, own_keys, templated, 0, d);
+    return build_tree(spec, obj, json_path, own_keys, templated, 0, 0, d);
 }
 
 options_tree *options_build_section(const wee_option_spec *spec, const void *obj, const char *json_path,
                                     diag_list *d)
 {
-    return build_tree(spec, obj, json_path, NULL, 0, 1, d);
+    return build_tree(spec, obj, json_path, NULL, 0, 1, 0, d);
 }
 
 static options_tree *build_tree(const wee_option_spec *spec, const cJSON *obj, const char *json_path,
-                                const char *const *own_keys, int templated, int host_style, diag_list *d)
+                                const char *const *own_keys, int templated, int host_style, int depth,
+                                diag_list *d)
 {
     diag_list fallback = DIAG_INIT;
     if (!d) d = &fallback;
     if (!json_path) json_path = "";
+    if (depth > OPTIONS_MAX_DEPTH) {
+        diag_add(d, json_path, "option tables nested more than %d levels deep (a module bug: a table that contains "
+                               "itself)", OPTIONS_MAX_DEPTH);
+        diag_free(&fallback);
+        return NULL;
+    }
     size_t errors_before = d->count;
     char seen[128], path[OPTIONS_PATH_SIZE];
     if (obj && !cJSON_IsObject(obj)) {
@@ -438,7 +447,7 @@ static options_tree *build_tree(const wee_option_spec *spec, const cJSON *obj, c
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) spec_count++;
     tree->entries = options_xcalloc(spec_count, sizeof *tree->entries);
     if (obj) check_keys(d, spec, obj, own_keys, host_style, json_path);
-    build_ctx b = { tree, templated, host_style, d };
+    build_ctx b = { tree, templated, host_style, depth, d };
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
         const cJSON *j = obj ? cJSON_GetObjectItemCaseSensitive(obj, s->name) : NULL;
         /* null means "not set" (use the default) except where any JSON value is meaningful. */

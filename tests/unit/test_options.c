@@ -682,6 +682,25 @@ static void test_list_choices_nested_and_nonempty_errors(void **state)
     expect_error(bound_spec, "{\"limits\": [1]}", "sources[0]", 0, "sources[0].limits", "expected object, got an array");
 }
 
+/* A table that contains itself (a module bug) is refused, not recursed into for ever. */
+extern const wee_option_spec self_spec[]; /* static would be an incomplete tentative definition */
+const wee_option_spec self_spec[] = {
+    WEE_OPTION(.name = "again", .type = WEE_OPT_OBJECT, .fields = self_spec),
+    WEE_OPTION_END
+};
+
+static void test_self_nested_table_refused(void **state)
+{
+    (void)state;
+    diag_list d = DIAG_INIT;
+    cJSON *obj = cJSON_Parse("{}");
+    assert_null(options_build(self_spec, obj, "sources[0]", NULL, 0, &d));
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.items[0].message, "nested more than 64 levels deep"));
+    diag_free(&d);
+    cJSON_Delete(obj);
+}
+
 /* The host's own sections: same table kind, the host config's wording. */
 static void test_section_wording(void **state)
 {
@@ -790,6 +809,7 @@ int main(void)
         cmocka_unit_test(test_bind_handles_and_table_bugs),
         cmocka_unit_test(test_list_choices_nested_and_nonempty_errors),
         cmocka_unit_test(test_section_wording),
+        cmocka_unit_test(test_self_nested_table_refused),
         cmocka_unit_test(test_older_tables_validate_as_before),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
