@@ -69,9 +69,6 @@ static inline char *wee_json(const wee_opt_list *j)
     return j->count ? j->host->opt_json(j->opts, j->name) : NULL;
 }
 
-/* The size of a wee_option_spec built against ABI 1.3 or later: older tables have no binding fields. */
-#define WEE_OPTION_SPEC_SIZE_1_3 (offsetof(wee_option_spec, offset) + sizeof(size_t))
-
 /* Steps through a spec array by each entry's struct_size (a module may be older or newer than the
  * reader); NULL at the end. A zero stride is a broken table: it ends there. */
 static inline const wee_option_spec *wee_spec_next(const wee_option_spec *spec, const wee_option_spec *cur)

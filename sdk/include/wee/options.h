@@ -44,7 +44,8 @@ typedef struct wee_option_spec {
     /* --- ABI 1.1 (the host reads it only when struct_size covers it) --- */
     uint32_t flags;              /* WEE_OPTF_* */
     /* --- ABI 1.2 --- */
-    const struct wee_option_spec *fields; /* WEE_OPT_OBJECT_LIST: each object's option table */
+    const struct wee_option_spec *fields; /* WEE_OPT_OBJECT_LIST: each object's option table (1.3: and
+                                             WEE_OPT_OBJECT's) */
     /* --- ABI 1.3 --- */
     /* What a valid value looks like, for error messages ("a host name", "a file path or null"): a wrong
      * value is reported as "expected <expect>, got ...". NULL: the type says it ("expected string"). */
@@ -55,6 +56,10 @@ typedef struct wee_option_spec {
     uint32_t bind;
     size_t offset;
 } wee_option_spec;
+
+/* The size of a wee_option_spec built against ABI 1.3 or later: a smaller struct_size means an older
+ * table, which has none of the 1.3 fields and whose list choices and 1.3 flags the host ignores. */
+#define WEE_OPTION_SPEC_SIZE_1_3 (offsetof(wee_option_spec, offset) + sizeof(size_t))
 
 /* How wee_opt_bind stores a bound option (field types in wee/bind.h):
  *   WEE_BIND_VALUE:  STRING -> const char *, INT -> int64_t, BOOL -> int, STRING_LIST -> wee_opt_list,
