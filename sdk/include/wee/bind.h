@@ -100,12 +100,13 @@ static inline int wee_opt_bind(const wee_host_api *host, const wee_options *opts
     for (const wee_option_spec *s = wee_spec_next(spec, NULL); s; s = wee_spec_next(spec, s)) {
         if (s->struct_size < WEE_OPTION_SPEC_SIZE_1_3 || !s->bind) continue;
         char *at = (char *)settings + s->offset;
-        int present = host->opt_has(opts, s->name);
+        /* One lookup per option where the accessor itself tells an absent option apart (NULL, count 0):
+         * an action binds its params on every call. */
         if (s->type == WEE_OPT_OBJECT && s->bind == WEE_BIND_VALUE && host->opt_object_at) {
             const wee_options *sub = host->opt_object_at(opts, s->name, 0);
             if (sub && wee_opt_bind(host, sub, s->fields, settings) != 0) rc = WEE_EINVAL;
         } else if (s->bind == WEE_BIND_CHOICE && s->choices && s->type == WEE_OPT_STRING) {
-            int index = present ? wee_choice_index(s->choices, host->opt_string(opts, s->name)) : -1;
+            int index = wee_choice_index(s->choices, host->opt_string(opts, s->name)); /* -1 when absent */
             memcpy(at, &index, sizeof index);
         } else if (s->bind == WEE_BIND_CHOICE && s->choices && s->type == WEE_OPT_STRING_LIST) {
             uint32_t bits = 0;
@@ -124,20 +125,21 @@ static inline int wee_opt_bind(const wee_host_api *host, const wee_options *opts
             wee_opt_list l = { host, opts, s->name, 0 };
             if (s->type == WEE_OPT_STRING_LIST) l.count = host->opt_list_count(opts, s->name);
             else if (s->type == WEE_OPT_STRING_MAP) l.count = host->opt_map_count(opts, s->name);
-            else if (s->type == WEE_OPT_JSON) l.count = present ? 1 : 0;
+            else if (s->type == WEE_OPT_JSON) l.count = host->opt_has(opts, s->name) ? 1 : 0;
             else if (host->opt_object_count) l.count = host->opt_object_count(opts, s->name);
             memcpy(at, &l, sizeof l);
-        } else if (!present) {
-            continue;
         } else if (s->type == WEE_OPT_STRING) {
             const char *v = host->opt_string(opts, s->name);
-            memcpy(at, &v, sizeof v);
-        } else if (s->type == WEE_OPT_INT) {
-            int64_t v = host->opt_int(opts, s->name);
-            memcpy(at, &v, sizeof v);
-        } else if (s->type == WEE_OPT_BOOL) {
-            int v = host->opt_bool(opts, s->name);
-            memcpy(at, &v, sizeof v);
+            if (v) memcpy(at, &v, sizeof v);
+        } else if (s->type == WEE_OPT_INT || s->type == WEE_OPT_BOOL) {
+            if (!host->opt_has(opts, s->name)) continue;
+            if (s->type == WEE_OPT_INT) {
+                int64_t v = host->opt_int(opts, s->name);
+                memcpy(at, &v, sizeof v);
+            } else {
+                int v = host->opt_bool(opts, s->name);
+                memcpy(at, &v, sizeof v);
+            }
         } else {
             rc = WEE_EINVAL; /* a type this header does not know */
         }
