@@ -165,13 +165,10 @@ void config_load_engine(config_ctx *x, const cJSON *engine, const char *path)
         diag_add(x->d, path, "expected object, got %s", seen);
         engine = NULL;
     }
+    /* Comes back with the valid values even when some are wrong (reported in x->d; the config then does
+     * not run), defaults standing in for the wrong ones: the checks in apply() still see the rest, so
+     * every error of the section is reported at once. */
     options_tree *t = options_build_section(engine_options, engine, path, x->d);
-    if (!t) {
-        /* The errors are reported and the config will not run; the defaults keep engine_config whole. */
-        diag_list ignored = DIAG_INIT;
-        t = options_build_section(engine_options, NULL, path, &ignored);
-        diag_free(&ignored);
-    }
     engine_settings s;
     memset(&s, 0, sizeof s);
     wee_opt_bind(host_api_get(), options_static_view(t), engine_options, &s);

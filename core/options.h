@@ -28,7 +28,9 @@ options_tree *options_build(const wee_option_spec *spec, const void *obj, const 
 /* A section of the host's own config (engine.*) described by a table of the same kind: validated like
  * module options, untemplated, worded like the rest of the host's config ("unknown key (allowed here:
  * ...)", "expected integer lo..hi"). Bind it as modules bind theirs: wee_opt_bind(host_api_get(), view,
- * spec, &settings). */
+ * spec, &settings). Unlike options_build, the tree comes back even when errors were reported (their
+ * values replaced by the defaults), so checks made after binding still run and every error is reported at once; the
+ * caller tells failure by the errors added to `d`. */
 options_tree *options_build_section(const wee_option_spec *spec, const void *obj, const char *json_path,
                                     diag_list *d);
 void options_tree_free(options_tree *t);

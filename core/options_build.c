@@ -454,17 +454,32 @@ static options_tree *build_tree(const wee_option_spec *spec, const cJSON *obj, c
         if (cJSON_IsNull(j) && s->type != WEE_OPT_JSON) j = NULL;
         diag_path_key(path, sizeof path, json_path, s->name);
         opt_entry *e = &tree->entries[tree->count];
+        size_t errors_here = d->count;
         if (j) check_value(&b, s, &e->value, j, path);
         else if (s->type == WEE_OPT_OBJECT && options_spec_is_1_3(s) && !s->required) check_object(&b, s, &e->value, NULL, path);
         else if (s->required) { diag_add(d, path, "required option missing"); continue; }
         else if (s->default_value) apply_default(&b, s, &e->value, path);
         else continue;
+        if (host_style && d->count > errors_here && s->type != WEE_OPT_OBJECT) {
+            /* A section keeps its valid values (below): this one takes its default, as if absent. */
+            node_free(&e->value);
+            memset(&e->value, 0, sizeof e->value);
+            if (!s->default_value) continue;
+            diag_list ignored = DIAG_INIT;
+            b.d = &ignored;
+            apply_default(&b, s, &e->value, path);
+            b.d = d;
+            diag_free(&ignored);
+        }
         e->name = xstrdup(s->name);
         tree->count++;
     }
     int failed = d->count > errors_before;
     diag_free(&fallback);
-    if (failed) {
+    /* A host section with errors is still returned, without the invalid values, so the checks its
+     * owner makes after binding (a listen address, a pipe name) run on the valid ones and the file's
+     * every error is reported at once; the errors in `d` keep the config from running. */
+    if (failed && !host_style) {
         options_tree_free(tree);
         return NULL;
     }

@@ -451,6 +451,17 @@ static void engine_section_binds_every_key(void **state)
     assert_string_equal(e->console_listen, "127.0.0.1:8090");
     config_free(c);
     diag_free(&d);
+    /* Every error of the section at once: a wrong value does not hide the later checks of the valid
+     * ones (the listen address is checked after binding). */
+    c = load("{\"version\": 1, \"engine\": {\"workers\": 999, \"overflow\": \"x\", \"log\": {\"level\": \"loud\"}, "
+             "\"console\": {\"listen\": \"0.0.0.0:80\"}}}", 0, &d);
+    assert_null(c);
+    assert_int_equal(d.count, 4);
+    assert_string_equal(d.items[0].path, "engine.workers");
+    assert_string_equal(d.items[1].path, "engine.overflow");
+    assert_string_equal(d.items[2].path, "engine.log.level");
+    assert_string_equal(d.items[3].path, "engine.console.listen");
+    diag_free(&d);
     /* engine.log.level binds the index of its choice: the choices are in wee_log_level order. */
     for (int level = WEE_LOG_TRACE; level <= WEE_LOG_ERROR; level++)
         assert_int_equal(wee_choice_index(LOG_LEVEL_CHOICES, log_level_name(level)), level);

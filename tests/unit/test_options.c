@@ -712,7 +712,12 @@ static void test_section_wording(void **state)
         WEE_OPTION(.name = "limits", .type = WEE_OPT_OBJECT, .fields = limits_spec),
         WEE_OPTION_END
     };
-    assert_null(options_build_section(spec, obj, "engine", &d));
+    /* A section comes back despite its errors, the wrong values replaced by their defaults. */
+    options_tree *t = options_build_section(spec, obj, "engine", &d);
+    assert_non_null(t);
+    assert_false(options_has(options_static_view(t), "count")); /* wrong and without a default */
+    assert_int_equal(options_int(options_object_at(options_static_view(t), "limits", 0), "depth"), 3);
+    options_tree_free(t);
     assert_int_equal(d.count, 4);
     assert_string_equal(d.items[0].path, "engine.nope");
     assert_string_equal(d.items[0].message, "unknown key (allowed here: count, limits)");
