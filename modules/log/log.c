@@ -50,6 +50,7 @@ typedef struct log_settings {
     int64_t max_size_mb, keep;
 } log_settings;
 
+#define LOG_OPT_MESSAGE 0 /* the table's first entry: bound on every call */
 static const wee_option_spec log_options[] = {
     WEE_OPTION(.name = "message", .type = WEE_OPT_STRING, .required = 1,
                .description = "the line to write (template: \"{{path}} created\")", WEE_BIND(log_settings, message)),
@@ -221,9 +222,9 @@ static int log_run(void *instance, wee_action_call *call)
 {
     log_action *a = instance;
     const wee_host_api *host = a->host;
-    log_settings set; /* bound from this call's rendered params */
+    log_settings set; /* only the message varies per call: the rest was bound at create */
     memset(&set, 0, sizeof set);
-    wee_opt_bind(host, host->call_params(call), log_options, &set);
+    wee_opt_bind_one(host, host->call_params(call), &log_options[LOG_OPT_MESSAGE], &set);
     const char *message = set.message;
     const char *rule = host->call_rule_name(call);
     char stamp[40];

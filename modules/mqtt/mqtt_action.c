@@ -26,6 +26,9 @@ typedef struct mqtt_action_settings {
     int retain, forward;
 } mqtt_action_settings;
 
+/* The entries bound on every call (the rest was bound at create). */
+#define MQTT_OPT_TOPIC 1
+#define MQTT_OPT_PAYLOAD 2
 const wee_option_spec mqtt_action_options[] = {
     WEE_OPTION(.name = "broker", .type = WEE_OPT_STRING,
                .description = "id of a broker in modules.mqtt.brokers (may be left out when there is one)",
@@ -75,9 +78,10 @@ int mqtt_action_run(void *inst, wee_action_call *call)
 {
     mqtt_action *a = inst;
     const wee_host_api *h = mqtt_host();
-    mqtt_action_settings set; /* bound from this call's rendered params */
+    mqtt_action_settings set; /* topic and payload, rendered for this call */
     memset(&set, 0, sizeof set);
-    wee_opt_bind(h, h->call_params(call), mqtt_action_options, &set);
+    wee_opt_bind_one(h, h->call_params(call), &mqtt_action_options[MQTT_OPT_TOPIC], &set);
+    wee_opt_bind_one(h, h->call_params(call), &mqtt_action_options[MQTT_OPT_PAYLOAD], &set);
     const wee_event *ev = h->call_event(call);
     char fwd[512];
     const char *topic;

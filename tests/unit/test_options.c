@@ -612,6 +612,13 @@ static void test_bind_every_kind(void **state)
     assert_string_equal(b.unset, "preset");
     assert_int_equal(b.depth, 5);
     assert_string_equal(b.label, "deep"); /* a nested default */
+    /* One entry alone: only its field is written. */
+    memset(&b, 0, sizeof b);
+    assert_string_equal(bound_spec[5].name, "mode");
+    assert_int_equal(wee_opt_bind_one(host_api_get(), options_static_view(t), &bound_spec[5], &b), 0);
+    assert_int_equal(b.mode, 1);
+    assert_null(b.name);
+    assert_int_equal(b.count, 0);
     options_tree_free(t);
 
     /* Absent: defaults bound, a choice index -1 / empty bit set, the nested object's defaults. */

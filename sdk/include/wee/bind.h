@@ -93,58 +93,76 @@ static inline int wee_choice_index(const char *choices, const char *value)
     }
 }
 
+/* Binds one entry of a table: what wee_opt_bind does for each. An action whose params mostly stay as
+ * create saw them binds only the ones that vary per call: wee_opt_bind_one(host, params,
+ * &my_options[MY_OPT_MESSAGE], &s). Returns 0 or WEE_EINVAL (an entry it cannot store; unbound: 0). */
+static inline int wee_opt_bind_one(const wee_host_api *host, const wee_options *opts, const wee_option_spec *s,
+                                   void *settings);
+
 static inline int wee_opt_bind(const wee_host_api *host, const wee_options *opts, const wee_option_spec *spec,
                                void *settings)
 {
     int rc = 0;
-    for (const wee_option_spec *s = wee_spec_next(spec, NULL); s; s = wee_spec_next(spec, s)) {
-        if (s->struct_size < WEE_OPTION_SPEC_SIZE_1_3 || !s->bind) continue;
-        char *at = (char *)settings + s->offset;
-        /* One lookup per option where the accessor itself tells an absent option apart (NULL, count 0):
-         * an action binds its params on every call. */
-        if (s->type == WEE_OPT_OBJECT && s->bind == WEE_BIND_VALUE && host->opt_object_at) {
-            const wee_options *sub = host->opt_object_at(opts, s->name, 0);
-            if (sub && wee_opt_bind(host, sub, s->fields, settings) != 0) rc = WEE_EINVAL;
-        } else if (s->bind == WEE_BIND_CHOICE && s->choices && s->type == WEE_OPT_STRING) {
-            int index = wee_choice_index(s->choices, host->opt_string(opts, s->name)); /* -1 when absent */
-            memcpy(at, &index, sizeof index);
-        } else if (s->bind == WEE_BIND_CHOICE && s->choices && s->type == WEE_OPT_STRING_LIST) {
-            uint32_t bits = 0;
-            size_t n = host->opt_list_count(opts, s->name);
-            for (size_t i = 0; i < n; i++) {
-                int index = wee_choice_index(s->choices, host->opt_list_at(opts, s->name, i));
-                if (index >= 0 && index < 32) bits |= (uint32_t)1u << index;
-                else rc = WEE_EINVAL;
-            }
-            memcpy(at, &bits, sizeof bits);
-        } else if (s->bind != WEE_BIND_VALUE) {
-            rc = WEE_EINVAL;
-        } else if (s->type == WEE_OPT_STRING_LIST || s->type == WEE_OPT_STRING_MAP || s->type == WEE_OPT_OBJECT_LIST ||
-                   s->type == WEE_OPT_JSON) {
-            /* Handles: wee_opt_list and wee_opt_map have the same layout. */
-            wee_opt_list l = { host, opts, s->name, 0 };
-            if (s->type == WEE_OPT_STRING_LIST) l.count = host->opt_list_count(opts, s->name);
-            else if (s->type == WEE_OPT_STRING_MAP) l.count = host->opt_map_count(opts, s->name);
-            else if (s->type == WEE_OPT_JSON) l.count = host->opt_has(opts, s->name) ? 1 : 0;
-            else if (host->opt_object_count) l.count = host->opt_object_count(opts, s->name);
-            memcpy(at, &l, sizeof l);
-        } else if (s->type == WEE_OPT_STRING) {
-            const char *v = host->opt_string(opts, s->name);
-            if (v) memcpy(at, &v, sizeof v);
-        } else if (s->type == WEE_OPT_INT || s->type == WEE_OPT_BOOL) {
-            if (!host->opt_has(opts, s->name)) continue;
-            if (s->type == WEE_OPT_INT) {
-                int64_t v = host->opt_int(opts, s->name);
-                memcpy(at, &v, sizeof v);
-            } else {
-                int v = host->opt_bool(opts, s->name);
-                memcpy(at, &v, sizeof v);
-            }
-        } else {
-            rc = WEE_EINVAL; /* a type this header does not know */
-        }
-    }
+    for (const wee_option_spec *s = wee_spec_next(spec, NULL); s; s = wee_spec_next(spec, s))
+        if (wee_opt_bind_one(host, opts, s, settings) != 0) rc = WEE_EINVAL;
     return rc;
+}
+
+static inline int wee_opt_bind_one(const wee_host_api *host, const wee_options *opts, const wee_option_spec *s,
+                                   void *settings)
+{
+    if (s->struct_size < WEE_OPTION_SPEC_SIZE_1_3 || !s->bind) return 0;
+    char *at = (char *)settings + s->offset;
+    /* One lookup per option where the accessor itself tells an absent option apart (NULL, count 0):
+     * an action binds its params on every call. */
+    if (s->type == WEE_OPT_OBJECT && s->bind == WEE_BIND_VALUE && host->opt_object_at) {
+        const wee_options *sub = host->opt_object_at(opts, s->name, 0);
+        return sub ? wee_opt_bind(host, sub, s->fields, settings) : 0;
+    }
+    if (s->bind == WEE_BIND_CHOICE && s->choices && s->type == WEE_OPT_STRING) {
+        int index = wee_choice_index(s->choices, host->opt_string(opts, s->name)); /* -1 when absent */
+        memcpy(at, &index, sizeof index);
+        return 0;
+    }
+    if (s->bind == WEE_BIND_CHOICE && s->choices && s->type == WEE_OPT_STRING_LIST) {
+        int rc = 0;
+        uint32_t bits = 0;
+        size_t n = host->opt_list_count(opts, s->name);
+        for (size_t i = 0; i < n; i++) {
+            int index = wee_choice_index(s->choices, host->opt_list_at(opts, s->name, i));
+            if (index >= 0 && index < 32) bits |= (uint32_t)1u << index;
+            else rc = WEE_EINVAL;
+        }
+        memcpy(at, &bits, sizeof bits);
+        return rc;
+    }
+    if (s->bind != WEE_BIND_VALUE) return WEE_EINVAL;
+    if (s->type == WEE_OPT_STRING_LIST || s->type == WEE_OPT_STRING_MAP || s->type == WEE_OPT_OBJECT_LIST ||
+        s->type == WEE_OPT_JSON) {
+        /* Handles: wee_opt_list and wee_opt_map have the same layout. */
+        wee_opt_list l = { host, opts, s->name, 0 };
+        if (s->type == WEE_OPT_STRING_LIST) l.count = host->opt_list_count(opts, s->name);
+        else if (s->type == WEE_OPT_STRING_MAP) l.count = host->opt_map_count(opts, s->name);
+        else if (s->type == WEE_OPT_JSON) l.count = host->opt_has(opts, s->name) ? 1 : 0;
+        else if (host->opt_object_count) l.count = host->opt_object_count(opts, s->name);
+        memcpy(at, &l, sizeof l);
+        return 0;
+    }
+    if (s->type == WEE_OPT_STRING) {
+        const char *v = host->opt_string(opts, s->name);
+        if (v) memcpy(at, &v, sizeof v);
+        return 0;
+    }
+    if (s->type != WEE_OPT_INT && s->type != WEE_OPT_BOOL) return WEE_EINVAL; /* a type this header does not know */
+    if (!host->opt_has(opts, s->name)) return 0;
+    if (s->type == WEE_OPT_INT) {
+        int64_t v = host->opt_int(opts, s->name);
+        memcpy(at, &v, sizeof v);
+    } else {
+        int v = host->opt_bool(opts, s->name);
+        memcpy(at, &v, sizeof v);
+    }
+    return 0;
 }
 
 #endif
