@@ -5,25 +5,19 @@
  * A new key in one of these lists appears in the generated schema by itself; its type and meaning
  * belong in schema.c's table for that level (test_schema fails until they are there). A new nested
  * object with its own key list must be exported here too, or the schema cannot describe its keys.
+ * The engine section is not a key list but an option table: schema.c describes it from that alone.
  */
 #ifndef WEE_CONFIG_KEYS_H
 #define WEE_CONFIG_KEYS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "wee/options.h"
 
 /* config.c */
 extern const char *const *const config_top_keys;
-/* config_engine.c */
-extern const char *const *const config_engine_keys;
-extern const char *const *const config_engine_log_keys;
-extern const char *const *const config_engine_control_keys;
-extern const char *const *const config_engine_metrics_keys;
-extern const char *const *const config_engine_console_keys;
-extern const char *const *const config_overflow_names;   /* in overflow_policy order */
-extern const char *const *const config_log_formats;
-extern const int64_t config_workers_max, config_queue_default, config_queue_max;
-extern const int64_t config_stop_grace_default, config_stop_grace_min, config_stop_grace_max;
-extern const int64_t config_log_max_size_mb_max, config_log_keep_default, config_log_keep_max;
+/* config_engine.c: the engine section's option table (the same kind as a module's; nested sections are
+ * WEE_OPT_OBJECT entries with their own tables) */
+extern const wee_option_spec *const config_engine_options;
 /* config_sources.c: the host's own keys of a source object; the rest is the module's option table. */
 extern const char *const *const config_source_own_keys;
 /* config_rules.c */

@@ -11,6 +11,9 @@
 
 #include <stdint.h>
 
+/* The level names in wee_log_level order, as option choices (engine.log.level binds the index). */
+#define LOG_LEVEL_CHOICES "trace|debug|info|warn|error"
+
 /* file NULL: stderr. Missing folders above file are created. 0, or a WEE_E* code (then
  * rotating_file_check(file, ...) says why in words). */
 int log_configure(int level, const char *file, int json);

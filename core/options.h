@@ -12,6 +12,7 @@
 #define WEE_OPTIONS_INTERNAL_H
 #include <stddef.h>
 #include "wee/options.h"
+#include "wee/bind.h"
 #include "template.h"
 #include "util/diag.h"
 
@@ -24,6 +25,14 @@ typedef struct options_tree options_tree;
  * error was reported. */
 options_tree *options_build(const wee_option_spec *spec, const void *obj, const char *json_path,
                             const char *const *own_keys, int templated, diag_list *d);
+/* A section of the host's own config (engine.*) described by a table of the same kind: validated like
+ * module options, untemplated, worded like the rest of the host's config ("unknown key (allowed here:
+ * ...)", "expected integer lo..hi"). Bind it as modules bind theirs: wee_opt_bind(host_api_get(), view,
+ * spec, &settings). Unlike options_build, the tree comes back even when errors were reported (their
+ * values replaced by the defaults), so checks made after binding still run and every error is reported at once; the
+ * caller tells failure by the errors added to `d`. */
+options_tree *options_build_section(const wee_option_spec *spec, const void *obj, const char *json_path,
+                                    diag_list *d);
 void options_tree_free(options_tree *t);
 
 /* The static view (unrendered text) for create(). Lives inside the tree. */
@@ -63,6 +72,11 @@ size_t options_watched_files(const options_tree *t, const wee_option_spec *spec,
 int options_int_range(const wee_option_spec *s, int64_t *min, int64_t *max);
 /* Steps through a module's spec array honouring its struct_size stride; NULL at the end. */
 const wee_option_spec *options_spec_next(const wee_option_spec *spec, const wee_option_spec *cur);
+/* Does the entry carry the ABI 1.3 fields (expect, bind, offset; list choices, the 1.3 flags)? */
+int options_spec_is_1_3(const wee_option_spec *s);
+/* The entry's `expect` text (NULL before 1.3) and flags (0 before 1.1; only 1.1's before 1.3). */
+const char *options_spec_expect(const wee_option_spec *s);
+uint32_t options_spec_flags(const wee_option_spec *s);
 /* A WEE_OPT_OBJECT_LIST entry's item table; NULL when the spec predates ABI 1.2 or gives none. */
 const wee_option_spec *options_spec_fields(const wee_option_spec *s);
 /* WEE_OPT_OBJECT_LIST accessors (wee_host_api 1.2): the i-th object's static view. */

@@ -154,15 +154,18 @@ const char *options_map_value(const wee_options *o, const char *name, size_t i)
     return n && n->kind == NODE_OBJECT && i < n->count ? node_string(o, &n->items[i]) : NULL;
 }
 
+/* An object list's objects; a WEE_OPT_OBJECT section (ABI 1.3) reads as a list of that one object. */
 size_t options_object_count(const wee_options *o, const char *name)
 {
     const opt_node *n = find_node(o, name);
+    if (n && n->kind == NODE_OBJECT && n->sub) return 1;
     return n && n->kind == NODE_ARRAY ? n->count : 0;
 }
 
 const wee_options *options_object_at(const wee_options *o, const char *name, size_t i)
 {
     const opt_node *n = find_node(o, name);
+    if (n && n->kind == NODE_OBJECT && n->sub) return i == 0 ? options_static_view(n->sub) : NULL;
     return n && n->kind == NODE_ARRAY && i < n->count ? options_static_view(n->items[i].sub) : NULL;
 }
 
@@ -228,3 +231,4 @@ char *options_json(const wee_options *o, const char *name)
     cJSON_free(printed);
     return out;
 }
+

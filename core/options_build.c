@@ -19,11 +19,18 @@ void *options_calloc(size_t n, size_t size) { return calloc(n ? n : 1, size ? si
 
 const wee_option_spec *options_spec_next(const wee_option_spec *spec, const wee_option_spec *cur)
 {
-    if (!spec) return NULL;
-    /* A zero stride would loop forever; a module with it is broken, so its table ends here. */
-    if (cur && cur->struct_size == 0) return NULL;
-    const wee_option_spec *next = cur ? (const wee_option_spec *)((const char *)cur + cur->struct_size) : spec;
-    return next->name ? next : NULL;
+    return wee_spec_next(spec, cur);
+}
+
+int options_spec_is_1_3(const wee_option_spec *s) { return s && s->struct_size >= WEE_OPTION_SPEC_SIZE_1_3; }
+
+const char *options_spec_expect(const wee_option_spec *s) { return options_spec_is_1_3(s) ? s->expect : NULL; }
+
+uint32_t options_spec_flags(const wee_option_spec *s)
+{
+    /* Tables built against ABI 1.0 end before `flags`; the 1.3 bits mean nothing to older tables. */
+    if (s->struct_size < offsetof(wee_option_spec, flags) + sizeof s->flags) return 0;
+    return options_spec_is_1_3(s) ? s->flags : s->flags & WEE_OPTF_WATCHED_FILE;
 }
 
 const wee_option_spec *options_spec_fields(const wee_option_spec *s)
@@ -35,8 +42,14 @@ const wee_option_spec *options_spec_fields(const wee_option_spec *s)
 typedef struct build_ctx {
     options_tree *tree;
     int templated;
+    int host_style; /* a section of the host's own config: its wording ("unknown key", "integer lo..hi") */
+    int depth;      /* nested object tables: a table that contains itself must not recurse for ever */
     diag_list *d;
 } build_ctx;
+
+static options_tree *build_tree(const wee_option_spec *spec, const cJSON *obj, const char *json_path,
+                                const char *const *own_keys, int templated, int host_style, int depth,
+                                diag_list *d);
 
 /* Out of memory is one more error at path: the tree is then freed and the config refused. */
 static void *build_calloc(build_ctx *b, const char *path, size_t n, size_t size)
@@ -119,18 +132,7 @@ static void set_json(build_ctx *b, opt_node *n, const cJSON *j, const char *path
     }
 }
 
-static int choice_allowed(const char *choices, const char *value)
-{
-    size_t len = strlen(value);
-    for (const char *p = choices; *p;) {
-        const char *bar = strchr(p, '|');
-        size_t n = bar ? (size_t)(bar - p) : strlen(p);
-        if (n == len && strncmp(p, value, n) == 0) return 1;
-        if (!bar) break;
-        p = bar + 1;
-    }
-    return 0;
-}
+static int choice_allowed(const char *choices, const char *value) { return wee_choice_index(choices, value) >= 0; }
 
 int options_int_range(const wee_option_spec *s, int64_t *min, int64_t *max)
 {
@@ -154,7 +156,16 @@ static void check_int(build_ctx *b, const wee_option_spec *s, opt_node *n, const
     int64_t v, lo, hi;
     int ranged = options_int_range(s, &lo, &hi);
     const char *unit = hi == WEE_DURATION_MS_MAX ? " (365 days)" : "";
-    if (!cJSON_IsNumber(j) || !double_to_int64(j->valuedouble, &v)) {
+    int integral = cJSON_IsNumber(j) && double_to_int64(j->valuedouble, &v);
+    if (b->host_style && ranged && (!integral || v < lo || v > hi)) {
+        /* The wording of the rest of the host's config (config_values.c): the whole range at once. */
+        diag_describe_json(j, seen, sizeof seen);
+        if (hi == INT64_MAX) diag_add(b->d, path, "expected integer >= %" PRId64 ", got %s", lo, seen);
+        else if (hi == lo + 1) diag_add(b->d, path, "expected %" PRId64 " or %" PRId64 ", got %s", lo, hi, seen);
+        else diag_add(b->d, path, "expected integer %" PRId64 "..%" PRId64 ", got %s", lo, hi, seen);
+        return;
+    }
+    if (!integral) {
         diag_describe_json(j, seen, sizeof seen);
         if (ranged && lo != INT64_MIN)
             diag_add(b->d, path, "expected integer >= %" PRId64 ", got %s", lo, seen);
@@ -176,28 +187,37 @@ static void check_int(build_ctx *b, const wee_option_spec *s, opt_node *n, const
     n->integer = v;
 }
 
-/* Choices are checked on the text as written, templated or not: create() reads that text, so a template
- * where a fixed choice is expected ("level": "{{x}}") could never be valid. */
-static void check_string(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
+/* One string value (an option, or an element of a list): type, non-empty, choices. `choices` is NULL
+ * where they do not apply (a list element of a table older than ABI 1.3). Choices are checked on the
+ * text as written, templated or not: create() reads that text, so a template where a fixed choice is
+ * expected ("level": "{{x}}") could never be valid. */
+static int string_ok(build_ctx *b, const wee_option_spec *s, const char *choices, const cJSON *j, const char *path)
 {
     char seen[128];
-    if (!cJSON_IsString(j) || (s->choices && !choice_allowed(s->choices, j->valuestring))) {
-        diag_describe_json(j, seen, sizeof seen);
-        if (s->choices) diag_add(b->d, path, "expected one of %s, got %s", s->choices, seen);
-        else diag_add(b->d, path, "expected string, got %s", seen);
-        return;
-    }
-    set_string(b, n, j->valuestring, path);
+    int empty = cJSON_IsString(j) && !j->valuestring[0] && (options_spec_flags(s) & WEE_OPTF_NONEMPTY);
+    if (cJSON_IsString(j) && !empty && (!choices || choice_allowed(choices, j->valuestring))) return 1;
+    diag_describe_json(j, seen, sizeof seen);
+    if (choices) diag_add(b->d, path, "expected one of %s, got %s", choices, seen);
+    else if (options_spec_expect(s)) diag_add(b->d, path, "expected %s, got %s", options_spec_expect(s), seen);
+    else diag_add(b->d, path, "expected %sstring, got %s", empty ? "non-empty " : "", seen);
+    return 0;
 }
 
-static void check_list(build_ctx *b, opt_node *n, const cJSON *j, const char *path)
+static void check_string(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
+{
+    if (string_ok(b, s, s->choices, j, path)) set_string(b, n, j->valuestring, path);
+}
+
+static void check_list(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
 {
     char seen[128], sub[OPTIONS_PATH_SIZE];
+    /* Choices for list elements came with ABI 1.3: an older table's choices were never checked there. */
+    const char *choices = options_spec_is_1_3(s) ? s->choices : NULL;
     n->kind = NODE_ARRAY;
     if (cJSON_IsString(j)) {
         if (!(n->items = build_calloc(b, path, 1, sizeof *n->items))) return;
         n->count = 1;
-        set_string(b, &n->items[0], j->valuestring, path);
+        if (string_ok(b, s, choices, j, path)) set_string(b, &n->items[0], j->valuestring, path);
         return;
     }
     if (!cJSON_IsArray(j)) {
@@ -210,12 +230,7 @@ static void check_list(build_ctx *b, opt_node *n, const cJSON *j, const char *pa
     size_t i = 0;
     for (const cJSON *c = j->child; c; c = c->next, i++) {
         diag_path_index(sub, sizeof sub, path, i);
-        if (cJSON_IsString(c)) {
-            set_string(b, &n->items[i], c->valuestring, sub);
-        } else {
-            diag_describe_json(c, seen, sizeof seen);
-            diag_add(b->d, sub, "expected string, got %s", seen);
-        }
+        if (string_ok(b, s, choices, c, sub)) set_string(b, &n->items[i], c->valuestring, sub);
     }
 }
 
@@ -265,8 +280,22 @@ static void check_object_list(build_ctx *b, const wee_option_spec *s, opt_node *
             diag_add(b->d, sub, "expected object, got %s", seen);
             continue;
         }
-        n->items[i].sub = options_build(options_spec_fields(s), c, sub, NULL, b->templated, b->d);
+        n->items[i].sub = build_tree(options_spec_fields(s), c, sub, NULL, b->templated, b->host_style, b->depth + 1, b->d);
     }
+}
+
+/* A nested section (ABI 1.3): its own tree, read with opt_object_at(opts, name, 0) or bound. Absent, it
+ * is built from nothing, so its fields' defaults are there all the same. */
+static void check_object(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
+{
+    char seen[128];
+    n->kind = NODE_OBJECT;
+    if (j && !cJSON_IsObject(j)) {
+        diag_describe_json(j, seen, sizeof seen);
+        diag_add(b->d, path, "expected object, got %s", seen);
+        return;
+    }
+    n->sub = build_tree(options_spec_fields(s), j, path, NULL, b->templated, b->host_style, b->depth + 1, b->d);
 }
 
 static void check_value(build_ctx *b, const wee_option_spec *s, opt_node *n, const cJSON *j, const char *path)
@@ -284,10 +313,15 @@ static void check_value(build_ctx *b, const wee_option_spec *s, opt_node *n, con
             diag_add(b->d, path, "expected true or false, got %s", seen);
         }
         break;
-    case WEE_OPT_STRING_LIST: check_list(b, n, j, path); break;
+    case WEE_OPT_STRING_LIST: check_list(b, s, n, j, path); break;
     case WEE_OPT_STRING_MAP: check_map(b, n, j, path); break;
     case WEE_OPT_JSON: set_json(b, n, j, path, 0); break;
     case WEE_OPT_OBJECT_LIST: check_object_list(b, s, n, j, path); break;
+    case WEE_OPT_OBJECT:
+        /* type 8 in an older table is as unknown as it was then */
+        if (options_spec_is_1_3(s)) check_object(b, s, n, j, path);
+        else diag_add(b->d, path, "the module declares this option with unknown type %d", (int)s->type);
+        break;
     default: diag_add(b->d, path, "the module declares this option with unknown type %d", (int)s->type); break;
     }
 }
@@ -338,7 +372,7 @@ static const char *module_name_of(const cJSON *obj, const char *const *own_keys)
 }
 
 static void report_unknown(diag_list *d, const wee_option_spec *spec, const cJSON *obj,
-                           const char *const *own_keys, const char *path)
+                           const char *const *own_keys, int host_style, const char *path)
 {
     strbuf known = STRBUF_INIT;
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
@@ -346,7 +380,8 @@ static void report_unknown(diag_list *d, const wee_option_spec *spec, const cJSO
         strbuf_puts(&known, s->name);
     }
     const char *module = module_name_of(obj, own_keys);
-    if (module && known.len) diag_add(d, path, "unknown option (module \"%s\" has: %s)", module, known.data);
+    if (host_style) diag_add(d, path, "unknown key (allowed here: %s)", known.len ? known.data : "none");
+    else if (module && known.len) diag_add(d, path, "unknown option (module \"%s\" has: %s)", module, known.data);
     else if (module) diag_add(d, path, "unknown option (module \"%s\" has no options)", module);
     else if (known.len) diag_add(d, path, "unknown option (known options: %s)", known.data);
     else diag_add(d, path, "unknown option (this module has no options)");
@@ -354,7 +389,7 @@ static void report_unknown(diag_list *d, const wee_option_spec *spec, const cJSO
 }
 
 static void check_keys(diag_list *d, const wee_option_spec *spec, const cJSON *obj, const char *const *own_keys,
-                       const char *json_path)
+                       int host_style, const char *json_path)
 {
     char path[OPTIONS_PATH_SIZE];
     for (const cJSON *c = obj->child; c; c = c->next) {
@@ -366,17 +401,35 @@ static void check_keys(diag_list *d, const wee_option_spec *spec, const cJSON *o
             }
         }
         if (!is_own_key(own_keys, c->string) && !find_spec(spec, c->string))
-            report_unknown(d, spec, obj, own_keys, path);
+            report_unknown(d, spec, obj, own_keys, host_style, path);
     }
 }
 
-options_tree *options_build(const wee_option_spec *spec, const void *obj_, const char *json_path,
+options_tree *options_build(const wee_option_spec *spec, const void *obj, const char *json_path,
                             const char *const *own_keys, int templated, diag_list *d)
 {
-    const cJSON *obj = obj_;
+    return build_tree(spec, obj, json_path, own_keys, templated, 0, 0, d);
+}
+
+options_tree *options_build_section(const wee_option_spec *spec, const void *obj, const char *json_path,
+                                    diag_list *d)
+{
+    return build_tree(spec, obj, json_path, NULL, 0, 1, 0, d);
+}
+
+static options_tree *build_tree(const wee_option_spec *spec, const cJSON *obj, const char *json_path,
+                                const char *const *own_keys, int templated, int host_style, int depth,
+                                diag_list *d)
+{
     diag_list fallback = DIAG_INIT;
     if (!d) d = &fallback;
     if (!json_path) json_path = "";
+    if (depth > OPTIONS_MAX_DEPTH) {
+        diag_add(d, json_path, "option tables nested more than %d levels deep (a module bug: a table that contains "
+                               "itself)", OPTIONS_MAX_DEPTH);
+        diag_free(&fallback);
+        return NULL;
+    }
     size_t errors_before = d->count;
     char seen[128], path[OPTIONS_PATH_SIZE];
     if (obj && !cJSON_IsObject(obj)) {
@@ -396,24 +449,43 @@ options_tree *options_build(const wee_option_spec *spec, const void *obj_, const
         return NULL;
     }
     tree->static_view.tree = tree;
-    if (obj) check_keys(d, spec, obj, own_keys, json_path);
-    build_ctx b = { tree, templated, d };
+    if (obj) check_keys(d, spec, obj, own_keys, host_style, json_path);
+    build_ctx b = { tree, templated, host_style, depth, d };
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
         const cJSON *j = obj ? cJSON_GetObjectItemCaseSensitive(obj, s->name) : NULL;
         /* null means "not set" (use the default) except where any JSON value is meaningful. */
         if (cJSON_IsNull(j) && s->type != WEE_OPT_JSON) j = NULL;
         diag_path_key(path, sizeof path, json_path, s->name);
         opt_entry *e = &tree->entries[tree->count];
+        size_t errors_here = d->count;
         if (j) check_value(&b, s, &e->value, j, path);
+        else if (s->type == WEE_OPT_OBJECT && options_spec_is_1_3(s) && !s->required) check_object(&b, s, &e->value, NULL, path);
         else if (s->required) { diag_add(d, path, "required option missing"); continue; }
         else if (s->default_value) apply_default(&b, s, &e->value, path);
         else continue;
-        tree->count++;  /* counted first: the value may own memory even when the name cannot be had */
-        if (!(e->name = build_strdup(&b, path, s->name))) break;
+        if (host_style && d->count > errors_here && s->type != WEE_OPT_OBJECT) {
+            /* A section keeps its valid values (below): this one takes its default, as if absent. */
+            node_free(&e->value);
+            memset(&e->value, 0, sizeof e->value);
+            if (!s->default_value) continue;
+            diag_list ignored = DIAG_INIT;
+            b.d = &ignored;
+            apply_default(&b, s, &e->value, path);
+            b.d = d;
+            diag_free(&ignored);
+        }
+        if (!(e->name = build_strdup(&b, path, s->name))) {
+            node_free(&e->value); /* a tree's entries always have their names */
+            break;
+        }
+        tree->count++;
     }
     int failed = d->count > errors_before;
     diag_free(&fallback);
-    if (failed) {
+    /* A host section with errors is still returned, without the invalid values, so the checks its
+     * owner makes after binding (a listen address, a pipe name) run on the valid ones and the file's
+     * every error is reported at once; the errors in `d` keep the config from running. */
+    if (failed && !host_style) {
         options_tree_free(tree);
         return NULL;
     }

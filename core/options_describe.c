@@ -17,6 +17,7 @@ const char *options_type_name(wee_option_type type)
     case WEE_OPT_STRING_MAP: return "map of strings";
     case WEE_OPT_JSON: return "json";
     case WEE_OPT_OBJECT_LIST: return "list of objects";
+    case WEE_OPT_OBJECT: return "object";
     default: return "?";
     }
 }
@@ -60,9 +61,11 @@ void options_describe(const wee_option_spec *spec, void *file)
                 s->description ? s->description : "");
         if (range[0]) fprintf(out, " (%s)", range);
         if (s->type == WEE_OPT_STRING && s->choices) fprintf(out, " (one of: %s)", s->choices);
+        if (s->type == WEE_OPT_STRING_LIST && s->choices && options_spec_is_1_3(s))
+            fprintf(out, " (each one of: %s)", s->choices);
         fputc('\n', out);
-        if (s->type == WEE_OPT_OBJECT_LIST && options_spec_fields(s)) {
-            fprintf(out, "  %s: each object has\n", s->name);
+        if ((s->type == WEE_OPT_OBJECT_LIST || s->type == WEE_OPT_OBJECT) && options_spec_fields(s)) {
+            fprintf(out, "  %s: %s\n", s->name, s->type == WEE_OPT_OBJECT ? "has" : "each object has");
             options_describe(options_spec_fields(s), out);
         }
     }

@@ -9,13 +9,6 @@
 #include "options_tree.h"
 #include "wee/errors.h"
 
-static uint32_t spec_flags(const wee_option_spec *s)
-{
-    /* Tables built against ABI 1.0 end before `flags`. */
-    if (s->struct_size < offsetof(wee_option_spec, flags) + sizeof s->flags) return 0;
-    return s->flags;
-}
-
 static int is_absolute(const char *p)
 {
     if (p[0] == '/' || p[0] == '\\') return 1;
@@ -37,7 +30,7 @@ int options_resolve_files(options_tree *t, const wee_option_spec *spec, const ch
         if (config_file[i] == '/' || config_file[i] == '\\') dir_len = i + 1;
     if (dir_len == 0) return 0; /* the config is in the working directory: relative already means that */
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
-        if (!(spec_flags(s) & WEE_OPTF_WATCHED_FILE) || s->type != WEE_OPT_STRING) continue;
+        if (!(options_spec_flags(s) & WEE_OPTF_WATCHED_FILE) || s->type != WEE_OPT_STRING) continue;
         opt_entry *e = find_entry(t, s->name);
         if (!e || e->value.kind != NODE_STRING || e->value.tpl) continue; /* templated: only known per event */
         const char *cur = e->value.literal ? e->value.literal : e->value.text;
@@ -64,7 +57,7 @@ size_t options_watched_files(const options_tree *t, const wee_option_spec *spec,
     size_t n = 0;
     if (!t) return 0;
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s && n < max; s = options_spec_next(spec, s)) {
-        if (!(spec_flags(s) & WEE_OPTF_WATCHED_FILE)) continue;
+        if (!(options_spec_flags(s) & WEE_OPTF_WATCHED_FILE)) continue;
         for (size_t i = 0; i < t->count; i++) {
             const opt_entry *e = &t->entries[i];
             if (strcmp(e->name, s->name) != 0 || e->value.kind != NODE_STRING || e->value.tpl) continue;

@@ -2,9 +2,12 @@
  * core/schema.c - builds the config's JSON Schema (draft-07: the newest draft VS Code's JSON language
  * service and python3-jsonschema both handle completely, including if/then and boolean schemas).
  *
- * Which keys exist comes only from the parser's own lists (config_keys.h), walked in order; this file
- * adds what a list cannot say - each key's type, limits and one-line meaning - in one small table per
- * level. A listed key missing from its table still appears (accepting any value, so valid configs keep
+ * Options - the engine section (config_engine.c) and every module's - are described only from their
+ * option tables (wee_option_spec: type, range, choices, default, description), by one function
+ * (option_schema), so they cannot drift from what the parser checks. The rule structure (rules, when,
+ * conditions, memory objects) is not an option table: which keys exist comes from the parser's own
+ * lists (config_keys.h), walked in order; this file adds what a list cannot say - each key's type,
+ * limits and one-line meaning - in one small table per level. A listed key missing from its table still appears (accepting any value, so valid configs keep
  * validating) and is reported through `untyped`; test_schema fails on it, which is the signal to add a
  * line here. Every object is closed (additionalProperties false) so editors flag typos.
  * Module options come from each loaded module's wee_option_spec table: per module one if/then branch,
@@ -19,7 +22,6 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "config_keys.h"
-#include "log.h"
 #include "options.h"
 
 typedef struct gen {
@@ -53,7 +55,7 @@ static cJSON *string_or_null(const char *description)
     cJSON *t = cJSON_AddArrayToObject(o, "type");
     cJSON_AddItemToArray(t, cJSON_CreateString("string"));
     cJSON_AddItemToArray(t, cJSON_CreateString("null"));
-    cJSON_AddStringToObject(o, "description", description);
+    if (description) cJSON_AddStringToObject(o, "description", description);
     return o;
 }
 
@@ -138,146 +140,6 @@ static void add_required(cJSON *o, const char *const *names)
     for (size_t i = 0; names[i]; i++) cJSON_AddItemToArray(r, cJSON_CreateString(names[i]));
 }
 
-/* ---- engine ---- */
-
-static cJSON *p_workers(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    cJSON *o = int_schema("worker threads; 0 = one per CPU core", 0, config_workers_max);
-    cJSON_AddNumberToObject(o, "default", 0);
-    return o;
-}
-static cJSON *p_queue_capacity(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    cJSON *o = int_schema("bounded queue between sources and workers", 1, config_queue_max);
-    cJSON_AddNumberToObject(o, "default", (double)config_queue_default);
-    return o;
-}
-static cJSON *p_stop_grace_ms(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    cJSON *o = int_schema("how long a stop waits for a running action; past it the action is reported as stuck and the "
-                          "host exits without it (exit code 3)", config_stop_grace_min, config_stop_grace_max);
-    cJSON_AddNumberToObject(o, "default", (double)config_stop_grace_default);
-    return o;
-}
-static cJSON *p_overflow(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    return enum_schema(config_overflow_names, "when the queue is full: block the source (nothing lost), or drop the "
-                                              "oldest / newest event (counted and reported)", config_overflow_names[0]);
-}
-static cJSON *p_http_enabled(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    return bool_schema("must be true for any action that makes network requests to be accepted", 0);
-}
-static cJSON *p_http_allow(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    return array_of(string_schema("a host name"), 0, "optional allowlist of hosts for outgoing HTTP");
-}
-
-static cJSON *p_log_level(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    const char *names[WEE_LOG_ERROR + 2];
-    for (int i = 0; i <= WEE_LOG_ERROR; i++) names[i] = log_level_name(i);
-    names[WEE_LOG_ERROR + 1] = NULL;
-    return enum_schema(names, "lowest level written", log_level_name(WEE_LOG_INFO));
-}
-static cJSON *p_log_file(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    return string_or_null("append the host's log to this file; null = stderr");
-}
-static cJSON *p_log_format(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    return enum_schema(config_log_formats, "text lines or one JSON object per line", config_log_formats[0]);
-}
-static cJSON *p_log_max_size_mb(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    cJSON *o = int_schema("rotate log.file when a line would take it past this many MiB; 0 = never", 0,
-                          config_log_max_size_mb_max);
-    cJSON_AddNumberToObject(o, "default", 0);
-    return o;
-}
-static cJSON *p_log_keep(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    cJSON *o = int_schema("rotated files kept (file.1 newest .. file.N oldest); 0 = start the file afresh", 0,
-                          config_log_keep_max);
-    cJSON_AddNumberToObject(o, "default", (double)config_log_keep_default);
-    return o;
-}
-static const prop_entry log_table[] = {
-    { "level", p_log_level }, { "file", p_log_file }, { "format", p_log_format },
-    { "max_size_mb", p_log_max_size_mb }, { "keep", p_log_keep }, { NULL, NULL }
-};
-static cJSON *p_log(gen *g, const char *p)
-{
-    return object_from_keys(g, p, config_engine_log_keys, log_table, "the host's own log");
-}
-
-static cJSON *p_control_enabled(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    return bool_schema("serve the control channel used by host status / reload / emit", 1);
-}
-static cJSON *p_control_path(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    return string_or_null("socket path (POSIX) or pipe name \\\\.\\pipe\\NAME (Windows); null = the per-user default");
-}
-static const prop_entry control_table[] = {
-    { "enabled", p_control_enabled }, { "path", p_control_path }, { NULL, NULL }
-};
-static cJSON *p_control(gen *g, const char *p)
-{
-    return object_from_keys(g, p, config_engine_control_keys, control_table, "the control channel");
-}
-
-static cJSON *p_metrics_listen(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    return string_or_null("loopback address of the Prometheus endpoint: 127.0.0.1:PORT, [::1]:PORT or localhost:PORT; "
-                          "null = off");
-}
-static const prop_entry metrics_table[] = { { "listen", p_metrics_listen }, { NULL, NULL } };
-static cJSON *p_metrics(gen *g, const char *p)
-{
-    return object_from_keys(g, p, config_engine_metrics_keys, metrics_table, "Prometheus metrics endpoint");
-}
-
-static cJSON *p_console_listen(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    return string_or_null("loopback address of the web console: 127.0.0.1:PORT, [::1]:PORT or localhost:PORT; null = "
-                          "off. `host console` prints its URL with the access token");
-}
-static cJSON *p_console_rules_file(gen *g, const char *p)
-{
-    (void)g; (void)p;
-    return string_or_null("the rule file the console writes (included like \"include\"; relative to this config's "
-                          "folder); default automations.json. The console never rewrites this config itself");
-}
-static const prop_entry console_table[] = { { "listen", p_console_listen }, { "rules_file", p_console_rules_file },
-                                            { NULL, NULL } };
-static cJSON *p_console(gen *g, const char *p)
-{
-    return object_from_keys(g, p, config_engine_console_keys, console_table, "the web console (docs/console.md)");
-}
-
-static const prop_entry engine_table[] = {
-    { "workers", p_workers }, { "queue_capacity", p_queue_capacity }, { "overflow", p_overflow },
-    { "http_enabled", p_http_enabled }, { "http_allow", p_http_allow }, { "log", p_log },
-    { "control", p_control }, { "metrics", p_metrics }, { "stop_grace_ms", p_stop_grace_ms },
-    { "console", p_console }, { NULL, NULL }
-};
-
 /* ---- module options ---- */
 
 static void add_choices(cJSON *o, const char *choices)
@@ -299,13 +161,23 @@ static void add_choices(cJSON *o, const char *choices)
 
 static cJSON *options_object_schema(const wee_option_spec *spec, const char *description);
 
+/* A string option or list element: non-empty, one of the choices (where the table says so). */
+static cJSON *string_value(const wee_option_spec *s, const char *choices, int nullable, const char *description)
+{
+    cJSON *o = nullable ? string_or_null(description) : typed("string", description);
+    if (options_spec_flags(s) & WEE_OPTF_NONEMPTY) cJSON_AddNumberToObject(o, "minLength", 1);
+    if (choices) add_choices(o, choices);
+    return o;
+}
+
 static cJSON *option_schema(const wee_option_spec *s)
 {
     cJSON *o;
+    /* List elements have choices from ABI 1.3 on (options_build checks them only then). */
+    const char *item_choices = options_spec_is_1_3(s) ? s->choices : NULL;
     switch (s->type) {
     case WEE_OPT_STRING:
-        o = typed("string", s->description);
-        if (s->choices) add_choices(o, s->choices);
+        o = string_value(s, s->choices, (options_spec_flags(s) & WEE_OPTF_NULLABLE) != 0, s->description);
         break;
     case WEE_OPT_INT: {
         int64_t lo, hi;
@@ -317,8 +189,8 @@ static cJSON *option_schema(const wee_option_spec *s)
         /* A single string is accepted as a list of one. */
         o = typed(NULL, s->description);
         cJSON *any = cJSON_AddArrayToObject(o, "anyOf");
-        cJSON_AddItemToArray(any, typed("string", NULL));
-        cJSON_AddItemToArray(any, array_of(typed("string", NULL), 0, NULL));
+        cJSON_AddItemToArray(any, string_value(s, item_choices, 0, NULL));
+        cJSON_AddItemToArray(any, array_of(string_value(s, item_choices, 0, NULL), 0, NULL));
         break;
     }
     case WEE_OPT_STRING_MAP:
@@ -327,6 +199,13 @@ static cJSON *option_schema(const wee_option_spec *s)
         break;
     case WEE_OPT_OBJECT_LIST:
         o = array_of(options_object_schema(options_spec_fields(s), NULL), 0, s->description);
+        break;
+    case WEE_OPT_OBJECT:
+        if (options_spec_is_1_3(s)) {
+            o = options_object_schema(options_spec_fields(s), s->description);
+            break;
+        }
+        o = typed(NULL, s->description); /* type 8 in an older table: unknown to that module's ABI */
         break;
     default: /* WEE_OPT_JSON: any value */
         o = typed(NULL, s->description);
@@ -700,9 +579,11 @@ static cJSON *p_version(gen *g, const char *p)
     cJSON_AddNumberToObject(o, "const", 1);
     return o;
 }
+/* The engine section is an option table like a module's (config_engine.c): described by the same code. */
 static cJSON *p_engine(gen *g, const char *p)
 {
-    return object_from_keys(g, p, config_engine_keys, engine_table, "engine settings");
+    (void)g; (void)p;
+    return options_object_schema(config_engine_options, "engine settings");
 }
 static cJSON *p_sources(gen *g, const char *p)
 {

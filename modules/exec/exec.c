@@ -98,16 +98,53 @@ static int env_set_event_field(env_list *e, const char *field, const char *value
     return rc;
 }
 
+/* The options as bound (wee/bind.h) from create's options and from each call's rendered params. */
+typedef struct exec_settings {
+    const char *command, *cwd;
+    wee_opt_list args;
+    wee_opt_map env;
+    int64_t timeout_ms, capture_bytes, max_detached;
+    int inherit_event_env, detach, kill_on_stop;
+} exec_settings;
+
+static const wee_option_spec exec_options[] = {
+    WEE_OPTION(.name = "command", .type = WEE_OPT_STRING, .required = 1,
+               .description = "program to run: a path, or a name searched in PATH (template)", WEE_BIND(exec_settings, command)),
+    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
+               .description = "arguments, each rendered separately and passed as is: no shell", WEE_BIND(exec_settings, args)),
+    WEE_OPTION(.name = "cwd", .type = WEE_OPT_STRING,
+               .description = "working directory of the child (default: the engine's)", WEE_BIND(exec_settings, cwd)),
+    WEE_OPTION(.name = "env", .type = WEE_OPT_STRING_MAP, .default_value = "{}",
+               .description = "extra environment variables (values are templates)", WEE_BIND(exec_settings, env)),
+    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "60000", .min = 0,
+               .max = INT32_MAX,
+               .description = "kill the child (and everything it started) after this long; 0: no limit "
+                              "(the worker waits as long as the child runs)", WEE_BIND(exec_settings, timeout_ms)),
+    WEE_OPTION(.name = "capture_bytes", .type = WEE_OPT_INT, .default_value = "65536", .min = 0,
+               .max = 64 * 1024 * 1024, .description = "bytes of stdout kept in exec.stdout; the rest is dropped", WEE_BIND(exec_settings, capture_bytes)),
+    WEE_OPTION(.name = "inherit_event_env", .type = WEE_OPT_BOOL, .default_value = "true",
+               .description = "pass the event as WEE_EVENT_<FIELD>, EVENT_PATH, EVENT_TYPE, EVENT_SOURCE", WEE_BIND(exec_settings, inherit_event_env)),
+    WEE_OPTION(.name = "detach", .type = WEE_OPT_BOOL, .default_value = "false",
+               .description = "start the program and go on at once (for programs meant to keep running): no "
+                              "worker waits, timeout_ms and capture_bytes do not apply, publishes exec.pid", WEE_BIND(exec_settings, detach)),
+    WEE_OPTION(.name = "max_detached", .type = WEE_OPT_INT, .default_value = "4", .min = 1, .max = EXEC_DETACHED_TOTAL,
+               .description = "with detach: at most this many of this action's programs alive at once; "
+                              "another start fails the action until one ends", WEE_BIND(exec_settings, max_detached)),
+    WEE_OPTION(.name = "kill_on_stop", .type = WEE_OPT_BOOL, .default_value = "false",
+               .description = "with detach: kill the program and everything it started when the engine stops "
+                              "(on Windows also when the host dies: kill-on-close job)", WEE_BIND(exec_settings, kill_on_stop)),
+    WEE_OPTION_END
+};
+
 static int env_set_str(env_list *e, const char *name, const char *value)
 {
     return env_set(e, name, strlen(name), value ? value : "");
 }
 
-static int build_env(const wee_host_api *host, const wee_options *params, const wee_event *ev,
-                     env_list *e)
+static int build_env(const wee_host_api *host, const exec_settings *set, const wee_event *ev, env_list *e)
 {
     int rc = 0;
-    if (ev && host->opt_bool(params, "inherit_event_env")) {
+    if (ev && set->inherit_event_env) {
         size_t count = host->event_field_count(ev);
         for (size_t i = 0; i < count && rc == 0; i++) {
             const char *name = host->event_field_name(ev, i);
@@ -118,10 +155,9 @@ static int build_env(const wee_host_api *host, const wee_options *params, const 
         if (rc == 0) rc = env_set_str(e, "EVENT_TYPE", host->event_type(ev));
         if (rc == 0) rc = env_set_str(e, "EVENT_SOURCE", host->event_get_string(ev, "source"));
     }
-    size_t count = host->opt_map_count(params, "env");
-    for (size_t i = 0; i < count && rc == 0; i++) {
-        const char *name = host->opt_map_key(params, "env", i);
-        if (name && *name) rc = env_set_str(e, name, host->opt_map_value(params, "env", i));
+    for (size_t i = 0; i < set->env.count && rc == 0; i++) {
+        const char *name = wee_map_key(&set->env, i);
+        if (name && *name) rc = env_set_str(e, name, wee_map_value(&set->env, i));
     }
     /* Last, so the child can rely on it; the engine itself never trusts it (any program can set it). */
     if (rc == 0) rc = env_set_str(e, "WEE_ENGINE_CHILD", "1");
@@ -131,7 +167,10 @@ static int build_env(const wee_host_api *host, const wee_options *params, const 
 static int exec_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                        size_t err_size)
 {
-    const char *command = host->opt_string(opts, "command");
+    exec_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, opts, exec_options, &set);
+    const char *command = set.command;
     if (!command || !*command) {
         snprintf(err, err_size, "'command' is empty: give the program to run (a path, or a name "
                  "searched in PATH)");
@@ -165,19 +204,21 @@ static int exec_run(void *instance, wee_action_call *call)
 {
     exec_action *a = instance;
     const wee_host_api *host = a->host;
-    const wee_options *params = host->call_params(call);
-    const char *command = host->opt_string(params, "command");
+    exec_settings set; /* bound from this call's rendered params */
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, host->call_params(call), exec_options, &set);
+    const char *command = set.command;
     if (!command || !*command) {
         host->call_set_error(call, "command rendered to an empty string; nothing to run");
         publish_outcome(host, call, -1, NULL, 0, 0);
         return WEE_EINVAL;
     }
 
-    int detach = host->opt_bool(params, "detach");
-    size_t nargs = host->opt_list_count(params, "args");
+    int detach = set.detach;
+    size_t nargs = set.args.count;
     const char **argv = malloc((nargs + 2) * sizeof *argv);
     env_list env = { NULL, 0, 0 };
-    if (!argv || build_env(host, params, host->call_event(call), &env) != 0) {
+    if (!argv || build_env(host, &set, host->call_event(call), &env) != 0) {
         free(argv);
         env_free(&env);
         host->call_set_error(call, "out of memory preparing command '%s'", command);
@@ -185,20 +226,20 @@ static int exec_run(void *instance, wee_action_call *call)
     }
     argv[0] = command;
     for (size_t i = 0; i < nargs; i++) {
-        const char *arg = host->opt_list_at(params, "args", i);
+        const char *arg = wee_list_at(&set.args, i);
         argv[i + 1] = arg ? arg : "";
     }
     argv[nargs + 1] = NULL;
 
-    const char *cwd = host->opt_string(params, "cwd");
-    int64_t timeout_ms = host->opt_int(params, "timeout_ms");
+    const char *cwd = set.cwd;
+    int64_t timeout_ms = set.timeout_ms;
     plat_process_spec spec;
     memset(&spec, 0, sizeof spec);
     spec.argv = argv;
     spec.env_add = (const char *const *)env.items;
     spec.cwd = cwd && *cwd ? cwd : NULL;
     spec.timeout_ms = timeout_ms;
-    spec.stdout_max = (size_t)host->opt_int(params, "capture_bytes");
+    spec.stdout_max = (size_t)set.capture_bytes;
     spec.capture_stderr = 0; /* the child's stderr goes where the engine's goes: the console or service log */
 
     if (host->log_enabled(WEE_LOG_DEBUG))
@@ -209,7 +250,7 @@ static int exec_run(void *instance, wee_action_call *call)
     memset(&res, 0, sizeof res);
     if (detach) {
         char why[400] = "";
-        int rc = exec_detached_start(a, host->opt_int(params, "max_detached"), host->opt_bool(params, "kill_on_stop"),
+        int rc = exec_detached_start(a, set.max_detached, set.kill_on_stop,
                                      host->call_rule_name(call), &spec, &res, why, sizeof why);
         free(argv);
         env_free(&env);
@@ -268,34 +309,6 @@ static int exec_module_init(const wee_host_api *host, char *err, size_t err_size
 
 static void exec_module_shutdown(void) { exec_detached_shutdown(); }
 
-static const wee_option_spec exec_options[] = {
-    WEE_OPTION(.name = "command", .type = WEE_OPT_STRING, .required = 1,
-               .description = "program to run: a path, or a name searched in PATH (template)"),
-    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
-               .description = "arguments, each rendered separately and passed as is: no shell"),
-    WEE_OPTION(.name = "cwd", .type = WEE_OPT_STRING,
-               .description = "working directory of the child (default: the engine's)"),
-    WEE_OPTION(.name = "env", .type = WEE_OPT_STRING_MAP, .default_value = "{}",
-               .description = "extra environment variables (values are templates)"),
-    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "60000", .min = 0,
-               .max = INT32_MAX,
-               .description = "kill the child (and everything it started) after this long; 0: no limit "
-                              "(the worker waits as long as the child runs)"),
-    WEE_OPTION(.name = "capture_bytes", .type = WEE_OPT_INT, .default_value = "65536", .min = 0,
-               .max = 64 * 1024 * 1024, .description = "bytes of stdout kept in exec.stdout; the rest is dropped"),
-    WEE_OPTION(.name = "inherit_event_env", .type = WEE_OPT_BOOL, .default_value = "true",
-               .description = "pass the event as WEE_EVENT_<FIELD>, EVENT_PATH, EVENT_TYPE, EVENT_SOURCE"),
-    WEE_OPTION(.name = "detach", .type = WEE_OPT_BOOL, .default_value = "false",
-               .description = "start the program and go on at once (for programs meant to keep running): no "
-                              "worker waits, timeout_ms and capture_bytes do not apply, publishes exec.pid"),
-    WEE_OPTION(.name = "max_detached", .type = WEE_OPT_INT, .default_value = "4", .min = 1, .max = EXEC_DETACHED_TOTAL,
-               .description = "with detach: at most this many of this action's programs alive at once; "
-                              "another start fails the action until one ends"),
-    WEE_OPTION(.name = "kill_on_stop", .type = WEE_OPT_BOOL, .default_value = "false",
-               .description = "with detach: kill the program and everything it started when the engine stops "
-                              "(on Windows also when the host dies: kill-on-close job)"),
-    WEE_OPTION_END
-};
 
 static const wee_module_desc exec_desc = {
     .struct_size = sizeof(wee_module_desc),

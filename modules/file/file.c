@@ -73,19 +73,35 @@ struct file_watch {
     size_t known_max;
 };
 
+/* The options as bound (wee/bind.h); the table below is the only place their names are written. */
+typedef struct file_settings {
+    wee_opt_list paths, include, exclude;
+    int recursive, ignore_dirs;
+    int64_t settle_ms, backlog_max_kb, known_max;
+    uint32_t events; /* bit i = choice i: the fev_kind bits (created 1, modified 2, deleted 4, renamed 8) */
+} file_settings;
+
 static const wee_option_spec options[] = {
-    WEE_OPTION(.name = "paths", .type = WEE_OPT_STRING_LIST, .required = 1, .description = "folders to watch (must exist)"),
-    WEE_OPTION(.name = "recursive", .type = WEE_OPT_BOOL, .default_value = "true", .description = "watch subfolders, including ones created later"),
-    WEE_OPTION(.name = "include", .type = WEE_OPT_STRING_LIST, .description = "globs on the file name (or on the path below the root when the glob has a '/'); empty = everything"),
-    WEE_OPTION(.name = "exclude", .type = WEE_OPT_STRING_LIST, .description = "globs like include; a match is ignored"),
+    WEE_OPTION(.name = "paths", .type = WEE_OPT_STRING_LIST, .required = 1, .description = "folders to watch (must exist)",
+               WEE_BIND(file_settings, paths)),
+    WEE_OPTION(.name = "recursive", .type = WEE_OPT_BOOL, .default_value = "true", .description = "watch subfolders, including ones created later",
+               WEE_BIND(file_settings, recursive)),
+    WEE_OPTION(.name = "include", .type = WEE_OPT_STRING_LIST, .description = "globs on the file name (or on the path below the root when the glob has a '/'); empty = everything",
+               WEE_BIND(file_settings, include)),
+    WEE_OPTION(.name = "exclude", .type = WEE_OPT_STRING_LIST, .description = "globs like include; a match is ignored",
+               WEE_BIND(file_settings, exclude)),
     WEE_OPTION(.name = "settle_ms", .type = WEE_OPT_INT, .default_value = "200", .min = 0, .max = 600000,
-               .description = "writes to one file within this window give one file.modified"),
-    WEE_OPTION(.name = "events", .type = WEE_OPT_STRING_LIST, .description = "subset of created, modified, deleted, renamed (default all)"),
-    WEE_OPTION(.name = "ignore_dirs", .type = WEE_OPT_BOOL, .default_value = "false", .description = "no events for folders themselves"),
+               .description = "writes to one file within this window give one file.modified", WEE_BIND(file_settings, settle_ms)),
+    WEE_OPTION(.name = "events", .type = WEE_OPT_STRING_LIST, .choices = "created|modified|deleted|renamed",
+               .description = "subset of created, modified, deleted, renamed (default all)", WEE_BIND_INDEX(file_settings, events)),
+    WEE_OPTION(.name = "ignore_dirs", .type = WEE_OPT_BOOL, .default_value = "false", .description = "no events for folders themselves",
+               WEE_BIND(file_settings, ignore_dirs)),
     WEE_OPTION(.name = "backlog_max_kb", .type = WEE_OPT_INT, .default_value = "65536", .min = 1, .max = 4194304,
-               .description = "memory for changes read from the OS but not yet emitted; past it changes are dropped, counted as lost, and recovered by a rescan"),
+               .description = "memory for changes read from the OS but not yet emitted; past it changes are dropped, counted as lost, and recovered by a rescan",
+               WEE_BIND(file_settings, backlog_max_kb)),
     WEE_OPTION(.name = "known_max", .type = WEE_OPT_INT, .default_value = "1000000", .min = 0, .max = 100000000,
-               .description = "paths remembered for overflow recovery (a rescan reports created/deleted against them); 0 = no recovery"),
+               .description = "paths remembered for overflow recovery (a rescan reports created/deleted against them); 0 = no recovery",
+               WEE_BIND(file_settings, known_max)),
     WEE_OPTION_END
 };
 
@@ -444,12 +460,12 @@ static void settle_main(void *arg)
 }
 
 /* NULL (and *n 0) when out of memory. */
-static char **copy_list(const wee_host_api *h, const wee_options *o, const char *name, size_t *n)
+static char **copy_list(const wee_opt_list *l, size_t *n)
 {
-    size_t count = h->opt_list_count(o, name);
+    size_t count = l->count;
     char **v = calloc(count ? count : 1, sizeof *v);
     for (size_t i = 0; v && i < count; i++) {
-        if ((v[i] = str_dup(h->opt_list_at(o, name, i))) != NULL) continue;
+        if ((v[i] = str_dup(wee_list_at(l, i))) != NULL) continue;
         for (size_t k = 0; k < i; k++) free(v[k]);
         free(v);
         v = NULL;
@@ -487,29 +503,25 @@ static int file_create(const wee_host_api *h, wee_source *src, const wee_options
     plat_cond_init(&w->wake);
     w->host = h;
     w->src = src;
-    w->recursive = h->opt_bool(o, "recursive");
-    w->ignore_dirs = h->opt_bool(o, "ignore_dirs");
-    w->settle_ms = h->opt_int(o, "settle_ms");
-    w->queue.max_bytes = (size_t)h->opt_int(o, "backlog_max_kb") * 1024u;
-    w->known_max = (size_t)h->opt_int(o, "known_max");
-    w->include = copy_list(h, o, "include", &w->ninclude);
-    w->exclude = copy_list(h, o, "exclude", &w->nexclude);
+    file_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(h, o, options, &set);
+    w->recursive = set.recursive;
+    w->ignore_dirs = set.ignore_dirs;
+    w->settle_ms = set.settle_ms;
+    w->queue.max_bytes = (size_t)set.backlog_max_kb * 1024u;
+    w->known_max = (size_t)set.known_max;
+    w->include = copy_list(&set.include, &w->ninclude);
+    w->exclude = copy_list(&set.exclude, &w->nexclude);
     if (!w->include || !w->exclude) { snprintf(err, n, "out of memory"); watch_free(w); return WEE_ENOMEM; }
-    size_t nev = h->opt_list_count(o, "events");
-    w->events = nev ? 0 : (FEV_CREATED | FEV_MODIFIED | FEV_DELETED | FEV_RENAMED);
-    for (size_t i = 0; i < nev; i++) {
-        const char *e = h->opt_list_at(o, "events", i);
-        unsigned bit = !strcmp(e, "created") ? FEV_CREATED : !strcmp(e, "modified") ? FEV_MODIFIED
-                     : !strcmp(e, "deleted") ? FEV_DELETED : !strcmp(e, "renamed") ? FEV_RENAMED : 0;
-        if (!bit) { snprintf(err, n, "events[%zu]: expected created, modified, deleted or renamed, got \"%s\"", i, e); watch_free(w); return WEE_ECONFIG; }
-        w->events |= bit;
-    }
-    w->nroots = h->opt_list_count(o, "paths");
+    /* The host checked each name against the choices; none listed means all. */
+    w->events = set.events ? set.events : (FEV_CREATED | FEV_MODIFIED | FEV_DELETED | FEV_RENAMED);
+    w->nroots = set.paths.count;
     w->roots = calloc(w->nroots ? w->nroots : 1, sizeof *w->roots);
     if (!w->roots) { w->nroots = 0; snprintf(err, n, "out of memory"); watch_free(w); return WEE_ENOMEM; }
     if (!w->nroots) { snprintf(err, n, "paths: give at least one folder to watch"); watch_free(w); return WEE_ECONFIG; }
     for (size_t i = 0; i < w->nroots; i++) {
-        const char *p = h->opt_list_at(o, "paths", i);
+        const char *p = wee_list_at(&set.paths, i);
         char real[4096];
         if (!plat_path_is_dir(p) || plat_realpath(p, real, sizeof real) != 0) {
             snprintf(err, n, "paths[%zu]: \"%s\" is not an existing folder; create it or fix the path", i, p);

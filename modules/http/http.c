@@ -59,6 +59,49 @@ static int is_token(const char *s)
     return 1;
 }
 
+/* The options as bound (wee/bind.h) from create's options and from each call's rendered params; json
+ * (any JSON value) is a handle: wee_json gives its text. */
+typedef struct http_settings {
+    const char *url, *method, *body, *ca_file;
+    wee_opt_map headers;
+    wee_opt_list json;
+    int64_t timeout_ms, retries, backoff_ms, body_max;
+} http_settings;
+
+static const wee_option_spec http_options[] = {
+    WEE_OPTION(.name = "url", .type = WEE_OPT_STRING, .required = 1,
+               .description = "http:// or https:// address (template)",
+               WEE_BIND(http_settings, url)),
+    WEE_OPTION(.name = "method", .type = WEE_OPT_STRING, .choices = "GET|POST|PUT|PATCH|DELETE",
+               .description = "request method; default GET, or POST when body or json is given",
+               WEE_BIND(http_settings, method)),
+    WEE_OPTION(.name = "headers", .type = WEE_OPT_STRING_MAP, .default_value = "{}",
+               .description = "request headers (values are templates; a line break in one fails the call)",
+               WEE_BIND(http_settings, headers)),
+    WEE_OPTION(.name = "body", .type = WEE_OPT_STRING,
+               .description = "request body text (template); Content-Type text/plain unless given",
+               WEE_BIND(http_settings, body)),
+    WEE_OPTION(.name = "json", .type = WEE_OPT_JSON,
+               .description = "request body as JSON: strings inside are templates, escaped correctly",
+               WEE_BIND(http_settings, json)),
+    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "10000", .min = 1,
+               .max = INT32_MAX, .description = "limit for each attempt, connecting included",
+               WEE_BIND(http_settings, timeout_ms)),
+    WEE_OPTION(.name = "retries", .type = WEE_OPT_INT, .default_value = "0", .min = 0, .max = 10,
+               .description = "extra attempts after a connection error or a 5xx answer (not after a timeout)",
+               WEE_BIND(http_settings, retries)),
+    WEE_OPTION(.name = "backoff_ms", .type = WEE_OPT_INT, .default_value = "200", .min = 1, .max = 60000,
+               .description = "wait before the first retry; doubled for each next one (at most 30 s)",
+               WEE_BIND(http_settings, backoff_ms)),
+    WEE_OPTION(.name = "ca_file", .type = WEE_OPT_STRING,
+               .description = "PEM file of CA certificates to verify the server with, instead of the system's",
+               WEE_BIND(http_settings, ca_file)),
+    WEE_OPTION(.name = "body_max", .type = WEE_OPT_INT, .default_value = "65536", .min = 0,
+               .max = 64 * 1024 * 1024, .description = "response bytes kept in http.body; the rest is dropped",
+               WEE_BIND(http_settings, body_max)),
+    WEE_OPTION_END
+};
+
 static int http_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                        size_t err_size)
 {
@@ -66,11 +109,14 @@ static int http_create(const wee_host_api *host, const wee_options *opts, void *
         snprintf(err, err_size, "this host has no network policy check (ABI 1.1 needed); update the engine");
         return WEE_EABI;
     }
-    if (host->opt_has(opts, "body") && host->opt_has(opts, "json")) {
+    http_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, opts, http_options, &set);
+    if (set.body && set.json.count) {
         snprintf(err, err_size, "give either 'body' (text) or 'json' (an object sent as JSON), not both");
         return WEE_ECONFIG;
     }
-    const char *url = host->opt_string(opts, "url");
+    const char *url = set.url;
     if (!url || !*url) {
         snprintf(err, err_size, "'url' is empty: give the http:// or https:// address to request");
         return WEE_ECONFIG;
@@ -79,9 +125,8 @@ static int http_create(const wee_host_api *host, const wee_options *opts, void *
         snprintf(err, err_size, "'url' must start with http:// or https://, got \"%s\"", url);
         return WEE_ECONFIG;
     }
-    size_t n = host->opt_map_count(opts, "headers");
-    for (size_t i = 0; i < n; i++) {
-        const char *name = host->opt_map_key(opts, "headers", i);
+    for (size_t i = 0; i < set.headers.count; i++) {
+        const char *name = wee_map_key(&set.headers, i);
         if (!is_token(name)) {
             snprintf(err, err_size, "headers: \"%s\" is not a valid header name (letters, digits, '-' ...)",
                      name ? name : "");
@@ -112,11 +157,10 @@ static void http_destroy(void *instance)
     free(a);
 }
 
-static int header_given(const wee_host_api *host, const wee_options *params, const char *wanted)
+static int header_given(const wee_opt_map *headers, const char *wanted)
 {
-    size_t n = host->opt_map_count(params, "headers");
-    for (size_t i = 0; i < n; i++) {
-        const char *name = host->opt_map_key(params, "headers", i);
+    for (size_t i = 0; i < headers->count; i++) {
+        const char *name = wee_map_key(headers, i);
         size_t k = 0;
         for (; name[k] && wanted[k]; k++) {
             char x = name[k], y = wanted[k];
@@ -155,16 +199,16 @@ static int header_add(header_lines *h, const char *name, const char *value)
 }
 
 /* The configured headers plus a default Content-Type; fails on a value with a line break. */
-static int build_headers(const wee_host_api *host, const wee_options *params, const char *content_type,
+static int build_headers(const wee_host_api *host, const wee_opt_map *headers, const char *content_type,
                          header_lines *h, wee_action_call *call)
 {
-    size_t n = host->opt_map_count(params, "headers");
+    size_t n = headers->count;
     h->count = 0;
     h->lines = calloc(n + 2, sizeof *h->lines);
     if (!h->lines) { host->call_set_error(call, "out of memory"); return WEE_ENOMEM; }
     for (size_t i = 0; i < n; i++) {
-        const char *name = host->opt_map_key(params, "headers", i);
-        const char *value = host->opt_map_value(params, "headers", i);
+        const char *name = wee_map_key(headers, i);
+        const char *value = wee_map_value(headers, i);
         if (!value) value = "";
         if (strpbrk(value, "\r\n")) {
             host->call_set_error(call, "header '%s' rendered to a value with a line break; refusing to send it",
@@ -173,7 +217,7 @@ static int build_headers(const wee_host_api *host, const wee_options *params, co
         }
         if (header_add(h, name, value) != 0) { host->call_set_error(call, "out of memory"); return WEE_ENOMEM; }
     }
-    if (content_type && !header_given(host, params, "Content-Type") &&
+    if (content_type && !header_given(headers, "Content-Type") &&
         header_add(h, "Content-Type", content_type) != 0) {
         host->call_set_error(call, "out of memory");
         return WEE_ENOMEM;
@@ -205,7 +249,10 @@ static int http_run(void *instance, wee_action_call *call)
     http_action *a = instance;
     const wee_host_api *host = a->host;
     const wee_options *params = host->call_params(call);
-    const char *url = host->opt_string(params, "url");
+    http_settings set; /* bound from this call's rendered params */
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, params, http_options, &set);
+    const char *url = set.url;
     char err[512];
     if (!url || !*url) {
         host->call_set_error(call, "url rendered to an empty string; nothing to request");
@@ -218,18 +265,18 @@ static int http_run(void *instance, wee_action_call *call)
         return WEE_EPERM;
     }
 
-    char *json = host->opt_has(params, "json") ? host->opt_json(params, "json") : NULL;
-    if (host->opt_has(params, "json") && !json) {
+    char *json = wee_json(&set.json);
+    if (set.json.count && !json) {
         host->call_set_error(call, "out of memory building the json body");
         return WEE_ENOMEM;
     }
-    const char *body = json ? json : host->opt_string(params, "body");
+    const char *body = json ? json : set.body;
     const char *content_type = json ? "application/json" : body ? "text/plain; charset=utf-8" : NULL;
-    const char *method = host->opt_string(params, "method");
+    const char *method = set.method;
     if (!method || !*method) method = body ? "POST" : "GET";
 
     header_lines headers = { NULL, 0 };
-    int rc = build_headers(host, params, content_type, &headers, call);
+    int rc = build_headers(host, &set.headers, content_type, &headers, call);
     if (rc != 0) {
         header_lines_free(&headers);
         host->free(json);
@@ -244,11 +291,11 @@ static int http_run(void *instance, wee_action_call *call)
     req.headers = (const char *const *)headers.lines;
     req.body = body;
     req.body_len = body ? strlen(body) : 0;
-    req.timeout_ms = (long)host->opt_int(params, "timeout_ms");
-    req.ca_file = host->opt_string(params, "ca_file");
-    req.body_max = (size_t)host->opt_int(params, "body_max");
-    req.retries = (int)host->opt_int(params, "retries");
-    req.backoff_ms = (long)host->opt_int(params, "backoff_ms");
+    req.timeout_ms = (long)set.timeout_ms;
+    req.ca_file = set.ca_file;
+    req.body_max = (size_t)set.body_max;
+    req.retries = (int)set.retries;
+    req.backoff_ms = (long)set.backoff_ms;
 
     if (host->log_enabled(WEE_LOG_DEBUG))
         host->log(WEE_LOG_DEBUG, HTTP_MODULE_NAME, "rule '%s': %s %s (%lu body bytes)", host->call_rule_name(call),
@@ -284,29 +331,6 @@ static int http_run(void *instance, wee_action_call *call)
     return rc;
 }
 
-static const wee_option_spec http_options[] = {
-    WEE_OPTION(.name = "url", .type = WEE_OPT_STRING, .required = 1,
-               .description = "http:// or https:// address (template)"),
-    WEE_OPTION(.name = "method", .type = WEE_OPT_STRING, .choices = "GET|POST|PUT|PATCH|DELETE",
-               .description = "request method; default GET, or POST when body or json is given"),
-    WEE_OPTION(.name = "headers", .type = WEE_OPT_STRING_MAP, .default_value = "{}",
-               .description = "request headers (values are templates; a line break in one fails the call)"),
-    WEE_OPTION(.name = "body", .type = WEE_OPT_STRING,
-               .description = "request body text (template); Content-Type text/plain unless given"),
-    WEE_OPTION(.name = "json", .type = WEE_OPT_JSON,
-               .description = "request body as JSON: strings inside are templates, escaped correctly"),
-    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "10000", .min = 1,
-               .max = INT32_MAX, .description = "limit for each attempt, connecting included"),
-    WEE_OPTION(.name = "retries", .type = WEE_OPT_INT, .default_value = "0", .min = 0, .max = 10,
-               .description = "extra attempts after a connection error or a 5xx answer (not after a timeout)"),
-    WEE_OPTION(.name = "backoff_ms", .type = WEE_OPT_INT, .default_value = "200", .min = 1, .max = 60000,
-               .description = "wait before the first retry; doubled for each next one (at most 30 s)"),
-    WEE_OPTION(.name = "ca_file", .type = WEE_OPT_STRING,
-               .description = "PEM file of CA certificates to verify the server with, instead of the system's"),
-    WEE_OPTION(.name = "body_max", .type = WEE_OPT_INT, .default_value = "65536", .min = 0,
-               .max = 64 * 1024 * 1024, .description = "response bytes kept in http.body; the rest is dropped"),
-    WEE_OPTION_END
-};
 
 static const wee_module_desc http_desc = {
     .struct_size = sizeof(wee_module_desc),

@@ -41,12 +41,39 @@ typedef struct log_action {
 static const char *const level_names[] = { "trace", "debug", "info", "warn", "error" };
 static const char *const level_upper[] = { "TRACE", "DEBUG", "INFO", "WARN", "ERROR" };
 
-static wee_log_level level_parse(const char *name)
-{
-    for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++)
-        if (name && strcmp(name, level_names[i]) == 0) return (wee_log_level)i;
-    return WEE_LOG_INFO; /* unreachable after the host checked `choices` */
-}
+/* The options as bound (wee/bind.h). Choice indexes: level in level_names (= wee_log_level) order,
+ * target 0 stderr / 1 stdout / 2 file, format 0 text / 1 json. */
+typedef struct log_settings {
+    const char *message;
+    int level, target, format;
+    const char *file;
+    int64_t max_size_mb, keep;
+} log_settings;
+
+#define LOG_OPT_MESSAGE 0 /* the table's first entry: bound on every call */
+static const wee_option_spec log_options[] = {
+    WEE_OPTION(.name = "message", .type = WEE_OPT_STRING, .required = 1,
+               .description = "the line to write (template: \"{{path}} created\")", WEE_BIND(log_settings, message)),
+    WEE_OPTION(.name = "level", .type = WEE_OPT_STRING, .default_value = "\"info\"",
+               .choices = "trace|debug|info|warn|error", .description = "level written on the line",
+               WEE_BIND_INDEX(log_settings, level)),
+    WEE_OPTION(.name = "target", .type = WEE_OPT_STRING, .default_value = "\"stderr\"",
+               .choices = "stderr|stdout|file", .description = "where lines go", WEE_BIND_INDEX(log_settings, target)),
+    WEE_OPTION(.name = "file", .type = WEE_OPT_STRING,
+               .description = "log file path (target \"file\"); opened for appending by the first line, missing folders created",
+               WEE_BIND(log_settings, file)),
+    WEE_OPTION(.name = "max_size_mb", .type = WEE_OPT_INT, .default_value = "0", .min = 0, .max = 1048576,
+               .description = "target \"file\": rotate when a line would take the file past this many MiB "
+                              "(file -> file.1 ... file.keep); 0 = never", WEE_BIND(log_settings, max_size_mb)),
+    WEE_OPTION(.name = "keep", .type = WEE_OPT_INT, .default_value = "5", .min = 0, .max = 1000,
+               .description = "rotated files kept (file.1 newest .. file.N oldest); 0 = start the file afresh",
+               WEE_BIND(log_settings, keep)),
+    WEE_OPTION(.name = "format", .type = WEE_OPT_STRING, .default_value = "\"text\"",
+               .choices = "text|json",
+               .description = "text: \"<time> <LEVEL> [rule] message\"; json: one object with the event",
+               WEE_BIND_INDEX(log_settings, format)),
+    WEE_OPTION_END
+};
 
 static char *copy_string(const char *s)
 {
@@ -136,9 +163,11 @@ static void current_real_path(log_action *a, char *out, size_t size)
 static int log_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                       size_t err_size)
 {
-    const char *target = host->opt_string(opts, "target");
-    const char *path = host->opt_string(opts, "file");
-    int to_file = target && strcmp(target, "file") == 0;
+    log_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, opts, log_options, &set);
+    const char *path = set.file;
+    int to_file = set.target == 2;
     if (to_file && (!path || !*path)) {
         snprintf(err, err_size, "target \"file\" needs the 'file' option (the path of the log file)");
         return WEE_ECONFIG;
@@ -151,11 +180,10 @@ static int log_create(const wee_host_api *host, const wee_options *opts, void **
     log_action *a = calloc(1, sizeof *a);
     if (!a) { snprintf(err, err_size, "out of memory"); return WEE_ENOMEM; }
     a->host = host;
-    a->level = level_parse(host->opt_string(opts, "level"));
-    const char *format = host->opt_string(opts, "format");
-    a->json = format && strcmp(format, "json") == 0;
+    a->level = set.level >= 0 ? (wee_log_level)set.level : WEE_LOG_INFO;
+    a->json = set.format == 1;
     if (to_file) {
-        int64_t max_mb = host->opt_int(opts, "max_size_mb"), keep = host->opt_int(opts, "keep");
+        int64_t max_mb = set.max_size_mb, keep = set.keep;
         int rc = 0;
         char why[512];
         /* Nothing is created here: `host validate` creates actions too and must leave no trace. What
@@ -176,7 +204,7 @@ static int log_create(const wee_host_api *host, const wee_options *opts, void **
         a->target_name = copy_string(path);
         find_real_path(path, a->real_path, sizeof a->real_path);
     } else {
-        a->out = target && strcmp(target, "stdout") == 0 ? stdout : stderr;
+        a->out = set.target == 1 ? stdout : stderr;
         a->target_name = copy_string(a->out == stdout ? "stdout" : "stderr");
     }
     if (!a->target_name) {
@@ -194,7 +222,10 @@ static int log_run(void *instance, wee_action_call *call)
 {
     log_action *a = instance;
     const wee_host_api *host = a->host;
-    const char *message = host->opt_string(host->call_params(call), "message");
+    log_settings set; /* only the message varies per call: the rest was bound at create */
+    memset(&set, 0, sizeof set);
+    wee_opt_bind_one(host, host->call_params(call), &log_options[LOG_OPT_MESSAGE], &set);
+    const char *message = set.message;
     const char *rule = host->call_rule_name(call);
     char stamp[40];
     plat_format_rfc3339(host->wall_time_ms(), stamp, sizeof stamp);
@@ -253,25 +284,6 @@ static void log_destroy(void *instance)
     free(a);
 }
 
-static const wee_option_spec log_options[] = {
-    WEE_OPTION(.name = "message", .type = WEE_OPT_STRING, .required = 1,
-               .description = "the line to write (template: \"{{path}} created\")"),
-    WEE_OPTION(.name = "level", .type = WEE_OPT_STRING, .default_value = "\"info\"",
-               .choices = "trace|debug|info|warn|error", .description = "level written on the line"),
-    WEE_OPTION(.name = "target", .type = WEE_OPT_STRING, .default_value = "\"stderr\"",
-               .choices = "stderr|stdout|file", .description = "where lines go"),
-    WEE_OPTION(.name = "file", .type = WEE_OPT_STRING,
-               .description = "log file path (target \"file\"); opened for appending by the first line, missing folders created"),
-    WEE_OPTION(.name = "max_size_mb", .type = WEE_OPT_INT, .default_value = "0", .min = 0, .max = 1048576,
-               .description = "target \"file\": rotate when a line would take the file past this many MiB "
-                              "(file -> file.1 ... file.keep); 0 = never"),
-    WEE_OPTION(.name = "keep", .type = WEE_OPT_INT, .default_value = "5", .min = 0, .max = 1000,
-               .description = "rotated files kept (file.1 newest .. file.N oldest); 0 = start the file afresh"),
-    WEE_OPTION(.name = "format", .type = WEE_OPT_STRING, .default_value = "\"text\"",
-               .choices = "text|json",
-               .description = "text: \"<time> <LEVEL> [rule] message\"; json: one object with the event"),
-    WEE_OPTION_END
-};
 
 static const wee_module_desc log_desc = {
     .struct_size = sizeof(wee_module_desc),

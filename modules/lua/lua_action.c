@@ -80,15 +80,52 @@ static int valid_identifier(const char *s)
     return 1;
 }
 
-static int load_allow_paths(lua_action *a, const wee_options *opts, char *err, size_t err_size)
+/* The options as bound (wee/bind.h). isolation: index in its choices, 0 fresh, 1 pooled. */
+typedef struct lua_settings {
+    const char *file, *code, *function_name;
+    int64_t timeout_ms, memory_kb;
+    wee_opt_list allow_paths;
+    int isolation, allow_exec;
+} lua_settings;
+
+static const wee_option_spec lua_options[] = {
+    WEE_OPTION(.name = "file", .type = WEE_OPT_STRING, .flags = WEE_OPTF_WATCHED_FILE,
+               .description = "a .lua script (relative: from the config's folder; edits reload the config)",
+               WEE_BIND(lua_settings, file)),
+    WEE_OPTION(.name = "code", .type = WEE_OPT_STRING,
+               .description = "inline Lua source (give exactly one of file or code)",
+               WEE_BIND(lua_settings, code)),
+    WEE_OPTION(.name = "function", .type = WEE_OPT_STRING, .default_value = "\"on_event\"",
+               .description = "global function called with the event table",
+               WEE_BIND(lua_settings, function_name)),
+    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "5000", .min = 1, .max = 600000,
+               .description = "time limit per event (loading the script included)",
+               WEE_BIND(lua_settings, timeout_ms)),
+    WEE_OPTION(.name = "memory_kb", .type = WEE_OPT_INT, .default_value = "16384", .min = 256,
+               .max = 4 * 1024 * 1024, .description = "memory limit of the Lua state",
+               WEE_BIND(lua_settings, memory_kb)),
+    WEE_OPTION(.name = "allow_paths", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
+               .description = "folders fs.* may use (absolute; links leaving them are refused)",
+               WEE_BIND(lua_settings, allow_paths)),
+    WEE_OPTION(.name = "isolation", .type = WEE_OPT_STRING, .default_value = "\"fresh\"",
+               .choices = "fresh|pooled",
+               .description = "fresh: new state per event; pooled: one state per worker kept between events",
+               WEE_BIND_INDEX(lua_settings, isolation)),
+    WEE_OPTION(.name = "allow_exec", .type = WEE_OPT_BOOL, .default_value = "false",
+               .description = "let the script run programs with exec.run",
+               WEE_BIND(lua_settings, allow_exec)),
+    WEE_OPTION_END
+};
+
+static int load_allow_paths(lua_action *a, const wee_opt_list *allow_paths, char *err, size_t err_size)
 {
     const wee_host_api *host = a->host;
-    size_t n = host->opt_list_count(opts, "allow_paths");
+    size_t n = allow_paths->count;
     if (n == 0) return 0;
     a->allow_roots = host->alloc(n * sizeof *a->allow_roots);
     if (!a->allow_roots) { snprintf(err, err_size, "out of memory"); return WEE_ENOMEM; }
     for (size_t i = 0; i < n; i++) {
-        const char *p = host->opt_list_at(opts, "allow_paths", i);
+        const char *p = wee_list_at(allow_paths, i);
         char norm[4096], real[4096], why[512];
         if (lua_path_normalize(p, norm, sizeof norm, why, sizeof why) != 0) {
             snprintf(err, err_size, "allow_paths[%zu]: %s", i, why);
@@ -144,8 +181,10 @@ static int compile_script(lua_action *a, const char *source, size_t len, char *e
 static int lua_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                       size_t err_size)
 {
-    const char *file = host->opt_string(opts, "file");
-    const char *code = host->opt_string(opts, "code");
+    lua_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, opts, lua_options, &set);
+    const char *file = set.file, *code = set.code;
     if ((file != NULL) == (code != NULL)) {
         snprintf(err, err_size, "give exactly one of 'file' (a .lua script) or 'code' (inline Lua)");
         return WEE_ECONFIG;
@@ -154,7 +193,7 @@ static int lua_create(const wee_host_api *host, const wee_options *opts, void **
         snprintf(err, err_size, "'%s' is empty", file ? "file" : "code");
         return WEE_ECONFIG;
     }
-    const char *function = host->opt_string(opts, "function");
+    const char *function = set.function_name;
     if (!valid_identifier(function) || strlen(function) >= 128) {
         snprintf(err, err_size, "function: '%s' is not a Lua global name (letters, digits, '_')",
                  function ? function : "");
@@ -165,13 +204,12 @@ static int lua_create(const wee_host_api *host, const wee_options *opts, void **
     memset(a, 0, sizeof *a);
     a->host = host;
     snprintf(a->function, sizeof a->function, "%s", function);
-    a->timeout_ms = host->opt_int(opts, "timeout_ms");
-    a->mem_limit = (size_t)host->opt_int(opts, "memory_kb") * 1024u;
-    const char *iso = host->opt_string(opts, "isolation");
-    a->isolation = iso && strcmp(iso, "pooled") == 0 ? LUA_ISOLATION_POOLED : LUA_ISOLATION_FRESH;
-    a->allow_exec = host->opt_bool(opts, "allow_exec");
+    a->timeout_ms = set.timeout_ms;
+    a->mem_limit = (size_t)set.memory_kb * 1024u;
+    a->isolation = set.isolation == 1 ? LUA_ISOLATION_POOLED : LUA_ISOLATION_FRESH;
+    a->allow_exec = set.allow_exec;
 
-    int rc = load_allow_paths(a, opts, err, err_size);
+    int rc = load_allow_paths(a, &set.allow_paths, err, err_size);
     if (rc == 0) {
         char *source = NULL;
         size_t len = 0;
@@ -275,26 +313,6 @@ static int lua_module_init(const wee_host_api *host, char *err, size_t err_size)
 
 static void lua_module_shutdown(void) { lua_api_http_global_cleanup(); }
 
-static const wee_option_spec lua_options[] = {
-    WEE_OPTION(.name = "file", .type = WEE_OPT_STRING, .flags = WEE_OPTF_WATCHED_FILE,
-               .description = "a .lua script (relative: from the config's folder; edits reload the config)"),
-    WEE_OPTION(.name = "code", .type = WEE_OPT_STRING,
-               .description = "inline Lua source (give exactly one of file or code)"),
-    WEE_OPTION(.name = "function", .type = WEE_OPT_STRING, .default_value = "\"on_event\"",
-               .description = "global function called with the event table"),
-    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "5000", .min = 1, .max = 600000,
-               .description = "time limit per event (loading the script included)"),
-    WEE_OPTION(.name = "memory_kb", .type = WEE_OPT_INT, .default_value = "16384", .min = 256,
-               .max = 4 * 1024 * 1024, .description = "memory limit of the Lua state"),
-    WEE_OPTION(.name = "allow_paths", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
-               .description = "folders fs.* may use (absolute; links leaving them are refused)"),
-    WEE_OPTION(.name = "isolation", .type = WEE_OPT_STRING, .default_value = "\"fresh\"",
-               .choices = "fresh|pooled",
-               .description = "fresh: new state per event; pooled: one state per worker kept between events"),
-    WEE_OPTION(.name = "allow_exec", .type = WEE_OPT_BOOL, .default_value = "false",
-               .description = "let the script run programs with exec.run"),
-    WEE_OPTION_END
-};
 
 static const wee_module_desc lua_desc = {
     .struct_size = sizeof(wee_module_desc),

@@ -33,17 +33,39 @@ static const char *const command_names[] = {
     "play_pause", "next", "previous", "stop", "volume_up", "volume_down", "mute"
 };
 
-static int command_parse(const char *s, media_command *out)
-{
-    for (size_t i = 0; i < sizeof command_names / sizeof command_names[0]; i++)
-        if (s && strcmp(s, command_names[i]) == 0) { *out = (media_command)i; return 0; }
-    return -1;
-}
+
+/* The options as bound (wee/bind.h); command is the index in its choices, the media_command order
+ * (and command_names'). */
+typedef struct media_settings {
+    int command;
+    const char *player, *bus;
+    int64_t volume_step, call_timeout_ms;
+} media_settings;
+
+static const wee_option_spec media_options[] = {
+    WEE_OPTION(.name = "command", .type = WEE_OPT_STRING, .required = 1,
+               .choices = "play_pause|next|previous|stop|volume_up|volume_down|mute",
+               .description = "what to do; mute toggles (see docs/modules/media.md)",
+               WEE_BIND_INDEX(media_settings, command)),
+    WEE_OPTION(.name = "player", .type = WEE_OPT_STRING, .default_value = "\"\"",
+               .description = "Linux: MPRIS player name (\"vlc\" = org.mpris.MediaPlayer2.vlc[.*]); "
+                              "empty = the one Playing, else the first",
+               WEE_BIND(media_settings, player)),
+    WEE_OPTION(.name = "volume_step", .type = WEE_OPT_INT, .default_value = "10", .min = 1, .max = 100,
+               .description = "percent points per volume_up/down (Windows: one key press per 2 points)",
+               WEE_BIND(media_settings, volume_step)),
+    DESKTOP_OPTION_BUS(media_settings),
+    DESKTOP_OPTION_CALL_TIMEOUT(media_settings, "the most one command waits for the bus and the player, all calls together"),
+    WEE_OPTION_END
+};
 
 static int media_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                         size_t err_size)
 {
-    int rc = desktop_bus_option_check(host, opts, err, err_size);
+    media_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, opts, media_options, &set);
+    int rc = desktop_bus_option_check(set.bus, err, err_size);
     if (rc != 0) return rc;
     media_action *a = calloc(1, sizeof *a);
     if (!a) { snprintf(err, err_size, "out of memory"); return WEE_ENOMEM; }
@@ -65,20 +87,21 @@ static int media_run(void *instance, wee_action_call *call)
 {
     media_action *a = instance;
     const wee_host_api *host = a->host;
-    const wee_options *p = host->call_params(call);
+    media_settings set; /* bound from this call's rendered params */
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, host->call_params(call), media_options, &set);
     media_request req;
-    const char *cmd = host->opt_string(p, "command");
-    if (command_parse(cmd, &req.command) != 0) {
+    if (set.command < 0 || (size_t)set.command >= sizeof command_names / sizeof command_names[0]) {
         /* The host checked the choices at load; this only guards against a host that did not. */
-        host->call_set_error(call, "command '%s' is not one of play_pause, next, previous, stop, volume_up, "
-                             "volume_down, mute", cmd ? cmd : "");
+        host->call_set_error(call, "command is not one of play_pause, next, previous, stop, volume_up, "
+                             "volume_down, mute");
         return WEE_EINVAL;
     }
-    const char *player = host->opt_string(p, "player"), *bus = host->opt_string(p, "bus");
-    req.player = player ? player : "";
-    req.bus = bus ? bus : "";
-    req.volume_step = (int)host->opt_int(p, "volume_step");
-    req.call_timeout_ms = (int)host->opt_int(p, "call_timeout_ms");
+    req.command = (media_command)set.command;
+    req.player = set.player ? set.player : "";
+    req.bus = set.bus ? set.bus : "";
+    req.volume_step = (int)set.volume_step;
+    req.call_timeout_ms = (int)set.call_timeout_ms;
     media_result res;
     memset(&res, 0, sizeof res);
     res.volume_percent = -1;
@@ -111,19 +134,6 @@ static void media_destroy(void *instance)
     free(a);
 }
 
-static const wee_option_spec media_options[] = {
-    WEE_OPTION(.name = "command", .type = WEE_OPT_STRING, .required = 1,
-               .choices = "play_pause|next|previous|stop|volume_up|volume_down|mute",
-               .description = "what to do; mute toggles (see docs/modules/media.md)"),
-    WEE_OPTION(.name = "player", .type = WEE_OPT_STRING, .default_value = "\"\"",
-               .description = "Linux: MPRIS player name (\"vlc\" = org.mpris.MediaPlayer2.vlc[.*]); "
-                              "empty = the one Playing, else the first"),
-    WEE_OPTION(.name = "volume_step", .type = WEE_OPT_INT, .default_value = "10", .min = 1, .max = 100,
-               .description = "percent points per volume_up/down (Windows: one key press per 2 points)"),
-    DESKTOP_OPTION_BUS,
-    DESKTOP_OPTION_CALL_TIMEOUT("the most one command waits for the bus and the player, all calls together"),
-    WEE_OPTION_END
-};
 
 static const wee_module_desc media_desc = {
     .struct_size = sizeof(wee_module_desc),

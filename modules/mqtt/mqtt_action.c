@@ -19,34 +19,53 @@ typedef struct mqtt_action {
     char forward_prefix[300];   /* "<prefix>/<host>/", copied at create: a reload may change the settings */
 } mqtt_action;
 
+/* The options as bound (wee/bind.h), from create's options and from each call's rendered params. */
+typedef struct mqtt_action_settings {
+    const char *broker, *topic, *payload;
+    int64_t qos;
+    int retain, forward;
+} mqtt_action_settings;
+
+/* The entries bound on every call (the rest was bound at create). */
+#define MQTT_OPT_TOPIC 1
+#define MQTT_OPT_PAYLOAD 2
 const wee_option_spec mqtt_action_options[] = {
     WEE_OPTION(.name = "broker", .type = WEE_OPT_STRING,
-               .description = "id of a broker in modules.mqtt.brokers (may be left out when there is one)"),
-    WEE_OPTION(.name = "topic", .type = WEE_OPT_STRING, .description = "topic to publish to (template; no + or #)"),
-    WEE_OPTION(.name = "payload", .type = WEE_OPT_STRING, .description = "message body (template); default: the event as JSON"),
-    WEE_OPTION(.name = "qos", .type = WEE_OPT_INT, .default_value = "0", .min = 0, .max = 2, .description = "0, 1 or 2"),
-    WEE_OPTION(.name = "retain", .type = WEE_OPT_BOOL, .default_value = "false", .description = "the broker keeps the last one"),
+               .description = "id of a broker in modules.mqtt.brokers (may be left out when there is one)",
+               WEE_BIND(mqtt_action_settings, broker)),
+    WEE_OPTION(.name = "topic", .type = WEE_OPT_STRING, .description = "topic to publish to (template; no + or #)",
+               WEE_BIND(mqtt_action_settings, topic)),
+    WEE_OPTION(.name = "payload", .type = WEE_OPT_STRING, .description = "message body (template); default: the event as JSON",
+               WEE_BIND(mqtt_action_settings, payload)),
+    WEE_OPTION(.name = "qos", .type = WEE_OPT_INT, .default_value = "0", .min = 0, .max = 2, .description = "0, 1 or 2",
+               WEE_BIND(mqtt_action_settings, qos)),
+    WEE_OPTION(.name = "retain", .type = WEE_OPT_BOOL, .default_value = "false", .description = "the broker keeps the last one",
+               WEE_BIND(mqtt_action_settings, retain)),
     WEE_OPTION(.name = "forward", .type = WEE_OPT_BOOL, .default_value = "false",
-               .description = "publish under <prefix>/<host>/<event type> (topic then not needed)"),
+               .description = "publish under <prefix>/<host>/<event type> (topic then not needed)",
+               WEE_BIND(mqtt_action_settings, forward)),
     WEE_OPTION_END
 };
 
 int mqtt_action_create(const wee_host_api *h, const wee_options *o, void **inst, char *err, size_t n)
 {
-    int forward = h->opt_bool(o, "forward");
-    if (forward == h->opt_has(o, "topic")) {
+    mqtt_action_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(h, o, mqtt_action_options, &set);
+    int forward = set.forward;
+    if (forward == (set.topic != NULL)) {
         snprintf(err, n, forward ? "give either \"topic\" or \"forward\": true, not both"
                                  : "give \"topic\" (a template such as \"site/{{host}}/{{type}}\") or \"forward\": true");
         return WEE_ECONFIG;
     }
-    const mqtt_broker_def *def = mqtt_config_find(h->opt_string(o, "broker"), err, n);
+    const mqtt_broker_def *def = mqtt_config_find(set.broker, err, n);
     if (!def) return WEE_ECONFIG;
     mqtt_action *a = calloc(1, sizeof *a);
     if (!a) return WEE_ENOMEM;
     a->forward = forward;
     snprintf(a->forward_prefix, sizeof a->forward_prefix, "%s/%s/", mqtt_config_prefix(), mqtt_config_host_name());
-    a->qos = (int)h->opt_int(o, "qos");
-    a->retain = h->opt_bool(o, "retain");
+    a->qos = (int)set.qos;
+    a->retain = set.retain;
     a->conn = mqtt_conn_acquire(def, err, n);
     if (!a->conn) { free(a); return WEE_ECONFIG; }
     *inst = a;
@@ -59,7 +78,10 @@ int mqtt_action_run(void *inst, wee_action_call *call)
 {
     mqtt_action *a = inst;
     const wee_host_api *h = mqtt_host();
-    const wee_options *p = h->call_params(call);
+    mqtt_action_settings set; /* topic and payload, rendered for this call */
+    memset(&set, 0, sizeof set);
+    wee_opt_bind_one(h, h->call_params(call), &mqtt_action_options[MQTT_OPT_TOPIC], &set);
+    wee_opt_bind_one(h, h->call_params(call), &mqtt_action_options[MQTT_OPT_PAYLOAD], &set);
     const wee_event *ev = h->call_event(call);
     char fwd[512];
     const char *topic;
@@ -67,7 +89,7 @@ int mqtt_action_run(void *inst, wee_action_call *call)
         snprintf(fwd, sizeof fwd, "%s%s", a->forward_prefix, h->event_type(ev));
         topic = fwd;
     } else {
-        topic = h->opt_string(p, "topic");
+        topic = set.topic;
     }
     /* A templated topic carries event text: it must still be one topic, not a filter or broken UTF-8. */
     if (!topic || !*topic || mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS ||
@@ -76,7 +98,7 @@ int mqtt_action_run(void *inst, wee_action_call *call)
         return WEE_EINVAL;
     }
     char *json = NULL;
-    const char *payload = h->opt_has(p, "payload") ? h->opt_string(p, "payload") : NULL;
+    const char *payload = set.payload;
     if (!payload) {
         cJSON *obj = event_json_object(h, ev);
         json = obj ? cJSON_PrintUnformatted(obj) : NULL;

@@ -5,51 +5,89 @@
 #include "platform/platform.h"
 #include "util/strbuf.h"
 
+/* The options as bound (wee/bind.h): one broker object, and the module-wide section. Absent ints
+ * without a default (port) stay 0, absent strings NULL. */
+typedef struct broker_settings {
+    const char *id, *host, *client_id, *username, *password, *tls_ca, *tls_cert, *tls_key;
+    const char *will_topic, *will_payload, *queue_file;
+    int64_t port, keepalive, will_qos, queue_max, reconnect_min_ms, reconnect_max_ms;
+    int tls_insecure, clean_session, status, will_retain;
+} broker_settings;
+
+typedef struct mqtt_settings {
+    wee_opt_list brokers; /* wee_object_at: each broker's options */
+    const char *prefix, *host_name;
+} mqtt_settings;
+
 static const wee_option_spec broker_fields[] = {
     WEE_OPTION(.name = "id", .type = WEE_OPT_STRING, .required = 1,
-               .description = "name sources and actions use in \"broker\""),
-    WEE_OPTION(.name = "host", .type = WEE_OPT_STRING, .default_value = "\"127.0.0.1\"", .description = "broker host name or address"),
+               .description = "name sources and actions use in \"broker\"",
+               WEE_BIND(broker_settings, id)),
+    WEE_OPTION(.name = "host", .type = WEE_OPT_STRING, .default_value = "\"127.0.0.1\"", .description = "broker host name or address",
+               WEE_BIND(broker_settings, host)),
     WEE_OPTION(.name = "port", .type = WEE_OPT_INT, .min = 1, .max = 65535,
-               .description = "TCP port (default 1883, or 8883 with TLS)"),
+               .description = "TCP port (default 1883, or 8883 with TLS)",
+               WEE_BIND(broker_settings, port)),
     WEE_OPTION(.name = "client_id", .type = WEE_OPT_STRING,
-               .description = "MQTT client id (default \"wee-<host name>-<id>\"; keep it stable for a persistent session)"),
-    WEE_OPTION(.name = "username", .type = WEE_OPT_STRING, .description = "user name"),
-    WEE_OPTION(.name = "password", .type = WEE_OPT_STRING, .description = "password (needs username)"),
+               .description = "MQTT client id (default \"wee-<host name>-<id>\"; keep it stable for a persistent session)",
+               WEE_BIND(broker_settings, client_id)),
+    WEE_OPTION(.name = "username", .type = WEE_OPT_STRING, .description = "user name",
+               WEE_BIND(broker_settings, username)),
+    WEE_OPTION(.name = "password", .type = WEE_OPT_STRING, .description = "password (needs username)",
+               WEE_BIND(broker_settings, password)),
     WEE_OPTION(.name = "tls_ca", .type = WEE_OPT_STRING,
-               .description = "PEM file of the CA that signed the broker's certificate: turns TLS on"),
+               .description = "PEM file of the CA that signed the broker's certificate: turns TLS on",
+               WEE_BIND(broker_settings, tls_ca)),
     WEE_OPTION(.name = "tls_cert", .type = WEE_OPT_STRING,
-               .description = "PEM client certificate (with tls_key) when the broker asks for one"),
-    WEE_OPTION(.name = "tls_key", .type = WEE_OPT_STRING, .description = "PEM client key"),
+               .description = "PEM client certificate (with tls_key) when the broker asks for one",
+               WEE_BIND(broker_settings, tls_cert)),
+    WEE_OPTION(.name = "tls_key", .type = WEE_OPT_STRING, .description = "PEM client key",
+               WEE_BIND(broker_settings, tls_key)),
     WEE_OPTION(.name = "tls_insecure", .type = WEE_OPT_BOOL, .default_value = "false",
-               .description = "skip the check that the certificate names the host (testing only)"),
+               .description = "skip the check that the certificate names the host (testing only)",
+               WEE_BIND(broker_settings, tls_insecure)),
     WEE_OPTION(.name = "keepalive", .type = WEE_OPT_INT, .default_value = "30", .min = 5, .max = 65535,
-               .description = "seconds between pings when idle"),
+               .description = "seconds between pings when idle",
+               WEE_BIND(broker_settings, keepalive)),
     WEE_OPTION(.name = "clean_session", .type = WEE_OPT_BOOL, .default_value = "true",
-               .description = "false: persistent session, the broker keeps subscriptions and QoS 1/2 messages while the host is away"),
+               .description = "false: persistent session, the broker keeps subscriptions and QoS 1/2 messages while the host is away",
+               WEE_BIND(broker_settings, clean_session)),
     WEE_OPTION(.name = "status", .type = WEE_OPT_BOOL, .default_value = "true",
-               .description = "retained \"online\"/\"offline\" at <prefix>/<host>/status (offline as the last will)"),
-    WEE_OPTION(.name = "will_topic", .type = WEE_OPT_STRING, .description = "own last will topic (instead of status)"),
-    WEE_OPTION(.name = "will_payload", .type = WEE_OPT_STRING, .default_value = "\"offline\"", .description = "last will payload"),
-    WEE_OPTION(.name = "will_qos", .type = WEE_OPT_INT, .default_value = "1", .min = 0, .max = 2, .description = "last will QoS"),
-    WEE_OPTION(.name = "will_retain", .type = WEE_OPT_BOOL, .default_value = "true", .description = "last will retained"),
+               .description = "retained \"online\"/\"offline\" at <prefix>/<host>/status (offline as the last will)",
+               WEE_BIND(broker_settings, status)),
+    WEE_OPTION(.name = "will_topic", .type = WEE_OPT_STRING, .description = "own last will topic (instead of status)",
+               WEE_BIND(broker_settings, will_topic)),
+    WEE_OPTION(.name = "will_payload", .type = WEE_OPT_STRING, .default_value = "\"offline\"", .description = "last will payload",
+               WEE_BIND(broker_settings, will_payload)),
+    WEE_OPTION(.name = "will_qos", .type = WEE_OPT_INT, .default_value = "1", .min = 0, .max = 2, .description = "last will QoS",
+               WEE_BIND(broker_settings, will_qos)),
+    WEE_OPTION(.name = "will_retain", .type = WEE_OPT_BOOL, .default_value = "true", .description = "last will retained",
+               WEE_BIND(broker_settings, will_retain)),
     WEE_OPTION(.name = "queue_max", .type = WEE_OPT_INT, .default_value = "10000", .min = 1, .max = 10000000,
-               .description = "messages held while the broker is away; more are dropped and counted"),
+               .description = "messages held while the broker is away; more are dropped and counted",
+               WEE_BIND(broker_settings, queue_max)),
     WEE_OPTION(.name = "queue_file", .type = WEE_OPT_STRING,
-               .description = "spool file for queued QoS 1/2 messages, so a restart loses none"),
+               .description = "spool file for queued QoS 1/2 messages, so a restart loses none",
+               WEE_BIND(broker_settings, queue_file)),
     WEE_OPTION(.name = "reconnect_min_ms", .type = WEE_OPT_INT, .default_value = "500", .min = 10, .max = 3600000,
-               .description = "first reconnect delay; doubles per failure"),
+               .description = "first reconnect delay; doubles per failure",
+               WEE_BIND(broker_settings, reconnect_min_ms)),
     WEE_OPTION(.name = "reconnect_max_ms", .type = WEE_OPT_INT, .default_value = "30000", .min = 10, .max = 3600000,
-               .description = "cap of the reconnect delay"),
+               .description = "cap of the reconnect delay",
+               WEE_BIND(broker_settings, reconnect_max_ms)),
     WEE_OPTION_END
 };
 
 const wee_option_spec mqtt_config_options[] = {
     WEE_OPTION(.name = "brokers", .type = WEE_OPT_OBJECT_LIST, .default_value = "[]", .fields = broker_fields,
-               .description = "the brokers, each connected once and shared by every mqtt source and action"),
+               .description = "the brokers, each connected once and shared by every mqtt source and action",
+               WEE_BIND(mqtt_settings, brokers)),
     WEE_OPTION(.name = "prefix", .type = WEE_OPT_STRING, .default_value = "\"wee\"",
-               .description = "first topic level of the fleet conventions (status, forward, commands)"),
+               .description = "first topic level of the fleet conventions (status, forward, commands)",
+               WEE_BIND(mqtt_settings, prefix)),
     WEE_OPTION(.name = "host_name", .type = WEE_OPT_STRING,
-               .description = "this host's name in fleet topics (default: the machine's host name)"),
+               .description = "this host's name in fleet topics (default: the machine's host name)",
+               WEE_BIND(mqtt_settings, host_name)),
     WEE_OPTION_END
 };
 
@@ -114,28 +152,31 @@ static int read_def(const wee_host_api *h, const wee_options *o, size_t index, m
     char path[64], buf[512];
     snprintf(path, sizeof path, "modules.mqtt.brokers[%zu]", index);
     d->json_path = dup_or_null(path);
-    d->id = dup_or_null(h->opt_string(o, "id"));
-    d->host = dup_or_null(h->opt_string(o, "host"));
-    d->username = dup_or_null(h->opt_string(o, "username"));
-    d->password = dup_or_null(h->opt_string(o, "password"));
-    d->tls_ca = dup_or_null(h->opt_string(o, "tls_ca"));
-    d->tls_cert = dup_or_null(h->opt_string(o, "tls_cert"));
-    d->tls_key = dup_or_null(h->opt_string(o, "tls_key"));
-    d->will_topic = dup_or_null(h->opt_string(o, "will_topic"));
-    d->will_payload = dup_or_null(h->opt_string(o, "will_payload"));
-    d->queue_file = dup_or_null(h->opt_string(o, "queue_file"));
-    d->tls_insecure = h->opt_bool(o, "tls_insecure");
-    d->keepalive = (int)h->opt_int(o, "keepalive");
-    d->clean_session = h->opt_bool(o, "clean_session");
-    d->status = h->opt_bool(o, "status");
-    d->will_qos = (int)h->opt_int(o, "will_qos");
-    d->will_retain = h->opt_bool(o, "will_retain");
-    d->queue_max = h->opt_int(o, "queue_max");
-    d->reconnect_min_ms = h->opt_int(o, "reconnect_min_ms");
-    d->reconnect_max_ms = h->opt_int(o, "reconnect_max_ms");
-    d->port = h->opt_has(o, "port") ? (int)h->opt_int(o, "port") : d->tls_ca ? 8883 : 1883;
-    if (h->opt_has(o, "client_id")) {
-        d->client_id = dup_or_null(h->opt_string(o, "client_id"));
+    broker_settings b;
+    memset(&b, 0, sizeof b);
+    wee_opt_bind(h, o, broker_fields, &b);
+    d->id = dup_or_null(b.id);
+    d->host = dup_or_null(b.host);
+    d->username = dup_or_null(b.username);
+    d->password = dup_or_null(b.password);
+    d->tls_ca = dup_or_null(b.tls_ca);
+    d->tls_cert = dup_or_null(b.tls_cert);
+    d->tls_key = dup_or_null(b.tls_key);
+    d->will_topic = dup_or_null(b.will_topic);
+    d->will_payload = dup_or_null(b.will_payload);
+    d->queue_file = dup_or_null(b.queue_file);
+    d->tls_insecure = b.tls_insecure;
+    d->keepalive = (int)b.keepalive;
+    d->clean_session = b.clean_session;
+    d->status = b.status;
+    d->will_qos = (int)b.will_qos;
+    d->will_retain = b.will_retain;
+    d->queue_max = b.queue_max;
+    d->reconnect_min_ms = b.reconnect_min_ms;
+    d->reconnect_max_ms = b.reconnect_max_ms;
+    d->port = b.port ? (int)b.port : d->tls_ca ? 8883 : 1883;
+    if (b.client_id) {
+        d->client_id = dup_or_null(b.client_id);
     } else {
         snprintf(buf, sizeof buf, "wee-%s-%s", g_host, d->id);
         d->client_id = dup_or_null(buf);
@@ -180,8 +221,11 @@ static int read_def(const wee_host_api *h, const wee_options *o, size_t index, m
 int mqtt_config_set(const wee_host_api *h, const wee_options *cfg, char *err, size_t n)
 {
     mqtt_config_free();
-    snprintf(g_prefix, sizeof g_prefix, "%s", h->opt_string(cfg, "prefix") ? h->opt_string(cfg, "prefix") : "wee");
-    if (h->opt_has(cfg, "host_name")) snprintf(g_host, sizeof g_host, "%s", h->opt_string(cfg, "host_name"));
+    mqtt_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(h, cfg, mqtt_config_options, &set);
+    snprintf(g_prefix, sizeof g_prefix, "%s", set.prefix ? set.prefix : "wee");
+    if (set.host_name) snprintf(g_host, sizeof g_host, "%s", set.host_name);
     else plat_hostname(g_host, sizeof g_host);
     if (!g_host[0]) snprintf(g_host, sizeof g_host, "unknown");
     topic_safe(g_host);
@@ -189,11 +233,11 @@ int mqtt_config_set(const wee_host_api *h, const wee_options *cfg, char *err, si
         snprintf(err, n, "prefix: must be a non-empty topic without + or # wildcards");
         return WEE_ECONFIG;
     }
-    size_t count = h->opt_object_count(cfg, "brokers");
+    size_t count = set.brokers.count;
     mqtt_broker_def *defs = calloc(count ? count : 1, sizeof *defs);
     if (!defs) return WEE_ENOMEM;
     for (size_t i = 0; i < count; i++) {
-        if (read_def(h, h->opt_object_at(cfg, "brokers", i), i, &defs[i], err, n) != 0) {
+        if (read_def(h, wee_object_at(&set.brokers, i), i, &defs[i], err, n) != 0) {
             g_defs = defs; g_count = i + 1;
             mqtt_config_free();
             return WEE_ECONFIG;

@@ -24,17 +24,30 @@ typedef struct mqtt_source {
     int attached;
 } mqtt_source;
 
+/* The options as bound (wee/bind.h). */
+typedef struct mqtt_source_settings {
+    const char *broker;
+    wee_opt_list topics;
+    int64_t qos, max_payload_bytes;
+    int commands;
+} mqtt_source_settings;
+
 const wee_option_spec mqtt_source_options[] = {
     WEE_OPTION(.name = "broker", .type = WEE_OPT_STRING,
-               .description = "id of a broker in modules.mqtt.brokers (may be left out when there is one)"),
+               .description = "id of a broker in modules.mqtt.brokers (may be left out when there is one)",
+               WEE_BIND(mqtt_source_settings, broker)),
     WEE_OPTION(.name = "topics", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
-               .description = "topic filters to subscribe to; + and # wildcards allowed"),
+               .description = "topic filters to subscribe to; + and # wildcards allowed",
+               WEE_BIND(mqtt_source_settings, topics)),
     WEE_OPTION(.name = "qos", .type = WEE_OPT_INT, .default_value = "1", .min = 0, .max = 2,
-               .description = "subscription QoS (1 with a persistent session: nothing lost across restarts)"),
+               .description = "subscription QoS (1 with a persistent session: nothing lost across restarts)",
+               WEE_BIND(mqtt_source_settings, qos)),
     WEE_OPTION(.name = "commands", .type = WEE_OPT_BOOL, .default_value = "false",
-               .description = "also take fleet commands: <prefix>/<host>/cmd/# and <prefix>/all/cmd/# as mqtt.command"),
+               .description = "also take fleet commands: <prefix>/<host>/cmd/# and <prefix>/all/cmd/# as mqtt.command",
+               WEE_BIND(mqtt_source_settings, commands)),
     WEE_OPTION(.name = "max_payload_bytes", .type = WEE_OPT_INT, .default_value = "262144", .min = 0,
-               .max = 268435455, .description = "larger messages are dropped with a log line"),
+               .max = 268435455, .description = "larger messages are dropped with a log line",
+               WEE_BIND(mqtt_source_settings, max_payload_bytes)),
     WEE_OPTION_END
 };
 
@@ -95,20 +108,23 @@ static void source_free(mqtt_source *s)
 int mqtt_source_create(const wee_host_api *h, wee_source *src, const wee_options *o, void **inst, char *err, size_t n)
 {
     char buf[512];
-    size_t topics = h->opt_list_count(o, "topics");
-    int commands = h->opt_bool(o, "commands");
+    mqtt_source_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(h, o, mqtt_source_options, &set);
+    size_t topics = set.topics.count;
+    int commands = set.commands;
     if (topics == 0 && !commands) {
         snprintf(err, n, "give \"topics\" (filters such as \"home/+/temperature\") or \"commands\": true");
         return WEE_ECONFIG;
     }
     for (size_t i = 0; i < topics; i++) {
-        const char *f = h->opt_list_at(o, "topics", i);
+        const char *f = wee_list_at(&set.topics, i);
         if (mosquitto_sub_topic_check(f) != MOSQ_ERR_SUCCESS || !*f) {
             snprintf(err, n, "topics[%zu]: \"%s\" is not a valid filter (+ and # stand alone in a level, # only last)", i, f);
             return WEE_ECONFIG;
         }
     }
-    const mqtt_broker_def *def = mqtt_config_find(h->opt_string(o, "broker"), err, n);
+    const mqtt_broker_def *def = mqtt_config_find(set.broker, err, n);
     if (!def) return WEE_ECONFIG;
     mqtt_source *s = calloc(1, sizeof *s);
     size_t count = topics + (commands ? 2 : 0);
@@ -119,9 +135,9 @@ int mqtt_source_create(const wee_host_api *h, wee_source *src, const wee_options
     if (!s || !s->filters || !s->is_command) { if (s) source_free(s); return WEE_ENOMEM; }
     s->h = h;
     s->src = src;
-    s->max_bytes = (size_t)h->opt_int(o, "max_payload_bytes");
+    s->max_bytes = (size_t)set.max_payload_bytes;
     snprintf(s->host_name, sizeof s->host_name, "%s", mqtt_config_host_name());
-    for (size_t i = 0; i < topics; i++) s->filters[s->count++] = xstrdup(h->opt_list_at(o, "topics", i));
+    for (size_t i = 0; i < topics; i++) s->filters[s->count++] = xstrdup(wee_list_at(&set.topics, i));
     if (commands) {
         snprintf(buf, sizeof buf, "%s/%s/cmd/", mqtt_config_prefix(), mqtt_config_host_name());
         s->cmd_prefix[0] = xstrdup(buf);
@@ -138,7 +154,7 @@ int mqtt_source_create(const wee_host_api *h, wee_source *src, const wee_options
     s->sub.filters = (const char *const *)s->filters;
     s->sub.is_command = s->is_command;
     s->sub.count = s->count;
-    s->sub.qos = (int)h->opt_int(o, "qos");
+    s->sub.qos = (int)set.qos;
     s->sub.deliver = deliver;
     s->sub.ctx = s;
     s->conn = mqtt_conn_acquire(def, err, n);

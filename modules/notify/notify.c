@@ -28,17 +28,47 @@ typedef struct notify_action {
     notify_backend *backend;
 } notify_action;
 
-static notify_urgency urgency_parse(const char *s)
-{
-    if (s && strcmp(s, "low") == 0) return NOTIFY_LOW;
-    if (s && strcmp(s, "critical") == 0) return NOTIFY_CRITICAL;
-    return NOTIFY_NORMAL;
-}
+/* The options as bound (wee/bind.h); urgency is the index in its choices, the notify_urgency order. */
+typedef struct notify_settings {
+    const char *title, *message, *icon, *app_name, *bus;
+    int urgency;
+    int64_t timeout_ms, call_timeout_ms;
+} notify_settings;
+
+static const wee_option_spec notify_options[] = {
+    WEE_OPTION(.name = "title", .type = WEE_OPT_STRING, .required = 1,
+               .description = "the notification's title (template); event text is cleaned and cut to 1 KiB",
+               WEE_BIND(notify_settings, title)),
+    WEE_OPTION(.name = "message", .type = WEE_OPT_STRING, .default_value = "\"\"",
+               .description = "the body text (template); plain text, cut to 16 KiB (Windows shows 255 characters)",
+               WEE_BIND(notify_settings, message)),
+    WEE_OPTION(.name = "icon", .type = WEE_OPT_STRING, .default_value = "\"\"",
+               .description = "Linux: icon name (\"dialog-warning\") or file path; Windows: path of a .ico file "
+                              "(default: the system's info/warning icon)",
+               WEE_BIND(notify_settings, icon)),
+    WEE_OPTION(.name = "urgency", .type = WEE_OPT_STRING, .default_value = "\"normal\"",
+               .choices = "low|normal|critical",
+               .description = "Linux: the urgency hint; Windows: critical shows the warning icon",
+               WEE_BIND_INDEX(notify_settings, urgency)),
+    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "-1", .min = -1, .max = 86400000,
+               .description = "how long it stays: -1 = the desktop's default, 0 = until dismissed (Linux)",
+               WEE_BIND(notify_settings, timeout_ms)),
+    WEE_OPTION(.name = "app_name", .type = WEE_OPT_STRING, .default_value = "\"WinEventEngine\"",
+               .description = "the sending application's name (Linux app_name; Windows tray tooltip)",
+               WEE_BIND(notify_settings, app_name)),
+    DESKTOP_OPTION_BUS(notify_settings),
+    DESKTOP_OPTION_CALL_TIMEOUT(notify_settings, "the most one call waits for the desktop (D-Bus connect + calls; the tray)"),
+    WEE_OPTION_END
+};
+
 
 static int notify_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                          size_t err_size)
 {
-    int rc = desktop_bus_option_check(host, opts, err, err_size);
+    notify_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, opts, notify_options, &set);
+    int rc = desktop_bus_option_check(set.bus, err, err_size);
     if (rc != 0) return rc;
     notify_action *a = calloc(1, sizeof *a);
     if (!a) { snprintf(err, err_size, "out of memory"); return WEE_ENOMEM; }
@@ -61,16 +91,18 @@ static int notify_run(void *instance, wee_action_call *call)
 {
     notify_action *a = instance;
     const wee_host_api *host = a->host;
-    const wee_options *p = host->call_params(call);
+    notify_settings set; /* bound from this call's rendered params */
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, host->call_params(call), notify_options, &set);
     notify_request req;
-    req.app_name = str_or(host->opt_string(p, "app_name"), "WinEventEngine");
-    req.title = str_or(host->opt_string(p, "title"), "");
-    req.message = str_or(host->opt_string(p, "message"), "");
-    req.icon = str_or(host->opt_string(p, "icon"), "");
-    req.urgency = urgency_parse(host->opt_string(p, "urgency"));
-    req.timeout_ms = host->opt_int(p, "timeout_ms");
-    req.call_timeout_ms = (int)host->opt_int(p, "call_timeout_ms");
-    req.bus = str_or(host->opt_string(p, "bus"), "");
+    req.app_name = str_or(set.app_name, "WinEventEngine");
+    req.title = str_or(set.title, "");
+    req.message = str_or(set.message, "");
+    req.icon = str_or(set.icon, "");
+    req.urgency = set.urgency >= 0 ? (notify_urgency)set.urgency : NOTIFY_NORMAL;
+    req.timeout_ms = set.timeout_ms;
+    req.call_timeout_ms = (int)set.call_timeout_ms;
+    req.bus = str_or(set.bus, "");
     uint32_t id = 0;
     char err[768];
     err[0] = '\0';
@@ -91,25 +123,6 @@ static void notify_destroy(void *instance)
     free(a);
 }
 
-static const wee_option_spec notify_options[] = {
-    WEE_OPTION(.name = "title", .type = WEE_OPT_STRING, .required = 1,
-               .description = "the notification's title (template); event text is cleaned and cut to 1 KiB"),
-    WEE_OPTION(.name = "message", .type = WEE_OPT_STRING, .default_value = "\"\"",
-               .description = "the body text (template); plain text, cut to 16 KiB (Windows shows 255 characters)"),
-    WEE_OPTION(.name = "icon", .type = WEE_OPT_STRING, .default_value = "\"\"",
-               .description = "Linux: icon name (\"dialog-warning\") or file path; Windows: path of a .ico file "
-                              "(default: the system's info/warning icon)"),
-    WEE_OPTION(.name = "urgency", .type = WEE_OPT_STRING, .default_value = "\"normal\"",
-               .choices = "low|normal|critical",
-               .description = "Linux: the urgency hint; Windows: critical shows the warning icon"),
-    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "-1", .min = -1, .max = 86400000,
-               .description = "how long it stays: -1 = the desktop's default, 0 = until dismissed (Linux)"),
-    WEE_OPTION(.name = "app_name", .type = WEE_OPT_STRING, .default_value = "\"WinEventEngine\"",
-               .description = "the sending application's name (Linux app_name; Windows tray tooltip)"),
-    DESKTOP_OPTION_BUS,
-    DESKTOP_OPTION_CALL_TIMEOUT("the most one call waits for the desktop (D-Bus connect + calls; the tray)"),
-    WEE_OPTION_END
-};
 
 static const wee_module_desc notify_desc = {
     .struct_size = sizeof(wee_module_desc),

@@ -45,17 +45,26 @@ struct process_source {
     int stop;
 };
 
+typedef struct process_settings {
+    int mode; /* index in the choices: 0 auto, 1 poll */
+    int64_t poll_ms;
+    wee_opt_list include;
+    uint32_t events; /* bit 0 started, bit 1 stopped */
+} process_settings;
+
 static const wee_option_spec options[] = {
     WEE_OPTION(.name = "mode", .type = WEE_OPT_STRING, .default_value = "\"auto\"", .choices = "auto|poll",
                .description = "auto: kernel events (netlink connector as root / ETW as admin), polling when "
-                              "refused; poll: always poll"),
+                              "refused; poll: always poll", WEE_BIND_INDEX(process_settings, mode)),
     WEE_OPTION(.name = "poll_ms", .type = WEE_OPT_INT, .default_value = "1000", .min = 50, .max = 3600000,
-               .description = "interval of the polling fallback, in milliseconds"),
-    WEE_OPTION(.name = "include", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
+               .description = "interval of the polling fallback, in milliseconds", WEE_BIND(process_settings, poll_ms)),
+    WEE_OPTION(.name = "include", .type = WEE_OPT_STRING_LIST, .default_value = "[]", .flags = WEE_OPTF_NONEMPTY,
+               .expect = "a process name glob such as \"notepad*.exe\" (not empty)",
                .description = "only processes whose name (basename of exe) matches one of these globs "
-                              "(case-insensitive on Windows); empty: all"),
+                              "(case-insensitive on Windows); empty: all", WEE_BIND(process_settings, include)),
     WEE_OPTION(.name = "events", .type = WEE_OPT_STRING_LIST, .default_value = "[\"started\", \"stopped\"]",
-               .description = "which events to emit: started, stopped"),
+               .choices = "started|stopped", .description = "which events to emit: started, stopped",
+               WEE_BIND_INDEX(process_settings, events)),
     WEE_OPTION_END
 };
 
@@ -211,25 +220,22 @@ static int psrc_create(const wee_host_api *h, wee_source *src, const wee_options
     memset(s, 0, sizeof *s);
     s->host = h;
     s->src = src;
-    const char *mode = h->opt_string(o, "mode");
-    s->mode = mode && strcmp(mode, "poll") == 0 ? PROCESS_MODE_POLL : PROCESS_MODE_AUTO;
-    s->poll_ms = h->opt_int(o, "poll_ms");
-    size_t ne = h->opt_list_count(o, "events");
-    if (!ne) { snprintf(err, n, "events: give at least one of \"started\", \"stopped\""); goto fail; }
-    for (size_t i = 0; i < ne; i++) {
-        const char *e = h->opt_list_at(o, "events", i);
-        if (strcmp(e, "started") == 0) s->want_started = 1;
-        else if (strcmp(e, "stopped") == 0) s->want_stopped = 1;
-        else { snprintf(err, n, "events[%zu]: expected \"started\" or \"stopped\", got \"%s\"", i, e); goto fail; }
-    }
-    s->include_count = h->opt_list_count(o, "include");
+    process_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(h, o, options, &set);
+    s->mode = set.mode == 1 ? PROCESS_MODE_POLL : PROCESS_MODE_AUTO;
+    s->poll_ms = set.poll_ms;
+    /* The host checked each name against the choices; an empty list is still possible. */
+    if (!set.events) { snprintf(err, n, "events: give at least one of \"started\", \"stopped\""); goto fail; }
+    s->want_started = (set.events & 1u) != 0;
+    s->want_stopped = (set.events & 2u) != 0;
+    s->include_count = set.include.count;
     if (s->include_count) {
         s->include = h->alloc(s->include_count * sizeof *s->include);
         if (!s->include) { s->include_count = 0; goto nomem; }
         memset(s->include, 0, s->include_count * sizeof *s->include);
         for (size_t i = 0; i < s->include_count; i++) {
-            const char *g = h->opt_list_at(o, "include", i);
-            if (!*g) { snprintf(err, n, "include[%zu]: empty pattern; give a process name glob such as \"notepad*.exe\"", i); goto fail; }
+            const char *g = wee_list_at(&set.include, i); /* not empty: WEE_OPTF_NONEMPTY */
             size_t len = strlen(g) + 1;
             if (!(s->include[i] = h->alloc(len))) goto nomem;
             memcpy(s->include[i], g, len);

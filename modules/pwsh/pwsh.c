@@ -67,11 +67,46 @@ static int find_powershell(char *exe, size_t exe_size, char *err, size_t err_siz
     return rc;
 }
 
+/* The options as bound (wee/bind.h) from create's options and from each call's rendered params. */
+typedef struct pwsh_settings {
+    const char *script, *file, *cwd;
+    wee_opt_list args;
+    int64_t timeout_ms, capture_bytes;
+    int inherit_event_env;
+} pwsh_settings;
+
+static const wee_option_spec pwsh_options[] = {
+    WEE_OPTION(.name = "script", .type = WEE_OPT_STRING,
+               .description = "inline PowerShell, used as written (not a template; read $env:WEE_EVENT_* and $WeeArgs)",
+               WEE_BIND(pwsh_settings, script)),
+    WEE_OPTION(.name = "file", .type = WEE_OPT_STRING, .flags = WEE_OPTF_WATCHED_FILE,
+               .description = "a .ps1 file run with -File (relative: from the config's folder; edits reload the config)",
+               WEE_BIND(pwsh_settings, file)),
+    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
+               .description = "arguments, each rendered: after -File, or as $WeeArgs for an inline script",
+               WEE_BIND(pwsh_settings, args)),
+    WEE_OPTION(.name = "cwd", .type = WEE_OPT_STRING,
+               .description = "working directory of PowerShell (default: the engine's)",
+               WEE_BIND(pwsh_settings, cwd)),
+    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "60000", .min = 0, .max = INT32_MAX,
+               .description = "kill PowerShell and everything it started after this long; 0: no limit",
+               WEE_BIND(pwsh_settings, timeout_ms)),
+    WEE_OPTION(.name = "capture_bytes", .type = WEE_OPT_INT, .default_value = "65536", .min = 0,
+               .max = 64 * 1024 * 1024, .description = "bytes kept of stdout and of stderr each",
+               WEE_BIND(pwsh_settings, capture_bytes)),
+    WEE_OPTION(.name = "inherit_event_env", .type = WEE_OPT_BOOL, .default_value = "true",
+               .description = "pass the event as WEE_EVENT_<FIELD> and EVENT_PATH, FILENAME, ... variables",
+               WEE_BIND(pwsh_settings, inherit_event_env)),
+    WEE_OPTION_END
+};
+
 static int pwsh_create(const wee_host_api *host, const wee_options *opts, void **instance, char *err,
                        size_t err_size)
 {
-    const char *script = host->opt_string(opts, "script");
-    const char *file = host->opt_string(opts, "file");
+    pwsh_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, opts, pwsh_options, &set);
+    const char *script = set.script, *file = set.file;
     if ((script != NULL) == (file != NULL)) {
         snprintf(err, err_size, "give exactly one of 'script' (inline PowerShell) or 'file' (a .ps1 path)");
         return WEE_ECONFIG;
@@ -118,11 +153,11 @@ static void pwsh_destroy(void *instance)
     free(a);
 }
 
-static int build_env(const wee_host_api *host, const wee_options *params, const wee_event *ev, int inline_script,
+static int build_env(const wee_host_api *host, const pwsh_settings *set, const wee_event *ev, int inline_script,
                      pwsh_env *e)
 {
     int rc = 0;
-    if (ev && host->opt_bool(params, "inherit_event_env")) {
+    if (ev && set->inherit_event_env) {
         size_t count = host->event_field_count(ev);
         for (size_t i = 0; i < count && rc == 0; i++) {
             const char *name = host->event_field_name(ev, i);
@@ -133,10 +168,10 @@ static int build_env(const wee_host_api *host, const wee_options *params, const 
         if (rc == 0 && host->event_type(ev)) rc = pwsh_env_add_field(e, "type", host->event_type(ev));
     }
     if (rc == 0 && inline_script) {
-        size_t n = host->opt_list_count(params, "args");
+        size_t n = set->args.count;
         const char **args = calloc(n + 1, sizeof *args);
         if (!args) return -1;
-        for (size_t i = 0; i < n; i++) args[i] = host->opt_list_at(params, "args", i);
+        for (size_t i = 0; i < n; i++) args[i] = wee_list_at(&set->args, i);
         rc = pwsh_env_add_args(e, args, n);
         free(args);
     }
@@ -161,8 +196,10 @@ static int pwsh_run(void *instance, wee_action_call *call)
 {
     pwsh_action *a = instance;
     const wee_host_api *host = a->host;
-    const wee_options *params = host->call_params(call);
-    const char *file = a->encoded ? NULL : host->opt_string(params, "file");
+    pwsh_settings set; /* bound from this call's rendered params */
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, host->call_params(call), pwsh_options, &set);
+    const char *file = a->encoded ? NULL : set.file;
     const char *what = file ? file : "inline script";
     if (!a->encoded && (!file || !*file)) {
         host->call_set_error(call, "file rendered to an empty path; nothing to run");
@@ -170,15 +207,15 @@ static int pwsh_run(void *instance, wee_action_call *call)
         return WEE_EINVAL;
     }
 
-    size_t nargs = file ? host->opt_list_count(params, "args") : 0;
+    size_t nargs = file ? set.args.count : 0;
     const char **args = calloc(nargs + 1, sizeof *args);
     size_t cap = 1 + PWSH_FIXED_ARG_COUNT + 2 + nargs + 1;
     const char **argv = calloc(cap, sizeof *argv);
     pwsh_env env = { NULL, 0, 0 };
     int prep = args && argv ? 0 : -1;
-    for (size_t i = 0; prep == 0 && i < nargs; i++) args[i] = host->opt_list_at(params, "args", i);
+    for (size_t i = 0; prep == 0 && i < nargs; i++) args[i] = wee_list_at(&set.args, i);
     if (prep == 0 && pwsh_build_argv(a->exe, a->encoded, file, args, nargs, argv, cap) == 0) prep = -1;
-    if (prep == 0) prep = build_env(host, params, host->call_event(call), a->encoded != NULL, &env);
+    if (prep == 0) prep = build_env(host, &set, host->call_event(call), a->encoded != NULL, &env);
     if (prep != 0) {
         free(args);
         free(argv);
@@ -187,9 +224,9 @@ static int pwsh_run(void *instance, wee_action_call *call)
         return WEE_ENOMEM;
     }
 
-    const char *cwd = host->opt_string(params, "cwd");
-    int64_t timeout_ms = host->opt_int(params, "timeout_ms");
-    size_t capture = (size_t)host->opt_int(params, "capture_bytes");
+    const char *cwd = set.cwd;
+    int64_t timeout_ms = set.timeout_ms;
+    size_t capture = (size_t)set.capture_bytes;
     plat_process_spec spec;
     memset(&spec, 0, sizeof spec);
     spec.argv = argv;
@@ -202,7 +239,7 @@ static int pwsh_run(void *instance, wee_action_call *call)
 
     if (host->log_enabled(WEE_LOG_DEBUG))
         host->log(WEE_LOG_DEBUG, PWSH_MODULE_NAME, "rule '%s': %s runs %s with %u argument(s)",
-                  host->call_rule_name(call), a->exe, what, (unsigned)host->opt_list_count(params, "args"));
+                  host->call_rule_name(call), a->exe, what, (unsigned)set.args.count);
 
     plat_process_result res;
     memset(&res, 0, sizeof res);
@@ -241,23 +278,6 @@ static int pwsh_run(void *instance, wee_action_call *call)
     return result;
 }
 
-static const wee_option_spec pwsh_options[] = {
-    WEE_OPTION(.name = "script", .type = WEE_OPT_STRING,
-               .description = "inline PowerShell, used as written (not a template; read $env:WEE_EVENT_* and $WeeArgs)"),
-    WEE_OPTION(.name = "file", .type = WEE_OPT_STRING, .flags = WEE_OPTF_WATCHED_FILE,
-               .description = "a .ps1 file run with -File (relative: from the config's folder; edits reload the config)"),
-    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
-               .description = "arguments, each rendered: after -File, or as $WeeArgs for an inline script"),
-    WEE_OPTION(.name = "cwd", .type = WEE_OPT_STRING,
-               .description = "working directory of PowerShell (default: the engine's)"),
-    WEE_OPTION(.name = "timeout_ms", .type = WEE_OPT_INT, .default_value = "60000", .min = 0, .max = INT32_MAX,
-               .description = "kill PowerShell and everything it started after this long; 0: no limit"),
-    WEE_OPTION(.name = "capture_bytes", .type = WEE_OPT_INT, .default_value = "65536", .min = 0,
-               .max = 64 * 1024 * 1024, .description = "bytes kept of stdout and of stderr each"),
-    WEE_OPTION(.name = "inherit_event_env", .type = WEE_OPT_BOOL, .default_value = "true",
-               .description = "pass the event as WEE_EVENT_<FIELD> and EVENT_PATH, FILENAME, ... variables"),
-    WEE_OPTION_END
-};
 
 static const wee_module_desc pwsh_desc = {
     .struct_size = sizeof(wee_module_desc),

@@ -31,13 +31,21 @@ struct reg_source {
     reg_backend *backend;
 };
 
+typedef struct reg_settings {
+    wee_opt_list keys;
+    int recursive;
+    int mode; /* index in the choices: 0 auto, 1 notify */
+} reg_settings;
+
 static const wee_option_spec options[] = {
     WEE_OPTION(.name = "keys", .type = WEE_OPT_STRING_LIST, .required = 1,
-               .description = "keys to watch, e.g. HKCU\\Software\\Foo or HKEY_LOCAL_MACHINE\\Software\\Foo (roots: HKCU, HKLM, HKU, HKCR, HKCC)"),
+               .description = "keys to watch, e.g. HKCU\\Software\\Foo or HKEY_LOCAL_MACHINE\\Software\\Foo (roots: HKCU, HKLM, HKU, HKCR, HKCC)",
+               WEE_BIND(reg_settings, keys)),
     WEE_OPTION(.name = "recursive", .type = WEE_OPT_BOOL, .default_value = "false",
-               .description = "also report changes in subkeys, at any depth"),
+               .description = "also report changes in subkeys, at any depth", WEE_BIND(reg_settings, recursive)),
     WEE_OPTION(.name = "mode", .type = WEE_OPT_STRING, .default_value = "\"auto\"", .choices = "auto|notify",
-               .description = "auto: RegNotifyChangeKeyValue + snapshot diff, plus the writer (pid, process, exe) from an ETW Kernel-Registry session when elevated; notify: without ETW"),
+               .description = "auto: RegNotifyChangeKeyValue + snapshot diff, plus the writer (pid, process, exe) from an ETW Kernel-Registry session when elevated; notify: without ETW",
+               WEE_BIND_INDEX(reg_settings, mode)),
     WEE_OPTION_END
 };
 
@@ -97,7 +105,10 @@ static void source_free(reg_source *s)
 static int reg_create(const wee_host_api *host, wee_source *src, const wee_options *opts, void **instance,
                       char *err, size_t err_size)
 {
-    size_t n = host->opt_list_count(opts, "keys");
+    reg_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(host, opts, options, &set);
+    size_t n = set.keys.count;
     if (n == 0) { snprintf(err, err_size, "keys: list at least one key, e.g. [\"HKCU\\\\Software\\\\Example\"]"); return WEE_ECONFIG; }
     if (n > REG_MAX_WATCHES) {
         snprintf(err, err_size, "keys: %zu keys, at most %d per source (two wait handles each); split them across sources",
@@ -109,14 +120,14 @@ static int reg_create(const wee_host_api *host, wee_source *src, const wee_optio
     memset(s, 0, sizeof *s);
     s->host = host;
     s->src = src;
-    s->recursive = host->opt_bool(opts, "recursive");
+    s->recursive = set.recursive;
     s->watches = host->alloc(n * sizeof *s->watches);
     if (!s->watches) { host->free(s); return WEE_ENOMEM; }
     s->nwatches = n;
     for (size_t i = 0; i < n; i++) {
         char where[32];
         snprintf(where, sizeof where, "keys[%zu]", i);
-        if (reg_path_parse(host->opt_list_at(opts, "keys", i), where, &s->watches[i].root, s->watches[i].path,
+        if (reg_path_parse(wee_list_at(&set.keys, i), where, &s->watches[i].root, s->watches[i].path,
                            sizeof s->watches[i].path, err, err_size) != 0) {
             source_free(s);
             return WEE_ECONFIG;
@@ -129,8 +140,7 @@ static int reg_create(const wee_host_api *host, wee_source *src, const wee_optio
                 return WEE_ECONFIG;
             }
     }
-    const char *mode = host->opt_string(opts, "mode");
-    s->want_etw = !mode || strcmp(mode, "auto") == 0;
+    s->want_etw = set.mode <= 0; /* auto (or the choice absent) */
     *instance = s;
     return 0;
 }

@@ -26,17 +26,27 @@ typedef struct timer_source {
     int64_t count;
 } timer_source;
 
+typedef struct timer_settings {
+    int64_t interval_ms;   /* 0: not given */
+    wee_opt_list at;
+    wee_opt_list weekdays; /* any case, short or long names: timer_parse_weekday, not a fixed choice list */
+    const char *name;
+    int immediate;
+} timer_settings;
+
 static const wee_option_spec options[] = {
     WEE_OPTION(.name = "interval_ms", .type = WEE_OPT_INT, .min = 1, .max = WEE_DURATION_MS_MAX,
-               .description = "fire every N milliseconds (measured on the monotonic clock)"),
+               .description = "fire every N milliseconds (measured on the monotonic clock)",
+               WEE_BIND(timer_settings, interval_ms)),
     WEE_OPTION(.name = "at", .type = WEE_OPT_STRING_LIST,
-               .description = "daily local times \"HH:MM\" or \"HH:MM:SS\""),
+               .description = "daily local times \"HH:MM\" or \"HH:MM:SS\"", WEE_BIND(timer_settings, at)),
     WEE_OPTION(.name = "weekdays", .type = WEE_OPT_STRING_LIST,
-               .description = "with at: only on these days (mon, tue, ... or monday, ...); default every day"),
+               .description = "with at: only on these days (mon, tue, ... or monday, ...); default every day",
+               WEE_BIND(timer_settings, weekdays)),
     WEE_OPTION(.name = "name", .type = WEE_OPT_STRING,
-               .description = "value of the event's name field (default: the source id)"),
+               .description = "value of the event's name field (default: the source id)", WEE_BIND(timer_settings, name)),
     WEE_OPTION(.name = "immediate", .type = WEE_OPT_BOOL, .default_value = "false",
-               .description = "also fire once right after start"),
+               .description = "also fire once right after start", WEE_BIND(timer_settings, immediate)),
     WEE_OPTION_END
 };
 
@@ -106,19 +116,21 @@ static int tsrc_create(const wee_host_api *h, wee_source *src, const wee_options
     memset(t, 0, sizeof *t);
     t->host = h;
     t->src = src;
-    t->interval_ms = h->opt_has(o, "interval_ms") ? h->opt_int(o, "interval_ms") : 0;
-    t->immediate = h->opt_bool(o, "immediate");
-    const char *name = h->opt_string(o, "name");
-    t->name = dup_str(h, name ? name : h->source_id(src));
+    timer_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(h, o, options, &set);
+    t->interval_ms = set.interval_ms;
+    t->immediate = set.immediate;
+    t->name = dup_str(h, set.name ? set.name : h->source_id(src));
     t->sched.weekdays = 0x7f;
-    size_t at_count = h->opt_list_count(o, "at"), wd_count = h->opt_list_count(o, "weekdays");
+    size_t at_count = set.at.count, wd_count = set.weekdays.count;
     if (!t->interval_ms && !at_count) {
         snprintf(err, n, "give \"interval_ms\" or \"at\" (or both); the timer would never fire");
         goto fail;
     }
     if (at_count > TIMER_MAX_AT) { snprintf(err, n, "at: at most %d times", TIMER_MAX_AT); goto fail; }
     for (size_t i = 0; i < at_count; i++) {
-        const char *s = h->opt_list_at(o, "at", i);
+        const char *s = wee_list_at(&set.at, i);
         int v = timer_parse_time(s);
         if (v < 0) { snprintf(err, n, "at[%zu]: expected \"HH:MM\" or \"HH:MM:SS\" (24-hour), got \"%s\"", i, s); goto fail; }
         size_t j = t->sched.at_count++;
@@ -129,7 +141,7 @@ static int tsrc_create(const wee_host_api *h, wee_source *src, const wee_options
         if (!at_count) { snprintf(err, n, "weekdays only applies to \"at\" times; add \"at\""); goto fail; }
         t->sched.weekdays = 0;
         for (size_t i = 0; i < wd_count; i++) {
-            const char *s = h->opt_list_at(o, "weekdays", i);
+            const char *s = wee_list_at(&set.weekdays, i);
             int d = timer_parse_weekday(s);
             if (d < 0) { snprintf(err, n, "weekdays[%zu]: expected mon, tue, wed, thu, fri, sat or sun, got \"%s\"", i, s); goto fail; }
             t->sched.weekdays |= 1u << d;

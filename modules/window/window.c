@@ -41,11 +41,18 @@ struct window_source {
     int running;
 };
 
+typedef struct window_settings {
+    uint32_t events; /* bit i = choice i: the wev_kind bits (created 1, destroyed 2, focused 4, title 8) */
+    int include_untitled;
+} window_settings;
+
 static const wee_option_spec options[] = {
-    WEE_OPTION(.name = "events", .type = WEE_OPT_STRING_LIST,
-               .description = "subset of created, destroyed, focused, title_changed (default all)"),
+    WEE_OPTION(.name = "events", .type = WEE_OPT_STRING_LIST, .choices = "created|destroyed|focused|title_changed",
+               .description = "subset of created, destroyed, focused, title_changed (default all)",
+               WEE_BIND_INDEX(window_settings, events)),
     WEE_OPTION(.name = "include_untitled", .type = WEE_OPT_BOOL, .default_value = "false",
-               .description = "also report windows whose title is empty (helper and tool windows mostly)"),
+               .description = "also report windows whose title is empty (helper and tool windows mostly)",
+               WEE_BIND(window_settings, include_untitled)),
     WEE_OPTION_END
 };
 
@@ -245,20 +252,14 @@ static int window_create(const wee_host_api *h, wee_source *src, const wee_optio
     plat_mutex_init(&w->lock);
     w->host = h;
     w->src = src;
-    w->include_untitled = h->opt_bool(o, "include_untitled");
-    size_t nev = h->opt_list_count(o, "events");
-    w->events = nev ? 0 : (WEV_CREATED | WEV_DESTROYED | WEV_FOCUSED | WEV_TITLE);
-    for (size_t i = 0; i < nev; i++) {
-        const char *e = h->opt_list_at(o, "events", i);
-        unsigned bit = !strcmp(e, "created") ? WEV_CREATED : !strcmp(e, "destroyed") ? WEV_DESTROYED
-                     : !strcmp(e, "focused") ? WEV_FOCUSED : !strcmp(e, "title_changed") ? WEV_TITLE : 0;
-        if (!bit) {
-            snprintf(err, n, "events[%zu]: expected created, destroyed, focused or title_changed, got \"%s\"", i, e);
-            source_free(w);
-            return WEE_ECONFIG;
-        }
-        w->events |= bit;
-    }
+    window_settings set;
+    memset(&set, 0, sizeof set);
+    wee_opt_bind(h, o, options, &set);
+    w->include_untitled = set.include_untitled;
+    /* The host checked each name against the choices; none listed means all. */
+    w->events = set.events ? set.events : (WEV_CREATED | WEV_DESTROYED | WEV_FOCUSED | WEV_TITLE);
+    (void)err;
+    (void)n;
     *inst = w;
     return 0;
 }

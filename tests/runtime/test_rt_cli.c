@@ -141,6 +141,38 @@ static char *write_in(const char *dir, const char *name, const char *text)
     return p;
 }
 
+/* A module whose option table was built against SDK 1.1 (smaller wee_option_spec) validates exactly as
+ * before ABI 1.3: its list's choices are not enforced, its string's choices, range and unknown keys are,
+ * and --describe reads it. */
+static void test_v11_option_table_validates_as_before(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("rt_cli_v11");
+    char *good = write_in(dir, "good.json",
+        "{ \"version\": 1, \"rules\": [ { \"name\": \"r\", \"when\": { \"event\": \"a.b\" },\n"
+        "    \"do\": [ { \"action\": \"v11\", \"modes\": [\"zzz\", \"\"], \"level\": \"y\", \"count\": 9 } ] } ] }");
+    char *bad = write_in(dir, "bad.json",
+        "{ \"version\": 1, \"rules\": [ { \"name\": \"r\", \"when\": { \"event\": \"a.b\" },\n"
+        "    \"do\": [ { \"action\": \"v11\", \"level\": \"z\", \"count\": 10, \"more\": 1 } ] } ] }");
+    plat_process_result r;
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "validate", good, NULL, NULL, NULL), 0);
+    plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "validate", bad, NULL, NULL, NULL), 1);
+    expect_in(err_of(&r), "rules[0].do[0].level: expected one of x|y, got \"z\"");
+    expect_in(err_of(&r), "rules[0].do[0].count: expected integer <= 9, got 10");
+    expect_in(err_of(&r), "rules[0].do[0].more: unknown option (module \"v11\" has: modes, level, count)");
+    plat_process_result_free(&r);
+    assert_int_equal(run_host(&r, "--modules", P.broken_modules, "modules", "--describe", "v11", NULL, NULL), 0);
+    expect_in(out_of(&r), "(one of: x|y)");
+    expect_in(out_of(&r), "(range 1..9)");
+    if (strstr(out_of(&r), "each one of")) fail_msg("a 1.1 list's choices are described as enforced:\n%s", out_of(&r));
+    plat_process_result_free(&r);
+    free(good);
+    free(bad);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 /* ABI 1.2: one module as source and action, module-wide settings validated by the host against the
  * module's table (nested objects with JSON paths), handed to module_configure, refusals reported. */
 static void test_two_kind_module_settings(void **state)
@@ -533,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_broken_modules_refused_others_load),
         cmocka_unit_test(test_module_field_traits),
         cmocka_unit_test(test_two_kind_module_settings),
+        cmocka_unit_test(test_v11_option_table_validates_as_before),
         cmocka_unit_test(test_validate_reports_paths),
         cmocka_unit_test(test_validate_has_no_side_effects_and_agrees_with_run),
         cmocka_unit_test(test_test_command_explains),

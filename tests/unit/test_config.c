@@ -11,6 +11,7 @@
 #include "test_support.h"
 #include "config.h"
 #include "config_include.h"
+#include "log.h"
 #include "event.h"
 #include "platform/platform.h"
 #include "wee/errors.h"
@@ -421,6 +422,52 @@ static void good_config_loads_with_every_value(void **state)
     diag_free(&d);
 }
 
+/* The engine section is an option table bound into engine_config: every key lands in its field. */
+static void engine_section_binds_every_key(void **state)
+{
+    (void)state;
+    diag_list d = DIAG_INIT;
+    config *c = load("{\"version\": 1, \"engine\": {\"workers\": 3, \"queue_capacity\": 9, \"overflow\": \"drop_newest\", "
+                     "\"http_enabled\": true, \"http_allow\": \"one.example\", \"stop_grace_ms\": 150, "
+                     "\"log\": {\"level\": \"error\", \"file\": \"h.log\", \"format\": \"json\", \"max_size_mb\": 2, \"keep\": 0}, "
+                     "\"control\": {\"enabled\": false}, \"metrics\": {\"listen\": null}, "
+                     "\"console\": {\"listen\": \"127.0.0.1:8090\"}}}", 0, &d);
+    if (!c) diag_print(&d, "engine", stderr);
+    assert_non_null(c);
+    const engine_config *e = &c->engine;
+    assert_int_equal(e->workers, 3);
+    assert_int_equal(e->queue_capacity, 9);
+    assert_int_equal(e->overflow, OVERFLOW_DROP_NEWEST);
+    assert_int_equal(e->http_enabled, 1);
+    assert_int_equal(e->http_allow_count, 1); /* one string is a list of one, as for every string list */
+    assert_string_equal(e->http_allow[0], "one.example");
+    assert_int_equal(e->stop_grace_ms, 150);
+    assert_int_equal(e->log_level, WEE_LOG_ERROR);
+    assert_string_equal(e->log_file, "h.log");
+    assert_int_equal(e->log_json, 1);
+    assert_int_equal(e->log_max_bytes, 2u * 1024u * 1024u);
+    assert_int_equal(e->log_keep, 0);
+    assert_int_equal(e->control_enabled, 0);
+    assert_null(e->metrics_listen);
+    assert_string_equal(e->console_listen, "127.0.0.1:8090");
+    config_free(c);
+    diag_free(&d);
+    /* Every error of the section at once: a wrong value does not hide the later checks of the valid
+     * ones (the listen address is checked after binding). */
+    c = load("{\"version\": 1, \"engine\": {\"workers\": 999, \"overflow\": \"x\", \"log\": {\"level\": \"loud\"}, "
+             "\"console\": {\"listen\": \"0.0.0.0:80\"}}}", 0, &d);
+    assert_null(c);
+    assert_int_equal(d.count, 4);
+    assert_string_equal(d.items[0].path, "engine.workers");
+    assert_string_equal(d.items[1].path, "engine.overflow");
+    assert_string_equal(d.items[2].path, "engine.log.level");
+    assert_string_equal(d.items[3].path, "engine.console.listen");
+    diag_free(&d);
+    /* engine.log.level binds the index of its choice: the choices are in wee_log_level order. */
+    for (int level = WEE_LOG_TRACE; level <= WEE_LOG_ERROR; level++)
+        assert_int_equal(wee_choice_index(LOG_LEVEL_CHOICES, log_level_name(level)), level);
+}
+
 static void missing_sections_take_the_defaults(void **state)
 {
     (void)state;
@@ -654,6 +701,7 @@ int main(void)
         cmocka_unit_test(several_errors_are_collected_in_one_pass),
         cmocka_unit_test(good_config_loads_with_every_value),
         cmocka_unit_test(missing_sections_take_the_defaults),
+        cmocka_unit_test(engine_section_binds_every_key),
         cmocka_unit_test(without_create_actions_nothing_is_created),
         cmocka_unit_test(fingerprints_ignore_layout_but_not_values),
         cmocka_unit_test(condition_parts_all_have_to_hold),

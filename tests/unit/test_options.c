@@ -11,6 +11,7 @@
 #include "test_support.h"
 #include "event.h"
 #include "options.h"
+#include "host_api.h"
 #include "platform/platform.h"
 
 static const wee_option_spec file_spec[] = {
@@ -547,6 +548,254 @@ static void test_struct_size_stride(void **state)
     options_tree_free(t);
 }
 
+/* ---- ABI 1.3: bindings, list choices, nested objects, expect / non-empty ---- */
+
+typedef struct bound {
+    const char *name;
+    int64_t count;
+    int enabled;
+    wee_opt_list paths;
+    wee_opt_map env;
+    int mode;          /* index in "auto|poll|off" */
+    uint32_t events;   /* bits of "created|modified|deleted" */
+    const char *unset; /* no default: stays as the caller set it */
+    int64_t depth;     /* from the nested "limits" object */
+    const char *label; /* nested, default */
+} bound;
+
+static const wee_option_spec limits_spec[] = {
+    WEE_OPTION(.name = "depth", .type = WEE_OPT_INT, .min = 1, .max = 9, .default_value = "3", WEE_BIND(bound, depth)),
+    WEE_OPTION(.name = "label", .type = WEE_OPT_STRING, .default_value = "\"deep\"", WEE_BIND(bound, label)),
+    WEE_OPTION_END
+};
+
+static const wee_option_spec bound_spec[] = {
+    WEE_OPTION(.name = "name", .type = WEE_OPT_STRING, .flags = WEE_OPTF_NONEMPTY, WEE_BIND(bound, name)),
+    WEE_OPTION(.name = "count", .type = WEE_OPT_INT, .min = 1, .max = 0 /* unranged */, .default_value = "7",
+               WEE_BIND(bound, count)),
+    WEE_OPTION(.name = "enabled", .type = WEE_OPT_BOOL, .default_value = "true", WEE_BIND(bound, enabled)),
+    WEE_OPTION(.name = "paths", .type = WEE_OPT_STRING_LIST, .expect = "a folder", .flags = WEE_OPTF_NONEMPTY,
+               WEE_BIND(bound, paths)),
+    WEE_OPTION(.name = "env", .type = WEE_OPT_STRING_MAP, WEE_BIND(bound, env)),
+    WEE_OPTION(.name = "mode", .type = WEE_OPT_STRING, .choices = "auto|poll|off", .default_value = "\"auto\"",
+               WEE_BIND_INDEX(bound, mode)),
+    WEE_OPTION(.name = "events", .type = WEE_OPT_STRING_LIST, .choices = "created|modified|deleted",
+               WEE_BIND_INDEX(bound, events)),
+    WEE_OPTION(.name = "unset", .type = WEE_OPT_STRING, WEE_BIND(bound, unset)),
+    WEE_OPTION(.name = "limits", .type = WEE_OPT_OBJECT, .fields = limits_spec, WEE_BIND_FIELDS),
+    WEE_OPTION(.name = "raw", .type = WEE_OPT_JSON), /* unbound: read with opt_json as before */
+    WEE_OPTION_END
+};
+
+static void test_bind_every_kind(void **state)
+{
+    (void)state;
+    options_tree *t = build_ok(bound_spec, "{\"name\": \"n\", \"enabled\": false, \"paths\": [\"/a\", \"/b\"], "
+                                           "\"env\": {\"K\": \"V\"}, \"mode\": \"poll\", \"events\": [\"deleted\", "
+                                           "\"created\"], \"limits\": {\"depth\": 5}}", 0);
+    bound b;
+    memset(&b, 0, sizeof b);
+    b.unset = "preset";
+    assert_int_equal(wee_opt_bind(host_api_get(), options_static_view(t), bound_spec, &b), 0);
+    assert_string_equal(b.name, "n");
+    assert_int_equal(b.count, 7);
+    assert_int_equal(b.enabled, 0);
+    assert_int_equal(b.paths.count, 2);
+    assert_string_equal(wee_list_at(&b.paths, 0), "/a");
+    assert_string_equal(wee_list_at(&b.paths, 1), "/b");
+    assert_null(wee_list_at(&b.paths, 2));
+    assert_int_equal(b.env.count, 1);
+    assert_string_equal(wee_map_key(&b.env, 0), "K");
+    assert_string_equal(wee_map_value(&b.env, 0), "V");
+    assert_int_equal(b.mode, 1);
+    assert_int_equal(b.events, (1u << 2) | (1u << 0));
+    assert_string_equal(b.unset, "preset");
+    assert_int_equal(b.depth, 5);
+    assert_string_equal(b.label, "deep"); /* a nested default */
+    /* One entry alone: only its field is written. */
+    memset(&b, 0, sizeof b);
+    assert_string_equal(bound_spec[5].name, "mode");
+    assert_int_equal(wee_opt_bind_one(host_api_get(), options_static_view(t), &bound_spec[5], &b), 0);
+    assert_int_equal(b.mode, 1);
+    assert_null(b.name);
+    assert_int_equal(b.count, 0);
+    options_tree_free(t);
+
+    /* Absent: defaults bound, a choice index -1 / empty bit set, the nested object's defaults. */
+    t = build_ok(bound_spec, "{\"mode\": null}", 0);
+    memset(&b, 0xff, sizeof b);
+    b.name = "preset";
+    assert_int_equal(wee_opt_bind(host_api_get(), options_static_view(t), bound_spec, &b), 0);
+    assert_string_equal(b.name, "preset");
+    assert_int_equal(b.mode, 0); /* null = the default, "auto" */
+    assert_int_equal(b.events, 0);
+    assert_int_equal(b.paths.count, 0);
+    assert_int_equal(b.depth, 3);
+    assert_int_equal(options_object_count(options_static_view(t), "limits"), 1);
+    options_tree_free(t);
+}
+
+/* JSON options and object lists bind as handles; a choice binding on an option without choices is a
+ * table bug, reported while the rest is still bound. */
+static void test_bind_handles_and_table_bugs(void **state)
+{
+    (void)state;
+    typedef struct { wee_opt_list json, items, none; int64_t n; int bad; } s_t;
+    static const wee_option_spec item_spec[] = {
+        WEE_OPTION(.name = "k", .type = WEE_OPT_STRING),
+        WEE_OPTION_END
+    };
+    static const wee_option_spec spec[] = {
+        WEE_OPTION(.name = "j", .type = WEE_OPT_JSON, WEE_BIND(s_t, json)),
+        WEE_OPTION(.name = "items", .type = WEE_OPT_OBJECT_LIST, .fields = item_spec, WEE_BIND(s_t, items)),
+        WEE_OPTION(.name = "none", .type = WEE_OPT_JSON, WEE_BIND(s_t, none)),
+        WEE_OPTION(.name = "n", .type = WEE_OPT_INT, .min = 0, .max = 9, WEE_BIND(s_t, n)),
+        WEE_OPTION(.name = "bad", .type = WEE_OPT_INT, .min = 0, .max = 9, WEE_BIND_INDEX(s_t, bad)),
+        WEE_OPTION_END
+    };
+    options_tree *t = build_ok(spec, "{\"j\": {\"a\": [1, \"x\"]}, \"items\": [{\"k\": \"v0\"}, {\"k\": \"v1\"}], "
+                                     "\"n\": 4, \"bad\": 1}", 0);
+    s_t v;
+    memset(&v, 0, sizeof v);
+    assert_int_equal(wee_opt_bind(host_api_get(), options_static_view(t), spec, &v), WEE_EINVAL);
+    char *text = wee_json(&v.json);
+    assert_string_equal(text, "{\"a\":[1,\"x\"]}");
+    free(text); /* options_json's contract: free() */
+    assert_int_equal(v.none.count, 0);
+    assert_null(wee_json(&v.none));
+    assert_int_equal(v.items.count, 2);
+    assert_string_equal(options_string(wee_object_at(&v.items, 1), "k"), "v1");
+    assert_null(wee_object_at(&v.items, 2));
+    assert_int_equal(v.n, 4); /* the others are bound all the same */
+    assert_int_equal(v.bad, 0);
+    options_tree_free(t);
+}
+
+static void test_list_choices_nested_and_nonempty_errors(void **state)
+{
+    (void)state;
+    expect_error(bound_spec, "{\"events\": [\"created\", \"moved\"]}", "sources[0]", 0, "sources[0].events[1]",
+                 "expected one of created|modified|deleted, got \"moved\"");
+    expect_error(bound_spec, "{\"events\": \"moved\"}", "sources[0]", 0, "sources[0].events",
+                 "expected one of created|modified|deleted, got \"moved\"");
+    expect_error(bound_spec, "{\"name\": \"\"}", "sources[0]", 0, "sources[0].name", "expected non-empty string, got \"\"");
+    expect_error(bound_spec, "{\"paths\": [\"/a\", \"\"]}", "sources[0]", 0, "sources[0].paths[1]",
+                 "expected a folder, got \"\"");
+    expect_error(bound_spec, "{\"paths\": [3]}", "sources[0]", 0, "sources[0].paths[0]", "expected a folder, got 3");
+    expect_error(bound_spec, "{\"limits\": {\"depth\": 10}}", "sources[0]", 0, "sources[0].limits.depth",
+                 "expected integer <= 9, got 10");
+    expect_error(bound_spec, "{\"limits\": {\"width\": 1}}", "sources[0]", 0, "sources[0].limits.width",
+                 "unknown option (known options: depth, label)");
+    expect_error(bound_spec, "{\"limits\": [1]}", "sources[0]", 0, "sources[0].limits", "expected object, got an array");
+}
+
+/* A table that contains itself (a module bug) is refused, not recursed into for ever. */
+extern const wee_option_spec self_spec[]; /* static would be an incomplete tentative definition */
+const wee_option_spec self_spec[] = {
+    WEE_OPTION(.name = "again", .type = WEE_OPT_OBJECT, .fields = self_spec),
+    WEE_OPTION_END
+};
+
+static void test_self_nested_table_refused(void **state)
+{
+    (void)state;
+    diag_list d = DIAG_INIT;
+    cJSON *obj = cJSON_Parse("{}");
+    assert_null(options_build(self_spec, obj, "sources[0]", NULL, 0, &d));
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.items[0].message, "nested more than 64 levels deep"));
+    diag_free(&d);
+    cJSON_Delete(obj);
+}
+
+/* The host's own sections: same table kind, the host config's wording. */
+static void test_section_wording(void **state)
+{
+    (void)state;
+    diag_list d = DIAG_INIT;
+    cJSON *obj = cJSON_Parse("{\"count\": 99, \"limits\": {\"depth\": 0, \"x\": 1}, \"nope\": 1}");
+    static const wee_option_spec spec[] = {
+        WEE_OPTION(.name = "count", .type = WEE_OPT_INT, .min = 0, .max = 10),
+        WEE_OPTION(.name = "limits", .type = WEE_OPT_OBJECT, .fields = limits_spec),
+        WEE_OPTION_END
+    };
+    /* A section comes back despite its errors, the wrong values replaced by their defaults. */
+    options_tree *t = options_build_section(spec, obj, "engine", &d);
+    assert_non_null(t);
+    assert_false(options_has(options_static_view(t), "count")); /* wrong and without a default */
+    assert_int_equal(options_int(options_object_at(options_static_view(t), "limits", 0), "depth"), 3);
+    options_tree_free(t);
+    assert_int_equal(d.count, 4);
+    assert_string_equal(d.items[0].path, "engine.nope");
+    assert_string_equal(d.items[0].message, "unknown key (allowed here: count, limits)");
+    assert_string_equal(d.items[1].path, "engine.count");
+    assert_string_equal(d.items[1].message, "expected integer 0..10, got 99");
+    assert_string_equal(d.items[2].path, "engine.limits.x");
+    assert_string_equal(d.items[2].message, "unknown key (allowed here: depth, label)");
+    assert_string_equal(d.items[3].path, "engine.limits.depth");
+    assert_string_equal(d.items[3].message, "expected integer 1..9, got 0");
+    diag_free(&d);
+    cJSON_Delete(obj);
+}
+
+/* A table built against ABI 1.2 or 1.0 (smaller struct_size, stepped by it) validates exactly as before:
+ * choices on a list are not checked, the 1.3 flag bits mean nothing, type 8 is unknown. */
+static wee_option_spec *older_table(const wee_option_spec *spec, size_t size, void **mem)
+{
+    size_t n = 0;
+    while (spec[n].name) n++;
+    char *buf = calloc(n + 1, size);
+    assert_non_null(buf);
+    for (size_t i = 0; i <= n; i++) {
+        wee_option_spec one = spec[i];
+        one.struct_size = (uint32_t)size;
+        memcpy(buf + i * size, &one, size);
+    }
+    *mem = buf;
+    return (wee_option_spec *)(void *)buf;
+}
+
+static void test_older_tables_validate_as_before(void **state)
+{
+    (void)state;
+    static const wee_option_spec spec[] = {
+        WEE_OPTION(.name = "events", .type = WEE_OPT_STRING_LIST, .choices = "created|deleted"),
+        WEE_OPTION(.name = "name", .type = WEE_OPT_STRING, .flags = WEE_OPTF_NONEMPTY | WEE_OPTF_WATCHED_FILE),
+        WEE_OPTION(.name = "level", .type = WEE_OPT_STRING, .choices = "a|b"),
+        WEE_OPTION_END
+    };
+    const size_t sizes[] = { offsetof(wee_option_spec, expect) /* 1.2 */, offsetof(wee_option_spec, fields) /* 1.1 */,
+                             offsetof(wee_option_spec, flags) /* 1.0 */ };
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        void *mem;
+        const wee_option_spec *old = older_table(spec, sizes[k], &mem);
+        assert_false(options_spec_is_1_3(old));
+        options_tree *t = build_ok(old, "{\"events\": [\"moved\"], \"name\": \"\"}", 0);
+        assert_string_equal(options_list_at(options_static_view(t), "events", 0), "moved");
+        options_tree_free(t);
+        /* A string's choices were always checked. */
+        expect_error(old, "{\"level\": \"c\"}", "sources[0]", 0, "sources[0].level", "expected one of a|b, got \"c\"");
+        /* Nothing is bound from a table that has no binding fields. */
+        bound b;
+        memset(&b, 0, sizeof b);
+        t = build_ok(old, "{\"name\": \"x\"}", 0);
+        assert_int_equal(wee_opt_bind(host_api_get(), options_static_view(t), old, &b), 0);
+        assert_null(b.name);
+        options_tree_free(t);
+        free(mem);
+    }
+    /* Type 8 (WEE_OPT_OBJECT) in a 1.2 table is unknown, as it was. */
+    static const wee_option_spec obj[] = {
+        WEE_OPTION(.name = "limits", .type = WEE_OPT_OBJECT, .fields = limits_spec),
+        WEE_OPTION_END
+    };
+    void *mem;
+    const wee_option_spec *old = older_table(obj, offsetof(wee_option_spec, expect), &mem);
+    expect_error(old, "{\"limits\": {}}", "sources[0]", 0, "sources[0].limits",
+                 "the module declares this option with unknown type 8");
+    free(mem);
+}
+
 int main(void)
 {
     test_init();
@@ -568,6 +817,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_views_on_many_threads, call_setup, call_teardown),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_struct_size_stride),
+        cmocka_unit_test(test_bind_every_kind),
+        cmocka_unit_test(test_bind_handles_and_table_bugs),
+        cmocka_unit_test(test_list_choices_nested_and_nonempty_errors),
+        cmocka_unit_test(test_section_wording),
+        cmocka_unit_test(test_self_nested_table_refused),
+        cmocka_unit_test(test_older_tables_validate_as_before),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,7 +235,7 @@ static int create_with(const wee_module_desc *m, const char *json, void **inst, 
     options_tree *tree = options_build(m->options, o, "sources[0]", NULL, 0, &d);
     cJSON_Delete(o);
     if (!tree) {
-        snprintf(err, n, "%s", d.count ? d.items[0].message : "?");
+        snprintf(err, n, "%s: %s", d.count ? d.items[0].path : "?", d.count ? d.items[0].message : "?");
         diag_free(&d);
         return -100;
     }

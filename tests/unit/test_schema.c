@@ -73,6 +73,23 @@ static void assert_props_are(const cJSON *schema, const char *props, const char 
     if (keys[n]) fail_msg("the parser accepts %s at %s but the schema does not offer it; " REGEN_HINT, keys[n], props);
 }
 
+/* The same for a level described by an option table (the engine section): each WEE_OPT_OBJECT entry's
+ * properties are its own table's, one level down. */
+static void assert_table_props_are(const cJSON *schema, const char *props, const wee_option_spec *spec)
+{
+    const char *names[64];
+    size_t n = 0;
+    for (const wee_option_spec *o = options_spec_next(spec, NULL); o && n < 63; o = options_spec_next(spec, o)) {
+        names[n++] = o->name;
+        if (o->type != WEE_OPT_OBJECT) continue;
+        char sub[256];
+        snprintf(sub, sizeof sub, "%s/%s/properties", props, o->name);
+        assert_table_props_are(schema, sub, options_spec_fields(o));
+    }
+    names[n] = NULL;
+    assert_props_are(schema, props, names);
+}
+
 /* Loads `doc` with the real parser and the real modules; 1 unless a diagnostic at `where` says the key
  * (option, condition, operator) is unknown. Other errors (null values, missing keys) do not matter. */
 static int parser_accepts(const char *doc, const char *where)
@@ -100,6 +117,7 @@ static const level levels[] = {
     { "properties/engine/properties/log/properties", "{\"version\": 1, \"engine\": {\"log\": {\"%s\": null}}}", "engine.log.%s" },
     { "properties/engine/properties/control/properties", "{\"version\": 1, \"engine\": {\"control\": {\"%s\": null}}}", "engine.control.%s" },
     { "properties/engine/properties/metrics/properties", "{\"version\": 1, \"engine\": {\"metrics\": {\"%s\": null}}}", "engine.metrics.%s" },
+    { "properties/engine/properties/console/properties", "{\"version\": 1, \"engine\": {\"console\": {\"%s\": null}}}", "engine.console.%s" },
     { "definitions/source/properties", "{\"version\": 1, \"sources\": [{\"id\": \"s\", \"module\": \"timer\", \"%s\": null}]}", "sources[0].%s" },
     { "definitions/rule/properties", "{\"version\": 1, \"rules\": [{\"name\": \"r\", \"%s\": null}]}", "rules[0].%s" },
     { "definitions/when/properties", RULE(", \"%s\": null}, \"do\": [{\"action\": \"log\"}]"), "rules[0].when.%s" },
@@ -133,10 +151,7 @@ static void test_every_parser_key_is_in_the_schema_and_typed(void **state)
 
     cJSON *s = generated();
     assert_props_are(s, "properties", config_top_keys);
-    assert_props_are(s, "properties/engine/properties", config_engine_keys);
-    assert_props_are(s, "properties/engine/properties/log/properties", config_engine_log_keys);
-    assert_props_are(s, "properties/engine/properties/control/properties", config_engine_control_keys);
-    assert_props_are(s, "properties/engine/properties/metrics/properties", config_engine_metrics_keys);
+    assert_table_props_are(s, "properties/engine/properties", config_engine_options);
     assert_props_are(s, "definitions/source/properties", config_source_own_keys);
     assert_props_are(s, "definitions/rule/properties", config_rule_keys);
     assert_props_are(s, "definitions/when/properties", config_when_keys);

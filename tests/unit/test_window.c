@@ -79,15 +79,20 @@ static void test_options_declared(void **s)
     unload(&f);
 }
 
+/* The event names are the option's choices (ABI 1.3): the host refuses a wrong one at its path. */
 static void test_bad_event_name_refused(void **s)
 {
     (void)s;
     fixture f;
-    load(&f, "{\"events\": [\"created\", \"moved\"]}");
-    char err[512] = "";
-    int rc = f.m->source_create(host_api_get(), &f.src, options_static_view(f.tree), &f.inst, err, sizeof err);
-    assert_int_equal(rc, WEE_ECONFIG);
-    assert_string_equal(err, "events[1]: expected created, destroyed, focused or title_changed, got \"moved\"");
+    load(&f, "{}");
+    cJSON *o = cJSON_Parse("{\"events\": [\"created\", \"moved\"]}");
+    diag_list d = DIAG_INIT;
+    assert_null(options_build(f.m->options, o, "sources[0]", NULL, 0, &d));
+    cJSON_Delete(o);
+    assert_int_equal(d.count, 1);
+    assert_string_equal(d.items[0].path, "sources[0].events[1]");
+    assert_string_equal(d.items[0].message, "expected one of created|destroyed|focused|title_changed, got \"moved\"");
+    diag_free(&d);
     unload(&f);
 }
 

@@ -8,4 +8,5 @@
 #include "fields.h"
 #include "host.h"
 #include "module.h"
+#include "bind.h"
 #endif

@@ -8,6 +8,8 @@
  * them) load; BROKEN_FIELDS declares a path field with a normaliser and a template alias, which rule
  * conditions then use; BROKEN_V12_FIELDS claims ABI 1.2 with a full-size descriptor whose `fields`
  * the host must not read (a 1.2 module could hold anything there).
+ * BROKEN_V11 also has an option table laid out as SDK 1.1 built it (wee_option_spec ended after `flags`),
+ * so the host's validation of an old table is tested through the real loader and parser.
  */
 #include <stddef.h>
 #include <string.h>
@@ -97,6 +99,30 @@ static const wee_field_spec probe_fields[] = {
 };
 #endif
 
+#if defined(BROKEN_V11)
+/* wee_option_spec exactly as SDK 1.1 declared it. */
+typedef struct option_spec_v11 {
+    uint32_t struct_size;
+    const char *name;
+    wee_option_type type;
+    const char *default_value;
+    int required;
+    int64_t min, max;
+    const char *choices;
+    const char *description;
+    uint32_t flags;
+} option_spec_v11;
+#define V11_OPTION(...) { .struct_size = sizeof(option_spec_v11), __VA_ARGS__ }
+static const option_spec_v11 v11_options[] = {
+    /* choices on a string list meant nothing before ABI 1.3: they must still mean nothing here */
+    V11_OPTION(.name = "modes", .type = WEE_OPT_STRING_LIST, .choices = "a|b", .description = "any strings"),
+    V11_OPTION(.name = "level", .type = WEE_OPT_STRING, .choices = "x|y", .default_value = "\"x\"",
+               .description = "x or y"),
+    V11_OPTION(.name = "count", .type = WEE_OPT_INT, .min = 1, .max = 9, .default_value = "1", .description = "1..9"),
+    V11_OPTION(.name = NULL)
+};
+#endif
+
 static wee_module_desc desc = { /* unused in the NO_ENTRY variant */
     .struct_size = sizeof(wee_module_desc),
     .abi_version = WEE_ABI_VERSION,
@@ -140,6 +166,7 @@ WEE_EXTERN_C WEE_EXPORT const wee_module_desc *wee_module_entry(void)
     /* What a module compiled against SDK 1.1 hands over: its descriptor ended after `flags`. */
     desc.abi_version = WEE_ABI_MAKE(1, 1);
     desc.struct_size = (uint32_t)(offsetof(wee_module_desc, flags) + sizeof desc.flags);
+    desc.options = (const wee_option_spec *)(const void *)v11_options;
 #elif defined(BROKEN_V10)
     /* What a module compiled against SDK 1.0 hands over: its descriptor ended after `event_types`. */
     desc.abi_version = WEE_ABI_MAKE(1, 0);
