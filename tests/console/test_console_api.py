@@ -281,6 +281,59 @@ def rss_kb(pid):
     return None
 
 
+def hung_clients_checks(h, sanitized):
+    """100 stream clients that never read. Every event given to the engine is processed; a viewer that
+    cannot keep up loses events (counted), the engine does not wait for it."""
+    time.sleep(1)
+    before = h.status()
+    rss0 = None if h.wine else rss_kb(h.proc.pid)
+    head = ("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-WEE-Token: %s\r\n\r\n" % (h.port, h.token)).encode()
+    hung = []
+    for _ in range(100):
+        s = socket.create_connection(("127.0.0.1", h.port), timeout=30)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(head)
+        hung.append(s)
+    time.sleep(1)
+    n = 500 if h.wine else 2000
+    pad = "p" * 12000  # big events (under the tap's 16 KiB line limit) fill the non-readers' socket buffers
+    sent = 0
+    for i in range(n):
+        code, _ = h.request("POST", "/api/emit", body=json.dumps({"type": "custom.load", "i": i, "pad": pad}).encode())
+        sent += code == 200
+    check(sent == n, "%d of %d emits accepted while 100 stream clients never read" % (sent, n))
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        after = h.status()
+        if after["processed"] - before["processed"] >= n:
+            break
+        time.sleep(0.5)
+    check(after["processed"] - before["processed"] >= n and after["dropped"] == before["dropped"],
+          "the engine processed all %d events (processed %d -> %d, dropped %d -> %d)" %
+          (n, before["processed"], after["processed"], before["dropped"], after["dropped"]))
+    live = after["live"]
+    check(live["viewers"] <= live["max_viewers"] and
+          live["queued_bytes"] <= live["viewers"] * live["max_bytes_per_viewer"] and live["missed"] > 0,
+          "the viewers' queues stay within their bounds and count what they missed: %s" % json.dumps(live))
+    if rss0 and not sanitized:
+        rss1 = rss_kb(h.proc.pid)
+        print("host RSS with 100 hung stream clients: %d kB -> %d kB" % (rss0, rss1), flush=True)
+        # 16 viewers x 256 KiB of queued events at most, plus the server's per-connection buffers.
+        check(rss1 - rss0 < 24 * 1024, "memory stays bounded (grew %d kB)" % (rss1 - rss0))
+    reader = None
+    for s in hung:
+        s.close()
+    time.sleep(1)
+    reader = Stream(h)
+    deadline = time.time() + 30
+    while reader.status != 200 and time.time() < deadline:
+        reader.close()
+        time.sleep(1)
+        reader = Stream(h)
+    check(reader.status == 200, "a new viewer gets the stream once the hung clients are gone")
+    reader.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", required=True)
@@ -381,56 +434,13 @@ def main():
         code, body = h.request("POST", "/api/reload")
         check(code == 200 and json.loads(body)["ok"], "POST /api/reload -> the engine's report: %s" % body[:200])
 
-        # 100 stream clients that never read. Every event given to the engine is processed; a viewer
-        # that cannot keep up loses events (counted), the engine does not wait for it.
-        time.sleep(1)
-        before = h.status()
-        rss0 = None if h.wine else rss_kb(h.proc.pid)
-        head = ("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-WEE-Token: %s\r\n\r\n" % (h.port, h.token)).encode()
-        hung = []
-        for _ in range(100):
-            s = socket.create_connection(("127.0.0.1", h.port), timeout=30)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            s.sendall(head)
-            hung.append(s)
-        time.sleep(1)
-        n = 500 if h.wine else 2000
-        pad = "p" * 12000  # big events (under the tap's 16 KiB line limit) fill the non-readers' socket buffers
-        sent = 0
-        for i in range(n):
-            code, _ = h.request("POST", "/api/emit", body=json.dumps({"type": "custom.load", "i": i, "pad": pad}).encode())
-            sent += code == 200
-        check(sent == n, "%d of %d emits accepted while 100 stream clients never read" % (sent, n))
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            after = h.status()
-            if after["processed"] - before["processed"] >= n:
-                break
-            time.sleep(0.5)
-        check(after["processed"] - before["processed"] >= n and after["dropped"] == before["dropped"],
-              "the engine processed all %d events (processed %d -> %d, dropped %d -> %d)" %
-              (n, before["processed"], after["processed"], before["dropped"], after["dropped"]))
-        live = after["live"]
-        check(live["viewers"] <= live["max_viewers"] and
-              live["queued_bytes"] <= live["viewers"] * live["max_bytes_per_viewer"] and live["missed"] > 0,
-              "the viewers' queues stay within their bounds and count what they missed: %s" % json.dumps(live))
-        if rss0 and not a.sanitized:
-            rss1 = rss_kb(h.proc.pid)
-            print("host RSS with 100 hung stream clients: %d kB -> %d kB" % (rss0, rss1), flush=True)
-            # 16 viewers x 256 KiB of queued events at most, plus the server's per-connection buffers.
-            check(rss1 - rss0 < 24 * 1024, "memory stays bounded (grew %d kB)" % (rss1 - rss0))
-        reader = None
-        for s in hung:
-            s.close()
-        time.sleep(1)
-        reader = Stream(h)
-        deadline = time.time() + 30
-        while reader.status != 200 and time.time() < deadline:
-            reader.close()
-            time.sleep(1)
-            reader = Stream(h)
-        check(reader.status == 200, "a new viewer gets the stream once the hung clients are gone")
-        reader.close()
+        if h.wine:
+            # 100 sockets that never read, polled with timeouts by the server's threads, reliably kill
+            # Wine 8's own wineserver (server/sock.c complete_async_poll assertion, docs/testing.md) and
+            # every Wine process with it: this part runs natively only.
+            print("skip 100 never-reading stream clients under Wine (Wine's sock.c assertion; run natively)", flush=True)
+        else:
+            hung_clients_checks(h, a.sanitized)
 
         rc = h.stop()
         check(rc == 0, "the host stops with exit code 0 (got %s)" % rc)
