@@ -10,7 +10,7 @@
 # and run apt-get update). Recipes and timings: shared notes "windows-under-wine" section 9.
 set -euo pipefail
 
-TAG=lua544-cjson1715-pcre21042-curl7881-cmocka115
+TAG=lua544-cjson1715-pcre21042-curl7881s-cmocka115
 P=${WEE_DEPS_PREFIX:-$HOME/.cache/wee/mingw64-$TAG}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CIVETWEB_STEP=$HERE/build-mingw-civetweb.sh
@@ -97,7 +97,10 @@ b "$(first_dir 'pcre2-*')" pcre2 -DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON 
 b "$(first_dir 'cmocka-*')" cmocka -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF
 
 CURL=$(first_dir 'curl-*')
-( cd "$CURL" && CROSSPREFIX=x86_64-w64-mingw32- CFLAGS=-O2 CPPFLAGS=-DHTTP_ONLY \
+# CURL_STATICLIB: without it libcurl.a carries dllexport directives, and http.dll / lua.dll exported every
+# curl_* function beside wee_module_entry (tests: test_module_exports).
+( cd "$CURL" && rm -rf lib/x86_64-w64-mingw32 lib/libcurl.a &&  # objects of an earlier build had other flags
+  CROSSPREFIX=x86_64-w64-mingw32- CFLAGS=-O2 CPPFLAGS="-DHTTP_ONLY -DCURL_STATICLIB" \
     make -C lib -f Makefile.mk -j2 CFG=-schannel-winidn-sspi-ipv6-unicode x86_64-w64-mingw32 libcurl.a >/dev/null &&
   cp lib/libcurl.a "$P/lib/" && cp -r include/curl "$P/include/" )
 echo "build-mingw-deps: curl done" >&2
