@@ -1,6 +1,7 @@
 #include "arg_check.h"
 #include <string.h>
 #include "field_traits.h"
+#include "loader.h"
 #include "options.h"
 #include "template.h"
 
@@ -11,34 +12,36 @@ static int is_absolute_path_field(const char *f)
     return (field_traits_of(f) & WEE_FIELD_PATH) != 0;
 }
 
-static int has_args_list(const wee_option_spec *spec)
+/* The module's argument list (WEE_OPTF_ARGV), unless an option it says hands them over as data is given. */
+static const wee_option_spec *argv_option(const wee_option_spec *spec, const wee_options *o)
 {
-    for (const wee_option_spec *s = spec; s && s->name; s = options_spec_next(spec, s))
-        if (strcmp(s->name, "args") == 0 && s->type == WEE_OPT_STRING_LIST) return 1;
-    return 0;
+    const wee_option_spec *argv = NULL;
+    for (const wee_option_spec *s = spec; s && s->name; s = options_spec_next(spec, s)) {
+        uint32_t flags = options_spec_flags(s);
+        if ((flags & WEE_OPTF_ARGV_AS_DATA) && options_has(o, s->name)) return NULL;
+        if ((flags & WEE_OPTF_ARGV) && s->type == WEE_OPT_STRING_LIST && !argv) argv = s;
+    }
+    return argv;
 }
 
 static size_t check_action(const rule_action *a, const char *file, FILE *out)
 {
     const wee_options *o = options_static_view(a->params);
-    if (!has_args_list(a->module->desc.options) || options_has(o, "script")) return 0;
-    size_t warned = 0, n = options_list_count(o, "args");
+    const wee_option_spec *argv = argv_option(loader_action_options(&a->module->desc), o);
+    if (!argv) return 0;
+    size_t warned = 0, n = options_list_count(o, argv->name);
     for (size_t i = 0; i < n; i++) {
-        const char *text = options_list_at(o, "args", i);
+        const char *text = options_list_at(o, argv->name, i);
         if (!text) continue;
         if (strcmp(text, "--") == 0) break; /* everything after it is an operand */
         template *t = template_compile(text, NULL, 0);
         const char *field = template_leading_field(t);
         if (field && !is_absolute_path_field(field)) {
-            int pwsh = strcmp(a->module->desc.name, "pwsh") == 0;
-            fprintf(out, "%s: %s.args[%zu]: warning: \"%s\" begins with the value of {{%s}}; event data that begins "
-                    "with '-' (a file named \"-rf\") reaches %s as an option. %s (docs/modules/%s.md)\n",
-                    file, a->json_path, i, text, field, pwsh ? "the script" : "the program",
-                    pwsh ? "Read the value from $env:WEE_EVENT_<FIELD> in the script instead, or use an inline "
-                           "\"script\", whose $WeeArgs are never parsed as parameters"
-                         : "Put \"--\" in the args before it if the program accepts that, or pass an absolute path "
-                           "such as {{path}}",
-                    pwsh ? "pwsh" : "exec");
+            fprintf(out, "%s: %s.%s[%zu]: warning: \"%s\" begins with the value of {{%s}}; event data that begins "
+                    "with '-' (a file named \"-rf\") reaches the program as an option. Put \"--\" in the %s before it "
+                    "if the program accepts that, pass an absolute path such as a path field, or read the value from "
+                    "the environment (WEE_EVENT_<FIELD>) instead (docs/modules/%s.md)\n",
+                    file, a->json_path, argv->name, i, text, field, argv->name, a->module->desc.name);
             warned++;
         }
         template_free(t);

@@ -8,6 +8,7 @@
 #include "action_call.h"
 #include "dispatcher_internal.h"
 #include "event.h"
+#include "loader.h"
 #include "log.h"
 #include "options.h"
 #include "wee/errors.h"
@@ -117,6 +118,16 @@ int dispatcher_wait_idle(dispatcher *d, int64_t timeout_ms)
     return 0;
 }
 
+/* The file an action runs (a script: its WEE_OPTF_WATCHED_FILE option), for the stuck-worker report. */
+static const char *watched_file(const rule_action *a)
+{
+    const wee_option_spec *spec = loader_action_options(&a->module->desc);
+    for (const wee_option_spec *s = spec; s && s->name; s = options_spec_next(spec, s))
+        if ((options_spec_flags(s) & WEE_OPTF_WATCHED_FILE) && s->type == WEE_OPT_STRING)
+            return options_string(options_static_view(a->params), s->name);
+    return NULL;
+}
+
 /* Workers that have been in one action for grace_ns, counted from the later of the action's start and
  * the stop's: each is logged with its rule, action and event. Returns how many. */
 static unsigned report_stuck(dispatcher *d, uint64_t stop_ns, uint64_t grace_ns, int log_them)
@@ -131,7 +142,7 @@ static unsigned report_stuck(dispatcher *d, uint64_t stop_ns, uint64_t grace_ns,
             stuck++;
             if (log_them) {
                 const rule_action *a = &w->doing_rule->actions[w->doing_action];
-                const char *file = options_string(options_static_view(a->params), "file");
+                const char *file = watched_file(a);
                 log_write(WEE_LOG_ERROR, "engine", "stop: worker %u has been in rule '%s' %s (%s%s%s%s) on %s for "
                           "%llu ms, %llu ms after the stop began; giving up on it", i, w->doing_rule->name,
                           a->json_path, a->module->desc.name, file ? ", file \"" : "", file ? file : "",

@@ -110,7 +110,7 @@ typedef struct exec_settings {
 static const wee_option_spec exec_options[] = {
     WEE_OPTION(.name = "command", .type = WEE_OPT_STRING, .required = 1,
                .description = "program to run: a path, or a name searched in PATH (template)", WEE_BIND(exec_settings, command)),
-    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
+    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]", .flags = WEE_OPTF_ARGV,
                .description = "arguments, each rendered separately and passed as is: no shell", WEE_BIND(exec_settings, args)),
     WEE_OPTION(.name = "cwd", .type = WEE_OPT_STRING,
                .description = "working directory of the child (default: the engine's)", WEE_BIND(exec_settings, cwd)),

@@ -76,13 +76,13 @@ typedef struct pwsh_settings {
 } pwsh_settings;
 
 static const wee_option_spec pwsh_options[] = {
-    WEE_OPTION(.name = "script", .type = WEE_OPT_STRING,
+    WEE_OPTION(.name = "script", .type = WEE_OPT_STRING, .flags = WEE_OPTF_ARGV_AS_DATA,
                .description = "inline PowerShell, used as written (not a template; read $env:WEE_EVENT_* and $WeeArgs)",
                WEE_BIND(pwsh_settings, script)),
     WEE_OPTION(.name = "file", .type = WEE_OPT_STRING, .flags = WEE_OPTF_WATCHED_FILE,
                .description = "a .ps1 file run with -File (relative: from the config's folder; edits reload the config)",
                WEE_BIND(pwsh_settings, file)),
-    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]",
+    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]", .flags = WEE_OPTF_ARGV,
                .description = "arguments, each rendered: after -File, or as $WeeArgs for an inline script",
                WEE_BIND(pwsh_settings, args)),
     WEE_OPTION(.name = "cwd", .type = WEE_OPT_STRING,

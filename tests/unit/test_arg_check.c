@@ -12,13 +12,16 @@ static int fake_run(void *instance, wee_action_call *call) { (void)instance; (vo
 
 static const wee_option_spec exec_options[] = {
     WEE_OPTION(.name = "command", .type = WEE_OPT_STRING, .required = 1, .description = "program"),
-    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]", .description = "arguments"),
+    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]", .flags = WEE_OPTF_ARGV,
+               .description = "arguments"),
     WEE_OPTION_END
 };
+/* As the real modules declare them: the checks come from the flags, not from module or option names. */
 static const wee_option_spec pwsh_options[] = {
-    WEE_OPTION(.name = "script", .type = WEE_OPT_STRING, .description = "inline"),
+    WEE_OPTION(.name = "script", .type = WEE_OPT_STRING, .flags = WEE_OPTF_ARGV_AS_DATA, .description = "inline"),
     WEE_OPTION(.name = "file", .type = WEE_OPT_STRING, .description = "a .ps1"),
-    WEE_OPTION(.name = "args", .type = WEE_OPT_STRING_LIST, .default_value = "[]", .description = "arguments"),
+    WEE_OPTION(.name = "params", .type = WEE_OPT_STRING_LIST, .default_value = "[]", .flags = WEE_OPTF_ARGV,
+               .description = "arguments"),
     WEE_OPTION_END
 };
 static loaded_module mod_exec = { .desc = { .struct_size = sizeof(wee_module_desc), .abi_version = WEE_ABI_VERSION,
@@ -67,11 +70,13 @@ static void test_leading_placeholders_warn(void **s)
     assert_non_null(strstr(w, "rules[0].do[0].args[4]: warning: \"{{ title }}\""));
     assert_null(strstr(w, "args[3]"));  /* x{{name}} cannot begin with '-' */
     free(w);
-    w = warnings_for("[{\"action\": \"pwsh\", \"file\": \"a.ps1\", \"args\": [\"{{exec.stdout}}\"]}]", &n);
+    w = warnings_for("[{\"action\": \"pwsh\", \"file\": \"a.ps1\", \"params\": [\"{{exec.stdout}}\"]}]", &n);
     assert_int_equal(n, 1);
-    assert_non_null(strstr(w, "rules[0].do[0].args[0]: warning: \"{{exec.stdout}}\" begins with the value of "
+    assert_non_null(strstr(w, "rules[0].do[0].params[0]: warning: \"{{exec.stdout}}\" begins with the value of "
                               "{{exec.stdout}}; event data that begins with '-' (a file named \"-rf\") reaches the "
-                              "script as an option. Read the value from $env:WEE_EVENT_<FIELD>"));
+                              "program as an option. Put \"--\" in the params before it if the program accepts that, "
+                              "pass an absolute path such as a path field, or read the value from the environment "
+                              "(WEE_EVENT_<FIELD>) instead (docs/modules/pwsh.md)"));
     free(w);
 }
 
@@ -82,7 +87,7 @@ static void test_safe_patterns_do_not_warn(void **s)
     char *w = warnings_for("[{\"action\": \"exec\", \"command\": \"rm\", \"args\": [\"-f\", \"--\", \"{{name}}\"]}, "
                            "{\"action\": \"exec\", \"command\": \"cp\", \"args\": [\"{{path}}\", \"{{EVENT_PATH}}\", "
                            "\"{{event.dir}}/x\", \"{{old_path}}\", \"{{exe}}\", \"--out={{name}}\", \"{{{{name}}\"]}, "
-                           "{\"action\": \"pwsh\", \"script\": \"$WeeArgs\", \"args\": [\"{{name}}\"]}]", &n);
+                           "{\"action\": \"pwsh\", \"script\": \"$WeeArgs\", \"params\": [\"{{name}}\"]}]", &n);
     assert_int_equal(n, 0);
     assert_string_equal(w, "");
     free(w);

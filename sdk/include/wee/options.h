@@ -80,6 +80,13 @@ typedef struct wee_option_spec {
 /* ABI 1.3: null has a meaning worth writing ("file": null = stderr); the schema offers it. (The host
  * takes null as "not set" for every option but WEE_OPT_JSON either way.) */
 #define WEE_OPTF_NULLABLE 0x4u
+/* ABI 1.3: a WEE_OPT_STRING_LIST whose elements each become one argument of a program. `host validate`
+ * warns where one begins with event data (a value beginning with '-' would reach the program as an
+ * option); an element "--" ends the check. */
+#define WEE_OPTF_ARGV 0x8u
+/* ABI 1.3: when this option is given, the module hands its WEE_OPTF_ARGV list over as data that is never
+ * parsed as options (pwsh's inline script gets them as $WeeArgs): no warning then. */
+#define WEE_OPTF_ARGV_AS_DATA 0x10u
 
 /* Designated-initializer helper: WEE_OPTION(.name = "paths", .type = WEE_OPT_STRING_LIST, ...) */
 #define WEE_OPTION(...) { .struct_size = sizeof(wee_option_spec), __VA_ARGS__ }
