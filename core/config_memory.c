@@ -90,8 +90,8 @@ static void load_sequence(config_ctx *x, rule *r, const cJSON *s, const char *pa
     load_fields(x, spec, s, "join", path);
     const cJSON *steps = cJSON_GetObjectItemCaseSensitive(s, "steps");
     if (!steps) {
-        config_missing(path, "steps", "list the events in order: \"steps\": [{\"event\": \"process.started\"}, {\"event\": "
-                       "\"registry.value_set\"}]", x->d);
+        config_missing(path, "steps", "list the events in order: \"steps\": [{\"event\": \"custom.first\"}, {\"event\": "
+                       "\"custom.second\"}]", x->d);
         return;
     }
     diag_path_key(sub, sizeof sub, path, "steps");

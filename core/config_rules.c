@@ -23,7 +23,7 @@ static void load_when(config_ctx *x, rule *r, const cJSON *obj, const char *path
     char wpath[CONFIG_PATH_SIZE];
     const cJSON *when = cJSON_GetObjectItemCaseSensitive(obj, "when");
     if (!when) {
-        config_missing(path, "when", "say which events the rule reacts to: \"when\": {\"event\": \"file.created\"}",
+        config_missing(path, "when", "say which events the rule reacts to: \"when\": {\"event\": \"custom.ping\"}",
                        x->d);
         return;
     }

@@ -94,7 +94,7 @@ void config_load_trigger(config_ctx *x, rule_step *t, const cJSON *when, const c
 
     const char *event = NULL;
     int rc = config_get_string(when, "event", wpath, &event, x->d);
-    if (rc == 0) config_missing(wpath, "event", "give an event type such as \"file.created\" or a glob such as \"file.*\"",
+    if (rc == 0) config_missing(wpath, "event", "give an event type such as \"custom.ping\" or a glob such as \"custom.*\" (host modules --describe NAME lists a source's event types)",
                                 x->d);
     if (rc == 1) {
         t->event_pattern = config_strdup(x, wpath, event);

@@ -223,13 +223,13 @@ static const bad_case bad_cases[] = {
       "expected string, got 7" },
     /* when */
     { "{\"version\": 1, \"rules\": [{\"name\": \"r\", \"do\": [{\"action\": \"log\", \"message\": \"m\"}]}]}",
-      "rules[0].when", "missing; say which events the rule reacts to: \"when\": {\"event\": \"file.created\"}" },
+      "rules[0].when", "missing; say which events the rule reacts to: \"when\": {\"event\": \"custom.ping\"}" },
     { "{\"version\": 1, \"rules\": [{\"name\": \"r\", \"when\": \"file.created\", \"do\": [{\"action\": \"log\", "
       "\"message\": \"m\"}]}]}",
       "rules[0].when", "expected object with \"event\", got \"file.created\"" },
     { "{\"version\": 1, \"rules\": [{\"name\": \"r\", \"when\": {}, \"do\": [{\"action\": \"log\", \"message\": \"m\"}]}]}",
       "rules[0].when.event",
-      "missing; give an event type such as \"file.created\" or a glob such as \"file.*\"" },
+      "missing; give an event type such as \"custom.ping\" or a glob such as \"custom.*\" (host modules --describe NAME lists a source's event types)" },
     { "{\"version\": 1, \"rules\": [{\"name\": \"r\", \"when\": {\"event\": \"a\", \"evnt\": \"b\"}, \"do\": "
       "[{\"action\": \"log\", \"message\": \"m\"}]}]}",
       "rules[0].when.evnt", "unknown key (allowed here: event, source, match, all, any, not)" },
