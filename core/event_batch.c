@@ -5,7 +5,16 @@
 #include "event_batch.h"
 #include <stdlib.h>
 #include <string.h>
+#include "field_traits.h"
 #include "wee/errors.h"
+
+/* The event's WEE_FIELD_SUBJECT field (the path it is about), as its module declared it; NULL if none. */
+static const char *subject_of(const wee_event *ev)
+{
+    for (size_t i = 0, n = event_field_count(ev); i < n; i++)
+        if (field_traits_of(event_field_name(ev, i)) & WEE_FIELD_SUBJECT) return event_field_string(ev, i);
+    return NULL;
+}
 
 static void release(wee_event **members, size_t count)
 {
@@ -27,7 +36,7 @@ wee_event *event_batch_new(wee_event **members, size_t count)
     strbuf paths = STRBUF_INIT, json = STRBUF_INIT;
     strbuf_putc(&json, '[');
     for (size_t i = 0; i < count; i++) {
-        const char *p = event_get_string(members[i], "path");
+        const char *p = subject_of(members[i]);
         if (p) {
             if (paths.len) strbuf_putc(&paths, '\n');
             strbuf_puts(&paths, p);

@@ -602,7 +602,7 @@ static const char *const event_types[] = { "file.created", "file.modified", "fil
 
 /* Paths and names compare like the file system does: case-insensitively on Windows. */
 static const wee_field_spec event_fields[] = {
-    WEE_FIELD(.name = "path", .traits = WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS, .alias = "EVENT_PATH",
+    WEE_FIELD(.name = "path", .traits = WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS | WEE_FIELD_SUBJECT, .alias = "EVENT_PATH",
               .description = "full path of the file or folder"),
     WEE_FIELD(.name = "dir", .traits = WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS, .alias = "DIRECTORY", .description = "its folder"),
     WEE_FIELD(.name = "name", .traits = WEE_FIELD_CASELESS_ON_WINDOWS, .alias = "FILENAME", .description = "its name"),

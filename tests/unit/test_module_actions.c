@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "test_support.h"
+#include "field_traits.h"
 #include "action_call.h"
 #include "event.h"
 #include "event_batch.h"
@@ -646,8 +647,17 @@ static void test_exec_detached(void **state)
     free(killed); free(kept); free(dir);
 }
 
+/* batch.paths lists each collected event's subject field, which the file source declares (ABI 1.3 field
+ * traits): these events are the file source's, so its declaration of `path` is registered as the host's
+ * loader would. */
+static const wee_field_spec file_source_fields[] = {
+    WEE_FIELD(.name = "path", .traits = WEE_FIELD_PATH | WEE_FIELD_SUBJECT),
+    WEE_FIELD_END
+};
+
 int main(int argc, char **argv)
 {
+    field_traits_add("file", file_source_fields);
     /* Child mode first: as the exec child this program must print exactly what it was asked to. */
     if (argc >= 2 && strcmp(argv[1], "--child") == 0) return child_main(argc, argv);
     test_init();

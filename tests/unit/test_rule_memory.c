@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "test_support.h"
+#include "field_traits.h"
 #include "config.h"
 #include "event.h"
 #include "event_batch.h"
@@ -339,8 +340,17 @@ static void batch_events_expand_each_placeholders(void **state)
     config_free(c);
 }
 
+/* batch.paths lists each collected event's subject field, which the file source declares (ABI 1.3 field
+ * traits): these events are the file source's, so its declaration of `path` is registered as the host's
+ * loader would. */
+static const wee_field_spec file_source_fields[] = {
+    WEE_FIELD(.name = "path", .traits = WEE_FIELD_PATH | WEE_FIELD_SUBJECT),
+    WEE_FIELD_END
+};
+
 int main(void)
 {
+    field_traits_add("file", file_source_fields);
     test_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(threshold_fires_at_count_within_the_window_per_group),

@@ -24,6 +24,9 @@
 /* On Windows builds string tests on the field ignore ASCII case (a rule can still say
  * "case_insensitive": false). Elsewhere case counts. */
 #define WEE_FIELD_CASELESS_ON_WINDOWS 0x2u
+/* The path the event is about (the file source's `path`): a batch's `batch.paths` lists each collected
+ * event's. At most one field of an event should carry it. */
+#define WEE_FIELD_SUBJECT 0x4u
 
 /* Rewrites a literal a rule compares the field with into the spelling the module's events carry
  * ("HKEY_CURRENT_USER\\Software" -> "HKCU\\Software"), so a rule may use any accepted spelling.
