@@ -65,12 +65,12 @@ rc=$?
 # Wine 8's server can abort on its own assertion when a WSAPoll whose result is not yet collected
 # reaches its timeout (server/sock.c complete_async_poll; docs/testing.md). That kills every Wine
 # process of the prefix at once, whatever the tests did: only then, restart the server and run the
-# failed tests again (at most twice), saying so.
-for rerun in 1 2; do
+# failed tests again (at most four times), saying so.
+for rerun in 1 2 3 4; do
   [ $rc -ne 0 ] && grep -q 'complete_async_poll: Assertion' "$WEE_WINESERVER_LOG" 2>/dev/null || break
   echo "test-windows.sh: the wineserver died on Wine's own assertion:" >&2
   grep 'Assertion' "$WEE_WINESERVER_LOG" >&2
-  echo "test-windows.sh: restarting it and re-running the failed tests (rerun $rerun of 2)" >&2
+  echo "test-windows.sh: restarting it and re-running the failed tests (rerun $rerun of 4)" >&2
   wee_wine_restart 9>&-
   ctest --test-dir "$BUILD" --output-on-failure --timeout 120 -j2 --rerun-failed "$@" 9>&-
   rc=$?
