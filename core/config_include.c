@@ -7,25 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include "platform/platform.h"
+#include "util/path_name.h"
 #include "util/strbuf.h"
 #include "wee/errors.h"
 
 /* One array per level, as in config.c. */
 static const char *const file_keys[] = { "$schema", "version", "sources", "rules", NULL };
 
-static int is_absolute(const char *p)
-{
-    if (p[0] == '/' || p[0] == '\\') return 1;
-    return ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':';
-}
-
 /* name as read from the config file's folder; NULL when out of memory. */
 static char *resolve(const char *config_file, const char *name)
 {
-    size_t dir_len = 0;
-    for (size_t i = 0; config_file[i]; i++)
-        if (config_file[i] == '/' || config_file[i] == '\\') dir_len = i + 1;
-    if (is_absolute(name) || dir_len == 0) return str_dup(name);
+    size_t dir_len = path_config_folder_len(config_file);
+    if (path_config_name_is_absolute(name) || dir_len == 0) return str_dup(name);
     size_t n = strlen(name);
     char *p = calloc(dir_len + n + 1, 1);
     if (!p) return NULL;
@@ -249,8 +242,7 @@ static void rename_path(const config_includes *inc, char **path)
         const config_include *f = &inc->items[i];
         size_t start = rules ? f->rule_start : f->source_start, count = rules ? f->rule_count : f->source_count;
         if (n < start || n >= start + count) continue;
-        const char *base = f->file;
-        for (const char *p = f->file; *p; p++) if (*p == '/' || *p == '\\') base = p + 1;
+        const char *base = f->file + path_config_folder_len(f->file);
         char path2[CONFIG_PATH_SIZE * 2];
         snprintf(path2, sizeof path2, "%s: %s[%zu]%s", base, rules ? "rules" : "sources", n - start, rest);
         char *renamed = str_dup(path2);

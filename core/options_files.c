@@ -7,13 +7,8 @@
 #include <string.h>
 #include "options.h"
 #include "options_tree.h"
+#include "util/path_name.h"
 #include "wee/errors.h"
-
-static int is_absolute(const char *p)
-{
-    if (p[0] == '/' || p[0] == '\\') return 1;
-    return ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':';
-}
 
 static opt_entry *find_entry(options_tree *t, const char *name)
 {
@@ -25,16 +20,14 @@ static opt_entry *find_entry(options_tree *t, const char *name)
 int options_resolve_files(options_tree *t, const wee_option_spec *spec, const char *config_file)
 {
     if (!t || !config_file) return 0;
-    size_t dir_len = 0;
-    for (size_t i = 0; config_file[i]; i++)
-        if (config_file[i] == '/' || config_file[i] == '\\') dir_len = i + 1;
+    size_t dir_len = path_config_folder_len(config_file);
     if (dir_len == 0) return 0; /* the config is in the working directory: relative already means that */
     for (const wee_option_spec *s = options_spec_next(spec, NULL); s; s = options_spec_next(spec, s)) {
         if (!(options_spec_flags(s) & WEE_OPTF_WATCHED_FILE) || s->type != WEE_OPT_STRING) continue;
         opt_entry *e = find_entry(t, s->name);
         if (!e || e->value.kind != NODE_STRING || e->value.tpl) continue; /* templated: only known per event */
         const char *cur = e->value.literal ? e->value.literal : e->value.text;
-        if (!cur || !cur[0] || is_absolute(cur)) continue;
+        if (!cur || !cur[0] || path_config_name_is_absolute(cur)) continue;
         size_t n = strlen(cur);
         char *joined = options_calloc(dir_len + n + 1, 1);
         char *literal = e->value.literal ? options_calloc(dir_len + n + 1, 1) : NULL;

@@ -8,6 +8,7 @@
 #include <mosquitto.h>
 #include "mqtt_internal.h"
 #include "mqtt_payload.h"
+#include "util/strbuf.h"
 
 typedef struct mqtt_source {
     const wee_host_api *h;
@@ -87,14 +88,6 @@ static void deliver(void *ctx, const mqtt_inbound *m, int is_command)
     h->emit(s->src, ev);
 }
 
-static char *xstrdup(const char *t)
-{
-    size_t n = strlen(t) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, t, n);
-    return p;
-}
-
 static void source_free(mqtt_source *s)
 {
     for (size_t i = 0; i < s->count; i++) free(s->filters[i]);
@@ -137,17 +130,17 @@ int mqtt_source_create(const wee_host_api *h, wee_source *src, const wee_options
     s->src = src;
     s->max_bytes = (size_t)set.max_payload_bytes;
     snprintf(s->host_name, sizeof s->host_name, "%s", mqtt_config_host_name());
-    for (size_t i = 0; i < topics; i++) s->filters[s->count++] = xstrdup(wee_list_at(&set.topics, i));
+    for (size_t i = 0; i < topics; i++) s->filters[s->count++] = str_dup(wee_list_at(&set.topics, i));
     if (commands) {
         snprintf(buf, sizeof buf, "%s/%s/cmd/", mqtt_config_prefix(), mqtt_config_host_name());
-        s->cmd_prefix[0] = xstrdup(buf);
+        s->cmd_prefix[0] = str_dup(buf);
         snprintf(buf, sizeof buf, "%s/all/cmd/", mqtt_config_prefix());
-        s->cmd_prefix[1] = xstrdup(buf);
+        s->cmd_prefix[1] = str_dup(buf);
         for (int i = 0; i < 2; i++) {
             s->cmd_prefix_len[i] = s->cmd_prefix[i] ? strlen(s->cmd_prefix[i]) : 0;
             snprintf(buf, sizeof buf, "%s#", s->cmd_prefix[i] ? s->cmd_prefix[i] : "");
             s->is_command[s->count] = 1;
-            s->filters[s->count++] = xstrdup(buf);
+            s->filters[s->count++] = str_dup(buf);
         }
     }
     for (size_t i = 0; i < s->count; i++) if (!s->filters[i]) { source_free(s); return WEE_ENOMEM; }
