@@ -59,6 +59,14 @@ static void *build_calloc(build_ctx *b, const char *path, size_t n, size_t size)
     return p;
 }
 
+/* count children for n (items zeroed, n->count set); 0, or -1 when out of memory (reported at path). */
+static int build_items(build_ctx *b, opt_node *n, size_t count, const char *path)
+{
+    if (!(n->items = build_calloc(b, path, count, sizeof *n->items))) return -1;
+    n->count = count;
+    return 0;
+}
+
 static char *build_strdup(build_ctx *b, const char *path, const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -116,9 +124,7 @@ static void set_json(build_ctx *b, opt_node *n, const cJSON *j, const char *path
     if (cJSON_IsNumber(j)) { n->kind = NODE_NUMBER; n->number = j->valuedouble; return; }
     if (!cJSON_IsArray(j) && !cJSON_IsObject(j)) { n->kind = NODE_NULL; return; }
     n->kind = cJSON_IsArray(j) ? NODE_ARRAY : NODE_OBJECT;
-    n->items = build_calloc(b, path, (size_t)cJSON_GetArraySize(j), sizeof *n->items);
-    if (!n->items) return;
-    n->count = (size_t)cJSON_GetArraySize(j);
+    if (build_items(b, n, (size_t)cJSON_GetArraySize(j), path) != 0) return;
     char sub[OPTIONS_PATH_SIZE];
     size_t i = 0;
     for (const cJSON *c = j->child; c; c = c->next, i++) {
@@ -215,8 +221,7 @@ static void check_list(build_ctx *b, const wee_option_spec *s, opt_node *n, cons
     const char *choices = options_spec_is_1_3(s) ? s->choices : NULL;
     n->kind = NODE_ARRAY;
     if (cJSON_IsString(j)) {
-        if (!(n->items = build_calloc(b, path, 1, sizeof *n->items))) return;
-        n->count = 1;
+        if (build_items(b, n, 1, path) != 0) return;
         if (string_ok(b, s, choices, j, path)) set_string(b, &n->items[0], j->valuestring, path);
         return;
     }
@@ -225,8 +230,7 @@ static void check_list(build_ctx *b, const wee_option_spec *s, opt_node *n, cons
         diag_add(b->d, path, "expected array of strings (or one string), got %s", seen);
         return;
     }
-    if (!(n->items = build_calloc(b, path, (size_t)cJSON_GetArraySize(j), sizeof *n->items))) return;
-    n->count = (size_t)cJSON_GetArraySize(j);
+    if (build_items(b, n, (size_t)cJSON_GetArraySize(j), path) != 0) return;
     size_t i = 0;
     for (const cJSON *c = j->child; c; c = c->next, i++) {
         diag_path_index(sub, sizeof sub, path, i);
@@ -243,8 +247,7 @@ static void check_map(build_ctx *b, opt_node *n, const cJSON *j, const char *pat
         diag_add(b->d, path, "expected object with string values, got %s", seen);
         return;
     }
-    if (!(n->items = build_calloc(b, path, (size_t)cJSON_GetArraySize(j), sizeof *n->items))) return;
-    n->count = (size_t)cJSON_GetArraySize(j);
+    if (build_items(b, n, (size_t)cJSON_GetArraySize(j), path) != 0) return;
     size_t i = 0;
     for (const cJSON *c = j->child; c; c = c->next, i++) {
         diag_path_key(sub, sizeof sub, path, c->string);
@@ -269,8 +272,7 @@ static void check_object_list(build_ctx *b, const wee_option_spec *s, opt_node *
         diag_add(b->d, path, "expected array of objects, got %s", seen);
         return;
     }
-    if (!(n->items = build_calloc(b, path, (size_t)cJSON_GetArraySize(j), sizeof *n->items))) return;
-    n->count = (size_t)cJSON_GetArraySize(j);
+    if (build_items(b, n, (size_t)cJSON_GetArraySize(j), path) != 0) return;
     size_t i = 0;
     for (const cJSON *c = j->child; c; c = c->next, i++) {
         diag_path_index(sub, sizeof sub, path, i);
