@@ -41,3 +41,9 @@ int console_read_body(struct mg_connection *c, const struct mg_request_info *ri,
     out->len--;
     return 0;
 }
+
+void console_reply_strbuf(struct mg_connection *c, int status, const strbuf *sb)
+{
+    if (strbuf_failed(sb)) console_reply_outcome(c, 503, 0, "out of memory");
+    else console_reply_json(c, status, strbuf_cstr(sb));
+}

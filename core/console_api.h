@@ -27,6 +27,9 @@ typedef void (*console_api_fn)(const console_ctx *cx, struct mg_connection *c, c
  * (413 too large, 400 incomplete). */
 int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out);
 void console_reply_json(struct mg_connection *c, int status, const char *json);
+/* sb's JSON text with status; 503 "out of memory" instead when building it ran out (strbuf_failed):
+ * never a cut document. */
+void console_reply_strbuf(struct mg_connection *c, int status, const strbuf *sb);
 /* {"ok": ok, "text": text} */
 void console_reply_outcome(struct mg_connection *c, int status, int ok, const char *text);
 

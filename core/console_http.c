@@ -86,8 +86,7 @@ static void api_status(console_http *cs, struct mg_connection *c)
 {
     strbuf out = STRBUF_INIT;
     engine_status_json(cs->cx.e, &out);
-    if (strbuf_failed(&out)) console_reply_outcome(c, 503, 0, "out of memory");
-    else console_reply_json(c, 200, strbuf_cstr(&out));
+    console_reply_strbuf(c, 200, &out);
     strbuf_free(&out);
 }
 

@@ -96,6 +96,6 @@ void console_api_rate(const console_ctx *cx, struct mg_connection *c, const stru
     strbuf out = STRBUF_INIT;
     if (r) console_rate_json(r, &out);
     else strbuf_printf(&out, "{\"step_s\":%d,\"samples\":[]}", RATE_STEP_S);
-    console_reply_json(c, 200, strbuf_cstr(&out));
+    console_reply_strbuf(c, 200, &out);
     strbuf_free(&out);
 }

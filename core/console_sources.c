@@ -13,7 +13,7 @@ void console_api_sources(const console_ctx *cx, struct mg_connection *c, const s
     (void)ri;
     strbuf out = STRBUF_INIT;
     engine_sources_json(cx->e, &out);
-    console_reply_json(c, 200, strbuf_cstr(&out));
+    console_reply_strbuf(c, 200, &out);
     strbuf_free(&out);
 }
 
@@ -46,7 +46,7 @@ void console_api_modules(const console_ctx *cx, struct mg_connection *c, const s
     int have = q && mg_get_var(q, strlen(q), "describe", name, sizeof name) > 0;
     strbuf out = STRBUF_INIT;
     if (engine_modules_json(cx->e, have ? name : NULL, &out) == 0) {
-        console_reply_json(c, 200, strbuf_cstr(&out));
+        console_reply_strbuf(c, 200, &out);
     } else {
         strbuf_reset(&out);
         strbuf_printf(&out, "no module named '%s' (the list shows the modules beside the host)", name);
