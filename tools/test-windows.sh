@@ -60,20 +60,34 @@ bash "$ROOT/tools/install-pwsh-wine.sh" --prefix "$WINEPREFIX" || echo "test-win
 t3=$(date +%s)
 echo "test-windows.sh: wine prefix ready ($((t3 - t2)) s)"
 
-ctest --test-dir "$BUILD" --output-on-failure --timeout 120 -j2 "$@" 9>&-
-rc=$?
-# Wine 8's server can abort on its own assertion when a WSAPoll whose result is not yet collected
-# reaches its timeout (server/sock.c complete_async_poll; docs/testing.md). That kills every Wine
-# process of the prefix at once, whatever the tests did: only then, restart the server and run the
-# failed tests again (at most four times), saying so.
+# Its output is kept ($OUT) to tell a failure of Wine itself from a test's (below).
+OUT="$BUILD/Testing/test-windows.out"
+mkdir -p "$BUILD/Testing"
+ctest --test-dir "$BUILD" --output-on-failure --timeout 120 -j2 "$@" 9>&- | tee "$OUT"
+rc=${PIPESTATUS[0]}
+# Two failures of Wine itself, whatever the tests did (docs/testing.md, "Wine's own failures"):
+# - Wine 8's server can abort on its own assertion when a WSAPoll whose result is not yet collected
+#   reaches its timeout (server/sock.c complete_async_poll). That kills every Wine process of the prefix.
+# - A Wine process can fail to start before running any of its code ("failed to map the shared user
+#   data: c0000018"): a test's child (exec action, msiexec) then never ran.
+# Only when a failed run shows one of them (the server's log; the failed tests' printed output): restart the server and run the failed tests again (at most
+# four times), saying which one. A test that fails for any other reason still fails the run.
+wine_failed() {
+  if grep -q 'complete_async_poll: Assertion' "$WEE_WINESERVER_LOG" 2>/dev/null; then
+    echo "the wineserver died on Wine's own assertion:"; grep 'Assertion' "$WEE_WINESERVER_LOG"
+  elif grep -q 'failed to map the shared user data' "$OUT"; then
+    echo "a Wine process failed to start:"; grep -m3 'failed to map the shared user data' "$OUT"
+  else
+    return 1
+  fi
+}
 for rerun in 1 2 3 4; do
-  [ $rc -ne 0 ] && grep -q 'complete_async_poll: Assertion' "$WEE_WINESERVER_LOG" 2>/dev/null || break
-  echo "test-windows.sh: the wineserver died on Wine's own assertion:" >&2
-  grep 'Assertion' "$WEE_WINESERVER_LOG" >&2
-  echo "test-windows.sh: restarting it and re-running the failed tests (rerun $rerun of 4)" >&2
+  [ $rc -ne 0 ] && why=$(wine_failed) || break
+  echo "test-windows.sh: $why" >&2
+  echo "test-windows.sh: restarting the server and re-running the failed tests (rerun $rerun of 4)" >&2
   wee_wine_restart 9>&-
-  ctest --test-dir "$BUILD" --output-on-failure --timeout 120 -j2 --rerun-failed "$@" 9>&-
-  rc=$?
+  ctest --test-dir "$BUILD" --output-on-failure --timeout 120 -j2 --rerun-failed "$@" 9>&- | tee "$OUT"
+  rc=${PIPESTATUS[0]}
 done
 t4=$(date +%s)
 echo "test-windows.sh: ctest exit $rc, build status $build_rc ($((t4 - t3)) s; total $((t4 - t0)) s)"
