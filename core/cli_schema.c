@@ -7,25 +7,8 @@
 #include <string.h>
 #include "cli.h"
 #include "schema.h"
-
-static int write_whole(const char *file, const char *text)
-{
-    size_t n = strlen(file) + 8;
-    char *tmp = malloc(n);
-    if (!tmp) return -1;
-    snprintf(tmp, n, "%s.tmp", file);
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(text, 1, strlen(text), f) == strlen(text);
-    if (f && fclose(f) != 0) ok = 0;
-    /* rename over an existing file is not atomic-replace on Windows: remove it first there. */
-#ifdef _WIN32
-    if (ok) remove(file);
-#endif
-    if (ok && rename(tmp, file) != 0) ok = 0;
-    if (!ok) remove(tmp);
-    free(tmp);
-    return ok ? 0 : -1;
-}
+#include "util/file_replace.h"
+#include "wee/errors.h"
 
 int cli_schema(const module_registry *reg, const char *out_file)
 {
@@ -39,12 +22,12 @@ int cli_schema(const module_registry *reg, const char *out_file)
     /* Still written: the key is in the schema (any value accepted); the type is what is missing. */
     for (size_t i = 0; i < untyped.count; i++)
         fprintf(stderr, "host schema: warning: %s: %s\n", untyped.items[i].path, untyped.items[i].message);
-    int rc = 0;
+    int rc = 0, wrc;
     if (!out_file) {
         fputs(text, stdout);
-    } else if (write_whole(out_file, text) != 0) {
-        fprintf(stderr, "host schema: --out %s: cannot write the file; check the folder exists and is writable\n",
-                out_file);
+    } else if ((wrc = file_replace(out_file, text, strlen(text))) != 0) {
+        fprintf(stderr, "host schema: --out %s: cannot write the file (%s); check the folder exists and is writable\n",
+                out_file, wee_strerror(wrc));
         rc = 1;
     } else {
         fprintf(stderr, "host schema: wrote %s (%zu module(s))\n", out_file, reg->count);

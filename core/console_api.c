@@ -42,6 +42,15 @@ int console_read_body(struct mg_connection *c, const struct mg_request_info *ri,
     return 0;
 }
 
+void console_reply_cjson(struct mg_connection *c, int status, cJSON *o)
+{
+    char *s = o ? cJSON_PrintUnformatted(o) : NULL;
+    if (s) console_reply_json(c, status, s);
+    else console_reply_outcome(c, 503, 0, "out of memory");
+    free(s);
+    cJSON_Delete(o);
+}
+
 void console_reply_strbuf(struct mg_connection *c, int status, const strbuf *sb)
 {
     if (strbuf_failed(sb)) console_reply_outcome(c, 503, 0, "out of memory");

@@ -8,6 +8,7 @@
  */
 #ifndef WEE_CONSOLE_API_H
 #define WEE_CONSOLE_API_H
+#include <cjson/cJSON.h>
 #include "engine.h"
 #include "util/strbuf.h"
 
@@ -30,11 +31,15 @@ void console_reply_json(struct mg_connection *c, int status, const char *json);
 /* sb's JSON text with status; 503 "out of memory" instead when building it ran out (strbuf_failed):
  * never a cut document. */
 void console_reply_strbuf(struct mg_connection *c, int status, const strbuf *sb);
+/* o printed as the answer with status, then deleted; 503 "out of memory" instead when o is NULL or
+ * cannot be printed. */
+void console_reply_cjson(struct mg_connection *c, int status, cJSON *o);
 /* {"ok": ok, "text": text} */
 void console_reply_outcome(struct mg_connection *c, int status, int ok, const char *text);
 
-/* console_rules.c (docs/console.md, "Rules"): GET /api/rules, GET /api/rules/schema,
- * POST /api/rules/check, POST /api/rules/save. */
+/* The Rules page (docs/console.md, "Rules"; console_rules.h): GET /api/rules (console_rules.c),
+ * GET /api/rules/schema (console_rules_schema.c), POST /api/rules/check and /api/rules/save
+ * (console_rules_save.c). */
 void console_rules_list(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
 void console_rules_schema(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
 void console_rules_check(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);

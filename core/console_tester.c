@@ -83,9 +83,5 @@ void console_api_test(const console_ctx *cx, struct mg_connection *c, const stru
     cJSON_AddBoolToObject(answer, "run", run);
     cJSON_AddNumberToObject(answer, "matched", matched);
     cJSON_AddNumberToObject(answer, "failed", failed);
-    char *out = cJSON_PrintUnformatted(answer);
-    cJSON_Delete(answer);
-    if (out) console_reply_json(c, 200, out);
-    else console_reply_outcome(c, 503, 0, "out of memory");
-    free(out);
+    console_reply_cjson(c, 200, answer);
 }

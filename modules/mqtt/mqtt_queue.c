@@ -3,6 +3,7 @@
 #include <string.h>
 #include "platform/append_file.h"
 #include "platform/platform.h"
+#include "util/file_replace.h"
 
 /* A topic is at most 65535 bytes in MQTT; a payload at most 256 MiB. Larger lengths mean a bad file. */
 #define SPOOL_MAX_TOPIC 65535u
@@ -146,6 +147,15 @@ mqtt_msg *mqtt_queue_pop(mqtt_queue *q)
     return m;
 }
 
+/* The messages a restart must still send (QoS 1 and 2), for file_replace_with. */
+static int write_kept(FILE *f, void *ctx)
+{
+    const mqtt_queue *q = ctx;
+    for (const mqtt_msg *m = q->head; m; m = m->next)
+        if (m->qos > 0 && write_record(f, m) != 0) return -1;
+    return 0;
+}
+
 void mqtt_queue_close(mqtt_queue *q)
 {
     if (q->spool) { fclose(q->spool); q->spool = NULL; }
@@ -155,21 +165,7 @@ void mqtt_queue_close(mqtt_queue *q)
         if (!any) {
             plat_file_remove(q->file);
         } else {
-            size_t n = strlen(q->file) + 5;
-            char *tmp = malloc(n);
-            FILE *f = NULL;
-            uint64_t size = 0;
-            if (tmp) snprintf(tmp, n, "%s.tmp", q->file);
-            if (tmp) plat_file_remove(tmp);
-            if (tmp && plat_append_open(tmp, &f, &size) == 0) {
-                int ok = 1;
-                for (mqtt_msg *m = q->head; m && ok; m = m->next)
-                    if (m->qos > 0) ok = write_record(f, m) == 0;
-                fclose(f);
-                if (ok) plat_file_replace(tmp, q->file);
-                else plat_file_remove(tmp);
-            }
-            free(tmp);
+            file_replace_with(q->file, write_kept, q);
         }
     }
     free(q->file);

@@ -98,6 +98,39 @@ static void test_modules_lists_and_describes(void **state)
     plat_process_result_free(&r);
 }
 
+/* `host schema --out FILE` writes the whole schema (a temporary file renamed over FILE, so an editor
+ * reading it never sees half); an --out it cannot write is an error that says what to check. */
+static void test_schema_out(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("rt_schema_out");
+    char *file = test_path_join(dir, "wee.schema.json");
+    assert_int_equal(test_write_file(file, "an older schema"), 0);
+    plat_process_result r;
+    assert_int_equal(run_host(&r, "--modules", P.modules, "schema", "--out", file, NULL, NULL), 0);
+    expect_in(err_of(&r), "wrote ");
+    plat_process_result_free(&r);
+    char *text = test_read_file(file);
+    assert_non_null(text);
+    expect_in(text, "\"$schema\"");
+    expect_in(text, "\"settle_ms\"");
+    free(text);
+    char *tmp = test_path_join(dir, "wee.schema.json.tmp");
+    assert_false(plat_path_exists(tmp));
+    free(tmp);
+    char *missing = test_path_join(dir, "no-such-folder");
+    char *inside = test_path_join(missing, "wee.schema.json");
+    assert_int_equal(run_host(&r, "--modules", P.modules, "schema", "--out", inside, NULL, NULL), 1);
+    expect_in(err_of(&r), "cannot write the file");
+    expect_in(err_of(&r), "check the folder exists and is writable");
+    plat_process_result_free(&r);
+    free(inside);
+    free(missing);
+    free(file);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 static void test_broken_modules_refused_others_load(void **state)
 {
     (void)state;
@@ -562,6 +595,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commands_and_usage),
         cmocka_unit_test(test_modules_lists_and_describes),
+        cmocka_unit_test(test_schema_out),
         cmocka_unit_test(test_broken_modules_refused_others_load),
         cmocka_unit_test(test_module_field_traits),
         cmocka_unit_test(test_two_kind_module_settings),

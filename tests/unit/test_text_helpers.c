@@ -1,10 +1,15 @@
 /*
  * test_text_helpers - the helpers modules share from core/util (wee_util): cutting text without
  * splitting a UTF-8 character (exec/http/pwsh captures, registry data) and the path separator rule
- * (file, lua, window, rotating_file).
+ * (file, lua, window, rotating_file), and writing a whole file over another (the console's rule file,
+ * `host schema --out`, the MQTT spool).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "test_support.h"
+#include "platform/platform.h"
+#include "util/file_replace.h"
 #include "util/path_name.h"
 #include "util/utf8_cut.h"
 
@@ -52,12 +57,56 @@ static void test_path_names(void **state)
 #endif
 }
 
+static int write_then_fail(FILE *f, void *ctx)
+{
+    (void)ctx;
+    fputs("half of a new text", f);
+    return -1;
+}
+
+static void test_file_replace(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("file_replace");
+    char *path = test_path_join(dir, "rules.json");
+    char *tmp = test_path_join(dir, "rules.json.tmp");
+    assert_int_equal(file_replace(path, "first\n", 6), 0);
+    char *text = test_read_file(path);
+    assert_string_equal(text, "first\n");
+    free(text);
+    /* A crash's leftover temporary file is not appended to. */
+    assert_int_equal(test_write_file(tmp, "stale "), 0);
+    assert_int_equal(file_replace(path, "second", 6), 0);
+    text = test_read_file(path);
+    assert_string_equal(text, "second");
+    free(text);
+    assert_false(plat_path_exists(tmp));
+    /* A writer that gives up: the file is as it was, no temporary file is left. */
+    assert_int_not_equal(file_replace_with(path, write_then_fail, NULL), 0);
+    text = test_read_file(path);
+    assert_string_equal(text, "second");
+    free(text);
+    assert_false(plat_path_exists(tmp));
+    /* A folder that does not exist: an error, nothing created. */
+    char *missing = test_path_join(dir, "no-such-folder");
+    char *inside = test_path_join(missing, "x.json");
+    assert_true(file_replace(inside, "x", 1) < 0);
+    assert_false(plat_path_exists(missing));
+    free(inside);
+    free(missing);
+    free(tmp);
+    free(path);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     test_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_whole_prefix),
         cmocka_unit_test(test_path_names),
+        cmocka_unit_test(test_file_replace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
