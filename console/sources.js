@@ -70,14 +70,12 @@ async function sourcesLoad() {
       tr.children[3].className = s.state === 'running' ? 'ok' : 'err';
       if (s.reason) tr.children[3].title = s.reason;
       const td = el('td');
-      if (s.state === 'running') {
-        const b = el('button', '', 'Restart');
-        b.dataset.source = s.id;
-        b.addEventListener('click', () => sourcesRestart(s.id));
-        td.appendChild(b);
-      } else {
-        td.appendChild(el('span', 'muted', s.reason));
-      }
+      // A failed source can be tried again once its cause is fixed (a folder created), without a reload.
+      const b = el('button', '', s.state === 'running' ? 'Restart' : 'Start');
+      b.dataset.source = s.id;
+      b.addEventListener('click', () => sourcesRestart(s.id));
+      td.appendChild(b);
+      if (s.state !== 'running') td.appendChild(el('div', 'err', s.reason));
       tr.appendChild(td);
       tb.appendChild(tr);
     }

@@ -54,6 +54,8 @@ typedef struct source_config {
     options_tree *options;
     char *options_fingerprint;   /* canonical JSON of the source object: unchanged -> keep running on reload */
     char *json_path;             /* "sources[0]" */
+    char *start_error;           /* why it is not running: its last start failed (engine_sources.c); NULL
+                                  * otherwise. Written and read under the engine's lock. */
 } source_config;
 
 /* A rule file included into the config (config_include.h): where its items sit in the merged arrays. */

@@ -115,6 +115,7 @@ void config_free_sources(config *c)
         options_tree_free(s->options);
         free(s->options_fingerprint);
         free(s->json_path);
+        free(s->start_error);
     }
     free(c->sources);
     c->sources = NULL;

@@ -17,8 +17,8 @@ void console_api_sources(const console_ctx *cx, struct mg_connection *c, const s
     strbuf_free(&out);
 }
 
-/* body: {"id": "inbox"}. 200 {"ok": true, "text"}; 404 no such source; 409 configured but not
- * running; 500 it did not start again (text says why). */
+/* body: {"id": "inbox"}. 200 {"ok": true, "text"}; 404 no such source; 500 it did not start (text
+ * says why). A running source is stopped and started, a failed one tried again. */
 void console_api_source_restart(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri)
 {
     strbuf body = STRBUF_INIT, report = STRBUF_INIT;
@@ -31,7 +31,7 @@ void console_api_source_restart(const console_ctx *cx, struct mg_connection *c, 
         console_reply_outcome(c, 400, 0, "send {\"id\": \"<source id>\"}");
     } else {
         int rc = engine_source_restart(cx->e, id->valuestring, &report);
-        int status = rc == 0 ? 200 : rc == WEE_ENOTFOUND ? 404 : rc == WEE_ESTOPPED ? 409 : 500;
+        int status = rc == 0 ? 200 : rc == WEE_ENOTFOUND ? 404 : 500;
         console_reply_outcome(c, status, rc == 0, strbuf_cstr(&report));
     }
     cJSON_Delete(req);

@@ -41,12 +41,12 @@ struct rule_set;
 /* The rule set running now, with a reference the caller drops (rule_set_unref); NULL with no rules. */
 struct rule_set *engine_rules(engine *e);
 /* Every configured source as a JSON array of {"id", "module", "path" (its JSON path), "state":
- * "running" | "not running", "reason" (why not), "emitted", "lost"}. Appends to out. */
+ * "running" | "not running", "reason" (why not: its last start's error), "emitted", "lost"}. Appends to out. */
 void engine_sources_json(engine *e, strbuf *out);
-/* Stops the running source id and starts it again with the same options (a module that lost its
- * handle, a folder that was recreated). 0 (report says so), WEE_ENOTFOUND (no such source), WEE_ESTOPPED
- * (configured but not running: fix and reload), or WEE_EFAILED (it did not start again: it stays stopped
- * until the next reload; report says why). Serialised with reloads. */
+/* Starts source id again with its configured options: a running one is stopped first (a module that
+ * lost its handle), one whose start failed is tried again (a folder created since). 0 (report says
+ * "restarted" or "started"), WEE_ENOTFOUND (no such source), or WEE_EFAILED (it did not start: it
+ * stays stopped until restarted or reloaded; report says why). Serialised with reloads. */
 int engine_source_restart(engine *e, const char *id, strbuf *report);
 /* The modules as a JSON array of {"name", "version", "kind", "abi", "path", "description", "loaded"};
  * with describe, that one module as an object with its option tables too ("options", "action_options",

@@ -48,7 +48,7 @@ void engine_sources_json(engine *e, strbuf *out)
         cJSON_AddStringToObject(o, "module", sc->module->desc.name ? sc->module->desc.name : sc->module->name);
         cJSON_AddStringToObject(o, "path", sc->json_path);
         cJSON_AddStringToObject(o, "state", rs ? "running" : "not running");
-        if (!rs) cJSON_AddStringToObject(o, "reason", "it failed to start or to restart (the log says why); fix that and reload");
+        if (!rs) cJSON_AddStringToObject(o, "reason", sc->start_error ? sc->start_error : "not started (yet)");
         cJSON_AddNumberToObject(o, "emitted", rs ? (double)atomic_load(&rs->src.emitted) : 0);
         cJSON_AddNumberToObject(o, "lost", rs ? (double)atomic_load(&rs->src.lost) : 0);
         cJSON_AddItemToArray(arr, o);
@@ -57,60 +57,76 @@ void engine_sources_json(engine *e, strbuf *out)
     put_json(arr, out);
 }
 
-/* Takes rs out of the running list (readers see only running sources) and frees it. */
-static void drop_source(engine *e, running_source *rs)
+/* Takes the running source id out of the running list (readers see only running sources); NULL if
+ * it is not running. */
+static running_source *take_running(engine *e, const char *id)
 {
+    running_source *rs = NULL;
     plat_mutex_lock(&e->lock);
-    size_t k = 0;
-    while (k < e->source_count && e->sources[k] != rs) k++;
-    if (k < e->source_count) {
+    for (size_t k = 0; !rs && k < e->source_count; k++) {
+        if (strcmp(e->sources[k]->id, id) != 0) continue;
+        rs = e->sources[k];
         memmove(&e->sources[k], &e->sources[k + 1], (e->source_count - k - 1) * sizeof *e->sources);
         e->source_count--;
     }
     plat_mutex_unlock(&e->lock);
-    options_tree_free(rs->options);
-    free(rs->id);
-    free(rs->fingerprint);
-    free(rs);
+    return rs;
+}
+
+/* Adds rs to the running list. 0, or WEE_ENOMEM. */
+static int add_running(engine *e, running_source *rs)
+{
+    plat_mutex_lock(&e->lock);
+    running_source **grown = realloc(e->sources, (e->source_count + 1) * sizeof *grown);
+    if (grown) {
+        e->sources = grown;
+        e->sources[e->source_count++] = rs;
+    }
+    plat_mutex_unlock(&e->lock);
+    return grown ? 0 : WEE_ENOMEM;
 }
 
 int engine_source_restart(engine *e, const char *id, strbuf *report)
 {
-    /* Reloads replace the running list: none may run while this source is down. */
+    /* Reloads replace the config and the running list: none may run while this source is down. */
     plat_mutex_lock(&e->reload_lock);
-    running_source *rs = NULL;
-    int configured = 0;
-    plat_mutex_lock(&e->lock);
-    for (size_t k = 0; !rs && k < e->source_count; k++)
-        if (strcmp(e->sources[k]->id, id) == 0) rs = e->sources[k];
-    for (size_t i = 0; i < e->cfg->source_count; i++) configured |= strcmp(e->cfg->sources[i].id, id) == 0;
-    plat_mutex_unlock(&e->lock);
-    if (!rs) {
-        if (configured) strbuf_printf(report, "source '%s' is not running (it failed to start; the log says why): fix it and reload", id);
-        else strbuf_printf(report, "no source '%s' in %s", id, e->cfg->file);
+    source_config *sc = NULL;
+    for (size_t i = 0; !sc && i < e->cfg->source_count; i++)
+        if (strcmp(e->cfg->sources[i].id, id) == 0) sc = &e->cfg->sources[i];
+    if (!sc) {
+        strbuf_printf(report, "no source '%s' in %s", id, e->cfg->file);
         plat_mutex_unlock(&e->reload_lock);
-        return configured ? WEE_ESTOPPED : WEE_ENOTFOUND;
+        return WEE_ENOTFOUND;
     }
-    const wee_module_desc *m = &rs->module->desc;
-    m->source_stop(rs->instance);
-    m->source_destroy(rs->instance);
-    rs->instance = NULL;
-    char err[512] = "";
-    int rc = m->source_create(host_api_get(), &rs->src, options_static_view(rs->options), &rs->instance, err, sizeof err);
-    if (rc == 0 && (rc = m->source_start(rs->instance, err, sizeof err)) != 0) m->source_destroy(rs->instance);
-    if (rc != 0) {
-        strbuf_printf(report, "source '%s' (%s) stopped but did not start again: %s; it stays stopped until the next reload",
-                      id, m->name, err[0] ? err : wee_strerror(rc));
-        log_write(WEE_LOG_ERROR, "engine", "%s", strbuf_cstr(report));
-        atomic_fetch_add(&e->source_failures, 1);
-        drop_source(e, rs);
-        plat_mutex_unlock(&e->reload_lock);
-        return WEE_EFAILED;
+    running_source *rs = take_running(e, id);
+    int was_running = rs != NULL;
+    if (rs) {
+        /* Its options go back to its config entry (a kept source's entry holds an equal copy), and it
+         * starts again from there as a source that had failed does. */
+        options_tree_free(sc->options);
+        sc->options = rs->options;
+        rs->options = NULL;
+        engine_source_stop(rs);
     }
-    strbuf_printf(report, "source '%s' (%s) restarted", id, m->name);
-    log_write(WEE_LOG_INFO, "engine", "source '%s' (%s) restarted from the web console", id, m->name);
+    const char *module = sc->module->desc.name ? sc->module->desc.name : sc->module->name;
+    rs = engine_source_start(e, e->cfg->file, sc);
+    if (rs && add_running(e, rs) != 0) {
+        engine_source_stop(rs);
+        rs = NULL;
+        strbuf_printf(report, "source '%s' (%s) did not start again: out of memory", id, module);
+    } else if (!rs) {
+        plat_mutex_lock(&e->lock);
+        strbuf_printf(report, "source '%s' (%s) %s: %s; it stays stopped until it is restarted or the config is reloaded",
+                      id, module, was_running ? "stopped but did not start again" : "did not start",
+                      sc->start_error ? sc->start_error : "see the log");
+        plat_mutex_unlock(&e->lock);
+    } else {
+        strbuf_printf(report, "source '%s' (%s) %s", id, module, was_running ? "restarted" : "started");
+        log_write(WEE_LOG_INFO, "engine", "source '%s' (%s) %s from the web console", id, module,
+                  was_running ? "restarted" : "started");
+    }
     plat_mutex_unlock(&e->reload_lock);
-    return 0;
+    return rs ? 0 : WEE_EFAILED;
 }
 
 static cJSON *options_json_table(const wee_option_spec *spec)

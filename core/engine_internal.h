@@ -42,7 +42,8 @@ struct engine {
 };
 
 /* Creates and starts a source from sc (moving sc->options into it); NULL if create or start failed
- * (logged with the file and JSON path, counted in source_failures). */
+ * (logged with the file and JSON path, counted in source_failures, the reason kept in sc->start_error
+ * and sc->options left with sc for a later try). Takes the engine's lock only to record the reason. */
 running_source *engine_source_start(engine *e, const char *file, source_config *sc);
 /* Stops and destroys a running source and frees it. */
 void engine_source_stop(running_source *rs);

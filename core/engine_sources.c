@@ -15,14 +15,26 @@ static int source_emit(struct wee_source *src, wee_event *ev)
     return dispatcher_submit((dispatcher *)src->emit_ctx, ev);
 }
 
+/* Records why sc is not running (NULL: it is), for the console's Sources page. */
+static void set_start_error(engine *e, source_config *sc, const char *why)
+{
+    char *copy = why ? str_dup(why) : NULL;
+    plat_mutex_lock(&e->lock);
+    free(sc->start_error);
+    sc->start_error = copy;
+    plat_mutex_unlock(&e->lock);
+}
+
 running_source *engine_source_start(engine *e, const char *file, source_config *sc)
 {
     const wee_module_desc *m = &sc->module->desc;
     running_source *rs = calloc(1, sizeof *rs);
     char *id = str_dup(sc->id), *fp = str_dup(sc->options_fingerprint ? sc->options_fingerprint : "");
-    if (!rs || !id || !fp) {
+    if (!rs || !id || !fp || !sc->options) {
         free(rs); free(id); free(fp);
-        log_write(WEE_LOG_ERROR, "engine", "%s: %s: source '%s' not started: out of memory", file, sc->json_path, sc->id);
+        const char *why = sc->options ? "out of memory" : "its options are gone (out of memory earlier); reload the config";
+        log_write(WEE_LOG_ERROR, "engine", "%s: %s: source '%s' not started: %s", file, sc->json_path, sc->id, why);
+        set_start_error(e, sc, why);
         atomic_fetch_add(&e->source_failures, 1);
         return NULL;
     }
@@ -43,13 +55,16 @@ running_source *engine_source_start(engine *e, const char *file, source_config *
         if (rc != 0) m->source_destroy(rs->instance);
     }
     if (rc != 0) {
+        const char *why = err[0] ? err : stage[0] == 'c' ? "create failed" : "start failed";
         log_write(WEE_LOG_ERROR, "engine", "%s: %s: source '%s' (module %s) not started: %s", file, sc->json_path,
-                  sc->id, m->name, err[0] ? err : stage[0] == 'c' ? "create failed" : "start failed");
+                  sc->id, m->name, why);
+        set_start_error(e, sc, why);
         atomic_fetch_add(&e->source_failures, 1);
-        options_tree_free(rs->options);
+        sc->options = rs->options; /* kept with its config: a restart can try again (engine_source_restart) */
         free(rs->id); free(rs->fingerprint); free(rs);
         return NULL;
     }
+    set_start_error(e, sc, NULL);
     log_write(WEE_LOG_INFO, "engine", "source '%s' (%s) started", rs->id, m->name);
     return rs;
 }

@@ -14,7 +14,7 @@ import urllib.request
 
 
 class Host:
-    def __init__(self, host, emulator=None, rules=None, extra_rules=None):
+    def __init__(self, host, emulator=None, rules=None, extra_rules=None, extra_sources=None):
         self.host = os.path.abspath(host)
         self.emulator = emulator or None
         self.wine = bool(self.emulator)
@@ -31,7 +31,8 @@ class Host:
         cfg = {
             "version": 1,
             "engine": {"workers": 2, "control": {"path": self.control}, "console": {"listen": "127.0.0.1:0"}},
-            "sources": [{"id": "inbox", "module": "file", "paths": [self.native(self.watch)]}],
+            "sources": [{"id": "inbox", "module": "file", "paths": [self.native(self.watch)]}]
+                       + (extra_sources(self) if callable(extra_sources) else extra_sources or []),
             "rules": rules or [
                 {"name": "new file", "when": {"event": "file.created"},
                  "do": [{"action": "log", "target": "file", "file": self.native(self.log), "message": "created {{name}}"}]},

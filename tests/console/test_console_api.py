@@ -216,6 +216,30 @@ def sources_checks(h):
     code, body = h.get("/api/sources")
     check(code == 200 and json.loads(body)[0]["state"] == "running", "the source is running after its restart")
 
+    # A source whose start failed says why, and can be started once the cause is fixed, with no reload.
+    later = {s["id"]: s for s in src}.get("later", {})
+    check(later.get("state") == "not running" and "is not an existing folder" in later.get("reason", ""),
+          "GET /api/sources: a failed source with its module's error: %s" % later)
+    code, j = post_json(h, "/api/sources/restart", {"id": "later"})
+    check(code == 500 and not j["ok"] and "did not start" in j["text"] and "is not an existing folder" in j["text"],
+          "starting it while its folder is missing -> 500 saying why: %s" % j)
+    later_dir = os.path.join(h.dir, "later")
+    os.mkdir(later_dir)
+    code, j = post_json(h, "/api/sources/restart", {"id": "later"})
+    check(code == 200 and j["ok"] and "source 'later' (file) started" in j["text"],
+          "once the folder exists it starts -> 200: %s" % j)
+    live = Stream(h)
+    time.sleep(0.5)
+    with open(os.path.join(later_dir, "late.txt"), "w") as f:
+        f.write("x")
+    check(live.wait_for(lambda i: i["event"].get("name") == "late.txt" and i["event"].get("source") == "later")
+          is not None, "the started source reports a new file")
+    live.close()
+    code, body = h.get("/api/sources")
+    later = {s["id"]: s for s in json.loads(body)}.get("later", {}) if code == 200 else {}
+    check(later.get("state") == "running" and "reason" not in later and later.get("emitted", 0) >= 1,
+          "it is running, with its count: %s" % later)
+
     code, body = h.get("/api/modules")
     mods = {m["name"]: m for m in json.loads(body)} if code == 200 else {}
     check(code == 200 and mods.get("file", {}).get("loaded") is True and mods["file"].get("abi", "").startswith("1.")
@@ -340,7 +364,11 @@ def main():
     ap.add_argument("--emulator", default="")
     ap.add_argument("--sanitized", action="store_true", help="ASan build: RSS says nothing, skip that check")
     a = ap.parse_args()
-    h = Host(a.host, a.emulator, extra_rules=lambda host: extra_rules(host.native(host.log), host.wine))
+    # "later" watches a folder that does not exist yet: it fails to start, and is started from the page
+    # once the folder is there (sources_checks).
+    h = Host(a.host, a.emulator, extra_rules=lambda host: extra_rules(host.native(host.log), host.wine),
+             extra_sources=lambda host: [{"id": "later", "module": "file",
+                                          "paths": [host.native(os.path.join(host.dir, "later"))]}])
     try:
         h.start()
         print("console at", h.url, flush=True)
