@@ -96,6 +96,8 @@ int config_create_actions(config_ctx *x, rule_set *rs)
                 continue;
             }
             a->instance = instance;
+            a->created = 1;
+            loader_module_hold(a->module);
         }
     }
     return failed ? -1 : 0;

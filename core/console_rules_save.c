@@ -22,7 +22,6 @@
 #include "util/file_replace.h"
 #include "wee/errors.h"
 
-#define MAX_USED_MODULES 256
 #define MAX_DOCS 64 /* files read for their declared sources: the config and its includes */
 
 static atomic_int saving;
@@ -44,10 +43,8 @@ static void run_check(engine *e, check *k)
     plat_mutex_lock(&e->reload_lock);
     config *cfg = config_load_file_with(k->config_file, k->console_file, k->text, e->reg, host_api_get(), 1, &d);
     config_free(cfg);
-    const char *used[MAX_USED_MODULES];
     plat_mutex_lock(&e->lock);
-    size_t n = config_module_names(e->cfg, used, MAX_USED_MODULES);
-    if (n < MAX_USED_MODULES) loader_unload_unused((module_registry *)e->reg, used, n);
+    config_unload_unused_modules(e->cfg, (module_registry *)e->reg);
     plat_mutex_unlock(&e->lock);
     plat_mutex_unlock(&e->reload_lock);
     cJSON *errors = cJSON_AddArrayToObject(k->answer, "errors");

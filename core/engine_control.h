@@ -52,7 +52,7 @@ int engine_source_restart(engine *e, const char *id, strbuf *report);
  * with describe, that one module as an object with its option tables too ("options", "action_options",
  * "module_options": [{"name", "type", "default", "required", "description", "range", "choices",
  * "fields"}]), what `host modules --describe` prints. A module the config does not use is opened to
- * describe it (and stays open until the host stops). 0, or WEE_ENOTFOUND. Appends to out. */
+ * describe it and closed again. 0, or WEE_ENOTFOUND. Appends to out. */
 int engine_modules_json(engine *e, const char *describe, strbuf *out);
 /* Events processed since the engine started (the dashboard's rate history samples it). */
 uint64_t engine_processed_count(engine *e);

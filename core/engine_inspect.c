@@ -212,6 +212,10 @@ int engine_modules_json(engine *e, const char *describe, strbuf *out)
         const loaded_module *m = module_known(e->reg, describe) ? loader_find(e->reg, describe) : NULL;
         if (m) put_json(module_json(m, 1), out);
         else rc = WEE_ENOTFOUND;
+        /* A module opened only to be described is closed again (it may pull in a large library). */
+        plat_mutex_lock(&e->lock);
+        config_unload_unused_modules(e->cfg, (module_registry *)e->reg);
+        plat_mutex_unlock(&e->lock);
     } else {
         cJSON *arr = cJSON_CreateArray();
         for (size_t i = 0; arr && i < e->reg->count; i++) cJSON_AddItemToArray(arr, module_json(e->reg->mods[i], 0));

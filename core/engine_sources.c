@@ -64,6 +64,7 @@ running_source *engine_source_start(engine *e, const char *file, source_config *
         free(rs->id); free(rs->fingerprint); free(rs);
         return NULL;
     }
+    loader_module_hold(rs->module);
     set_start_error(e, sc, NULL);
     log_write(WEE_LOG_INFO, "engine", "source '%s' (%s) started", rs->id, m->name);
     return rs;
@@ -72,6 +73,7 @@ running_source *engine_source_start(engine *e, const char *file, source_config *
 void engine_source_free(running_source *rs)
 {
     rs->module->desc.source_destroy(rs->instance);
+    loader_module_release(rs->module);
     options_tree_free(rs->options);
     free(rs->id);
     free(rs->fingerprint);

@@ -134,13 +134,24 @@ const loaded_module *loader_find(const module_registry *creg, const char *name)
     return m;
 }
 
+/* The count is the module entry's own state, not its configuration: hence the const cast. */
+void loader_module_hold(const loaded_module *m)
+{
+    atomic_fetch_add(&((loaded_module *)m)->users, 1);
+}
+
+void loader_module_release(const loaded_module *m)
+{
+    atomic_fetch_sub(&((loaded_module *)m)->users, 1);
+}
+
 void loader_unload_unused(module_registry *reg, const char *const *keep, size_t keep_count)
 {
     for (size_t i = 0; i < reg->count; i++) {
         loaded_module *m = reg->mods[i];
         size_t k = 0;
         while (k < keep_count && strcmp(keep[k], m->name) != 0) k++;
-        if (k < keep_count || !m->lib || !m->name) continue;
+        if (k < keep_count || !m->lib || !m->name || atomic_load(&m->users) > 0) continue;
         field_traits_remove(m->name);
         if (m->desc.module_shutdown) m->desc.module_shutdown();
         plat_dl_close(m->lib);

@@ -11,6 +11,7 @@
  */
 #ifndef WEE_LOADER_H
 #define WEE_LOADER_H
+#include <stdatomic.h>
 #include <stddef.h>
 #include "wee/module.h"
 
@@ -21,6 +22,8 @@ typedef struct loaded_module {
     int unloaded;                /* closed by loader_unload_unused; loader_find opens it again */
     wee_module_desc desc;        /* copy: min(module's struct_size, ours), rest zero */
     uint32_t desc_size;          /* the module's struct_size */
+    atomic_size_t users;         /* live sources and created actions (loader_module_hold): while any
+                                  * exist, loader_unload_unused leaves the library open */
 } loaded_module;
 
 typedef struct module_registry {
@@ -44,9 +47,14 @@ int loader_load_file(module_registry *reg, const char *path, const wee_host_api 
  * (so a reloaded config may use it); NULL if that fails (logged). */
 const loaded_module *loader_find(const module_registry *reg, const char *name);
 /* Closes the libraries of every module whose name is not in `keep` (a running config does not need
- * them: some pull in large libraries such as libcurl). Their entries keep path, name and kind. */
+ * them: some pull in large libraries such as libcurl) and that nothing uses any more: an older rule
+ * set still held by a running action or by the event tester keeps its modules open. Their entries keep
+ * path, name and kind. */
 void loader_unload_unused(module_registry *reg, const char *const *keep, size_t keep_count);
 void loader_unload_all(module_registry *reg);
+/* A source or action instance of m was created (hold) or destroyed (release); any thread. */
+void loader_module_hold(const loaded_module *m);
+void loader_module_release(const loaded_module *m);
 /* The option table of a module's action: a SOURCE|ACTION module (ABI 1.2) keeps it in action_options. */
 const wee_option_spec *loader_action_options(const wee_module_desc *d);
 /* "source", "action" or "source+action". */

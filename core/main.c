@@ -91,11 +91,7 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
         return 1;
     }
     diag_free(&d);
-    /* Modules this config does not use are closed: some pull in large libraries (libcurl and its TLS
-     * stack cost ~8 MB resident). A reload that needs one opens it again. */
-    const char *used[256];
-    size_t used_count = config_module_names(cfg, used, sizeof used / sizeof used[0]);
-    if (used_count < sizeof used / sizeof used[0]) loader_unload_unused(reg, used, used_count);
+    config_unload_unused_modules(cfg, reg);
     log_set_rotation(cfg->engine.log_max_bytes, cfg->engine.log_keep);
     int lrc = log_configure(cfg->engine.log_level, cfg->engine.log_file, cfg->engine.log_json);
     if (lrc != 0) {

@@ -190,6 +190,7 @@ void rule_free_members(rule *r)
         /* instance stays NULL until a successful create; a module that succeeds without an instance has
          * nothing to destroy. */
         if (a->instance && a->module && a->module->desc.action_destroy) a->module->desc.action_destroy(a->instance);
+        if (a->created) loader_module_release(a->module);
         if (a->params) options_tree_free(a->params);
         free(a->json_path);
     }

@@ -23,9 +23,10 @@ typedef enum { ON_ERROR_STOP = 0, ON_ERROR_CONTINUE = 1 } on_error_policy;
 typedef struct rule_action {
     const loaded_module *module;
     options_tree *params;        /* templated */
-    void *instance;              /* from action_create; NULL until created */
+    void *instance;              /* from action_create; NULL until created (or when the module needs none) */
     on_error_policy on_error;
     char *json_path;             /* "rules[2].do[1]" */
+    int created;                 /* action_create succeeded: the module is held (loader_module_hold) */
 } rule_action;
 
 typedef struct rule_state rule_state; /* dispatcher-owned runtime state, see rule_state.h */

@@ -251,6 +251,9 @@ def sources_checks(h):
     opts = {o["name"]: o for o in m.get("options", [])}
     check(code == 200 and m.get("loaded") is True and opts.get("file", {}).get("type") == "string" and
           opts["file"]["description"], "GET /api/modules?describe=lua: its option table: %s" % body[:300])
+    code, body = h.get("/api/modules")
+    mods = {m["name"]: m for m in json.loads(body)} if code == 200 else {}
+    check(mods.get("lua", {}).get("loaded") is False, "a module opened only to be described is closed again")
     code, body = h.get("/api/modules?describe=exec")
     opts = {o["name"]: o for o in json.loads(body).get("options", [])} if code == 200 else {}
     check(opts.get("command", {}).get("required") is True and opts.get("timeout_ms", {}).get("range", {}).get("min") == 0,
