@@ -1,7 +1,8 @@
 /*
  * modules/file - file.created / modified / deleted / renamed from a watched folder tree.
- * Portable part: options, include/exclude filters, settle (one save -> one file.modified), dedupe of
- * paths reported both by a scan and by the kernel, and building the events. The OS backend
+ * Portable part: options, include/exclude filters, settle (one save -> one file.modified; the waiting
+ * paths are file_settle.h's), dedupe of paths reported both by a scan and by the kernel, and building
+ * the events. The OS backend
  * (file_backend.h) only reports raw changes, into a bounded in-process backlog (file_backlog.h) so it
  * keeps draining the kernel's queue while the engine's emit blocks; one delivery thread turns them
  * into events, keeps the known paths (file_known.h) and rescans after an overflow (file_rescan.h).
@@ -14,9 +15,9 @@
 #include "file_backlog.h"
 #include "file_known.h"
 #include "file_rescan.h"
+#include "file_settle.h"
 #include "platform/platform.h"
 #include "util/glob.h"
-#include "util/hash.h"
 #include "util/path_name.h"
 
 #ifdef _WIN32
@@ -26,27 +27,6 @@
 #define PATH_GLOB_FLAGS GLOB_PATH
 #define NAME_GLOB_FLAGS 0
 #endif
-
-/* A path waiting out its settle window: a pending modification, or a recent creation/scan hit whose
- * follow-up writes are folded into the creation. */
-typedef struct pending {
-    char *path;
-    size_t hash;       /* of path: a burst leaves thousands pending, chains are compared by hash first */
-    uint64_t deadline_ns;
-    int modified;      /* emit file.modified at the deadline */
-    int is_dir;
-    int lane;          /* which deadline list holds it */
-    struct pending *next;               /* hash chain */
-    struct pending *due_prev, *due_next; /* its lane, ordered by deadline */
-} pending;
-
-/* Every deadline is now + one of two windows (settle_ms, or the creation marker's max(settle_ms, 1 s)),
- * so a list per window, appended at the tail, stays ordered by deadline: the next due entry is a head,
- * found without walking the table (a burst leaves thousands of creation markers pending). */
-enum { LANE_SETTLE, LANE_MARKER, LANES };
-typedef struct lane { pending *head, *tail; } lane;
-
-#define BUCKETS 4096
 
 struct file_watch {
     const wee_host_api *host;
@@ -61,9 +41,7 @@ struct file_watch {
     file_backend *backend;
     plat_mutex lock;
     plat_cond wake;
-    pending *table[BUCKETS];
-    lane lanes[LANES];
-    size_t npending;
+    settle_table settle;         /* w->lock */
     plat_thread settle_thread;   /* the delivery thread: backlog, settle deadlines, rescans */
     int stop, running;
     backlog queue;               /* w->lock */
@@ -169,108 +147,45 @@ static void emit(file_watch *w, const char *type, const char *path, const char *
     h->emit(w->src, ev);
 }
 
-/* ---- settle table (w->lock held) ---- */
-static size_t hash_path(const char *s) { return (size_t)fnv1a_str(s); }
-
-static pending **find_slot_h(file_watch *w, const char *path, size_t h)
-{
-    pending **pp = &w->table[h % BUCKETS];
-    while (*pp && ((*pp)->hash != h || strcmp((*pp)->path, path) != 0)) pp = &(*pp)->next;
-    return pp;
-}
-
-static pending **find_slot(file_watch *w, const char *path) { return find_slot_h(w, path, hash_path(path)); }
-
-static int64_t marker_window(const file_watch *w) { return w->settle_ms > 1000 ? w->settle_ms : 1000; }
-
-static void lane_unlink(file_watch *w, pending *p)
-{
-    lane *l = &w->lanes[p->lane];
-    if (p->due_prev) p->due_prev->due_next = p->due_next; else l->head = p->due_next;
-    if (p->due_next) p->due_next->due_prev = p->due_prev; else l->tail = p->due_prev;
-    p->due_prev = p->due_next = NULL;
-}
-
-/* (Re)arms p's deadline: now + window, at the tail of that window's lane. */
-static void arm(file_watch *w, pending *p, int64_t window_ms, int linked)
-{
-    if (linked) lane_unlink(w, p);
-    p->deadline_ns = plat_monotonic_ns() + (uint64_t)window_ms * 1000000u;
-    p->lane = window_ms == w->settle_ms ? LANE_SETTLE : LANE_MARKER;
-    lane *l = &w->lanes[p->lane];
-    p->due_prev = l->tail;
-    if (l->tail) l->tail->due_next = p; else l->head = p;
-    l->tail = p;
-}
-
-static pending *take(file_watch *w, const char *path)
-{
-    pending **pp = find_slot(w, path), *p = *pp;
-    if (p) { *pp = p->next; w->npending--; lane_unlink(w, p); }
-    return p;
-}
-
-static void put(file_watch *w, const char *path, int modified, int is_dir, int64_t window_ms)
-{
-    size_t h = hash_path(path);
-    pending **pp = find_slot_h(w, path, h);
-    if (*pp) {
-        arm(w, *pp, window_ms, 1);
-        (*pp)->modified |= modified;
-        return;
-    }
-    pending *p = calloc(1, sizeof *p);
-    if (!p || !(p->path = str_dup(path))) { free(p); return; }
-    arm(w, p, window_ms, 0);
-    p->hash = h;
-    p->modified = modified;
-    p->is_dir = is_dir;
-    *pp = p;
-    w->npending++;
-    plat_cond_signal(&w->wake);
-}
-
-/* The earliest pending entry, or NULL. */
-static pending *next_due(file_watch *w)
-{
-    pending *a = w->lanes[LANE_SETTLE].head, *b = w->lanes[LANE_MARKER].head;
-    if (!a) return b;
-    if (!b) return a;
-    return a->deadline_ns <= b->deadline_ns ? a : b;
-}
-
 /* Turns one change into an event (delivery thread; the known paths are already updated). */
 static void deliver(file_watch *w, fev_kind kind, const char *path, const char *old_path, int is_dir)
 {
     if (!wanted(w, path, is_dir) && !(kind == FEV_RENAMED && old_path && wanted(w, old_path, is_dir))) return;
     int settle = w->settle_ms > 0;
+    settle_table *t = &w->settle;
     plat_mutex_lock(&w->lock);
     pending *p;
     switch (kind) {
     case FEV_CREATED:
         /* Already known: reported by a scan and by the kernel, or an existing file seen again. */
-        if (find_slot(w, path)[0]) { plat_mutex_unlock(&w->lock); return; }
+        if (settle_find(t, path)) { plat_mutex_unlock(&w->lock); return; }
         /* The marker folds the writes that follow into the creation and dedupes scan vs kernel; it
          * lives at least a second even with settle_ms 0, which is the scan/kernel race window. */
-        put(w, path, 0, is_dir, marker_window(w));
+        if (settle_put(t, path, 0, is_dir, settle_marker_ms(t)) > 0) plat_cond_signal(&w->wake);
         plat_mutex_unlock(&w->lock);
         if (w->events & FEV_CREATED) emit(w, "file.created", path, NULL, is_dir);
         return;
     case FEV_MODIFIED:
         if (is_dir) { plat_mutex_unlock(&w->lock); return; }
-        if (settle) { p = find_slot(w, path)[0]; if (p) arm(w, p, w->settle_ms, 1); else put(w, path, 1, 0, w->settle_ms); plat_mutex_unlock(&w->lock); return; }
+        if (settle) {
+            if ((p = settle_find(t, path)) != NULL) settle_rearm(t, p, w->settle_ms);
+            else if (settle_put(t, path, 1, 0, w->settle_ms) > 0) plat_cond_signal(&w->wake);
+            plat_mutex_unlock(&w->lock);
+            return;
+        }
         plat_mutex_unlock(&w->lock);
         if (w->events & FEV_MODIFIED) emit(w, "file.modified", path, NULL, 0);
         return;
     case FEV_DELETED:
-        p = take(w, path);
+        p = settle_take(t, path);
         plat_mutex_unlock(&w->lock);
-        if (p) { free(p->path); free(p); }
+        settle_entry_free(p);
         if (w->events & FEV_DELETED) emit(w, "file.deleted", path, NULL, is_dir);
         return;
     case FEV_RENAMED:
-        p = old_path ? take(w, old_path) : NULL;
-        if (p) { int m = p->modified; free(p->path); free(p); if (m && settle) put(w, path, 1, is_dir, w->settle_ms); }
+        p = old_path ? settle_take(t, old_path) : NULL;
+        if (p && p->modified && settle && settle_put(t, path, 1, is_dir, w->settle_ms) > 0) plat_cond_signal(&w->wake);
+        settle_entry_free(p);
         plat_mutex_unlock(&w->lock);
         if (w->events & FEV_RENAMED) emit(w, "file.renamed", path, old_path, is_dir);
         return;
@@ -434,15 +349,15 @@ static void settle_main(void *arg)
             plat_mutex_lock(&w->lock);
         }
         if (w->stop && !w->queue.head) break;
-        if (!w->npending) { if (!w->queue.head) plat_cond_wait(&w->wake, &w->lock); continue; }
+        if (!w->settle.count) { if (!w->queue.head) plat_cond_wait(&w->wake, &w->lock); continue; }
         uint64_t now = plat_monotonic_ns(), next = now + 1000000000ull;
         char *due[64];
         size_t ndue = 0;
-        for (pending *p; (p = next_due(w)) && ndue < 64;) {
+        for (pending *p; (p = settle_next_due(&w->settle)) && ndue < 64;) {
             if (p->deadline_ns > now) { next = p->deadline_ns; break; }
-            pending *t = take(w, p->path);
-            if (t->modified) due[ndue++] = t->path; else free(t->path);
-            free(t);
+            pending *t = settle_take(&w->settle, p->path);
+            if (t->modified) { due[ndue++] = t->path; t->path = NULL; }
+            settle_entry_free(t);
         }
         if (ndue) {
             plat_mutex_unlock(&w->lock);
@@ -485,8 +400,7 @@ static void watch_free(file_watch *w)
     free_list(w->roots, w->nroots);
     free_list(w->include, w->ninclude);
     free_list(w->exclude, w->nexclude);
-    for (size_t b = 0; b < BUCKETS; b++)
-        for (pending *p = w->table[b], *n; p; p = n) { n = p->next; free(p->path); free(p); }
+    settle_drain(&w->settle, NULL, NULL);
     backlog_clear(&w->queue);
     for (raw_item *it = w->staged, *n; it; it = n) { n = it->next; free(it); }
     known_free(w->known);
@@ -509,6 +423,7 @@ static int file_create(const wee_host_api *h, wee_source *src, const wee_options
     w->recursive = set.recursive;
     w->ignore_dirs = set.ignore_dirs;
     w->settle_ms = set.settle_ms;
+    settle_init(&w->settle, w->settle_ms);
     w->queue.max_bytes = (size_t)set.backlog_max_kb * 1024u;
     w->known_max = (size_t)set.known_max;
     w->include = copy_list(&set.include, &w->ninclude);
@@ -566,6 +481,12 @@ static int file_start(void *inst, char *err, size_t n)
     return 0;
 }
 
+static void emit_settling(const pending *p, void *ctx)
+{
+    file_watch *w = ctx;
+    if (p->modified && (w->events & FEV_MODIFIED)) emit(w, "file.modified", p->path, NULL, 0);
+}
+
 static void file_stop(void *inst)
 {
     file_watch *w = inst;
@@ -578,16 +499,7 @@ static void file_stop(void *inst)
     plat_mutex_unlock(&w->lock);
     plat_thread_join(&w->settle_thread);
     /* Modifications still settling are reported now rather than lost. */
-    for (size_t b = 0; b < BUCKETS; b++)
-        for (pending *p = w->table[b], *nx; p; p = nx) {
-            nx = p->next;
-            if (p->modified && (w->events & FEV_MODIFIED)) emit(w, "file.modified", p->path, NULL, 0);
-            free(p->path);
-            free(p);
-        }
-    memset(w->table, 0, sizeof w->table);
-    memset(w->lanes, 0, sizeof w->lanes);
-    w->npending = 0;
+    settle_drain(&w->settle, emit_settling, w);
     w->running = 0;
 }
 
