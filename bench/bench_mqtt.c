@@ -124,7 +124,9 @@ int main(int argc, char **argv)
     mosquitto_lib_init();
     char root[] = "/tmp/wee-bench-mqtt-XXXXXX";
     if (!mkdtemp(root)) return 1;
-    chmod(root, 0777);
+    /* mosquitto run as root drops to its own user, which must reach the conf: traversable, but not
+     * writable by others (the host refuses to run as root on a config others could change). */
+    chmod(root, 0755);
     int port = free_port();
     char conf[400], cmd[1400], cfg[400], stop[400], host[1024], mods[1024];
     snprintf(conf, sizeof conf, "%s/mosq.conf", root);
