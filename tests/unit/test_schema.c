@@ -1,5 +1,5 @@
 /*
- * The config's JSON Schema (core/schema.c) against the real parser and the real module files:
+ * The config's JSON Schema (core/schema*.c) against the real parser and the real module files:
  * - drift: every key, condition part and operator the parser accepts is in the schema with a type, and
  *   every property the schema offers (host keys and each loaded module's options) is accepted by the
  *   real config parser at that place; the probe itself is shown to catch an unknown key at each level;
@@ -145,7 +145,7 @@ static void test_every_parser_key_is_in_the_schema_and_typed(void **state)
     free(text);
     for (size_t i = 0; i < untyped.count; i++)
         print_message("untyped: %s: %s\n", untyped.items[i].path, untyped.items[i].message);
-    if (untyped.count) fail_msg("%zu key(s) the parser accepts have no type in core/schema.c (first: %s); add them, then "
+    if (untyped.count) fail_msg("%zu key(s) the parser accepts have no type in core/schema_rules.c or core/schema.c (first: %s); add them, then "
                                 REGEN_HINT, untyped.count, untyped.items[0].path);
     diag_free(&untyped);
 
