@@ -101,13 +101,43 @@ static size_t running_files(engine *e, const char **paths, size_t max)
     return n;
 }
 
-/* Gives the watch the running config's files, stamped anew (reload_lock held). */
-static void watch_running_files(engine *e)
+/* The running config's files as they were before a reload read them (reload_lock held). */
+typedef struct file_stamps { char *paths[FILE_WATCH_MAX_FILES]; file_stamp stamps[FILE_WATCH_MAX_FILES]; size_t count; } file_stamps;
+
+static void stamps_take(engine *e, file_stamps *s)
+{
+    const char *paths[FILE_WATCH_MAX_FILES];
+    size_t n = running_files(e, paths, FILE_WATCH_MAX_FILES);
+    s->count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(s->paths[s->count] = str_dup(paths[i]))) continue;
+        file_stamp_take(paths[i], &s->stamps[s->count++]);
+    }
+}
+
+static void stamps_free(file_stamps *s)
+{
+    for (size_t i = 0; i < s->count; i++) free(s->paths[i]);
+    s->count = 0;
+}
+
+/* Gives the watch the running config's files with what they were like when read: the stamps taken
+ * before this reload read them, so a write made while it read is still reported and the console's own
+ * save, read here, is not reported again; a file the new config added is stamped now (reload_lock held). */
+static void watch_running_files(engine *e, const file_stamps *before)
 {
     if (!e->watch) return;
     const char *paths[FILE_WATCH_MAX_FILES];
+    file_stamp stamps[FILE_WATCH_MAX_FILES];
     plat_mutex_lock(&e->lock);
-    file_watch_set_paths(e->watch, paths, running_files(e, paths, FILE_WATCH_MAX_FILES));
+    size_t n = running_files(e, paths, FILE_WATCH_MAX_FILES);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < before->count && strcmp(before->paths[k], paths[i]) != 0) k++;
+        if (k < before->count) stamps[i] = before->stamps[k];
+        else file_stamp_take(paths[i], &stamps[i]);
+    }
+    file_watch_set_paths(e->watch, paths, stamps, n);
     plat_mutex_unlock(&e->lock);
 }
 
@@ -148,6 +178,8 @@ void engine_watch_stop(engine *e)
 int engine_reload(engine *e, strbuf *report)
 {
     plat_mutex_lock(&e->reload_lock);
+    file_stamps before;
+    stamps_take(e, &before); /* before anything is read (watch_running_files) */
     char file[1024];
     snprintf(file, sizeof file, "%s", e->cfg->file);
     diag_list d = DIAG_INIT;
@@ -160,7 +192,8 @@ int engine_reload(engine *e, strbuf *report)
         log_write(WEE_LOG_ERROR, "reload", "%s: %zu error(s); the previous config keeps running", file, d.count);
         diag_free(&d);
         atomic_fetch_add(&e->reloads_failed, 1);
-        watch_running_files(e);
+        watch_running_files(e, &before);
+        stamps_free(&before);
         plat_mutex_unlock(&e->reload_lock);
         return WEE_ECONFIG;
     }
@@ -235,7 +268,8 @@ int engine_reload(engine *e, strbuf *report)
     log_write(WEE_LOG_INFO, "reload", "%s", line);
     atomic_fetch_add(&e->reloads_ok, 1);
     engine_emit_lifecycle(e, "engine.config_reloaded", line);
-    watch_running_files(e);
+    watch_running_files(e, &before);
+    stamps_free(&before);
     plat_mutex_unlock(&e->reload_lock);
     return 0;
 }

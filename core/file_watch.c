@@ -16,9 +16,9 @@
 #define WAKE_MS 500        /* how soon a stop is noticed */
 #define POLL_MS 2000       /* stamp comparison interval where folders cannot be watched */
 
-typedef struct stamp { char *path; int64_t mtime_ns; uint64_t size; int exists; } stamp;
+typedef struct watched { char *path; file_stamp ref; } watched;
 
-typedef struct path_set { char *paths[FILE_WATCH_MAX_FILES]; size_t count; } path_set;
+typedef struct path_set { char *paths[FILE_WATCH_MAX_FILES]; file_stamp stamps[FILE_WATCH_MAX_FILES]; size_t count; } path_set;
 
 struct file_watch {
     file_watch_cb cb;
@@ -26,7 +26,7 @@ struct file_watch {
     plat_thread thread;
     atomic_int stop;
     /* Owned by the thread: */
-    stamp files[FILE_WATCH_MAX_FILES];
+    watched files[FILE_WATCH_MAX_FILES];
     size_t count;
     plat_fswatch *fw;
     int warned;
@@ -36,16 +36,16 @@ struct file_watch {
     int has_next;
 };
 
-static void take_stamp(stamp *s)
+void file_stamp_take(const char *path, file_stamp *out)
 {
-    s->exists = plat_file_stamp(s->path, &s->mtime_ns, &s->size) == 0;
+    memset(out, 0, sizeof *out);
+    out->exists = plat_file_stamp(path, &out->mtime_ns, &out->size) == 0;
+    if (!out->exists) memset(out, 0, sizeof *out);
 }
 
-static int stamp_changed(const stamp *s)
+int file_stamp_equal(const file_stamp *a, const file_stamp *b)
 {
-    stamp now = *s;
-    take_stamp(&now);
-    return now.exists != s->exists || (now.exists && (now.mtime_ns != s->mtime_ns || now.size != s->size));
+    return a->exists == b->exists && (!a->exists || (a->mtime_ns == b->mtime_ns && a->size == b->size));
 }
 
 static void path_set_clear(path_set *p)
@@ -54,15 +54,18 @@ static void path_set_clear(path_set *p)
     p->count = 0;
 }
 
-/* Copies the distinct paths (up to the limit) into p, which must be empty. */
-static void path_set_fill(path_set *p, const char *const *paths, size_t count)
+/* Copies the distinct paths (up to the limit) and their stamps into p, which must be empty. */
+static void path_set_fill(path_set *p, const char *const *paths, const file_stamp *stamps, size_t count)
 {
     for (size_t i = 0; i < count && p->count < FILE_WATCH_MAX_FILES; i++) {
         size_t k = 0;
         while (k < p->count && strcmp(p->paths[k], paths[i]) != 0) k++;
         if (k < p->count) continue;
         char *copy = str_dup(paths[i]);
-        if (copy) p->paths[p->count++] = copy;
+        if (!copy) continue;
+        if (stamps) p->stamps[p->count] = stamps[i];
+        else file_stamp_take(copy, &p->stamps[p->count]);
+        p->paths[p->count++] = copy;
     }
 }
 
@@ -74,14 +77,14 @@ static void dir_of(const char *path, char *buf, size_t size)
     snprintf(buf, size, "%.*s", (int)(cut ? cut : 1), path);
 }
 
-/* Takes the paths of p (p ends empty), stamps them, and (re)opens the folder watch on their folders. */
+/* Takes the paths and stamps of p (p ends empty) and (re)opens the folder watch on their folders. */
 static void use_paths(file_watch *w, path_set *p)
 {
     for (size_t i = 0; i < w->count; i++) free(w->files[i].path);
     w->count = 0;
     for (size_t i = 0; i < p->count; i++) {
         w->files[w->count].path = p->paths[i];
-        take_stamp(&w->files[w->count++]);
+        w->files[w->count++].ref = p->stamps[i];
     }
     p->count = 0;
 
@@ -116,10 +119,31 @@ static void take_new_paths(file_watch *w)
     if (has) use_paths(w, &p);
 }
 
-static const stamp *first_changed(file_watch *w)
+/* The first file that differs from its reference, or NULL. */
+static const watched *first_changed(const file_watch *w)
 {
-    for (size_t i = 0; i < w->count; i++) if (stamp_changed(&w->files[i])) return &w->files[i];
+    for (size_t i = 0; i < w->count; i++) {
+        file_stamp now;
+        file_stamp_take(w->files[i].path, &now);
+        if (!file_stamp_equal(&now, &w->files[i].ref)) return &w->files[i];
+    }
     return NULL;
+}
+
+/* Waits until no file changes for SETTLE_MS (at most ten rounds): editors save in several steps. */
+static void settle(file_watch *w)
+{
+    file_stamp seen[FILE_WATCH_MAX_FILES];
+    for (int round = 0; round < 10 && !atomic_load(&w->stop); round++) {
+        for (size_t k = 0; k < w->count; k++) file_stamp_take(w->files[k].path, &seen[k]);
+        plat_sleep_ms(SETTLE_MS);
+        size_t k = 0;
+        for (file_stamp now; k < w->count; k++) {
+            file_stamp_take(w->files[k].path, &now);
+            if (!file_stamp_equal(&now, &seen[k])) break;
+        }
+        if (k == w->count) return;
+    }
 }
 
 static void watch_main(void *arg)
@@ -130,17 +154,16 @@ static void watch_main(void *arg)
         else plat_sleep_ms(WAKE_MS);
         if (atomic_load(&w->stop)) break;
         take_new_paths(w);
-        const stamp *changed = first_changed(w);
-        if (!changed) continue;
-        /* Let the writer finish: wait until the stamps hold still. */
-        for (int i = 0; i < 10 && !atomic_load(&w->stop); i++) {
-            for (size_t k = 0; k < w->count; k++) take_stamp(&w->files[k]);
-            plat_sleep_ms(SETTLE_MS);
-            if (!first_changed(w)) break;
-        }
+        if (!first_changed(w)) continue;
+        settle(w);
         if (atomic_load(&w->stop)) break;
+        /* The owner may have read the change meanwhile (its own write, say) and handed over the stamps
+         * it read: then there is nothing to report. */
+        take_new_paths(w);
+        const watched *changed = first_changed(w);
+        if (!changed) continue;
         w->cb(changed->path, w->ctx);
-        for (size_t k = 0; k < w->count; k++) take_stamp(&w->files[k]);
+        for (size_t k = 0; k < w->count; k++) file_stamp_take(w->files[k].path, &w->files[k].ref);
     }
 }
 
@@ -153,8 +176,9 @@ file_watch *file_watch_start(const char *const *paths, size_t count, file_watch_
     w->ctx = ctx;
     atomic_init(&w->stop, 0);
     plat_mutex_init(&w->lock);
-    path_set p = { { NULL }, 0 };
-    path_set_fill(&p, paths, count);
+    path_set p;
+    memset(&p, 0, sizeof p);
+    path_set_fill(&p, paths, NULL, count);
     use_paths(w, &p);
     if (plat_thread_start(&w->thread, watch_main, w) != 0) {
         snprintf(err, err_size, "cannot start the watcher thread");
@@ -167,10 +191,11 @@ file_watch *file_watch_start(const char *const *paths, size_t count, file_watch_
     return w;
 }
 
-void file_watch_set_paths(file_watch *w, const char *const *paths, size_t count)
+void file_watch_set_paths(file_watch *w, const char *const *paths, const file_stamp *stamps, size_t count)
 {
-    path_set p = { { NULL }, 0 };
-    path_set_fill(&p, paths, count);
+    path_set p;
+    memset(&p, 0, sizeof p);
+    path_set_fill(&p, paths, stamps, count);
     plat_mutex_lock(&w->lock);
     path_set_clear(&w->next);
     w->next = p;
