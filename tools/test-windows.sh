@@ -66,15 +66,18 @@ mkdir -p "$BUILD/Testing"
 ctest --test-dir "$BUILD" --output-on-failure --timeout 120 -j2 "$@" 9>&- | tee "$OUT"
 rc=${PIPESTATUS[0]}
 # Two failures of Wine itself, whatever the tests did (docs/testing.md, "Wine's own failures"):
-# - Wine 8's server can abort on its own assertion when a WSAPoll whose result is not yet collected
-#   reaches its timeout (server/sock.c complete_async_poll). That kills every Wine process of the prefix.
+# - the wineserver aborts: Wine 8's own assertion when a WSAPoll whose result is not yet collected
+#   reaches its timeout (server/sock.c complete_async_poll), or glibc finding the server's heap corrupt
+#   (seen once, under load, during the console's rule test). Every Wine process of the prefix dies.
 # - A Wine process can fail to start before running any of its code ("failed to map the shared user
 #   data: c0000018"): a test's child (exec action, msiexec) then never ran.
-# Only when a failed run shows one of them (the server's log; the failed tests' printed output): restart the server and run the failed tests again (at most
-# four times), saying which one. A test that fails for any other reason still fails the run.
+# Only when a failed run shows one of them (the server's log; the failed tests' printed output): restart
+# the server and run the failed tests again (at most four times), saying which one. A test that fails
+# for any other reason still fails the run.
+SERVER_ABORT='Assertion .* failed|corrupted|double free|malloc\(\)|free\(\)|munmap_chunk'
 wine_failed() {
-  if grep -q 'complete_async_poll: Assertion' "$WEE_WINESERVER_LOG" 2>/dev/null; then
-    echo "the wineserver died on Wine's own assertion:"; grep 'Assertion' "$WEE_WINESERVER_LOG"
+  if grep -Eq "$SERVER_ABORT" "$WEE_WINESERVER_LOG" 2>/dev/null; then
+    echo "the wineserver aborted:"; grep -E "$SERVER_ABORT" "$WEE_WINESERVER_LOG"
   elif grep -q 'failed to map the shared user data' "$OUT"; then
     echo "a Wine process failed to start:"; grep -m3 'failed to map the shared user data' "$OUT"
   else
