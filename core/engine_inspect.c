@@ -100,7 +100,10 @@ int engine_source_restart(engine *e, const char *id, strbuf *report)
     }
     running_source *rs = take_running(e, id);
     int was_running = rs != NULL;
+    uint64_t emitted = 0, lost = 0; /* the same source: its counters go on (metrics are counters) */
     if (rs) {
+        emitted = atomic_load(&rs->src.emitted);
+        lost = atomic_load(&rs->src.lost);
         /* Its options go back to its config entry (a kept source's entry holds an equal copy), and it
          * starts again from there as a source that had failed does. */
         options_tree_free(sc->options);
@@ -110,6 +113,10 @@ int engine_source_restart(engine *e, const char *id, strbuf *report)
     }
     const char *module = sc->module->desc.name ? sc->module->desc.name : sc->module->name;
     rs = engine_source_start(e, e->cfg->file, sc);
+    if (rs) {
+        atomic_fetch_add(&rs->src.emitted, emitted);
+        atomic_fetch_add(&rs->src.lost, lost);
+    }
     if (rs && add_running(e, rs) != 0) {
         engine_source_stop(rs);
         rs = NULL;

@@ -8,7 +8,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const [url, watchDir, shotDir, formLogNative, formLogPath] = process.argv.slice(2);
+const [url, watchDir, shotDir, formLogNative, formLogPath, laterDir] = process.argv.slice(2);
 const CHROMIUM = process.env.WEE_CHROMIUM || '/usr/bin/chromium';
 
 async function rulesSteps(page) {
@@ -214,6 +214,17 @@ async function main() {
     await page.click('button[data-source="inbox"]');
     await page.waitForFunction(() => document.getElementById('src-result').textContent.includes("source 'inbox' (file) restarted"),
       null, { timeout: 20000 });
+    // A source whose folder did not exist at start: not running, with the module's reason, and a Start
+    // button that works once the folder is there (no reload).
+    const rows = await page.textContent('#src-rows');
+    if (!/later.*not running.*is not an existing folder/.test(rows)) throw new Error('the failed source lacks its state or reason: ' + rows);
+    await page.screenshot({ path: path.join(shotDir, 'sources-failed.png'), fullPage: true });
+    fs.mkdirSync(laterDir);
+    await page.click('button[data-source="later"]');
+    await page.waitForFunction(() => document.getElementById('src-result').textContent.includes("source 'later' (file) started"),
+      null, { timeout: 20000 });
+    await page.waitForFunction(() => !/not running/.test(document.getElementById('src-rows').textContent), null, { timeout: 20000 });
+    console.log('ok   a failed source shows why, and starts from the page once its folder exists');
     await page.click('button[data-module="exec"]');
     await page.waitForFunction(() => /exec .*ABI/.test(document.getElementById('mod-doc').textContent), null, { timeout: 20000 });
     const doc = await page.textContent('#mod-doc');

@@ -34,14 +34,19 @@ def main():
     # A program that exits 3: its exit code and error show in the live view and the dashboard's failures.
     fail = ({"action": "exec", "command": "cmd.exe", "args": ["/c", "exit 3"]} if a.emulator else
             {"action": "exec", "command": "/bin/sh", "args": ["-c", "exit 3"]})
-    h = Host(a.host, a.emulator, extra_rules=[{"name": "fails", "when": {"event": "custom.fail"}, "do": [fail]}])
+    # "later" watches a folder made only during the test: the Sources page shows why it is not running,
+    # and starts it once the folder is there.
+    h = Host(a.host, a.emulator, extra_rules=[{"name": "fails", "when": {"event": "custom.fail"}, "do": [fail]}],
+             extra_sources=lambda host: [{"id": "later", "module": "file",
+                                          "paths": [host.native(os.path.join(host.dir, "later"))]}])
     try:
         h.start()
         env = dict(os.environ, NODE_PATH=NODE_MODULES)
         r = subprocess.run([node, os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser_test.js"),
                             h.url + "#token=" + h.token, h.watch, a.shots,
                             # the Rules steps: the log file a rule made in the form writes, as the host and as we see it
-                            h.native(os.path.join(h.dir, "form.log")), os.path.join(h.dir, "form.log")],
+                            h.native(os.path.join(h.dir, "form.log")), os.path.join(h.dir, "form.log"),
+                            os.path.join(h.dir, "later")],
                            env=env, timeout=240)
         rc = h.stop()
         if r.returncode == 0 and rc != 0:

@@ -205,6 +205,9 @@ def sources_checks(h):
     check(code == 400, "restart without an id -> 400")
     code, j = post_json(h, "/api/sources/restart", {"id": "inbox"})
     check(code == 200 and j["ok"] and "restarted" in j["text"], "POST /api/sources/restart -> 200: %s" % j)
+    code, body = h.get("/api/sources")
+    check(code == 200 and json.loads(body)[0]["emitted"] == src[0]["emitted"],
+          "its counts go on after the restart: %s" % body[:200])
     # The restarted source still reports new files.
     live = Stream(h)
     time.sleep(0.5)
