@@ -39,7 +39,7 @@ void rules_files_take(engine *e, rules_files *f)
     f->included = calloc(cfg->includes.count + 1, sizeof *f->included);
     f->editable = calloc(cfg->includes.count + 1, sizeof *f->editable);
     for (size_t i = 0; f->included && f->editable && i < cfg->includes.count; i++) {
-        f->included[f->count] = str_dup(cfg->includes.items[i].file);
+        if (!(f->included[f->count] = str_dup(cfg->includes.items[i].file))) continue; /* out of memory: not listed */
         f->editable[f->count++] = cfg->includes.items[i].console;
     }
     plat_mutex_unlock(&e->lock);

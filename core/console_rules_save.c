@@ -43,9 +43,7 @@ static void run_check(engine *e, check *k)
     plat_mutex_lock(&e->reload_lock);
     config *cfg = config_load_file_with(k->config_file, k->console_file, k->text, e->reg, host_api_get(), 1, &d);
     config_free(cfg);
-    plat_mutex_lock(&e->lock);
-    config_unload_unused_modules(e->cfg, (module_registry *)e->reg);
-    plat_mutex_unlock(&e->lock);
+    config_unload_unused_modules(e->cfg, (module_registry *)e->reg); /* e->cfg: stable under reload_lock */
     plat_mutex_unlock(&e->reload_lock);
     cJSON *errors = cJSON_AddArrayToObject(k->answer, "errors");
     for (size_t i = 0; i < d.count; i++) {
@@ -103,6 +101,10 @@ static cJSON *check_body(engine *e, struct mg_connection *c, const struct mg_req
         return NULL;
     }
     cJSON *answer = cJSON_CreateObject();
+    if (!answer) {
+        console_reply_outcome(c, 503, 0, "out of memory");
+        return NULL;
+    }
     cJSON_AddStringToObject(answer, "file", q->f.console);
     q->k.config_file = q->f.config;
     q->k.console_file = q->f.console;

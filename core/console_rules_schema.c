@@ -130,6 +130,11 @@ void console_rules_schema(const console_ctx *cx, struct mg_connection *c, const 
         return;
     }
     cJSON *o = cJSON_CreateObject();
+    if (!o) {
+        cJSON_Delete(schema);
+        console_reply_outcome(c, 503, 0, "out of memory");
+        return;
+    }
     const cJSON *mods = console_source_modules(e, schema);
     cJSON_AddItemToObject(o, "source_modules", mods ? cJSON_Duplicate(mods, 1) : cJSON_CreateArray());
     cJSON_AddItemToObject(o, "schema", schema);

@@ -31,7 +31,7 @@ void console_api_source_restart(const console_ctx *cx, struct mg_connection *c, 
         console_reply_outcome(c, 400, 0, "send {\"id\": \"<source id>\"}");
     } else {
         int rc = engine_source_restart(cx->e, id->valuestring, &report);
-        int status = rc == 0 ? 200 : rc == WEE_ENOTFOUND ? 404 : 500;
+        int status = rc == 0 ? 200 : rc == WEE_ENOTFOUND ? 404 : rc == WEE_ENOMEM ? 503 : 500;
         console_reply_outcome(c, status, rc == 0, strbuf_cstr(&report));
     }
     cJSON_Delete(req);

@@ -45,8 +45,9 @@ struct rule_set *engine_rules(engine *e);
 void engine_sources_json(engine *e, strbuf *out);
 /* Starts source id again with its configured options: a running one is stopped first (a module that
  * lost its handle), one whose start failed is tried again (a folder created since). 0 (report says
- * "restarted" or "started"), WEE_ENOTFOUND (no such source), or WEE_EFAILED (it did not start: it
- * stays stopped until restarted or reloaded; report says why). Serialised with reloads. */
+ * "restarted" or "started"), WEE_ENOTFOUND (no such source), WEE_ENOMEM (left as it was), or
+ * WEE_EFAILED (it did not start: it stays stopped until restarted or reloaded; report says why). A
+ * restarted source keeps its counts and its place in the list. Serialised with reloads. */
 int engine_source_restart(engine *e, const char *id, strbuf *report);
 /* The modules as a JSON array of {"name", "version", "kind", "abi", "path", "description", "loaded"};
  * with describe, that one module as an object with its option tables too ("options", "action_options",

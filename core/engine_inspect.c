@@ -57,6 +57,16 @@ void engine_sources_json(engine *e, strbuf *out)
     put_json(arr, out);
 }
 
+/* Makes room for one more running source, so that putting one back cannot fail. 0, or WEE_ENOMEM. */
+static int reserve_running(engine *e)
+{
+    plat_mutex_lock(&e->lock);
+    running_source **grown = realloc(e->sources, (e->source_count + 1) * sizeof *grown);
+    if (grown) e->sources = grown;
+    plat_mutex_unlock(&e->lock);
+    return grown ? 0 : WEE_ENOMEM;
+}
+
 /* Takes the running source id out of the running list (readers see only running sources); NULL if
  * it is not running. */
 static running_source *take_running(engine *e, const char *id)
@@ -73,17 +83,42 @@ static running_source *take_running(engine *e, const char *id)
     return rs;
 }
 
-/* Adds rs to the running list. 0, or WEE_ENOMEM. */
-static int add_running(engine *e, running_source *rs)
+/* Where sc's config entry is among the running sources' entries. */
+static size_t config_position(const engine *e, const source_config *sc)
+{
+    size_t before = 0;
+    for (size_t k = 0; k < e->source_count; k++)
+        for (const source_config *c = e->cfg->sources; c < sc; c++)
+            if (strcmp(c->id, e->sources[k]->id) == 0) { before++; break; }
+    return before;
+}
+
+/* Puts rs back in the running list where its config entry is (room reserved: cannot fail). */
+static void add_running(engine *e, const source_config *sc, running_source *rs)
 {
     plat_mutex_lock(&e->lock);
-    running_source **grown = realloc(e->sources, (e->source_count + 1) * sizeof *grown);
-    if (grown) {
-        e->sources = grown;
-        e->sources[e->source_count++] = rs;
-    }
+    size_t at = config_position(e, sc);
+    memmove(&e->sources[at + 1], &e->sources[at], (e->source_count - at) * sizeof *e->sources);
+    e->sources[at] = rs;
+    e->source_count++;
     plat_mutex_unlock(&e->lock);
-    return grown ? 0 : WEE_ENOMEM;
+}
+
+/* Stops the running source rs, taken out of the list, and frees it; its counters go to *emitted and
+ * *lost (read after the stop: a source may still emit while it stops), and its options back to sc
+ * when they are sc's (a source kept by a reload holds an equal tree; after a reload that ran out of
+ * memory an old source may run under an entry with other options, which keep theirs). */
+static void stop_for_restart(source_config *sc, running_source *rs, uint64_t *emitted, uint64_t *lost)
+{
+    rs->module->desc.source_stop(rs->instance);
+    *emitted = atomic_load(&rs->src.emitted);
+    *lost = atomic_load(&rs->src.lost);
+    if (rs->module == sc->module && strcmp(rs->fingerprint, sc->options_fingerprint ? sc->options_fingerprint : "") == 0) {
+        options_tree_free(sc->options);
+        sc->options = rs->options;
+        rs->options = NULL;
+    }
+    engine_source_free(rs);
 }
 
 int engine_source_restart(engine *e, const char *id, strbuf *report)
@@ -93,44 +128,32 @@ int engine_source_restart(engine *e, const char *id, strbuf *report)
     source_config *sc = NULL;
     for (size_t i = 0; !sc && i < e->cfg->source_count; i++)
         if (strcmp(e->cfg->sources[i].id, id) == 0) sc = &e->cfg->sources[i];
-    if (!sc) {
-        strbuf_printf(report, "no source '%s' in %s", id, e->cfg->file);
+    if (!sc || reserve_running(e) != 0) {
+        if (sc) strbuf_printf(report, "source '%s' was left as it was: out of memory", id);
+        else strbuf_printf(report, "no source '%s' in %s", id, e->cfg->file);
         plat_mutex_unlock(&e->reload_lock);
-        return WEE_ENOTFOUND;
+        return sc ? WEE_ENOMEM : WEE_ENOTFOUND;
     }
     running_source *rs = take_running(e, id);
     int was_running = rs != NULL;
     uint64_t emitted = 0, lost = 0; /* the same source: its counters go on (metrics are counters) */
-    if (rs) {
-        emitted = atomic_load(&rs->src.emitted);
-        lost = atomic_load(&rs->src.lost);
-        /* Its options go back to its config entry (a kept source's entry holds an equal copy), and it
-         * starts again from there as a source that had failed does. */
-        options_tree_free(sc->options);
-        sc->options = rs->options;
-        rs->options = NULL;
-        engine_source_stop(rs);
-    }
+    if (rs) stop_for_restart(sc, rs, &emitted, &lost);
+    /* Started from its config entry, as a source whose start had failed is. */
     const char *module = sc->module->desc.name ? sc->module->desc.name : sc->module->name;
     rs = engine_source_start(e, e->cfg->file, sc);
     if (rs) {
         atomic_fetch_add(&rs->src.emitted, emitted);
         atomic_fetch_add(&rs->src.lost, lost);
-    }
-    if (rs && add_running(e, rs) != 0) {
-        engine_source_stop(rs);
-        rs = NULL;
-        strbuf_printf(report, "source '%s' (%s) did not start again: out of memory", id, module);
-    } else if (!rs) {
+        add_running(e, sc, rs);
+        strbuf_printf(report, "source '%s' (%s) %s", id, module, was_running ? "restarted" : "started");
+        log_write(WEE_LOG_INFO, "engine", "source '%s' (%s) %s from the web console", id, module,
+                  was_running ? "restarted" : "started");
+    } else {
         plat_mutex_lock(&e->lock);
         strbuf_printf(report, "source '%s' (%s) %s: %s; it stays stopped until it is restarted or the config is reloaded",
                       id, module, was_running ? "stopped but did not start again" : "did not start",
                       sc->start_error ? sc->start_error : "see the log");
         plat_mutex_unlock(&e->lock);
-    } else {
-        strbuf_printf(report, "source '%s' (%s) %s", id, module, was_running ? "restarted" : "started");
-        log_write(WEE_LOG_INFO, "engine", "source '%s' (%s) %s from the web console", id, module,
-                  was_running ? "restarted" : "started");
     }
     plat_mutex_unlock(&e->reload_lock);
     return rs ? 0 : WEE_EFAILED;
@@ -219,10 +242,9 @@ int engine_modules_json(engine *e, const char *describe, strbuf *out)
         const loaded_module *m = module_known(e->reg, describe) ? loader_find(e->reg, describe) : NULL;
         if (m) put_json(module_json(m, 1), out);
         else rc = WEE_ENOTFOUND;
-        /* A module opened only to be described is closed again (it may pull in a large library). */
-        plat_mutex_lock(&e->lock);
+        /* A module opened only to be described is closed again (it may pull in a large library); e->cfg
+         * changes only under reload_lock, held here, so readers are not kept waiting on e->lock. */
         config_unload_unused_modules(e->cfg, (module_registry *)e->reg);
-        plat_mutex_unlock(&e->lock);
     } else {
         cJSON *arr = cJSON_CreateArray();
         for (size_t i = 0; arr && i < e->reg->count; i++) cJSON_AddItemToArray(arr, module_json(e->reg->mods[i], 0));

@@ -242,6 +242,10 @@ def sources_checks(h):
     later = {s["id"]: s for s in json.loads(body)}.get("later", {}) if code == 200 else {}
     check(later.get("state") == "running" and "reason" not in later and later.get("emitted", 0) >= 1,
           "it is running, with its count: %s" % later)
+    # A restart keeps a source's place among the running ones (status, metrics).
+    post_json(h, "/api/sources/restart", {"id": "inbox"})
+    order = [s["id"] for s in h.status()["sources"]]
+    check(order == ["inbox", "later"], "the running sources stay in config order after a restart: %s" % order)
 
     code, body = h.get("/api/modules")
     mods = {m["name"]: m for m in json.loads(body)} if code == 200 else {}
