@@ -165,7 +165,7 @@ static size_t add_name(const char **out, size_t n, size_t max, const char *name)
     return n;
 }
 
-static size_t module_names(const config *c, const char **out, size_t max)
+size_t config_module_names(const config *c, const char **out, size_t max)
 {
     size_t n = 0;
     for (size_t i = 0; i < c->source_count; i++) n = add_name(out, n, max, c->sources[i].module->name);
@@ -180,7 +180,7 @@ static size_t module_names(const config *c, const char **out, size_t max)
 void config_unload_unused_modules(const config *c, module_registry *reg)
 {
     const char *used[256];
-    size_t n = module_names(c, used, sizeof used / sizeof used[0]);
+    size_t n = config_module_names(c, used, sizeof used / sizeof used[0]);
     if (n < sizeof used / sizeof used[0]) loader_unload_unused(reg, used, n); /* else: keep them all */
 }
 

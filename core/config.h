@@ -94,6 +94,9 @@ config *config_load_file_with(const char *path, const char *include_file, const 
 void config_free(config *c);
 /* The config is now the running one: module_activate for each module it configured. */
 void config_activate_modules(const config *c);
+/* The distinct module names the config's sources, actions and configured modules use (pointers into
+ * the registry's copies); returns how many were written (at most max). */
+size_t config_module_names(const config *c, const char **out, size_t max);
 /* Closes the modules the config (its sources, actions and configured modules) does not use and nothing
  * else holds (loader_unload_unused): some pull in large libraries (libcurl and its TLS stack cost ~8 MB
  * resident). A config that needs one later opens it again. The caller serialises registry changes. */
