@@ -39,7 +39,6 @@ struct engine {
     uint64_t started_ns;
     atomic_ullong reloads_ok, reloads_failed, source_failures;
     file_watch *watch;           /* the config file and the files it uses; NULL when not watched */
-    struct file_stamps *handed;  /* what the last reload gave the watch (engine_reload.c); reload_lock */
 };
 
 /* Creates and starts a source from sc (moving sc->options into it); NULL if create or start failed

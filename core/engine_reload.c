@@ -123,8 +123,7 @@ static void stamps_free(file_stamps *s)
 
 /* Gives the watch the running config's files with what they were like when read: the stamps taken
  * before this reload read them, so a write made while it read is still reported and the console's own
- * save, read here, is not reported again; a file the new config added is stamped now. The engine keeps
- * a copy (e->handed) for on_file_changed (reload_lock held). */
+ * save, read here, is not reported again; a file the new config added is stamped now (reload_lock held). */
 static void watch_running_files(engine *e, const file_stamps *before)
 {
     if (!e->watch) return;
@@ -139,42 +138,24 @@ static void watch_running_files(engine *e, const file_stamps *before)
         else file_stamp_take(paths[i], &stamps[i]);
     }
     file_watch_set_paths(e->watch, paths, stamps, n);
-    if (!e->handed) e->handed = calloc(1, sizeof *e->handed);
-    if (e->handed) {
-        stamps_free(e->handed);
-        for (size_t i = 0; i < n; i++) {
-            if (!(e->handed->paths[e->handed->count] = str_dup(paths[i]))) continue;
-            e->handed->stamps[e->handed->count++] = stamps[i];
-        }
-    }
     plat_mutex_unlock(&e->lock);
-}
-
-/* Does any file differ from what the last reload read? (reload_lock held; no record: yes.) The watch
- * decides after waiting for a write to hold still; a reload that was running then (the console's save)
- * may have read the change already and only now handed that over. */
-static int differs_from_handed(const engine *e)
-{
-    if (!e->handed || !e->handed->count) return 1;
-    for (size_t i = 0; i < e->handed->count; i++) {
-        file_stamp now;
-        file_stamp_take(e->handed->paths[i], &now);
-        if (!file_stamp_equal(&now, &e->handed->stamps[i])) return 1;
-    }
-    return 0;
 }
 
 static void on_file_changed(const char *changed, void *ctx)
 {
     engine *e = ctx;
+    char name[1024];
+    snprintf(name, sizeof name, "%s", changed); /* the recheck below may replace the watch's set */
+    /* A reload running when the watch decided (the console's save) may have read the change already;
+     * under reload_lock it has handed its stamps over, and the watch compares once more. */
     plat_mutex_lock(&e->reload_lock);
-    int news = differs_from_handed(e);
+    int news = !e->watch || file_watch_recheck(e->watch);
     plat_mutex_unlock(&e->reload_lock);
     if (!news) {
-        log_write(WEE_LOG_DEBUG, "reload", "%s changed on disk, and the last reload read it already", changed);
+        log_write(WEE_LOG_DEBUG, "reload", "%s changed on disk, and the last reload read it already", name);
         return;
     }
-    log_write(WEE_LOG_INFO, "reload", "%s changed on disk; reloading the config", changed);
+    log_write(WEE_LOG_INFO, "reload", "%s changed on disk; reloading the config", name);
     strbuf report = STRBUF_INIT;
     engine_reload(e, &report);  /* logs its outcome and gives the watch the files of the config running then */
     strbuf_free(&report);
@@ -201,12 +182,8 @@ void engine_watch_stop(engine *e)
     plat_mutex_lock(&e->reload_lock);
     file_watch *w = e->watch;
     e->watch = NULL;
-    file_stamps *handed = e->handed;
-    e->handed = NULL;
     plat_mutex_unlock(&e->reload_lock);
     file_watch_stop(w);
-    if (handed) stamps_free(handed);
-    free(handed);
 }
 
 int engine_reload(engine *e, strbuf *report)

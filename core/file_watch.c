@@ -203,6 +203,12 @@ void file_watch_set_paths(file_watch *w, const char *const *paths, const file_st
     plat_mutex_unlock(&w->lock);
 }
 
+int file_watch_recheck(file_watch *w)
+{
+    take_new_paths(w);
+    return first_changed(w) != NULL;
+}
+
 void file_watch_stop(file_watch *w)
 {
     if (!w) return;

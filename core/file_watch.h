@@ -39,5 +39,9 @@ file_watch *file_watch_start(const char *const *paths, size_t count, file_watch_
 /* Replaces the set of files. stamps[i] is what paths[i] was like when its owner read it (stamps NULL,
  * or a path given twice: taken now); a file that differs from it is reported. */
 void file_watch_set_paths(file_watch *w, const char *const *paths, const file_stamp *stamps, size_t count);
+/* From the callback only: takes a set handed over since the callback was decided on and says whether
+ * a file still differs from its reference (1) or not (0). The `changed` name the callback was given is
+ * no longer valid afterwards. */
+int file_watch_recheck(file_watch *w);
 void file_watch_stop(file_watch *w);  /* NULL is fine */
 #endif
