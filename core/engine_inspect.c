@@ -9,6 +9,7 @@
 #include "engine_internal.h"
 #include "log.h"
 #include "options.h"
+#include "util/path_name.h"
 #include "wee/errors.h"
 
 rule_set *engine_rules(engine *e)
@@ -211,27 +212,6 @@ static cJSON *module_json(const loaded_module *m, int full)
     return o;
 }
 
-/* name's file stem without folder and extension ("file" for .../modules/file.dll). */
-static void file_stem(const char *path, char *buf, size_t size)
-{
-    const char *base = path + strlen(path);
-    while (base > path && base[-1] != '/' && base[-1] != '\\') base--;
-    snprintf(buf, size, "%.*s", (int)strcspn(base, "."), base);
-}
-
-static int module_known(const module_registry *reg, const char *name)
-{
-    char stem[128];
-    for (size_t i = 0; i < reg->count; i++)
-        if (reg->mods[i]->name && strcmp(reg->mods[i]->name, name) == 0) return 1;
-    for (size_t i = 0; i < reg->deferred_count; i++) {
-        if (!reg->deferred[i]) continue;
-        file_stem(reg->deferred[i], stem, sizeof stem);
-        if (strcmp(stem, name) == 0) return 1;
-    }
-    return 0;
-}
-
 int engine_modules_json(engine *e, const char *describe, strbuf *out)
 {
     /* The registry is used by reloads (under reload_lock) and by nothing else once the host runs. */
@@ -239,7 +219,7 @@ int engine_modules_json(engine *e, const char *describe, strbuf *out)
     int rc = 0;
     if (describe) {
         /* Only a module that is there: loader_find would open every module file to look for an unknown name. */
-        const loaded_module *m = module_known(e->reg, describe) ? loader_find(e->reg, describe) : NULL;
+        const loaded_module *m = loader_has_module(e->reg, describe) ? loader_find(e->reg, describe) : NULL;
         if (m) put_json(module_json(m, 1), out);
         else rc = WEE_ENOTFOUND;
         /* A module opened only to be described is closed again (it may pull in a large library); e->cfg
@@ -253,7 +233,8 @@ int engine_modules_json(engine *e, const char *describe, strbuf *out)
             if (!path) continue;
             /* Not opened yet (the config never named it): its file is all that is known. */
             char name[128];
-            file_stem(path, name, sizeof name);
+            const char *base = path_base_name(path);
+            snprintf(name, sizeof name, "%.*s", (int)strcspn(base, "."), base); /* "file" for .../file.dll */
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "name", name);
             cJSON_AddStringToObject(o, "path", path);

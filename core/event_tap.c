@@ -7,6 +7,7 @@
 #include <string.h>
 #include "event.h"
 #include "platform/platform.h"
+#include "util/utf8_cut.h"
 #include "wee/errors.h"
 
 typedef struct tap_item { struct tap_item *next; size_t len; char data[]; } tap_item;
@@ -230,11 +231,9 @@ void event_tap_add_results(cJSON *action_json, const wee_event *results, const c
         case WEE_VALUE_BOOL: cJSON_AddBoolToObject(o, name, event_get_bool(results, event_field_name(results, k), 0)); break;
         default: {
             char cut[TAP_RESULT_TEXT + 4];
-            /* Cut at a character boundary: a UTF-8 continuation byte never starts the rest. */
             size_t n = text ? strlen(text) : 0;
             if (n > TAP_RESULT_TEXT) {
-                n = TAP_RESULT_TEXT;
-                while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80) n--;
+                n = utf8_whole_prefix(text, TAP_RESULT_TEXT); /* never half a character */
                 snprintf(cut, sizeof cut, "%.*s...", (int)n, text);
                 cJSON_AddStringToObject(o, name, cut);
             } else {

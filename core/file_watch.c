@@ -10,6 +10,7 @@
 #include "log.h"
 #include "platform/fswatch.h"
 #include "platform/platform.h"
+#include "util/path_name.h"
 #include "util/strbuf.h"
 
 #define SETTLE_MS 200
@@ -69,12 +70,12 @@ static void path_set_fill(path_set *p, const char *const *paths, const file_stam
     }
 }
 
+/* The folder holding path ("." for a bare name; "/" for a file at the root). */
 static void dir_of(const char *path, char *buf, size_t size)
 {
-    size_t cut = 0;
-    for (size_t i = 0; path[i]; i++) if (path[i] == '/' || path[i] == '\\') cut = i;
-    if (cut == 0 && path[0] != '/' && path[0] != '\\') { snprintf(buf, size, "."); return; }
-    snprintf(buf, size, "%.*s", (int)(cut ? cut : 1), path);
+    size_t len = path_config_folder_len(path); /* its last separator included */
+    if (len == 0) snprintf(buf, size, ".");
+    else snprintf(buf, size, "%.*s", (int)(len > 1 ? len - 1 : 1), path);
 }
 
 /* Takes the paths and stamps of p (p ends empty) and (re)opens the folder watch on their folders. */

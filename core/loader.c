@@ -116,6 +116,14 @@ static int stem_is(const char *path, const char *name)
     return strncmp(base, name, n) == 0 && strlen(base) == n + k && strcmp(base + n, plat_dl_suffix()) == 0;
 }
 
+int loader_has_module(const module_registry *reg, const char *name)
+{
+    if (find_entry(reg, name)) return 1;
+    for (size_t i = 0; reg && name && i < reg->deferred_count; i++)
+        if (reg->deferred[i] && stem_is(reg->deferred[i], name)) return 1;
+    return 0;
+}
+
 const loaded_module *loader_find(const module_registry *creg, const char *name)
 {
     /* The registry is the host's own and only ever used from one thread at a time (start, reload). */

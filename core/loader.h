@@ -46,6 +46,9 @@ int loader_load_file(module_registry *reg, const char *path, const wee_host_api 
 /* Finds a module by name. One that loader_unload_unused closed is opened and initialised again first
  * (so a reloaded config may use it); NULL if that fails (logged). */
 const loaded_module *loader_find(const module_registry *reg, const char *name);
+/* Is there a module named name: opened (or closed again), or a file <name>.so|.dll not opened yet?
+ * Opens nothing (loader_find opens every deferred file when a name matches none). */
+int loader_has_module(const module_registry *reg, const char *name);
 /* Closes the libraries of every module whose name is not in `keep` (a running config does not need
  * them: some pull in large libraries such as libcurl) and that nothing uses any more: an older rule
  * set still held by a running action or by the event tester keeps its modules open. Their entries keep
