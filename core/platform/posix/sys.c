@@ -18,28 +18,26 @@ void plat_hostname(char *buf, size_t size)
     buf[size - 1] = '\0'; /* gethostname need not terminate a truncated name */
 }
 
-int plat_exe_dir(char *buf, size_t size)
-{
-    if (!buf || size == 0) return WEE_EINVAL;
-    char path[4096];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n <= 0 || (size_t)n >= sizeof path - 1) return WEE_EIO;
-    path[n] = '\0';
-    char *slash = strrchr(path, '/');
-    if (!slash) return WEE_EIO;
-    if (slash == path) slash++; /* the executable sits in "/" itself */
-    *slash = '\0';
-    if (strlen(path) >= size) return WEE_EINVAL;
-    memcpy(buf, path, strlen(path) + 1);
-    return 0;
-}
-
 int plat_exe_path(char *buf, size_t size)
 {
     if (!buf || size == 0) return WEE_EINVAL;
     ssize_t n = readlink("/proc/self/exe", buf, size - 1);
     if (n <= 0 || (size_t)n >= size - 1) return n <= 0 ? WEE_EIO : WEE_EINVAL;
     buf[n] = '\0';
+    return 0;
+}
+
+int plat_exe_dir(char *buf, size_t size)
+{
+    if (!buf || size == 0) return WEE_EINVAL;
+    char path[4096];
+    if (plat_exe_path(path, sizeof path) != 0) return WEE_EIO;
+    char *slash = strrchr(path, '/');
+    if (!slash) return WEE_EIO;
+    if (slash == path) slash++; /* the executable sits in "/" itself */
+    *slash = '\0';
+    if (strlen(path) >= size) return WEE_EINVAL;
+    memcpy(buf, path, strlen(path) + 1);
     return 0;
 }
 

@@ -26,21 +26,6 @@ void plat_hostname(char *buf, size_t size)
     snprintf(buf, size, "localhost");
 }
 
-int plat_exe_dir(char *buf, size_t size)
-{
-    if (!buf || size == 0) return WEE_EINVAL;
-    wchar_t w[MAX_PATH * 4];
-    DWORD n = GetModuleFileNameW(NULL, w, (DWORD)(sizeof w / sizeof w[0]));
-    if (n == 0 || n >= sizeof w / sizeof w[0]) return WEE_EFAILED;
-    wchar_t *slash = NULL;
-    for (wchar_t *p = w; *p; p++)
-        if (*p == L'\\' || *p == L'/') slash = p;
-    if (!slash) return WEE_EFAILED;
-    *slash = L'\0';
-    if (win_wide_to_utf8_buf(w, buf, size) < 0) return WEE_EINVAL;
-    return 0;
-}
-
 int plat_exe_path(char *buf, size_t size)
 {
     if (!buf || size == 0) return WEE_EINVAL;
@@ -48,6 +33,22 @@ int plat_exe_path(char *buf, size_t size)
     DWORD n = GetModuleFileNameW(NULL, w, (DWORD)(sizeof w / sizeof w[0]));
     if (n == 0 || n >= sizeof w / sizeof w[0]) return WEE_EFAILED;
     if (win_wide_to_utf8_buf(w, buf, size) < 0) return WEE_EINVAL;
+    return 0;
+}
+
+int plat_exe_dir(char *buf, size_t size)
+{
+    if (!buf || size == 0) return WEE_EINVAL;
+    char path[MAX_PATH * 4 * 3]; /* UTF-8 of the longest wide path plat_exe_path takes */
+    int rc = plat_exe_path(path, sizeof path);
+    if (rc != 0) return rc;
+    char *slash = NULL;
+    for (char *p = path; *p; p++)
+        if (*p == '\\' || *p == '/') slash = p;
+    if (!slash) return WEE_EFAILED;
+    *slash = '\0';
+    if (strlen(path) >= size) return WEE_EINVAL;
+    memcpy(buf, path, strlen(path) + 1);
     return 0;
 }
 
