@@ -239,7 +239,6 @@ console_http *console_http_open(const char *listen, const char *token_file, char
     return cs;
 }
 
-int console_http_port(const console_http *cs) { return http_server_port(cs->http); }
 
 int console_http_start(console_http *cs, engine *e, const char *assets)
 {
@@ -248,7 +247,7 @@ int console_http_start(console_http *cs, engine *e, const char *assets)
     cs->cx.rate = console_rate_start(e);
     http_server_route(cs->http, handle, cs);
     log_write(WEE_LOG_INFO, "console", "web console on %s (port %d); `host console` prints its URL with the token "
-              "kept in %s", http_server_listen(cs->http), console_http_port(cs), cs->token_file);
+              "kept in %s", http_server_listen(cs->http), http_server_port(cs->http), cs->token_file);
     if (!plat_path_is_dir(assets))
         log_write(WEE_LOG_WARN, "console", "no console pages at %s: the API answers, the pages are missing (reinstall)", assets);
     return 0;

@@ -26,7 +26,6 @@ typedef struct console_http console_http;
 
 /* Binds listen and writes the URL file (token_file). NULL with err saying what and where. */
 console_http *console_http_open(const char *listen, const char *token_file, char *err, size_t err_size);
-int console_http_port(const console_http *c);
 /* assets: the folder holding index.html and the rest. */
 int console_http_start(console_http *c, engine *e, const char *assets);
 /* Ends every live stream, stops serving and removes the URL file. */

@@ -59,7 +59,7 @@ static void add_matched(const mt_total *t, void *ctx)
     cJSON_AddNumberToObject(ctx, t->a, (double)t->count);
 }
 
-/* name -> {"fired", "last_fired"} of the running rules (since the last reload) */
+/* name -> {"last_fired"} of the running rules (kept across reloads) */
 static cJSON *running_stats(engine *e)
 {
     cJSON *o = cJSON_CreateObject();
@@ -68,7 +68,6 @@ static cJSON *running_stats(engine *e)
     for (size_t i = 0; rs && i < rule_set_count(rs); i++) {
         const rule *r = rule_set_at(rs, i);
         cJSON *s = cJSON_CreateObject();
-        cJSON_AddBoolToObject(s, "running", r->enabled);
         int64_t last = r->state ? (int64_t)atomic_load(&r->state->last_fired_ms) : 0;
         if (last) {
             char when[40];

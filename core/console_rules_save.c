@@ -142,8 +142,14 @@ static char *backup_name(const char *file)
     return bak;
 }
 
-/* Keeps the file as it is now in <file>.bak (*bak gets that name when it did); then writes text over
- * the file. 0, or a WEE_E* code with err saying what was left as it was. */
+/* The file's content: the text and a final line break (file_replace_with's writer). */
+static int write_line(FILE *f, void *text)
+{
+    return fputs(text, f) < 0 || fputc('\n', f) == EOF;
+}
+
+/* Keeps the file as it is now in <file>.bak (*bak gets that name when it did); then writes text and a
+ * line break over the file. 0, or a WEE_E* code with err saying what was left as it was. */
 static int save_file(const char *file, const char *text, char **bak, char *err, size_t err_size)
 {
     *bak = NULL;
@@ -161,7 +167,7 @@ static int save_file(const char *file, const char *text, char **bak, char *err, 
         }
         *bak = name;
     }
-    int rc = file_replace(file, text, strlen(text));
+    int rc = file_replace_with(file, write_line, (void *)text);
     if (rc != 0) snprintf(err, err_size, "cannot write %s: %s; the file is as it was", file, wee_strerror(rc));
     return rc;
 }
@@ -171,17 +177,9 @@ static int save_and_reload(engine *e, rules_request *q, cJSON *answer)
 {
     char *text = cJSON_Print(q->candidate); /* indented: the file is for people too */
     if (!text) return 503;
-    strbuf out = STRBUF_INIT;
-    strbuf_puts(&out, text);
-    strbuf_putc(&out, '\n');
-    free(text);
-    if (strbuf_failed(&out)) {
-        strbuf_free(&out);
-        return 503;
-    }
     char err[1300] = "", *bak = NULL;
-    int rc = save_file(q->f.console, strbuf_cstr(&out), &bak, err, sizeof err);
-    strbuf_free(&out);
+    int rc = save_file(q->f.console, text, &bak, err, sizeof err);
+    free(text);
     cJSON_AddBoolToObject(answer, "saved", rc == 0);
     if (rc != 0) {
         cJSON_ReplaceItemInObject(answer, "ok", cJSON_CreateBool(0));
