@@ -2,6 +2,7 @@
 #include "console_api.h"
 #include <civetweb.h>
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "console_http.h"
@@ -26,8 +27,7 @@ void console_reply_outcome(struct mg_connection *c, int status, int ok, const ch
     cJSON_Delete(o);
 }
 
-/* The request body, at most CONSOLE_BODY_MAX bytes: 0, or the HTTP status to answer (413, 400). */
-int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out)
+static int read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out)
 {
     if (ri->content_length > CONSOLE_BODY_MAX) return 413;
     char chunk[8192];
@@ -40,6 +40,20 @@ int console_read_body(struct mg_connection *c, const struct mg_request_info *ri,
     strbuf_putc(out, '\0'); /* a NUL inside is then visible to the parser as the end */
     out->len--;
     return 0;
+}
+
+int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out, const char *what)
+{
+    int bad = read_body(c, ri, out);
+    if (bad == 413) {
+        char text[160];
+        snprintf(text, sizeof text, "request body over 1 MiB%s%s%s", what ? "; " : "", what ? what : "",
+                 what ? " must be smaller" : "");
+        console_reply_outcome(c, 413, 0, text);
+    } else if (bad) {
+        console_reply_outcome(c, 400, 0, "incomplete request body");
+    }
+    return bad;
 }
 
 void console_reply_cjson(struct mg_connection *c, int status, cJSON *o)

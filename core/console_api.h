@@ -24,9 +24,10 @@ typedef struct console_ctx {
 
 typedef void (*console_api_fn)(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri);
 
-/* The request body, at most CONSOLE_BODY_MAX bytes, NUL-terminated: 0, or the HTTP status to answer
- * (413 too large, 400 incomplete). */
-int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out);
+/* The request body, at most CONSOLE_BODY_MAX bytes, NUL-terminated: 0; or, after answering 413 (too
+ * large: "request body over 1 MiB; <what> must be smaller", or without the advice when what is NULL)
+ * or 400 (incomplete), that status. */
+int console_read_body(struct mg_connection *c, const struct mg_request_info *ri, strbuf *out, const char *what);
 void console_reply_json(struct mg_connection *c, int status, const char *json);
 /* sb's JSON text with status; 503 "out of memory" instead when building it ran out (strbuf_failed):
  * never a cut document. */

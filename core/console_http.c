@@ -59,12 +59,7 @@ static int origin_ok(const console_http *cs, const char *origin)
 static void api_emit(console_http *cs, struct mg_connection *c, const struct mg_request_info *ri)
 {
     strbuf body = STRBUF_INIT, text = STRBUF_INIT;
-    int bad = console_read_body(c, ri, &body);
-    if (bad == 413) {
-        console_reply_outcome(c, 413, 0, "request body over 1 MiB; an event must be smaller");
-    } else if (bad) {
-        console_reply_outcome(c, 400, 0, "incomplete request body");
-    } else {
+    if (console_read_body(c, ri, &body, "an event") == 0) {
         control_result r = control_emit(cs->cx.e, strbuf_cstr(&body), "console", &text);
         if (strbuf_failed(&text)) console_reply_outcome(c, 503, 0, "out of memory");
         else console_reply_outcome(c, r == CONTROL_OK ? 200 : r == CONTROL_ERROR ? 400 : 503, r == CONTROL_OK, strbuf_cstr(&text));

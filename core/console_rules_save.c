@@ -67,15 +67,10 @@ static void run_check(engine *e, check *k)
     for (size_t i = 0; i < nd; i++) cJSON_Delete(docs[i]);
 }
 
-/* Body -> candidate document; NULL after answering 400/413. */
+/* Body -> candidate document; NULL after answering an error. */
 static cJSON *read_candidate(struct mg_connection *c, const struct mg_request_info *ri, strbuf *body)
 {
-    int bad = console_read_body(c, ri, body);
-    if (bad) {
-        console_reply_outcome(c, bad, 0, bad == 413 ? "request body over 1 MiB; a rule file must be smaller"
-                                                    : "incomplete request body");
-        return NULL;
-    }
+    if (console_read_body(c, ri, body, "a rule file") != 0) return NULL;
     cJSON *doc = cJSON_Parse(strbuf_cstr(body));
     if (!cJSON_IsObject(doc)) {
         cJSON_Delete(doc);

@@ -22,14 +22,12 @@ void console_api_sources(const console_ctx *cx, struct mg_connection *c, const s
 void console_api_source_restart(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri)
 {
     strbuf body = STRBUF_INIT, report = STRBUF_INIT;
-    int bad = console_read_body(c, ri, &body);
+    int bad = console_read_body(c, ri, &body, NULL);
     cJSON *req = bad ? NULL : cJSON_Parse(strbuf_cstr(&body));
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
-    if (bad) {
-        console_reply_outcome(c, bad, 0, bad == 413 ? "request body over 1 MiB" : "incomplete request body");
-    } else if (!cJSON_IsString(id) || !id->valuestring[0]) {
+    if (!bad && (!cJSON_IsString(id) || !id->valuestring[0])) {
         console_reply_outcome(c, 400, 0, "send {\"id\": \"<source id>\"}");
-    } else {
+    } else if (!bad) {
         int rc = engine_source_restart(cx->e, id->valuestring, &report);
         int status = rc == 0 ? 200 : rc == WEE_ENOTFOUND ? 404 : rc == WEE_ENOMEM ? 503 : 500;
         console_reply_outcome(c, status, rc == 0, strbuf_cstr(&report));
