@@ -216,8 +216,11 @@ async function main() {
       null, { timeout: 20000 });
     // A source whose folder did not exist at start: not running, with the module's reason, and a Start
     // button that works once the folder is there (no reload).
-    const rows = await page.textContent('#src-rows');
-    if (!/later.*not running.*is not an existing folder/.test(rows)) throw new Error('the failed source lacks its state or reason: ' + rows);
+    // (the restart above reloads the table: wait for it rather than read it mid-way)
+    await page.waitForFunction(() => /later.*not running.*is not an existing folder/.test(document.getElementById('src-rows').textContent),
+      null, { timeout: 20000 }).catch(async () => {
+      throw new Error('the failed source lacks its state or reason: ' + await page.textContent('#src-rows'));
+    });
     await page.screenshot({ path: path.join(shotDir, 'sources-failed.png'), fullPage: true });
     fs.mkdirSync(laterDir);
     await page.click('button[data-source="later"]');
