@@ -111,7 +111,7 @@ void event_tap_failure(event_tap *t, const char *rule, const char *action_path, 
     plat_mutex_unlock(&t->lock);
 }
 
-void event_tap_failures_json(event_tap *t, strbuf *out)
+cJSON *event_tap_failures(event_tap *t)
 {
     cJSON *arr = cJSON_CreateArray();
     plat_mutex_lock(&t->lock);
@@ -129,10 +129,7 @@ void event_tap_failures_json(event_tap *t, strbuf *out)
         cJSON_AddItemToArray(arr, o);
     }
     plat_mutex_unlock(&t->lock);
-    char *text = arr ? cJSON_PrintUnformatted(arr) : NULL;
-    strbuf_puts(out, text ? text : "[]");
-    free(text);
-    cJSON_Delete(arr);
+    return arr;
 }
 
 void event_tap_stats(event_tap *t, unsigned *viewers, size_t *queued_bytes, uint64_t *missed)

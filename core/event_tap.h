@@ -11,6 +11,7 @@
  */
 #ifndef WEE_EVENT_TAP_H
 #define WEE_EVENT_TAP_H
+#include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "util/strbuf.h"
@@ -44,8 +45,8 @@ void event_tap_add_results(struct cJSON *action_json, const struct wee_event *re
  * module, event type, error text. */
 void event_tap_failure(event_tap *t, const char *rule, const char *action_path, const char *module,
                        const char *event_type, const char *error);
-/* The remembered failures as a JSON array, newest first. Appends to out. */
-void event_tap_failures_json(event_tap *t, strbuf *out);
+/* The remembered failures as a new JSON array, newest first (the caller owns it); NULL when out of memory. */
+cJSON *event_tap_failures(event_tap *t);
 
 /* What the live viewers hold now: their count, the bytes queued for them, the events they missed. */
 void event_tap_stats(event_tap *t, unsigned *viewers, size_t *queued_bytes, uint64_t *missed);

@@ -77,14 +77,9 @@ void engine_status_json(engine *e, strbuf *out)
         cJSON_AddNumberToObject(live, "max_viewers", TAP_MAX_VIEWERS);
         cJSON_AddNumberToObject(live, "max_bytes_per_viewer", TAP_VIEWER_BYTES);
     }
+    cJSON_AddItemToObject(o, "failures", tap ? event_tap_failures(tap) : cJSON_CreateArray());
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
-    if (!text) { strbuf_puts(out, "{}"); return; }
-    /* The failures list is built by the tap itself: splice it in as the last member. */
-    strbuf_append(out, text, strlen(text) - 1);
-    strbuf_puts(out, ",\"failures\":");
-    if (tap) event_tap_failures_json(tap, out);
-    else strbuf_puts(out, "[]");
-    strbuf_putc(out, '}');
+    strbuf_puts(out, text ? text : "{}");
     free(text);
 }
