@@ -91,7 +91,18 @@ void action_call_init(struct wee_action_call *call, const void *params_tree, con
     if (params_tree) {
         render_ctx ctx = { event, results };
         call->params = options_view_render((const options_tree *)params_tree, &ctx);
+        call->render_failed = call->params == NULL;
     }
+}
+
+int action_call_run(struct wee_action_call *call, const wee_module_desc *m, void *instance)
+{
+    return call->render_failed ? WEE_ENOMEM : m->action_run(instance, call);
+}
+
+const char *action_call_error_text(const struct wee_action_call *call, int rc)
+{
+    return call->error.len ? strbuf_cstr(&call->error) : wee_strerror(rc);
 }
 
 void action_call_finish(struct wee_action_call *call)

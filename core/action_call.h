@@ -8,6 +8,7 @@
 #ifndef WEE_ACTION_CALL_H
 #define WEE_ACTION_CALL_H
 #include "wee/host.h"
+#include "wee/module.h"
 #include "util/strbuf.h"
 
 struct wee_action_call {
@@ -21,6 +22,7 @@ struct wee_action_call {
     /* Where call_emit sends events (the dispatcher); NULL: emitting from actions is refused. */
     int (*emit)(void *ctx, wee_event *ev);
     void *emit_ctx;
+    int render_failed;           /* rendering the options ran out of memory: the action must not run */
 };
 
 /* params_tree: the action's options_tree (void* to keep options.h out); renders lazily against
@@ -28,6 +30,11 @@ struct wee_action_call {
 void action_call_init(struct wee_action_call *call, const void *params_tree, const wee_event *event,
                       wee_event *results, const char *module_name, const char *rule_name, unsigned worker);
 void action_call_finish(struct wee_action_call *call);
+/* Runs the action (m->action_run(instance, call)); WEE_ENOMEM without running it when rendering its
+ * options ran out of memory, as it must not run without them. */
+int action_call_run(struct wee_action_call *call, const wee_module_desc *m, void *instance);
+/* What a call that returned rc says went wrong: the action's own words, else rc's meaning. */
+const char *action_call_error_text(const struct wee_action_call *call, int rc);
 /* The host-table entries over a call (wee_host_api call_*, worker_count). */
 const wee_event *action_call_event(const wee_action_call *call);
 const wee_options *action_call_params(const wee_action_call *call);

@@ -13,7 +13,6 @@
 #include "host_api.h"
 #include "log.h"
 #include "rule_memory.h"
-#include "wee/errors.h"
 
 static void run_actions(worker *w, rule *r, const wee_event *ev)
 {
@@ -35,14 +34,13 @@ static void run_actions(worker *w, rule *r, const wee_event *ev)
         w->doing_event = ev->type;
         w->doing_since = t0 ? t0 : 1;
         plat_mutex_unlock(&w->doing_lock);
-        /* Out of memory rendering its options: the action fails instead of running without them. */
-        int rc = a->params && !call.params ? WEE_ENOMEM : a->module->desc.action_run(a->instance, &call);
+        int rc = action_call_run(&call, &a->module->desc, a->instance);
         plat_mutex_lock(&w->doing_lock);
         w->doing_since = 0;
         plat_mutex_unlock(&w->doing_lock);
         mtable_observe(&w->metrics[DM_ACTIONS], a->module->desc.name, rc == 0 ? "ok" : "error",
                        plat_monotonic_ns() - t0);
-        const char *error = rc == 0 ? NULL : call.error.len ? strbuf_cstr(&call.error) : wee_strerror(rc);
+        const char *error = rc == 0 ? NULL : action_call_error_text(&call, rc);
         if (w->tap_actions) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "action", a->module->desc.name);

@@ -11,7 +11,6 @@
 #include "platform/platform.h"
 #include "rule_memory.h"
 #include "util/glob.h"
-#include "wee/errors.h"
 
 struct rule_test {
     rule_set *rules;
@@ -114,9 +113,9 @@ static void test_actions(const rule_test *t, const rule *r, const wee_event *ev,
         if (!run) continue;
         struct wee_action_call call;
         action_call_init(&call, a->params, ev, results, a->module->desc.name, r->name, t->worker);
-        int rc = a->params && !call.params ? WEE_ENOMEM : a->module->desc.action_run(a->instance, &call);
+        int rc = action_call_run(&call, &a->module->desc, a->instance);
         cJSON_AddBoolToObject(ao, "ok", rc == 0);
-        if (rc) cJSON_AddStringToObject(ao, "error", call.error.len ? strbuf_cstr(&call.error) : wee_strerror(rc));
+        if (rc) cJSON_AddStringToObject(ao, "error", action_call_error_text(&call, rc));
         action_call_finish(&call);
         if (rc) (*failed)++;
         if (rc && a->on_error == ON_ERROR_STOP) break;
