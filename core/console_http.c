@@ -73,7 +73,7 @@ static void api_reload(console_http *cs, struct mg_connection *c)
     strbuf report = STRBUF_INIT;
     log_write(WEE_LOG_INFO, "console", "reload requested from the web console");
     int rc = engine_reload(cs->cx.e, &report);
-    console_reply_outcome(c, 200, rc == 0, report.len ? strbuf_cstr(&report) : rc == 0 ? "reloaded" : wee_strerror(rc));
+    console_reply_outcome(c, 200, rc == 0, engine_reload_text(&report, rc));
     strbuf_free(&report);
 }
 

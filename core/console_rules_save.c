@@ -188,8 +188,7 @@ static int save_and_reload(engine *e, rules_request *q, cJSON *answer)
     int rrc = engine_reload(e, &report);
     cJSON *reload = cJSON_AddObjectToObject(answer, "reload");
     cJSON_AddBoolToObject(reload, "ok", rrc == 0);
-    cJSON_AddStringToObject(reload, "text", report.len && !strbuf_failed(&report) ? strbuf_cstr(&report)
-                                            : rrc == 0 ? "reloaded" : wee_strerror(rrc));
+    cJSON_AddStringToObject(reload, "text", engine_reload_text(&report, rrc));
     strbuf_free(&report);
     cJSON_ReplaceItemInObject(answer, "ok", cJSON_CreateBool(rrc == 0));
     return 200;

@@ -116,7 +116,7 @@ static void handle(void *ctx, conn_server *srv, plat_conn *c)
     case CONTROL_RELOAD: {
         log_write(WEE_LOG_INFO, "control", "reload requested over the control channel");
         int r = engine_reload(cs->e, &text);
-        reply(c, r == 0 ? CONTROL_OK : CONTROL_FAILED, text.len ? text.data : r == 0 ? "reloaded" : wee_strerror(r));
+        reply(c, r == 0 ? CONTROL_OK : CONTROL_FAILED, engine_reload_text(&text, r));
         break;
     }
     case CONTROL_EMIT:

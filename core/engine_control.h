@@ -18,6 +18,9 @@
  * Returns 0 on success (report: one line saying what changed). On failure the old config keeps
  * running and report holds every error with its file and JSON path; returns WEE_ECONFIG. */
 int engine_reload(engine *e, strbuf *report);
+/* What to tell whoever asked for that reload: the report, or when it could not be built (out of
+ * memory) "reloaded" or rc's meaning. */
+const char *engine_reload_text(const strbuf *report, int rc);
 
 /* An event from outside the engine (`host emit`): stamped with source "control" and submitted.
  * Returns 0, WEE_EFULL (dropped, counted) or WEE_ESTOPPED. */

@@ -186,6 +186,12 @@ void engine_watch_stop(engine *e)
     file_watch_stop(w);
 }
 
+const char *engine_reload_text(const strbuf *report, int rc)
+{
+    if (report->len && !strbuf_failed(report)) return strbuf_cstr(report);
+    return rc == 0 ? "reloaded" : wee_strerror(rc);
+}
+
 int engine_reload(engine *e, strbuf *report)
 {
     plat_mutex_lock(&e->reload_lock);
