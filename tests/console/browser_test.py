@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console_host import Host  # noqa: E402
+from console_host import Host, failing_exec, later_source  # noqa: E402
 
 NODE_MODULES = os.path.join(os.environ.get("WEE_NPM_PREFIX", os.path.expanduser("~/.cache/wee/npm")), "node_modules")
 
@@ -31,14 +31,12 @@ def main():
         print("SKIP: /usr/bin/chromium is not installed (tools/install-deps.sh installs it)")
         return 77
     os.makedirs(a.shots, exist_ok=True)
-    # A program that exits 3: its exit code and error show in the live view and the dashboard's failures.
-    fail = ({"action": "exec", "command": "cmd.exe", "args": ["/c", "exit 3"]} if a.emulator else
-            {"action": "exec", "command": "/bin/sh", "args": ["-c", "exit 3"]})
-    # "later" watches a folder made only during the test: the Sources page shows why it is not running,
-    # and starts it once the folder is there.
-    h = Host(a.host, a.emulator, extra_rules=[{"name": "fails", "when": {"event": "custom.fail"}, "do": [fail]}],
-             extra_sources=lambda host: [{"id": "later", "module": "file",
-                                          "paths": [host.native(os.path.join(host.dir, "later"))]}])
+    # A program that exits 3 (its error shows in the live view and the dashboard's failures); "later"
+    # watches a folder made only during the test (the Sources page shows why it is not running, and
+    # starts it once the folder is there).
+    h = Host(a.host, a.emulator,
+             extra_rules=[{"name": "fails", "when": {"event": "custom.fail"}, "do": [failing_exec(a.emulator)]}],
+             extra_sources=lambda host: [later_source(host)])
     try:
         h.start()
         env = dict(os.environ, NODE_PATH=NODE_MODULES)

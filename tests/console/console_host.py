@@ -1,7 +1,8 @@
 """Start the real host (natively, or host.exe under Wine) with the web console on, from the Linux side.
 
-Shared by test_console_api.py and browser_test.py. Event data and paths are the test's own; the host
-is the real binary with the real modules beside it.
+Shared by test_console_api.py, test_console_rules.py and browser_test.py, with the checks and small
+helpers they all use. Event data and paths are the test's own; the host is the real binary with the real
+modules beside it.
 """
 import json
 import os
@@ -11,6 +12,46 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
+def wait_for(pred, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.3)
+    return pred()
+
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def failing_exec(wine):
+    """An exec action whose program exits 3: its exit code and error show in the live view and the
+    dashboard's failures."""
+    return ({"action": "exec", "command": "cmd.exe", "args": ["/c", "exit 3"]} if wine else
+            {"action": "exec", "command": "/bin/sh", "args": ["-c", "exit 3"]})
+
+
+def later_source(host):
+    """A file source on a folder made only during the test: it fails to start, and starts once the
+    folder is there."""
+    return {"id": "later", "module": "file", "paths": [host.native(os.path.join(host.dir, "later"))]}
 
 
 class Host:
@@ -100,6 +141,16 @@ class Host:
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
+
+    def post_json(self, path, doc, headers=None, **kw):
+        """POSTs doc (bytes as they are, anything else as JSON); (status, parsed answer)."""
+        body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+        hd = dict({"Content-Type": "application/json"}, **(headers or {}))
+        code, raw = self.request("POST", path, body=body, headers=hd, **kw)
+        try:
+            return code, json.loads(raw)
+        except ValueError:
+            return code, {"raw": raw.decode("utf-8", "replace")}
 
     def status(self):
         code, body = self.get("/api/status")

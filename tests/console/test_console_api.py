@@ -18,15 +18,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console_host import Host  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
+from console_host import Host, check, failures, failing_exec, later_source, read, wait_for  # noqa: E402
 
 
 def raw(h, data, read=True, timeout=30):
@@ -106,10 +98,8 @@ def extra_rules(h_native, wine):
     """Rules for the Event tester and the live view's action results: a program that exits 3 (its exit
     code and error reach the stream and the failures list), a condition that explains itself, and a
     threshold (stateful: the tester remembers within one test only)."""
-    fail = ({"action": "exec", "command": "cmd.exe", "args": ["/c", "exit 3"]} if wine else
-            {"action": "exec", "command": "/bin/sh", "args": ["-c", "exit 3"]})
     return [
-        {"name": "fails", "when": {"event": "custom.fail"}, "do": [fail]},
+        {"name": "fails", "when": {"event": "custom.fail"}, "do": [failing_exec(wine)]},
         {"name": "pdf only", "when": {"event": "custom.doc", "match": {"ext": "pdf"}},
          "do": [{"action": "log", "target": "file", "file": h_native, "message": "doc {{name}}"}]},
         {"name": "three pings", "when": {"event": "custom.ping"}, "threshold": {"count": 3, "within_ms": 60000},
@@ -119,15 +109,6 @@ def extra_rules(h_native, wine):
     ]
 
 
-def post_json(h, path, obj, headers=None, **kw):
-    hd = dict({"Content-Type": "application/json"}, **(headers or {}))
-    code, body = h.request("POST", path, body=json.dumps(obj).encode(), headers=hd, **kw)
-    try:
-        return code, json.loads(body)
-    except ValueError:
-        return code, {"raw": body[:200]}
-
-
 def verdicts(report):
     return {r["rule"]: r for r in report["rules"]}
 
@@ -135,13 +116,13 @@ def verdicts(report):
 def tester_checks(h):
     """POST /api/test: the running rules' verdicts with reasons, rendered arguments, actions run on request."""
     check(h.get("/api/test")[0] == 405, "GET /api/test -> 405 (it can run actions: POST only)")
-    check(post_json(h, "/api/test", {"event": {"type": "x"}}, token=False)[0] == 401, "/api/test without token -> 401")
-    code, j = post_json(h, "/api/test", {"event": {"type": "custom.doc", "name": "a.txt", "ext": "txt"}})
+    check(h.post_json("/api/test", {"event": {"type": "x"}}, token=False)[0] == 401, "/api/test without token -> 401")
+    code, j = h.post_json("/api/test", {"event": {"type": "custom.doc", "name": "a.txt", "ext": "txt"}})
     v = verdicts(j["events"][0]) if code == 200 else {}
     check(code == 200 and v["pdf only"]["verdict"] == "no match" and "ext" in v["pdf only"]["reason"] and
           v["new file"]["reason"] == 'event type "custom.doc" does not match "file.created"',
           "tester: every rule's verdict with the reason its condition failed: %s" % json.dumps(v.get("pdf only")))
-    code, j = post_json(h, "/api/test", {"event": {"type": "custom.doc", "name": "b.pdf", "ext": "pdf"}})
+    code, j = h.post_json("/api/test", {"event": {"type": "custom.doc", "name": "b.pdf", "ext": "pdf"}})
     v = verdicts(j["events"][0]) if code == 200 else {}
     act = v.get("pdf only", {}).get("actions", [{}])[0]
     check(code == 200 and v["pdf only"]["verdict"] == "match" and act.get("args", {}).get("message") == "doc b.pdf"
@@ -150,33 +131,27 @@ def tester_checks(h):
     with open(h.log) as f:
         before = f.read()
     check("doc b.pdf" not in before, "tester without run leaves the action alone")
-    code, j = post_json(h, "/api/test", {"event": {"type": "custom.doc", "name": "c.pdf", "ext": "pdf"}, "run": True})
+    code, j = h.post_json("/api/test", {"event": {"type": "custom.doc", "name": "c.pdf", "ext": "pdf"}, "run": True})
     act = verdicts(j["events"][0])["pdf only"]["actions"][0] if code == 200 else {}
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        with open(h.log) as f:
-            if "doc c.pdf" in f.read():
-                break
-        time.sleep(0.2)
-    with open(h.log) as f:
-        check(act.get("ok") is True and "doc c.pdf" in f.read(), "tester with run: the action ran and said ok")
-    code, j = post_json(h, "/api/test", {"event": {"type": "custom.fail"}, "run": True})
+    wait_for(lambda: b"doc c.pdf" in (read(h.log) or b""), 20)
+    check(act.get("ok") is True and b"doc c.pdf" in (read(h.log) or b""), "tester with run: the action ran and said ok")
+    code, j = h.post_json("/api/test", {"event": {"type": "custom.fail"}, "run": True})
     act = verdicts(j["events"][0])["fails"]["actions"][0] if code == 200 else {}
     res = verdicts(j["events"][0])["fails"].get("results", {}) if code == 200 else {}
     check(act.get("ok") is False and "exited with code 3" in act.get("error", "") and res.get("exec.exit_code") == 3
           and j["failed"] == 1, "tester with run: a failing action's error and its published exit code: %s %s" %
           (json.dumps(act.get("error")), json.dumps(res)))
     pings = [{"type": "custom.ping", "n": i} for i in range(3)]
-    code, j = post_json(h, "/api/test", {"event": pings})
+    code, j = h.post_json("/api/test", {"event": pings})
     got = [verdicts(r)["three pings"]["verdict"] for r in j.get("events", [])]
     check(code == 200 and got == ["no fire", "no fire", "match"],
           "tester: an array of events runs in order through a threshold's own memory: %s" % got)
-    code, j = post_json(h, "/api/test", {"event": pings[:1]})
+    code, j = h.post_json("/api/test", {"event": pings[:1]})
     check(code == 200 and verdicts(j["events"][0])["three pings"]["verdict"] == "no fire",
           "tester: each test starts with empty memories (the last test's pings are not remembered)")
-    code, j = post_json(h, "/api/test", {"event": [{"type": "ok"}, {"no": "type"}]})
+    code, j = h.post_json("/api/test", {"event": [{"type": "ok"}, {"no": "type"}]})
     check(code == 400 and j["text"].startswith("event[1]: "), "tester: a bad event is named by its index: %s" % j)
-    code, j = post_json(h, "/api/test", {"events": {}})
+    code, j = h.post_json("/api/test", {"events": {}})
     check(code == 400 and '"event"' in j["text"], "tester: a body without \"event\" -> 400 saying what to send")
     # The same body reader as /api/emit's 10 MB check above. Not repeated under Wine: a server that
     # answers and closes while the client still sends trips Wine's own sock.c assertion at times, and
@@ -196,14 +171,14 @@ def sources_checks(h):
           and src[0]["path"] == "sources[0]" and src[0]["emitted"] >= 1,
           "GET /api/sources: the source with its state and counts: %s" % body[:300])
     check(h.get("/api/sources/restart")[0] == 405, "GET /api/sources/restart -> 405")
-    check(post_json(h, "/api/sources/restart", {"id": "inbox"}, token=False)[0] == 401, "restart without token -> 401")
-    check(post_json(h, "/api/sources/restart", {"id": "inbox"},
+    check(h.post_json("/api/sources/restart", {"id": "inbox"}, token=False)[0] == 401, "restart without token -> 401")
+    check(h.post_json("/api/sources/restart", {"id": "inbox"},
                     headers={"Origin": "http://evil.example"})[0] == 403, "restart from a foreign Origin -> 403")
-    code, j = post_json(h, "/api/sources/restart", {"id": "nope"})
+    code, j = h.post_json("/api/sources/restart", {"id": "nope"})
     check(code == 404 and "no source 'nope'" in j["text"], "restart of an unknown source -> 404: %s" % j)
-    code, j = post_json(h, "/api/sources/restart", {})
+    code, j = h.post_json("/api/sources/restart", {})
     check(code == 400, "restart without an id -> 400")
-    code, j = post_json(h, "/api/sources/restart", {"id": "inbox"})
+    code, j = h.post_json("/api/sources/restart", {"id": "inbox"})
     check(code == 200 and j["ok"] and "restarted" in j["text"], "POST /api/sources/restart -> 200: %s" % j)
     code, body = h.get("/api/sources")
     check(code == 200 and json.loads(body)[0]["emitted"] == src[0]["emitted"],
@@ -223,12 +198,12 @@ def sources_checks(h):
     later = {s["id"]: s for s in src}.get("later", {})
     check(later.get("state") == "not running" and "is not an existing folder" in later.get("reason", ""),
           "GET /api/sources: a failed source with its module's error: %s" % later)
-    code, j = post_json(h, "/api/sources/restart", {"id": "later"})
+    code, j = h.post_json("/api/sources/restart", {"id": "later"})
     check(code == 500 and not j["ok"] and "did not start" in j["text"] and "is not an existing folder" in j["text"],
           "starting it while its folder is missing -> 500 saying why: %s" % j)
     later_dir = os.path.join(h.dir, "later")
     os.mkdir(later_dir)
-    code, j = post_json(h, "/api/sources/restart", {"id": "later"})
+    code, j = h.post_json("/api/sources/restart", {"id": "later"})
     check(code == 200 and j["ok"] and "source 'later' (file) started" in j["text"],
           "once the folder exists it starts -> 200: %s" % j)
     live = Stream(h)
@@ -243,7 +218,7 @@ def sources_checks(h):
     check(later.get("state") == "running" and "reason" not in later and later.get("emitted", 0) >= 1,
           "it is running, with its count: %s" % later)
     # A restart keeps a source's place among the running ones (status, metrics).
-    post_json(h, "/api/sources/restart", {"id": "inbox"})
+    h.post_json("/api/sources/restart", {"id": "inbox"})
     order = [s["id"] for s in h.status()["sources"]]
     check(order == ["inbox", "later"], "the running sources stay in config order after a restart: %s" % order)
 
@@ -377,8 +352,7 @@ def main():
     # "later" watches a folder that does not exist yet: it fails to start, and is started from the page
     # once the folder is there (sources_checks).
     h = Host(a.host, a.emulator, extra_rules=lambda host: extra_rules(host.native(host.log), host.wine),
-             extra_sources=lambda host: [{"id": "later", "module": "file",
-                                          "paths": [host.native(os.path.join(host.dir, "later"))]}])
+             extra_sources=lambda host: [later_source(host)])
     try:
         h.start()
         print("console at", h.url, flush=True)

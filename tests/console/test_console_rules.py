@@ -17,44 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console_host import Host  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def post(h, path, doc, **kw):
-    body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
-    headers = {"Content-Type": "application/json"}
-    headers.update(kw.pop("headers", {}))
-    code, raw = h.request("POST", path, body=body, headers=headers, **kw)
-    try:
-        return code, json.loads(raw)
-    except ValueError:
-        return code, {"raw": raw.decode("utf-8", "replace")}
-
-
-def wait_for(pred, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.3)
-    return pred()
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
+from console_host import Host, check, failures, read, wait_for  # noqa: E402
 
 
 def rules_list(h):
@@ -89,7 +52,7 @@ def main():
             check(code == 405, "GET %s -> 405 (got %s)" % (path, code))
         code, _ = h.request("POST", "/api/rules", body=b"{}")
         check(code == 405, "POST /api/rules -> 405 (got %s)" % code)
-        code, _ = post(h, "/api/rules/save", {"rules": []}, headers={"Origin": "http://evil.example"})
+        code, _ = h.post_json("/api/rules/save", {"rules": []}, headers={"Origin": "http://evil.example"})
         check(code == 403, "a save from a foreign Origin -> 403 (got %s)" % code)
         check(read(console_file) is None, "refused calls wrote nothing")
 
@@ -113,16 +76,16 @@ def main():
         bad = {"rules": [{"name": "broken", "when": {"event": "custom.saved", "match": {"n": {"gt": "x"}}},
                           "do": [{"action": "log", "target": "file", "file": h.native(saved_log)},
                                  {"action": "nosuchaction"}], "throttle_ms": -5}]}
-        code, ans = post(h, "/api/rules/save", bad)
+        code, ans = h.post_json("/api/rules/save", bad)
         errs = {e["path"]: e for e in ans.get("errors", [])}
         check(code == 422 and ans.get("saved") is False, "a save with mistakes -> 422, not saved (got %s)" % code)
         for p in ("rules[0].do[0].message", "rules[0].do[1].action", "rules[0].throttle_ms"):
             check(p in errs and errs[p]["file"] == lst["console_file"], "error at %s in the console's file" % p)
         check(read(console_file) is None and read(bak) is None, "a refused save wrote no file")
-        code, ans = post(h, "/api/rules/check", bad)
+        code, ans = h.post_json("/api/rules/check", bad)
         check(code == 200 and ans.get("ok") is False and len(ans.get("errors", [])) == len(errs),
               "check answers the same errors without saving")
-        code, ans = post(h, "/api/rules/save", b"[1, 2")
+        code, ans = h.post_json("/api/rules/save", b"[1, 2")
         check(code == 400, "a body that is not a JSON object -> 400 (got %s)" % code)
 
         # --- a rule whose trigger needs a source nobody declares gets one offered ---
@@ -130,7 +93,7 @@ def main():
                             "do": [{"action": "log", "message": "tick"}]},
                            {"name": "windows", "when": {"event": "window.focused"},
                             "do": [{"action": "log", "message": "focus"}]}]}
-        code, ans = post(h, "/api/rules/check", needy)
+        code, ans = h.post_json("/api/rules/check", needy)
         offers = {o["source"]["id"]: o for o in ans.get("missing_sources", [])}
         check("every-second" in offers and offers["every-second"]["source"].get("module") == "timer",
               "a timer source 'every-second' is offered for when.source: %s" % list(offers))
@@ -139,7 +102,7 @@ def main():
         check(any(e["path"] == "rules[0].when.source" for e in ans.get("errors", [])),
               "and the undeclared source is an error at rules[0].when.source")
         needy["sources"] = [{"id": "every-second", "module": "timer", "interval_ms": 3600000}]
-        code, ans = post(h, "/api/rules/check", needy)
+        code, ans = h.post_json("/api/rules/check", needy)
         check(code == 200 and "every-second" not in [o["source"]["id"] for o in ans.get("missing_sources", [])]
               and not any(e["path"] == "rules[0].when.source" for e in ans.get("errors", [])),
               "with the offered source added the rule checks clean")
@@ -148,7 +111,7 @@ def main():
         good = {"rules": [{"name": "saved rule", "when": {"event": "custom.saved"},
                            "do": [{"action": "log", "target": "file", "file": h.native(saved_log),
                                    "message": "saved rule saw {{n}}"}]}]}
-        code, ans = post(h, "/api/rules/save", good)
+        code, ans = h.post_json("/api/rules/save", good)
         check(code == 200 and ans.get("saved") and ans.get("ok"), "a valid save -> 200, saved (got %s %s)" % (code, ans))
         check("reloaded" in ans.get("reload", {}).get("text", ""), "the answer carries the reload report: %r"
               % ans.get("reload"))
@@ -158,7 +121,7 @@ def main():
         check(not os.path.exists(console_file + ".tmp"), "no temporary file left behind")
         st = h.status()
         check(st["rules_active"] == 3, "the running config has the saved rule (rules_active %s)" % st["rules_active"])
-        code, _ = post(h, "/api/emit", {"type": "custom.saved", "n": 1})
+        code, _ = h.post_json("/api/emit", {"type": "custom.saved", "n": 1})
         got = wait_for(lambda: b"saved rule saw 1" in (read(saved_log) or b""))
         check(got, "the saved rule fired (its log action wrote its line)")
         row = wait_for(lambda: [r for r in rules_list(h)["rules"] if r["name"] == "saved rule" and r["matched"] >= 1])
@@ -168,7 +131,7 @@ def main():
         good2 = json.loads(json.dumps(good))
         good2["rules"][0]["do"][0]["message"] = "saved rule v2 saw {{n}}"
         before = h.status()["reloads_ok"]
-        code, ans = post(h, "/api/rules/save", good2)
+        code, ans = h.post_json("/api/rules/save", good2)
         check(code == 200 and ans.get("saved") and read(bak) == first, "the previous version is kept as .bak")
         check(ans.get("backup", "").endswith(".bak"), "the answer names the backup")
         # The file watch sees the save's write too, but the reload read it already and handed the file's
@@ -180,12 +143,12 @@ def main():
         # --- a failed save leaves the running config and the file as they were ---
         on_disk = read(console_file)
         broken = {"rules": [{"name": "saved rule", "when": {"event": "custom.saved"}, "do": []}]}
-        code, ans = post(h, "/api/rules/save", broken)
+        code, ans = h.post_json("/api/rules/save", broken)
         check(code == 422 and read(console_file) == on_disk and read(bak) == first,
               "a failed save changes neither the file nor the .bak")
         st = h.status()
         check(st["reloads_ok"] == reloads and st["rules_active"] == 3, "and the running config stays (no reload)")
-        post(h, "/api/emit", {"type": "custom.saved", "n": 2})
+        h.post_json("/api/emit", {"type": "custom.saved", "n": 2})
         check(wait_for(lambda: b"saved rule v2 saw 2" in (read(saved_log) or b"")), "the saved rule still fires")
 
         # --- export / import round trip ---
@@ -193,7 +156,7 @@ def main():
         check(exported == dict(good2, sources=[]), "export gives the console's file: %s" % exported)
         os.remove(console_file)
         check(wait_for(lambda: h.status()["rules_active"] == 2, 30), "removing the console's file on disk drops its rules")
-        code, ans = post(h, "/api/rules/save", exported)
+        code, ans = h.post_json("/api/rules/save", exported)
         check(code == 200 and ans.get("saved"), "importing the export saves it")
         check(rules_list(h)["console"] == exported and json.loads(read(console_file)) == exported,
               "export -> import -> export is the same")
