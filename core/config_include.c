@@ -170,14 +170,8 @@ void config_includes_merge(const char *config_file, cJSON *root, const char *ove
     const cJSON *rf = cJSON_GetObjectItemCaseSensitive(console, "rules_file");
     const char *name = CONFIG_CONSOLE_RULES_DEFAULT;
     const char *where = "engine.console.rules_file";
-    if (cJSON_IsString(rf) && rf->valuestring[0]) {
-        name = rf->valuestring;
-    } else if (rf && !cJSON_IsNull(rf)) {
-        diag_describe_json(rf, seen, sizeof seen);
-        diag_add(d, where, "expected the name of the file the console writes its rules to (default \"%s\"), got %s",
-                 CONFIG_CONSOLE_RULES_DEFAULT, seen);
-        return;
-    }
+    if (cJSON_IsString(rf) && rf->valuestring[0]) name = rf->valuestring;
+    else if (rf && !cJSON_IsNull(rf)) return; /* not a name: the engine's option table reports it (config_engine.c) */
     char *file = resolve(config_file, name);
     if (!file) {
         diag_add(d, where, "out of memory loading the config; the running config (if any) is kept");

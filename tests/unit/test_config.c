@@ -622,6 +622,26 @@ static void included_files_are_merged_and_named(void **state)
     free(dir);
 }
 
+/* engine.console.rules_file is checked by the engine's option table alone: a wrong value is one error at
+ * its path, and no console file is read. */
+static void console_rules_file_mistake_is_one_error(void **state)
+{
+    (void)state;
+    const char *texts[] = { "{\"version\": 1, \"engine\": {\"console\": {\"rules_file\": \"\"}}}",
+                            "{\"version\": 1, \"engine\": {\"console\": {\"rules_file\": 5}}}" };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        diag_list d = DIAG_INIT;
+        config *c = load(texts[i], 0, &d);
+        print_diags(&d);
+        assert_null(c);
+        assert_int_equal(d.count, 1);
+        assert_string_equal(d.items[0].path, "engine.console.rules_file");
+        assert_null(d.items[0].file);
+        assert_non_null(strstr(d.items[0].message, "expected the name of the file the console writes its rules to"));
+        diag_free(&d);
+    }
+}
+
 static wee_event *file_event(const char *name, const char *ext, const char *dir)
 {
     wee_event *ev = event_new("file.created");
@@ -708,6 +728,7 @@ int main(void)
         cmocka_unit_test(condition_errors_keep_their_real_paths),
         cmocka_unit_test(files_are_read_and_named),
         cmocka_unit_test(included_files_are_merged_and_named),
+        cmocka_unit_test(console_rules_file_mistake_is_one_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
