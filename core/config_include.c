@@ -14,19 +14,6 @@
 /* One array per level, as in config.c. */
 static const char *const file_keys[] = { "$schema", "version", "sources", "rules", NULL };
 
-/* name as read from the config file's folder; NULL when out of memory. */
-static char *resolve(const char *config_file, const char *name)
-{
-    size_t dir_len = path_config_folder_len(config_file);
-    if (path_config_name_is_absolute(name) || dir_len == 0) return str_dup(name);
-    size_t n = strlen(name);
-    char *p = calloc(dir_len + n + 1, 1);
-    if (!p) return NULL;
-    memcpy(p, config_file, dir_len);
-    memcpy(p + dir_len, name, n);
-    return p;
-}
-
 static int same_file(const char *a, const char *b)
 {
     if (strcmp(a, b) == 0) return 1;
@@ -127,7 +114,7 @@ static config_include *add(config_includes *inc, char *file, size_t *repeat_of)
 }
 
 /* Called for each rule file a config names, in order: the "include" list, then the console's file.
- * where: the JSON path of the name; file: the name resolved (see resolve), handed over, NULL when out of
+ * where: the JSON path of the name; file: the name resolved (path_config_join), handed over, NULL when out of
  * memory. */
 typedef void (*named_file_fn)(void *ctx, const char *where, const char *name, char *file, int console);
 
@@ -152,7 +139,7 @@ static void walk_named_files(const char *config_file, const cJSON *root, diag_li
             }
             continue;
         }
-        fn(ctx, item, h->valuestring, resolve(config_file, h->valuestring), 0);
+        fn(ctx, item, h->valuestring, path_config_join(config_file, h->valuestring), 0);
     }
 
     const cJSON *console = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "engine"), "console");
@@ -161,7 +148,7 @@ static void walk_named_files(const char *config_file, const cJSON *root, diag_li
     const char *name = CONFIG_CONSOLE_RULES_DEFAULT;
     if (cJSON_IsString(rf) && rf->valuestring[0]) name = rf->valuestring;
     else if (rf && !cJSON_IsNull(rf)) return; /* not a name */
-    fn(ctx, "engine.console.rules_file", name, resolve(config_file, name), 1);
+    fn(ctx, "engine.console.rules_file", name, path_config_join(config_file, name), 1);
 }
 
 typedef struct merge_ctx {
