@@ -109,6 +109,41 @@ uint32_t field_traits_of(const char *field)
     return t;
 }
 
+/* Entry i has one of traits and is the first such entry of its name. */
+static int first_with(size_t i, uint32_t traits)
+{
+    if (!(g_items[i].traits & traits)) return 0;
+    for (size_t j = 0; j < i; j++)
+        if ((g_items[j].traits & traits) && strcmp(g_items[j].name, g_items[i].name) == 0) return 0;
+    return 1;
+}
+
+char **field_traits_names_with(uint32_t traits)
+{
+    plat_mutex_lock(&g_lock);
+    size_t n = 0, bytes = 0;
+    for (size_t i = 0; i < g_count; i++) {
+        if (!first_with(i, traits)) continue;
+        n++;
+        bytes += strlen(g_items[i].name) + 1;
+    }
+    char **names = malloc((n + 1) * sizeof *names + bytes);
+    if (names) {
+        char *text = (char *)(names + n + 1);
+        size_t k = 0;
+        for (size_t i = 0; i < g_count; i++) {
+            if (!first_with(i, traits)) continue;
+            size_t len = strlen(g_items[i].name) + 1;
+            memcpy(text, g_items[i].name, len);
+            names[k++] = text;
+            text += len;
+        }
+        names[k] = NULL;
+    }
+    plat_mutex_unlock(&g_lock);
+    return names;
+}
+
 int field_traits_caseless(uint32_t traits)
 {
 #ifdef _WIN32
