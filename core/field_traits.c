@@ -144,6 +144,8 @@ char **field_traits_names_with(uint32_t traits)
     return names;
 }
 
+int field_traits_is_path(const char *field) { return (field_traits_of(field) & WEE_FIELD_PATH) != 0; }
+
 int field_traits_caseless(uint32_t traits)
 {
 #ifdef _WIN32

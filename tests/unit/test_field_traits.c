@@ -46,6 +46,8 @@ static void test_union_remove_normalise_alias(void **state)
     assert_int_equal(field_traits_add("b", mod_b), 0);
     assert_int_equal(field_traits_of("where"), WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS);
     assert_int_equal(field_traits_of("who"), 0);
+    assert_true(field_traits_is_path("where"));
+    assert_false(field_traits_is_path("who"));
 #ifdef _WIN32
     assert_true(field_traits_caseless(field_traits_of("where")));
 #else
@@ -75,6 +77,7 @@ static void test_union_remove_normalise_alias(void **state)
     assert_non_null(n);
     assert_string_equal(n + 199, "abc");                    /* a's normaliser is gone with a */
     free(n);
+    assert_false(field_traits_is_path("where"));            /* the path trait was a's */
     field_traits_remove("b");
     assert_int_equal(field_traits_of("where"), 0);
     assert_null(field_traits_normalise("where", "abc", &oom));
