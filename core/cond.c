@@ -15,7 +15,6 @@
 #include "event.h"
 #include "config_keys.h"
 #include "field_traits.h"
-#include "options_tree.h"
 #include "util/glob.h"
 #include "util/double_int.h"
 
