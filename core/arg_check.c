@@ -5,13 +5,6 @@
 #include "options.h"
 #include "template.h"
 
-/* Fields a module declared as paths (WEE_FIELD_PATH, field_traits.h): absolute ("/...", "C:\\...",
- * "HKCU\\..."), so they never begin with '-'. */
-static int is_absolute_path_field(const char *f)
-{
-    return (field_traits_of(f) & WEE_FIELD_PATH) != 0;
-}
-
 /* The module's argument list (WEE_OPTF_ARGV), unless an option it says hands them over as data is given. */
 static const wee_option_spec *argv_option(const wee_option_spec *spec, const wee_options *o)
 {
@@ -36,7 +29,9 @@ static size_t check_action(const rule_action *a, const char *file, FILE *out)
         if (strcmp(text, "--") == 0) break; /* everything after it is an operand */
         template *t = template_compile(text, NULL, 0);
         const char *field = template_leading_field(t);
-        if (field && !is_absolute_path_field(field)) {
+        /* Fields a module declared as paths (field_traits.h) are absolute ("/...", "C:\\...", "HKCU\\..."),
+         * so they never begin with '-'. */
+        if (field && !field_traits_is_path(field)) {
             fprintf(out, "%s: %s.%s[%zu]: warning: \"%s\" begins with the value of {{%s}}; event data that begins "
                     "with '-' (a file named \"-rf\") reaches the program as an option. Put \"--\" in the %s before it "
                     "if the program accepts that, pass an absolute path such as a path field, or read the value from "

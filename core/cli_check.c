@@ -1,6 +1,5 @@
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include "arg_check.h"
 #include "cli.h"
 #include "config.h"
@@ -10,7 +9,6 @@
 #include "rule_test.h"
 #include <cjson/cJSON.h>
 #include "util/rotating_file.h"
-#include "wee/errors.h"
 
 int cli_validate(const module_registry *reg, const char *file)
 {

@@ -15,7 +15,6 @@
 #include "event.h"
 #include "config_keys.h"
 #include "field_traits.h"
-#include "options_tree.h"
 #include "util/glob.h"
 #include "util/double_int.h"
 
@@ -27,8 +26,7 @@ static const char *const op_names[] = { "equals", "glob", "regex", "contains", "
 const char *const *const cond_op_names = op_names;
 const size_t cond_op_count = OP_COUNT;
 
-/* What the loaded modules declared about the field (field_traits.h): path-like, caseless on Windows. */
-static int is_path_field(const char *f) { return (field_traits_of(f) & WEE_FIELD_PATH) != 0; }
+/* What the loaded modules declared about the field (field_traits.h): caseless on Windows. */
 static int default_case_insensitive(const char *f) { return field_traits_caseless(field_traits_of(f)); }
 
 void cond_free(cond *c)
@@ -189,7 +187,7 @@ static cond *compile_test(const char *field, const cJSON *spec, const char *path
     }
     if (ok && c->op == OP_GLOB) {
         c->glob_flags = (c->ci ? GLOB_CASEFOLD : 0);
-        if (is_path_field(field)) {
+        if (field_traits_is_path(field)) {
             c->glob_flags |= GLOB_PATH;
 #ifdef _WIN32
             c->glob_flags |= GLOB_PATHSEP_ANY;

@@ -11,6 +11,7 @@
  */
 #include "config_internal.h"
 #include "config_keys.h"
+#include "config_include.h"
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
@@ -78,9 +79,11 @@ static const wee_option_spec console_options[] = {
                .description = "loopback address of the web console: 127.0.0.1:PORT, [::1]:PORT or localhost:PORT; "
                               "null = off. `host console` prints its URL with the access token",
                WEE_BIND(engine_settings, console_listen)),
-    /* Read by config_include.c: the file is part of the config's rules, not an engine setting. */
+    /* Checked here only (a non-empty string or null); read by config_include.c: the file is part of the
+     * config's rules, not an engine setting. */
     WEE_OPTION(.name = "rules_file", .type = WEE_OPT_STRING, .flags = WEE_OPTF_NONEMPTY | WEE_OPTF_NULLABLE,
-               .default_value = "\"automations.json\"", .expect = "the name of the file the console writes its rules to",
+               .default_value = "\"" CONFIG_CONSOLE_RULES_DEFAULT "\"",
+               .expect = "the name of the file the console writes its rules to",
                .description = "the rule file the console writes (included like \"include\"; relative to this config's "
                               "folder). The console never rewrites this config itself"),
     WEE_OPTION_END

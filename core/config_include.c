@@ -14,19 +14,6 @@
 /* One array per level, as in config.c. */
 static const char *const file_keys[] = { "$schema", "version", "sources", "rules", NULL };
 
-/* name as read from the config file's folder; NULL when out of memory. */
-static char *resolve(const char *config_file, const char *name)
-{
-    size_t dir_len = path_config_folder_len(config_file);
-    if (path_config_name_is_absolute(name) || dir_len == 0) return str_dup(name);
-    size_t n = strlen(name);
-    char *p = calloc(dir_len + n + 1, 1);
-    if (!p) return NULL;
-    memcpy(p, config_file, dir_len);
-    memcpy(p + dir_len, name, n);
-    return p;
-}
-
 static int same_file(const char *a, const char *b)
 {
     if (strcmp(a, b) == 0) return 1;
@@ -126,73 +113,92 @@ static config_include *add(config_includes *inc, char *file, size_t *repeat_of)
     return f;
 }
 
-void config_includes_merge(const char *config_file, cJSON *root, const char *override_file,
-                           const char *override_text, config_includes *inc, diag_list *d)
+/* Called for each rule file a config names, in order: the "include" list, then the console's file.
+ * where: the JSON path of the name; file: the name resolved (path_config_join), handed over, NULL when out of
+ * memory. */
+typedef void (*named_file_fn)(void *ctx, const char *where, const char *name, char *file, int console);
+
+/* The one walk over the rule files root names (config_includes_merge, config_include_files). An "include"
+ * that is not a list of names is reported in d (when not NULL) and its wrong entries skipped; a wrong
+ * engine.console.rules_file is reported by the engine's option table (config_engine.c) and names no file. */
+static void walk_named_files(const char *config_file, const cJSON *root, diag_list *d, named_file_fn fn, void *ctx)
 {
     char item[CONFIG_PATH_SIZE], seen[128];
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "include");
-    size_t listed = cJSON_IsArray(list) ? (size_t)cJSON_GetArraySize(list) : 0;
-    inc->count = 0;
-    inc->items = calloc(listed + 1, sizeof *inc->items);
-    if (!inc->items) {
-        diag_add(d, "include", "out of memory loading the config; the running config (if any) is kept");
-        return;
-    }
-    if (list && !cJSON_IsArray(list)) {
+    if (list && !cJSON_IsArray(list) && d) {
         diag_describe_json(list, seen, sizeof seen);
         diag_add(d, "include", "expected array of rule file names (e.g. [\"more-rules.json\"]), got %s", seen);
     }
-    size_t i = 0, repeat = 0;
-    for (const cJSON *h = listed ? list->child : NULL; h; h = h->next, i++) {
+    size_t i = 0;
+    for (const cJSON *h = cJSON_IsArray(list) ? list->child : NULL; h; h = h->next, i++) {
         diag_path_index(item, sizeof item, "include", i);
         if (!cJSON_IsString(h) || !h->valuestring[0]) {
-            diag_describe_json(h, seen, sizeof seen);
-            diag_add(d, item, "expected a rule file name (relative to this config's folder), got %s", seen);
+            if (d) {
+                diag_describe_json(h, seen, sizeof seen);
+                diag_add(d, item, "expected a rule file name (relative to this config's folder), got %s", seen);
+            }
             continue;
         }
-        char *file = resolve(config_file, h->valuestring);
-        if (!file) {
-            diag_add(d, item, "out of memory loading the config; the running config (if any) is kept");
-            continue;
-        }
-        if (same_file(file, config_file)) {
-            diag_add(d, item, "names this config file itself; list other files");
-            free(file);
-            continue;
-        }
-        config_include *f = add(inc, file, &repeat);
-        if (!f) diag_add(d, item, "\"%s\" is listed twice; remove one", h->valuestring);
-        else load_one(f, root, override_file, override_text, 1, item, d);
+        fn(ctx, item, h->valuestring, path_config_join(config_file, h->valuestring), 0);
     }
 
     const cJSON *console = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "engine"), "console");
     if (!cJSON_IsObject(console)) return;
     const cJSON *rf = cJSON_GetObjectItemCaseSensitive(console, "rules_file");
     const char *name = CONFIG_CONSOLE_RULES_DEFAULT;
-    const char *where = "engine.console.rules_file";
-    if (cJSON_IsString(rf) && rf->valuestring[0]) {
-        name = rf->valuestring;
-    } else if (rf && !cJSON_IsNull(rf)) {
-        diag_describe_json(rf, seen, sizeof seen);
-        diag_add(d, where, "expected the name of the file the console writes its rules to (default \"%s\"), got %s",
-                 CONFIG_CONSOLE_RULES_DEFAULT, seen);
-        return;
-    }
-    char *file = resolve(config_file, name);
+    if (cJSON_IsString(rf) && rf->valuestring[0]) name = rf->valuestring;
+    else if (rf && !cJSON_IsNull(rf)) return; /* not a name */
+    fn(ctx, "engine.console.rules_file", name, path_config_join(config_file, name), 1);
+}
+
+typedef struct merge_ctx {
+    const char *config_file, *override_file, *override_text;
+    cJSON *root;
+    config_includes *inc;
+    diag_list *d;
+} merge_ctx;
+
+static void merge_named_file(void *ctx, const char *where, const char *name, char *file, int console)
+{
+    merge_ctx *m = ctx;
+    size_t repeat = 0;
     if (!file) {
-        diag_add(d, where, "out of memory loading the config; the running config (if any) is kept");
+        diag_add(m->d, where, "out of memory loading the config; the running config (if any) is kept");
         return;
     }
-    if (same_file(file, config_file)) {
-        diag_add(d, where, "names this config file itself; the console writes a file of its own (e.g. \"%s\")",
-                 CONFIG_CONSOLE_RULES_DEFAULT);
+    if (same_file(file, m->config_file)) {
+        if (console)
+            diag_add(m->d, where, "names this config file itself; the console writes a file of its own (e.g. \"%s\")",
+                     CONFIG_CONSOLE_RULES_DEFAULT);
+        else
+            diag_add(m->d, where, "names this config file itself; list other files");
         free(file);
         return;
     }
-    config_include *f = add(inc, file, &repeat);
-    if (f) load_one(f, root, override_file, override_text, 0, where, d);
-    else f = &inc->items[repeat]; /* also in "include": read once, and still the console's */
+    config_include *f = add(m->inc, file, &repeat);
+    if (!console) {
+        if (!f) diag_add(m->d, where, "\"%s\" is listed twice; remove one", name);
+        else load_one(f, m->root, m->override_file, m->override_text, 1, where, m->d);
+        return;
+    }
+    if (f) load_one(f, m->root, m->override_file, m->override_text, 0, where, m->d);
+    else f = &m->inc->items[repeat]; /* also in "include": read once, and still the console's */
     f->console = 1;
+}
+
+void config_includes_merge(const char *config_file, cJSON *root, const char *override_file,
+                           const char *override_text, config_includes *inc, diag_list *d)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "include");
+    size_t listed = cJSON_IsArray(list) ? (size_t)cJSON_GetArraySize(list) : 0;
+    inc->count = 0;
+    inc->items = calloc(listed + 1, sizeof *inc->items); /* every listed name and the console's file */
+    if (!inc->items) {
+        diag_add(d, "include", "out of memory loading the config; the running config (if any) is kept");
+        return;
+    }
+    merge_ctx m = { config_file, override_file, override_text, root, inc, d };
+    walk_named_files(config_file, root, d, merge_named_file, &m);
 }
 
 /* "rules[12].do[0]" -> key "rules", index 12, rest ".do[0]". */
@@ -279,27 +285,30 @@ const config_include *config_console_include(const config *c)
     return NULL;
 }
 
+typedef struct files_ctx {
+    void (*fn)(const char *file, void *ctx);
+    void *ctx;
+} files_ctx;
+
+static void pass_named_file(void *ctx, const char *where, const char *name, char *file, int console)
+{
+    const files_ctx *c = ctx;
+    (void)where; (void)name; (void)console;
+    if (file) c->fn(file, c->ctx); /* out of memory: the file is not passed on */
+    free(file);
+}
+
 void config_include_files(const char *config_file, void (*fn)(const char *file, void *ctx), void *ctx)
 {
     char *text = NULL;
     size_t len = 0;
     if (plat_read_file(config_file, &text, &len) != 0) return;
-    cJSON *root = cJSON_Parse(text);
+    const char *src = text;
+    /* A byte order mark, skipped here as the loader skips it (config.c), whatever cJSON does with it. */
+    if ((unsigned char)src[0] == 0xEF && (unsigned char)src[1] == 0xBB && (unsigned char)src[2] == 0xBF) src += 3;
+    cJSON *root = cJSON_Parse(src);
     free(text);
-    const cJSON *h;
-    cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(root, "include")) {
-        if (!cJSON_IsString(h) || !h->valuestring[0]) continue;
-        char *file = resolve(config_file, h->valuestring);
-        fn(file, ctx);
-        free(file);
-    }
-    const cJSON *console = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "engine"), "console");
-    if (cJSON_IsObject(console)) {
-        const cJSON *rf = cJSON_GetObjectItemCaseSensitive(console, "rules_file");
-        char *file = resolve(config_file, cJSON_IsString(rf) && rf->valuestring[0] ? rf->valuestring
-                                                                                 : CONFIG_CONSOLE_RULES_DEFAULT);
-        fn(file, ctx);
-        free(file);
-    }
+    files_ctx c = { fn, ctx };
+    if (root) walk_named_files(config_file, root, NULL, pass_named_file, &c);
     cJSON_Delete(root);
 }

@@ -32,8 +32,9 @@ void config_includes_name_paths(config *c);
 const config_include *config_console_include(const config *c);
 
 /* The rule files a config file names (its "include" list, then the console's file when it has an
- * "engine.console" object), resolved, for fn; nothing when the file cannot be read or parsed (its load
- * says why). admin_paths.c checks them like the config. */
+ * "engine.console" object), resolved, for fn: the same walk as config_includes_merge, without its
+ * messages; entries that are not names are skipped. Nothing when the file cannot be read or parsed (its
+ * load says why). admin_paths.c checks them like the config. */
 void config_include_files(const char *config_file, void (*fn)(const char *file, void *ctx), void *ctx);
 
 #endif

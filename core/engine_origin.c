@@ -6,6 +6,7 @@
 #include <string.h>
 #include "event.h"
 #include "log.h"
+#include "platform/append_file.h" /* PLAT_MUTEX_STATIC_INIT */
 #include "platform/platform.h"
 
 void engine_origin_mark(wee_event *ev, int by_engine)
@@ -27,21 +28,15 @@ typedef struct recent_write { char path[512]; uint64_t at_ns; } recent_write;
 static recent_write g_writes[WRITES_RING];
 static size_t g_writes_next;
 static atomic_ullong g_last_write_ns; /* lets a check skip the lock when nothing was written lately */
-static plat_mutex g_writes_lock;
+/* The locks exist before any caller (tests call host_api_get from several threads at once); until
+ * engine_origin_init sets g_writes_ready nothing is noted or answered. */
+static plat_mutex g_writes_lock = PLAT_MUTEX_STATIC_INIT;
 static atomic_int g_writes_ready;
-static atomic_flag g_writes_claimed = ATOMIC_FLAG_INIT;
-static plat_mutex g_procs_lock;
+static plat_mutex g_procs_lock = PLAT_MUTEX_STATIC_INIT;
 
 void engine_origin_init(void)
 {
-    /* The host calls this first from its main thread, but tests call host_api_get from several
-     * threads at once (ThreadSanitizer saw two inits race): one caller claims the init, the others see
-     * g_writes_ready still 0 and skip noting writes until it is set. */
-    if (!atomic_load(&g_writes_ready) && !atomic_flag_test_and_set(&g_writes_claimed)) {
-        plat_mutex_init(&g_writes_lock);
-        plat_mutex_init(&g_procs_lock);
-        atomic_store(&g_writes_ready, 1);
-    }
+    atomic_store(&g_writes_ready, 1);
 }
 
 void engine_origin_note_write(const char *path)

@@ -36,6 +36,7 @@ int engine_origin_process_owned(int64_t pid);
 void engine_origin_process_ended(int64_t pid);
 /* Forgets every process (tests). */
 void engine_origin_process_reset(void);
-/* Creates the locks; called by host_api_get before any module runs. */
+/* Switches the mechanism on (before it, nothing is noted or answered); called by host_api_get before any
+ * module runs. */
 void engine_origin_init(void);
 #endif

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "options_tree.h"
 #include "wee/errors.h"
 #include "util/double_int.h"
 

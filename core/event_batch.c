@@ -8,11 +8,15 @@
 #include "field_traits.h"
 #include "wee/errors.h"
 
-/* The event's WEE_FIELD_SUBJECT field (the path it is about), as its module declared it; NULL if none. */
-static const char *subject_of(const wee_event *ev)
+/* The event's first field that is one of `subjects` (the fields declared WEE_FIELD_SUBJECT: the path it
+ * is about); NULL if none. */
+static const char *subject_of(const wee_event *ev, char *const *subjects)
 {
-    for (size_t i = 0, n = event_field_count(ev); i < n; i++)
-        if (field_traits_of(event_field_name(ev, i)) & WEE_FIELD_SUBJECT) return event_field_string(ev, i);
+    for (size_t i = 0, n = event_field_count(ev); i < n; i++) {
+        const char *name = event_field_name(ev, i);
+        for (char *const *s = subjects; name && *s; s++)
+            if (strcmp(*s, name) == 0) return event_field_string(ev, i);
+    }
     return NULL;
 }
 
@@ -25,8 +29,11 @@ static void release(wee_event **members, size_t count)
 wee_event *event_batch_new(wee_event **members, size_t count)
 {
     event_batch *b = malloc(sizeof *b);
-    wee_event *ev = count && b ? event_clone(members[0]) : NULL;
+    /* Looked up once for the whole batch (field_traits_of per field would take its lock each time). */
+    char **subjects = count && b ? field_traits_names_with(WEE_FIELD_SUBJECT) : NULL;
+    wee_event *ev = subjects ? event_clone(members[0]) : NULL;
     if (!ev) {
+        free(subjects);
         free(b);
         release(members, count);
         return NULL;
@@ -36,7 +43,7 @@ wee_event *event_batch_new(wee_event **members, size_t count)
     strbuf paths = STRBUF_INIT, json = STRBUF_INIT;
     strbuf_putc(&json, '[');
     for (size_t i = 0; i < count; i++) {
-        const char *p = subject_of(members[i]);
+        const char *p = subject_of(members[i], subjects);
         if (p) {
             if (paths.len) strbuf_putc(&paths, '\n');
             strbuf_puts(&paths, p);
@@ -47,6 +54,7 @@ wee_event *event_batch_new(wee_event **members, size_t count)
         free(j);
     }
     strbuf_putc(&json, ']');
+    free(subjects);
     int rc = strbuf_failed(&paths) || strbuf_failed(&json) ? WEE_ENOMEM : event_set_int(ev, "batch.count", (int64_t)count);
     if (!rc) rc = event_set_string(ev, "batch.paths", strbuf_cstr(&paths));
     if (!rc) rc = event_set_string(ev, "batch.events", strbuf_cstr(&json));

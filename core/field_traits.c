@@ -1,9 +1,9 @@
 /* core/field_traits.c - the registry of declared field traits (see field_traits.h). A plain array: a
  * few dozen fields, read while configs compile, never per event. */
 #include "field_traits.h"
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include "platform/append_file.h" /* PLAT_MUTEX_STATIC_INIT */
 #include "platform/platform.h"
 #include "util/strbuf.h"
 #include "wee/errors.h"
@@ -16,23 +16,8 @@ typedef struct trait_entry {
 
 static trait_entry *g_items;
 static size_t g_count;
-static plat_mutex g_lock;
-static atomic_int g_ready;
-static atomic_flag g_claimed = ATOMIC_FLAG_INIT;
-
-static void lock(void)
-{
-    /* One caller claims the init; any other waits until the mutex exists (tests load from threads). */
-    if (!atomic_load(&g_ready)) {
-        if (!atomic_flag_test_and_set(&g_claimed)) {
-            plat_mutex_init(&g_lock);
-            atomic_store(&g_ready, 1);
-        } else {
-            while (!atomic_load(&g_ready)) plat_sleep_ms(1);
-        }
-    }
-    plat_mutex_lock(&g_lock);
-}
+/* Exists before any caller (tests load modules from several threads): no init to race over. */
+static plat_mutex g_lock = PLAT_MUTEX_STATIC_INIT;
 
 static void entry_free(trait_entry *e)
 {
@@ -82,7 +67,7 @@ int field_traits_add(const char *module, const wee_field_spec *fields)
         fresh[k].normalise = f.normalise;
         ok = fresh[k].module && fresh[k].name && (!f.alias || fresh[k].alias);
     }
-    lock();
+    plat_mutex_lock(&g_lock);
     trait_entry *items = ok ? realloc(g_items, (g_count + n) * sizeof *items) : NULL;
     if (items) {
         memcpy(items + g_count, fresh, n * sizeof *items);
@@ -102,7 +87,7 @@ int field_traits_add(const char *module, const wee_field_spec *fields)
 void field_traits_remove(const char *module)
 {
     if (!module) return;
-    lock();
+    plat_mutex_lock(&g_lock);
     size_t kept = 0;
     for (size_t i = 0; i < g_count; i++) {
         if (strcmp(g_items[i].module, module) == 0) entry_free(&g_items[i]);
@@ -117,12 +102,49 @@ uint32_t field_traits_of(const char *field)
 {
     uint32_t t = 0;
     if (!field) return 0;
-    lock();
+    plat_mutex_lock(&g_lock);
     for (size_t i = 0; i < g_count; i++)
         if (strcmp(g_items[i].name, field) == 0) t |= g_items[i].traits;
     plat_mutex_unlock(&g_lock);
     return t;
 }
+
+/* Entry i has one of traits and is the first such entry of its name. */
+static int first_with(size_t i, uint32_t traits)
+{
+    if (!(g_items[i].traits & traits)) return 0;
+    for (size_t j = 0; j < i; j++)
+        if ((g_items[j].traits & traits) && strcmp(g_items[j].name, g_items[i].name) == 0) return 0;
+    return 1;
+}
+
+char **field_traits_names_with(uint32_t traits)
+{
+    plat_mutex_lock(&g_lock);
+    size_t n = 0, bytes = 0;
+    for (size_t i = 0; i < g_count; i++) {
+        if (!first_with(i, traits)) continue;
+        n++;
+        bytes += strlen(g_items[i].name) + 1;
+    }
+    char **names = malloc((n + 1) * sizeof *names + bytes);
+    if (names) {
+        char *text = (char *)(names + n + 1);
+        size_t k = 0;
+        for (size_t i = 0; i < g_count; i++) {
+            if (!first_with(i, traits)) continue;
+            size_t len = strlen(g_items[i].name) + 1;
+            memcpy(text, g_items[i].name, len);
+            names[k++] = text;
+            text += len;
+        }
+        names[k] = NULL;
+    }
+    plat_mutex_unlock(&g_lock);
+    return names;
+}
+
+int field_traits_is_path(const char *field) { return (field_traits_of(field) & WEE_FIELD_PATH) != 0; }
 
 int field_traits_caseless(uint32_t traits)
 {
@@ -154,7 +176,7 @@ char *field_traits_normalise(const char *field, const char *text, int *oom)
     *oom = 0;
     if (!field || !text) return NULL;
     char *cur = NULL;
-    lock();
+    plat_mutex_lock(&g_lock);
     for (size_t i = 0; i < g_count; i++) {
         if (!g_items[i].normalise || strcmp(g_items[i].name, field) != 0) continue;
         char *next = apply(g_items[i].normalise, cur ? cur : text);
@@ -170,7 +192,7 @@ int field_traits_alias(const char *alias, char *out, size_t out_size)
 {
     int found = 0;
     if (!alias || !out_size) return 0;
-    lock();
+    plat_mutex_lock(&g_lock);
     for (size_t i = 0; i < g_count && !found; i++) {
         if (!g_items[i].alias || strcmp(g_items[i].alias, alias) != 0) continue;
         size_t n = strlen(g_items[i].name);

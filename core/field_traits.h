@@ -23,6 +23,13 @@ void field_traits_remove(const char *module);
 
 /* WEE_FIELD_* declared for `field` by any loaded module; 0 when none. */
 uint32_t field_traits_of(const char *field);
+/* Did a loaded module declare `field` a path (WEE_FIELD_PATH)? */
+int field_traits_is_path(const char *field);
+/* The names of the fields any loaded module declared with any of `traits` (field_traits_of(name) &
+ * traits is not 0), each once, in declaration order: one malloc'd NULL-terminated array holding the
+ * names too (free it once). A snapshot taken under the lock once, for a caller that asks about many
+ * fields at a time. NULL when out of memory. */
+char **field_traits_names_with(uint32_t traits);
 /* Does a path-like field compare case-insensitively by default on this build? (The traits asked for
  * WEE_FIELD_CASELESS_ON_WINDOWS and this is a Windows build.) */
 int field_traits_caseless(uint32_t traits);

@@ -28,17 +28,13 @@ int options_resolve_files(options_tree *t, const wee_option_spec *spec, const ch
         if (!e || e->value.kind != NODE_STRING || e->value.tpl) continue; /* templated: only known per event */
         const char *cur = e->value.literal ? e->value.literal : e->value.text;
         if (!cur || !cur[0] || path_config_name_is_absolute(cur)) continue;
-        size_t n = strlen(cur);
-        char *joined = options_calloc(dir_len + n + 1, 1);
-        char *literal = e->value.literal ? options_calloc(dir_len + n + 1, 1) : NULL;
+        char *joined = path_config_join(config_file, cur);
+        char *literal = e->value.literal ? path_config_join(config_file, cur) : NULL;
         if (!joined || (e->value.literal && !literal)) { free(joined); free(literal); return WEE_ENOMEM; }
-        memcpy(joined, config_file, dir_len);
-        memcpy(joined + dir_len, cur, n);
         free(e->value.text);
         e->value.text = joined;
         if (literal) {
             free(e->value.literal);
-            memcpy(literal, joined, dir_len + n);
             e->value.literal = literal;
         }
     }

@@ -70,14 +70,8 @@ static cJSON *p_modules(gen *g, const char *p)
 static cJSON *p_include(gen *g, const char *p)
 {
     (void)g; (void)p;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "type", "array");
-    cJSON_AddStringToObject(o, "description", "rule files to include, relative to this config's folder: each is "
-                                              "{\"sources\": [...], \"rules\": [...]} (docs/config.md)");
-    cJSON *items = cJSON_AddObjectToObject(o, "items");
-    cJSON_AddStringToObject(items, "type", "string");
-    cJSON_AddNumberToObject(items, "minLength", 1);
-    return o;
+    return schema_array_of(schema_string(NULL), 0, "rule files to include, relative to this config's folder: each "
+                                                   "is {\"sources\": [...], \"rules\": [...]} (docs/config.md)");
 }
 static const prop_entry top_table[] = {
     { "$schema", p_schema_ref }, { "version", p_version }, { "engine", p_engine }, { "sources", p_sources }, { "rules", p_rules }, { "modules", p_modules }, { "include", p_include }, { NULL, NULL }

@@ -1,4 +1,6 @@
 #include "path_name.h"
+#include <stdlib.h>
+#include <string.h>
 
 int path_is_sep(char c)
 {
@@ -29,4 +31,15 @@ size_t path_config_folder_len(const char *config_file)
     for (size_t i = 0; config_file[i]; i++)
         if (config_file[i] == '/' || config_file[i] == '\\') len = i + 1;
     return len;
+}
+
+char *path_config_join(const char *config_file, const char *name)
+{
+    size_t dir_len = path_config_name_is_absolute(name) ? 0 : path_config_folder_len(config_file);
+    size_t n = strlen(name);
+    char *p = malloc(dir_len + n + 1);
+    if (!p) return NULL;
+    memcpy(p, config_file, dir_len);
+    memcpy(p + dir_len, name, n + 1);
+    return p;
 }

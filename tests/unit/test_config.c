@@ -14,6 +14,7 @@
 #include "log.h"
 #include "event.h"
 #include "platform/platform.h"
+#include "util/strbuf.h"
 #include "wee/errors.h"
 
 /* --- the fake modules --- */
@@ -622,6 +623,57 @@ static void included_files_are_merged_and_named(void **state)
     free(dir);
 }
 
+/* engine.console.rules_file is checked by the engine's option table alone: a wrong value is one error at
+ * its path, and no console file is read. */
+static void console_rules_file_mistake_is_one_error(void **state)
+{
+    (void)state;
+    const char *texts[] = { "{\"version\": 1, \"engine\": {\"console\": {\"rules_file\": \"\"}}}",
+                            "{\"version\": 1, \"engine\": {\"console\": {\"rules_file\": 5}}}" };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        diag_list d = DIAG_INIT;
+        config *c = load(texts[i], 0, &d);
+        print_diags(&d);
+        assert_null(c);
+        assert_int_equal(d.count, 1);
+        assert_string_equal(d.items[0].path, "engine.console.rules_file");
+        assert_null(d.items[0].file);
+        assert_non_null(strstr(d.items[0].message, "expected the name of the file the console writes its rules to"));
+        diag_free(&d);
+    }
+}
+
+static void note_file(const char *file, void *ctx)
+{
+    strbuf *seen = ctx;
+    strbuf_puts(seen, file);
+    strbuf_putc(seen, '\n');
+}
+
+/* config_include_files (admin_paths.c) names the files the loader reads: after a byte order mark too,
+ * entries that are not names skipped. */
+static void include_files_are_listed_like_the_loader_reads_them(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir("config-include-files");
+    char *path = test_path_join(dir, "wee.json");
+    char *extra = test_path_join(dir, "extra.json");
+    char *console = test_path_join(dir, "automations.json");
+    assert_int_equal(test_write_file(path, "\xEF\xBB\xBF{\"version\": 1, \"include\": [\"extra.json\", 5, \"\"],\n"
+                                           " \"engine\": {\"console\": {}}}"), 0);
+    strbuf seen = STRBUF_INIT, want = STRBUF_INIT;
+    config_include_files(path, note_file, &seen);
+    strbuf_printf(&want, "%s\n%s\n", extra, console);
+    assert_string_equal(strbuf_cstr(&seen), strbuf_cstr(&want));
+    strbuf_free(&seen);
+    strbuf_free(&want);
+    test_remove_tree(dir);
+    free(console);
+    free(extra);
+    free(path);
+    free(dir);
+}
+
 static wee_event *file_event(const char *name, const char *ext, const char *dir)
 {
     wee_event *ev = event_new("file.created");
@@ -708,6 +760,8 @@ int main(void)
         cmocka_unit_test(condition_errors_keep_their_real_paths),
         cmocka_unit_test(files_are_read_and_named),
         cmocka_unit_test(included_files_are_merged_and_named),
+        cmocka_unit_test(console_rules_file_mistake_is_one_error),
+        cmocka_unit_test(include_files_are_listed_like_the_loader_reads_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,8 @@ static void test_union_remove_normalise_alias(void **state)
     assert_int_equal(field_traits_add("b", mod_b), 0);
     assert_int_equal(field_traits_of("where"), WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS);
     assert_int_equal(field_traits_of("who"), 0);
+    assert_true(field_traits_is_path("where"));
+    assert_false(field_traits_is_path("who"));
 #ifdef _WIN32
     assert_true(field_traits_caseless(field_traits_of("where")));
 #else
@@ -75,6 +77,7 @@ static void test_union_remove_normalise_alias(void **state)
     assert_non_null(n);
     assert_string_equal(n + 199, "abc");                    /* a's normaliser is gone with a */
     free(n);
+    assert_false(field_traits_is_path("where"));            /* the path trait was a's */
     field_traits_remove("b");
     assert_int_equal(field_traits_of("where"), 0);
     assert_null(field_traits_normalise("where", "abc", &oom));
@@ -107,12 +110,54 @@ static void test_older_and_broken_tables(void **state)
     assert_int_equal(field_traits_add("none", NULL), 0);
 }
 
+static const wee_field_spec mod_subject[] = {
+    WEE_FIELD(.name = "path", .traits = WEE_FIELD_PATH | WEE_FIELD_SUBJECT),
+    WEE_FIELD(.name = "dir", .traits = WEE_FIELD_PATH),
+    WEE_FIELD(.name = "key", .traits = WEE_FIELD_SUBJECT),
+    WEE_FIELD_END
+};
+static const wee_field_spec mod_subject2[] = {
+    WEE_FIELD(.name = "key", .traits = WEE_FIELD_SUBJECT),
+    WEE_FIELD(.name = "dir", .traits = WEE_FIELD_SUBJECT),
+    WEE_FIELD_END
+};
+
+/* field_traits_names_with: every name field_traits_of gives one of the traits, once each, in
+ * declaration order; a removed module's names go with it. */
+static void test_names_with(void **state)
+{
+    (void)state;
+    char **names = field_traits_names_with(WEE_FIELD_SUBJECT);
+    assert_non_null(names);
+    assert_null(names[0]);
+    free(names);
+    assert_int_equal(field_traits_add("s1", mod_subject), 0);
+    assert_int_equal(field_traits_add("s2", mod_subject2), 0);
+    names = field_traits_names_with(WEE_FIELD_SUBJECT);
+    assert_non_null(names);
+    assert_string_equal(names[0], "path");
+    assert_string_equal(names[1], "key");
+    assert_string_equal(names[2], "dir");
+    assert_null(names[3]);
+    for (size_t i = 0; names[i]; i++) assert_true(field_traits_of(names[i]) & WEE_FIELD_SUBJECT);
+    free(names);
+    field_traits_remove("s2");
+    names = field_traits_names_with(WEE_FIELD_SUBJECT);
+    assert_non_null(names);
+    assert_string_equal(names[0], "path");
+    assert_string_equal(names[1], "key");
+    assert_null(names[2]);
+    free(names);
+    field_traits_remove("s1");
+}
+
 int main(void)
 {
     test_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_union_remove_normalise_alias),
         cmocka_unit_test(test_older_and_broken_tables),
+        cmocka_unit_test(test_names_with),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,19 @@ static void test_path_names(void **state)
     assert_string_equal(path_base_name("/var/log/app.log"), "app.log");
     assert_string_equal(path_base_name("app.log"), "app.log");
     assert_string_equal(path_base_name("dir/"), "");
+    /* Config names: both separators and "C:" on every OS (a config may move between them). */
+    const char *joins[][3] = { { "/etc/wee/wee.json", "rules.json", "/etc/wee/rules.json" },
+                               { "C:\\wee\\wee.json", "sub/r.json", "C:\\wee\\sub/r.json" },
+                               { "wee.json", "rules.json", "rules.json" },
+                               { "/etc/wee/wee.json", "/abs/r.json", "/abs/r.json" },
+                               { "/etc/wee/wee.json", "D:r.json", "D:r.json" },
+                               { "/etc/wee/wee.json", "\\share\\r.json", "\\share\\r.json" } };
+    for (size_t i = 0; i < sizeof joins / sizeof joins[0]; i++) {
+        char *joined = path_config_join(joins[i][0], joins[i][1]);
+        assert_non_null(joined);
+        assert_string_equal(joined, joins[i][2]);
+        free(joined);
+    }
 #ifdef _WIN32
     assert_true(path_is_sep('\\'));
     assert_string_equal(path_base_name("C:\\Program Files\\app.exe"), "app.exe");
