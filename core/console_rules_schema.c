@@ -32,7 +32,7 @@ static char *modules_dir(engine *e)
     plat_mutex_lock(&e->reload_lock);
     for (size_t i = 0; !any && i < reg->count; i++) any = reg->mods[i]->path;
     for (size_t i = 0; !any && i < reg->deferred_count; i++) any = reg->deferred[i];
-    char *dir = any ? str_dup(any) : NULL;
+    char *dir = str_dup(any);
     plat_mutex_unlock(&e->reload_lock);
     if (!dir) return NULL;
     char *cut = NULL;

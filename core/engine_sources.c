@@ -18,7 +18,7 @@ static int source_emit(struct wee_source *src, wee_event *ev)
 /* Records why sc is not running (NULL: it is), for the console's Sources page. */
 static void set_start_error(engine *e, source_config *sc, const char *why)
 {
-    char *copy = why ? str_dup(why) : NULL;
+    char *copy = str_dup(why);
     plat_mutex_lock(&e->lock);
     free(sc->start_error);
     sc->start_error = copy;

@@ -62,7 +62,7 @@ int field_traits_add(const char *module, const wee_field_spec *fields)
         wee_field_spec f = read_spec(s);
         fresh[k].module = str_dup(module);
         fresh[k].name = str_dup(f.name);
-        fresh[k].alias = f.alias ? str_dup(f.alias) : NULL;
+        fresh[k].alias = str_dup(f.alias);
         fresh[k].traits = f.traits;
         fresh[k].normalise = f.normalise;
         ok = fresh[k].module && fresh[k].name && (!f.alias || fresh[k].alias);

@@ -53,7 +53,7 @@ void diag_relocate(diag_list *d, size_t index, const char *file, const char *pat
     if (d->items == oom_items || index >= d->count) return;
     diag_item *it = &d->items[index];
     char *f = str_dup(file);
-    char *p = path ? str_dup(path) : NULL;
+    char *p = str_dup(path);
     if (!f || (path && !p)) {
         free(f);
         free(p);

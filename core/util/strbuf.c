@@ -75,6 +75,7 @@ void strbuf_free(strbuf *sb) { free(sb->data); sb->data = NULL; sb->len = sb->ca
 
 char *str_dup(const char *s)
 {
+    if (!s) return NULL;
     size_t n = strlen(s) + 1;
     char *p = malloc(n);
     if (p) memcpy(p, s, n);

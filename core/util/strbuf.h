@@ -28,6 +28,6 @@ const char *strbuf_cstr(const strbuf *sb);  /* "" when empty */
 /* The text, handed to the caller (free()); NULL when the buffer failed or the 1-byte "" cannot be had. */
 char *strbuf_detach(strbuf *sb);
 void strbuf_free(strbuf *sb);
-/* malloc'd copy of s (NULL if out of memory); free(). */
+/* malloc'd copy of s; NULL if s is NULL or out of memory. free(). */
 char *str_dup(const char *s);
 #endif

@@ -24,6 +24,7 @@
 #include "util/rotating_file.h"
 #include "util/text_escape.h"
 #include "wee/wee.h"
+#include "util/strbuf.h"
 
 #define LOG_MODULE_NAME "log"
 
@@ -74,14 +75,6 @@ static const wee_option_spec log_options[] = {
                WEE_BIND_INDEX(log_settings, format)),
     WEE_OPTION_END
 };
-
-static char *copy_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
 
 
 static char *format_text(const char *stamp, const char *level, const char *rule, const char *message,
@@ -201,11 +194,11 @@ static int log_create(const wee_host_api *host, const wee_options *opts, void **
             free(a);
             return rc == WEE_ENOMEM ? WEE_ENOMEM : WEE_EIO;
         }
-        a->target_name = copy_string(path);
+        a->target_name = str_dup(path);
         find_real_path(path, a->real_path, sizeof a->real_path);
     } else {
         a->out = set.target == 1 ? stdout : stderr;
-        a->target_name = copy_string(a->out == stdout ? "stdout" : "stderr");
+        a->target_name = str_dup(a->out == stdout ? "stdout" : "stderr");
     }
     if (!a->target_name) {
         rotating_file_close(a->file);

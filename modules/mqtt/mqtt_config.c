@@ -95,15 +95,6 @@ static mqtt_broker_def *g_defs;
 static size_t g_count;
 static char g_prefix[128] = "wee", g_host[128];
 
-static char *dup_or_null(const char *s)
-{
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
 static void def_clear(mqtt_broker_def *d)
 {
     char **strs[] = { &d->id, &d->host, &d->client_id, &d->username, &d->password, &d->tls_ca, &d->tls_cert,
@@ -124,12 +115,12 @@ mqtt_broker_def *mqtt_broker_def_copy(const mqtt_broker_def *s)
     mqtt_broker_def *d = calloc(1, sizeof *d);
     if (!d) return NULL;
     *d = *s;
-    d->id = dup_or_null(s->id); d->host = dup_or_null(s->host); d->client_id = dup_or_null(s->client_id);
-    d->username = dup_or_null(s->username); d->password = dup_or_null(s->password);
-    d->tls_ca = dup_or_null(s->tls_ca); d->tls_cert = dup_or_null(s->tls_cert); d->tls_key = dup_or_null(s->tls_key);
-    d->will_topic = dup_or_null(s->will_topic); d->will_payload = dup_or_null(s->will_payload);
-    d->queue_file = dup_or_null(s->queue_file); d->status_topic = dup_or_null(s->status_topic);
-    d->fingerprint = dup_or_null(s->fingerprint); d->json_path = dup_or_null(s->json_path);
+    d->id = str_dup(s->id); d->host = str_dup(s->host); d->client_id = str_dup(s->client_id);
+    d->username = str_dup(s->username); d->password = str_dup(s->password);
+    d->tls_ca = str_dup(s->tls_ca); d->tls_cert = str_dup(s->tls_cert); d->tls_key = str_dup(s->tls_key);
+    d->will_topic = str_dup(s->will_topic); d->will_payload = str_dup(s->will_payload);
+    d->queue_file = str_dup(s->queue_file); d->status_topic = str_dup(s->status_topic);
+    d->fingerprint = str_dup(s->fingerprint); d->json_path = str_dup(s->json_path);
     return d;
 }
 
@@ -151,20 +142,20 @@ static int read_def(const wee_host_api *h, const wee_options *o, size_t index, m
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "modules.mqtt.brokers[%zu]", index);
-    d->json_path = dup_or_null(path);
+    d->json_path = str_dup(path);
     broker_settings b;
     memset(&b, 0, sizeof b);
     wee_opt_bind(h, o, broker_fields, &b);
-    d->id = dup_or_null(b.id);
-    d->host = dup_or_null(b.host);
-    d->username = dup_or_null(b.username);
-    d->password = dup_or_null(b.password);
-    d->tls_ca = dup_or_null(b.tls_ca);
-    d->tls_cert = dup_or_null(b.tls_cert);
-    d->tls_key = dup_or_null(b.tls_key);
-    d->will_topic = dup_or_null(b.will_topic);
-    d->will_payload = dup_or_null(b.will_payload);
-    d->queue_file = dup_or_null(b.queue_file);
+    d->id = str_dup(b.id);
+    d->host = str_dup(b.host);
+    d->username = str_dup(b.username);
+    d->password = str_dup(b.password);
+    d->tls_ca = str_dup(b.tls_ca);
+    d->tls_cert = str_dup(b.tls_cert);
+    d->tls_key = str_dup(b.tls_key);
+    d->will_topic = str_dup(b.will_topic);
+    d->will_payload = str_dup(b.will_payload);
+    d->queue_file = str_dup(b.queue_file);
     d->tls_insecure = b.tls_insecure;
     d->keepalive = (int)b.keepalive;
     d->clean_session = b.clean_session;
@@ -176,10 +167,10 @@ static int read_def(const wee_host_api *h, const wee_options *o, size_t index, m
     d->reconnect_max_ms = b.reconnect_max_ms;
     d->port = b.port ? (int)b.port : d->tls_ca ? 8883 : 1883;
     if (b.client_id) {
-        d->client_id = dup_or_null(b.client_id);
+        d->client_id = str_dup(b.client_id);
     } else {
         snprintf(buf, sizeof buf, "wee-%s-%s", g_host, d->id);
-        d->client_id = dup_or_null(buf);
+        d->client_id = str_dup(buf);
     }
     if (d->password && !d->username) {
         snprintf(err, n, "%s.password: a password needs \"username\" too", path);
@@ -203,7 +194,7 @@ static int read_def(const wee_host_api *h, const wee_options *o, size_t index, m
     }
     if (d->status) {
         snprintf(buf, sizeof buf, "%s/%s/status", g_prefix, g_host);
-        d->status_topic = dup_or_null(buf);
+        d->status_topic = str_dup(buf);
     }
     strbuf fp = STRBUF_INIT;
     strbuf_printf(&fp, "%s|%s|%d|%s|%s|%s|%s|%s|%s|%d|%d|%d|%d|%s|%s|%d|%d|%lld|%s|%lld|%lld|%s", d->id, d->host,

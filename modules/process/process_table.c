@@ -3,15 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "wee/errors.h"
-
-static char *dup_or_empty(const char *s)
-{
-    if (!s) s = "";
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
+#include "util/strbuf.h"
 
 static void entry_free(proc_entry *e)
 {
@@ -63,10 +55,10 @@ int proc_table_put(proc_table *t, int64_t pid, int64_t ppid, int64_t session_id,
             if (!e || t->items[i].age < e->age) e = &t->items[i];
     }
     proc_entry fresh = { .pid = pid, .ppid = ppid, .session_id = session_id, .age = ++t->clock };
-    fresh.exe = dup_or_empty(exe);
-    fresh.name = dup_or_empty(name);
-    fresh.cmdline = dup_or_empty(cmdline);
-    fresh.user = dup_or_empty(user);
+    fresh.exe = str_dup(exe ? exe : "");
+    fresh.name = str_dup(name ? name : "");
+    fresh.cmdline = str_dup(cmdline ? cmdline : "");
+    fresh.user = str_dup(user ? user : "");
     if (!fresh.exe || !fresh.name || !fresh.cmdline || !fresh.user) { entry_free(&fresh); return WEE_ENOMEM; }
     if (!e) e = &t->items[t->count++];
     entry_free(e);

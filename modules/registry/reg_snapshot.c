@@ -5,14 +5,7 @@
 #include "util/hash.h"
 #include <stdlib.h>
 #include <string.h>
-
-static char *copy_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
+#include "util/strbuf.h"
 
 static int fold(unsigned char c)
 {
@@ -64,7 +57,7 @@ long reg_snapshot_add_key(reg_snapshot *s, const char *path)
     }
     reg_key *k = &s->keys[s->nkeys];
     memset(k, 0, sizeof *k);
-    if (!(k->path = copy_str(path))) return -1;
+    if (!(k->path = str_dup(path))) return -1;
     return (long)s->nkeys++;
 }
 
@@ -96,7 +89,7 @@ int reg_snapshot_add_value(reg_snapshot *s, size_t key, const char *name, uint32
     reg_value *v = &k->values[k->nvalues];
     memset(v, 0, sizeof *v);
     v->kept = size < REG_SNAPSHOT_KEEP ? size : REG_SNAPSHOT_KEEP;
-    v->name = copy_str(name);
+    v->name = str_dup(name);
     v->data = malloc(v->kept ? v->kept : 1);
     if (!v->name || !v->data) { free(v->name); free(v->data); return -1; }
     if (v->kept) memcpy(v->data, data, v->kept);
