@@ -35,7 +35,6 @@ struct file_watch {
     size_t nroots;
     int recursive, ignore_dirs;
     unsigned events;
-    int64_t settle_ms;
     char **include, **exclude;
     size_t ninclude, nexclude;
     file_backend *backend;
@@ -151,7 +150,7 @@ static void emit(file_watch *w, const char *type, const char *path, const char *
 static void deliver(file_watch *w, fev_kind kind, const char *path, const char *old_path, int is_dir)
 {
     if (!wanted(w, path, is_dir) && !(kind == FEV_RENAMED && old_path && wanted(w, old_path, is_dir))) return;
-    int settle = w->settle_ms > 0;
+    int settle = w->settle.settle_ms > 0;
     settle_table *t = &w->settle;
     plat_mutex_lock(&w->lock);
     pending *p;
@@ -161,15 +160,15 @@ static void deliver(file_watch *w, fev_kind kind, const char *path, const char *
         if (settle_find(t, path)) { plat_mutex_unlock(&w->lock); return; }
         /* The marker folds the writes that follow into the creation and dedupes scan vs kernel; it
          * lives at least a second even with settle_ms 0, which is the scan/kernel race window. */
-        if (settle_put(t, path, 0, is_dir, settle_marker_ms(t)) > 0) plat_cond_signal(&w->wake);
+        if (settle_put(t, path, 0, is_dir, SETTLE_LANE_MARKER) > 0) plat_cond_signal(&w->wake);
         plat_mutex_unlock(&w->lock);
         if (w->events & FEV_CREATED) emit(w, "file.created", path, NULL, is_dir);
         return;
     case FEV_MODIFIED:
         if (is_dir) { plat_mutex_unlock(&w->lock); return; }
         if (settle) {
-            if ((p = settle_find(t, path)) != NULL) settle_rearm(t, p, w->settle_ms);
-            else if (settle_put(t, path, 1, 0, w->settle_ms) > 0) plat_cond_signal(&w->wake);
+            if ((p = settle_find(t, path)) != NULL) settle_rearm(t, p, SETTLE_LANE_SETTLE);
+            else if (settle_put(t, path, 1, 0, SETTLE_LANE_SETTLE) > 0) plat_cond_signal(&w->wake);
             plat_mutex_unlock(&w->lock);
             return;
         }
@@ -184,7 +183,7 @@ static void deliver(file_watch *w, fev_kind kind, const char *path, const char *
         return;
     case FEV_RENAMED:
         p = old_path ? settle_take(t, old_path) : NULL;
-        if (p && p->modified && settle && settle_put(t, path, 1, is_dir, w->settle_ms) > 0) plat_cond_signal(&w->wake);
+        if (p && p->modified && settle && settle_put(t, path, 1, is_dir, SETTLE_LANE_SETTLE) > 0) plat_cond_signal(&w->wake);
         settle_entry_free(p);
         plat_mutex_unlock(&w->lock);
         if (w->events & FEV_RENAMED) emit(w, "file.renamed", path, old_path, is_dir);
@@ -355,9 +354,9 @@ static void settle_main(void *arg)
         size_t ndue = 0;
         for (pending *p; (p = settle_next_due(&w->settle)) && ndue < 64;) {
             if (p->deadline_ns > now) { next = p->deadline_ns; break; }
-            pending *t = settle_take(&w->settle, p->path);
-            if (t->modified) { due[ndue++] = t->path; t->path = NULL; }
-            settle_entry_free(t);
+            settle_take_entry(&w->settle, p);
+            if (p->modified) { due[ndue++] = p->path; p->path = NULL; }
+            settle_entry_free(p);
         }
         if (ndue) {
             plat_mutex_unlock(&w->lock);
@@ -374,6 +373,12 @@ static void settle_main(void *arg)
     plat_mutex_unlock(&w->lock);
 }
 
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) free(v[i]);
+    free(v);
+}
+
 /* NULL (and *n 0) when out of memory. */
 static char **copy_list(const wee_opt_list *l, size_t *n)
 {
@@ -381,18 +386,11 @@ static char **copy_list(const wee_opt_list *l, size_t *n)
     char **v = calloc(count ? count : 1, sizeof *v);
     for (size_t i = 0; v && i < count; i++) {
         if ((v[i] = str_dup(wee_list_at(l, i))) != NULL) continue;
-        for (size_t k = 0; k < i; k++) free(v[k]);
-        free(v);
+        free_list(v, i); /* the rest is still NULL */
         v = NULL;
     }
     *n = v ? count : 0;
     return v;
-}
-
-static void free_list(char **v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++) free(v[i]);
-    free(v);
 }
 
 static void watch_free(file_watch *w)
@@ -422,8 +420,7 @@ static int file_create(const wee_host_api *h, wee_source *src, const wee_options
     wee_opt_bind(h, o, options, &set);
     w->recursive = set.recursive;
     w->ignore_dirs = set.ignore_dirs;
-    w->settle_ms = set.settle_ms;
-    settle_init(&w->settle, w->settle_ms);
+    settle_init(&w->settle, set.settle_ms);
     w->queue.max_bytes = (size_t)set.backlog_max_kb * 1024u;
     w->known_max = (size_t)set.known_max;
     w->include = copy_list(&set.include, &w->ninclude);

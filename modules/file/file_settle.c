@@ -17,7 +17,12 @@ static pending **find_slot_h(settle_table *t, const char *path, size_t h)
 
 void settle_init(settle_table *t, int64_t settle_ms) { t->settle_ms = settle_ms; }
 
-int64_t settle_marker_ms(const settle_table *t) { return t->settle_ms > 1000 ? t->settle_ms : 1000; }
+/* A creation marker lives at least a second: the scan vs kernel race window. */
+static int64_t window_ms(const settle_table *t, int lane)
+{
+    if (lane == SETTLE_LANE_SETTLE) return t->settle_ms;
+    return t->settle_ms > 1000 ? t->settle_ms : 1000;
+}
 
 pending *settle_find(settle_table *t, const char *path) { return *find_slot_h(t, path, hash_path(path)); }
 
@@ -29,38 +34,43 @@ static void lane_unlink(settle_table *t, pending *p)
     p->due_prev = p->due_next = NULL;
 }
 
-/* (Re)arms p's deadline: now + window, at the tail of that window's lane. */
-static void arm(settle_table *t, pending *p, int64_t window_ms, int linked)
+/* (Re)arms p's deadline: now + the lane's window, at the tail of that lane. */
+static void arm(settle_table *t, pending *p, int lane, int linked)
 {
     if (linked) lane_unlink(t, p);
-    p->deadline_ns = plat_monotonic_ns() + (uint64_t)window_ms * 1000000u;
-    p->lane = window_ms == t->settle_ms ? SETTLE_LANE_SETTLE : SETTLE_LANE_MARKER;
-    p->due_prev = t->lanes[p->lane].tail;
-    if (p->due_prev) p->due_prev->due_next = p; else t->lanes[p->lane].head = p;
-    t->lanes[p->lane].tail = p;
+    p->deadline_ns = plat_monotonic_ns() + (uint64_t)window_ms(t, lane) * 1000000u;
+    p->lane = lane;
+    p->due_prev = t->lanes[lane].tail;
+    if (p->due_prev) p->due_prev->due_next = p; else t->lanes[lane].head = p;
+    t->lanes[lane].tail = p;
 }
 
-void settle_rearm(settle_table *t, pending *p, int64_t window_ms) { arm(t, p, window_ms, 1); }
+void settle_rearm(settle_table *t, pending *p, int lane) { arm(t, p, lane, 1); }
 
-pending *settle_take(settle_table *t, const char *path)
+/* Unlinks the entry at *pp (found by find_slot_h). */
+static pending *take_at(settle_table *t, pending **pp)
 {
-    pending **pp = find_slot_h(t, path, hash_path(path)), *p = *pp;
+    pending *p = *pp;
     if (p) { *pp = p->next; t->count--; lane_unlink(t, p); }
     return p;
 }
 
-int settle_put(settle_table *t, const char *path, int modified, int is_dir, int64_t window_ms)
+pending *settle_take(settle_table *t, const char *path) { return take_at(t, find_slot_h(t, path, hash_path(path))); }
+
+void settle_take_entry(settle_table *t, pending *p) { take_at(t, find_slot_h(t, p->path, p->hash)); }
+
+int settle_put(settle_table *t, const char *path, int modified, int is_dir, int lane)
 {
     size_t h = hash_path(path);
     pending **pp = find_slot_h(t, path, h);
     if (*pp) {
-        arm(t, *pp, window_ms, 1);
+        arm(t, *pp, lane, 1);
         (*pp)->modified |= modified;
         return 0;
     }
     pending *p = calloc(1, sizeof *p);
     if (!p || !(p->path = str_dup(path))) { free(p); return -1; }
-    arm(t, p, window_ms, 0);
+    arm(t, p, lane, 0);
     p->hash = h;
     p->modified = modified;
     p->is_dir = is_dir;

@@ -36,16 +36,17 @@ typedef struct settle_table {
 
 /* An empty table (t zeroed before, as by calloc) with its settle window. */
 void settle_init(settle_table *t, int64_t settle_ms);
-/* How long a creation marker lives: max(settle_ms, 1 s). */
-int64_t settle_marker_ms(const settle_table *t);
 pending *settle_find(settle_table *t, const char *path);
 /* Takes path's entry out of the table (NULL if none); free it with settle_entry_free. */
 pending *settle_take(settle_table *t, const char *path);
-/* Adds path due after window_ms (settle_ms or settle_marker_ms), or re-arms its entry, or-ing in
- * `modified`: 1 added, 0 re-armed, -1 out of memory (nothing added). */
-int settle_put(settle_table *t, const char *path, int modified, int is_dir, int64_t window_ms);
-/* Moves p (in the table) to now + window_ms. */
-void settle_rearm(settle_table *t, pending *p, int64_t window_ms);
+/* Takes p, an entry of the table, out of it (no second lookup of its path). */
+void settle_take_entry(settle_table *t, pending *p);
+/* Adds path in lane (SETTLE_LANE_SETTLE: due after settle_ms; SETTLE_LANE_MARKER: after
+ * max(settle_ms, 1 s)), or re-arms its entry there, or-ing in `modified`: 1 added, 0 re-armed, -1 out
+ * of memory (nothing added). */
+int settle_put(settle_table *t, const char *path, int modified, int is_dir, int lane);
+/* Moves p (in the table) to the end of lane, due a lane's window from now. */
+void settle_rearm(settle_table *t, pending *p, int lane);
 /* The entry due first, or NULL. */
 pending *settle_next_due(const settle_table *t);
 void settle_entry_free(pending *p);
