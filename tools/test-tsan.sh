@@ -20,7 +20,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -G Ninja -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEE_TSAN=ON \
       -DWEE_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null || { echo "test-tsan.sh: configure failed" >&2; exit 1; }
 cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" -t "${tests[@]}" console_assets || { echo "test-tsan.sh: build failed" >&2; exit 1; }
-regex="^($(IFS='|'; echo "${tests[*]} ${scripted[*]}" | tr ' ' '|'))\$"
+regex="^($(IFS='|'; echo "${tests[*]}|${scripted[*]}"))\$"
 # halt_on_error: the first race fails the process (a host under test exits non-zero, which its test checks).
 TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tools/tsan.supp} \
   ctest --test-dir "$build" --output-on-failure -j"$(nproc 2>/dev/null || echo 2)" --timeout 300 -R "$regex" "$@"

@@ -141,17 +141,6 @@ static void emit_event(process_source *s, const char *type, const proc_entry *e,
     h->emit(s->src, ev);
 }
 
-/* Engine ownership comes only from facts an outsider cannot forge, and the host judges it
- * (host->origin_process_started): the process is a child of the host itself (the exec/pwsh/Lua runners
- * are the only ones that start processes here), or a child of a process the engine owns (its parent pid
- * when it was created), or it is the same process an earlier fork event already marked (Linux, which
- * reports the fork before the exec: WEE_ORIGIN_CONTINUED). Nothing in the process's own environment or
- * command line counts: any program could set those. */
-static int owned_by_engine(process_source *s, int64_t pid, int64_t ppid, uint32_t flags)
-{
-    return s->host->origin_process_started(pid, ppid, flags);
-}
-
 /* Caches what the process is; NULL when out of memory (the event still goes out). */
 static proc_entry *remember(process_source *s, int64_t pid, int64_t ppid, int64_t session, const char *exe,
                             const char *name, const char *cmdline, const char *user)
@@ -166,7 +155,13 @@ void process_report_started(process_source *s, const proc_info *info)
     int64_t ppid = info->ppid;
     proc_entry *known = proc_table_get(&s->table, info->pid);
     if (ppid < 0 && known) ppid = known->ppid;  /* the fork told us, /proc was already gone */
-    int by_engine = owned_by_engine(s, info->pid, ppid, known && known->quiet ? WEE_ORIGIN_CONTINUED : 0);
+    /* Engine ownership comes only from facts an outsider cannot forge, and the host judges it
+     * (host->origin_process_started): the process is a child of the host itself (the exec/pwsh/Lua runners are
+     * the only ones that start processes here), or a child of a process the engine owns (its parent pid when
+     * it was created), or it is the same process an earlier fork event already marked (Linux, which reports
+     * the fork before the exec: WEE_ORIGIN_CONTINUED). Nothing in the process's own environment or command
+     * line counts: any program could set those. */
+    int by_engine = s->host->origin_process_started(info->pid, ppid, known && known->quiet ? WEE_ORIGIN_CONTINUED : 0);
     proc_entry *e = remember(s, info->pid, ppid, info->session_id, info->exe, info->name, info->cmdline, info->user);
     if (!e) {
         proc_entry tmp = { .pid = info->pid, .ppid = ppid, .session_id = info->session_id, .exe = (char *)info->exe,
@@ -192,7 +187,7 @@ void process_report_stopped(process_source *s, int64_t pid, const char *name, in
 
 void process_note_fork(process_source *s, int64_t pid, int64_t ppid)
 {
-    owned_by_engine(s, pid, ppid, 0);
+    s->host->origin_process_started(pid, ppid, 0); /* recorded: an engine-owned parent makes it the engine's */
     /* The child runs its parent's program until it execs; only an exec makes it an event. */
     proc_entry *parent = proc_table_get(&s->table, ppid);
     proc_entry *e = remember(s, pid, ppid, parent ? parent->session_id : -1, NULL, NULL, NULL, NULL);
@@ -201,7 +196,7 @@ void process_note_fork(process_source *s, int64_t pid, int64_t ppid)
 
 void process_seed(process_source *s, const proc_info *info)
 {
-    owned_by_engine(s, info->pid, info->ppid, WEE_ORIGIN_SNAPSHOT);
+    s->host->origin_process_started(info->pid, info->ppid, WEE_ORIGIN_SNAPSHOT);
     remember(s, info->pid, info->ppid, info->session_id, info->exe, info->name, info->cmdline, info->user);
 }
 

@@ -12,6 +12,7 @@
  * so the host's validation of an old table is tested through the real loader and parser.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include "wee/wee.h"
 
@@ -86,11 +87,8 @@ static int configure(const wee_host_api *h, const wee_options *cfg, char *err, s
 static size_t probe_normalise(const char *text, char *out, size_t out_size)
 {
     const char *rest = strncmp(text, "ROOT:", 5) == 0 ? text + 5 : NULL;
-    const char *head = rest ? "/probe-root" : "";
-    size_t hn = strlen(head), tn = strlen(rest ? rest : text);
-    for (size_t i = 0; i < hn + tn && i + 1 < out_size; i++) out[i] = i < hn ? head[i] : (rest ? rest : text)[i - hn];
-    if (out_size) out[hn + tn < out_size ? hn + tn : out_size - 1] = '\0';
-    return hn + tn;
+    int n = snprintf(out, out_size, "%s%s", rest ? "/probe-root" : "", rest ? rest : text);
+    return n < 0 ? 0 : (size_t)n;
 }
 static const wee_field_spec probe_fields[] = {
     WEE_FIELD(.name = BROKEN_NAME "_path", .traits = WEE_FIELD_PATH | WEE_FIELD_CASELESS_ON_WINDOWS,
