@@ -56,11 +56,11 @@ static int origin_ok(const console_http *cs, const char *origin)
     return http_host_value_allowed(host);
 }
 
-static void api_emit(console_http *cs, struct mg_connection *c, const struct mg_request_info *ri)
+static void api_emit(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri)
 {
     strbuf body = STRBUF_INIT, text = STRBUF_INIT;
     if (console_read_body(c, ri, &body, "an event") == 0) {
-        control_result r = control_emit(cs->cx.e, strbuf_cstr(&body), "console", &text);
+        control_result r = control_emit(cx->e, strbuf_cstr(&body), "console", &text);
         if (strbuf_failed(&text)) console_reply_outcome(c, 503, 0, "out of memory");
         else console_reply_outcome(c, r == CONTROL_OK ? 200 : r == CONTROL_ERROR ? 400 : 503, r == CONTROL_OK, strbuf_cstr(&text));
     }
@@ -68,19 +68,21 @@ static void api_emit(console_http *cs, struct mg_connection *c, const struct mg_
     strbuf_free(&text);
 }
 
-static void api_reload(console_http *cs, struct mg_connection *c)
+static void api_reload(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri)
 {
+    (void)ri;
     strbuf report = STRBUF_INIT;
     log_write(WEE_LOG_INFO, "console", "reload requested from the web console");
-    int rc = engine_reload(cs->cx.e, &report);
+    int rc = engine_reload(cx->e, &report);
     console_reply_outcome(c, 200, rc == 0, engine_reload_text(&report, rc));
     strbuf_free(&report);
 }
 
-static void api_status(console_http *cs, struct mg_connection *c)
+static void api_status(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri)
 {
+    (void)ri;
     strbuf out = STRBUF_INIT;
-    engine_status_json(cs->cx.e, &out);
+    engine_status_json(cx->e, &out);
     console_reply_strbuf(c, 200, &out);
     strbuf_free(&out);
 }
@@ -88,9 +90,10 @@ static void api_status(console_http *cs, struct mg_connection *c)
 /* Server-Sent Events: "data: {event line}" per processed event, "event: missed" with the count of
  * events this viewer lost when it could not keep up, a comment as keep-alive. Ends when the client
  * goes (a write fails or blocks past the server's timeout) or the console stops. */
-static void api_events(console_http *cs, struct mg_connection *c)
+static void api_events(const console_ctx *cx, struct mg_connection *c, const struct mg_request_info *ri)
 {
-    event_tap *tap = engine_tap(cs->cx.e);
+    (void)ri;
+    event_tap *tap = engine_tap(cx->e);
     tap_viewer *v = tap ? event_tap_subscribe(tap) : NULL;
     if (!v) {
         http_reply(c, 503, "text/plain; charset=utf-8", "Retry-After: 5\r\n", "too many live viewers; close one\n", 33);
@@ -143,12 +146,11 @@ static void serve_static(console_http *cs, struct mg_connection *c, const struct
                        "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n");
 }
 
-/* fn: a call handled in a file of its own (console_api.h), one line each; the first four (fn NULL) are
- * the switch in handle(). */
+/* Every API call, one line each: its path, its method and its handler (here, or console_api.h). */
 typedef struct route { const char *path; const char *method; console_api_fn fn; } route;
 static const route routes[] = {
-    { "/api/status", "GET", NULL }, { "/api/events", "GET", NULL }, { "/api/emit", "POST", NULL },
-    { "/api/reload", "POST", NULL },
+    { "/api/status", "GET", api_status }, { "/api/events", "GET", api_events }, { "/api/emit", "POST", api_emit },
+    { "/api/reload", "POST", api_reload },
     { "/api/rules", "GET", console_rules_list },
     { "/api/rules/schema", "GET", console_rules_schema },
     { "/api/rules/check", "POST", console_rules_check },
@@ -191,16 +193,7 @@ static void handle(void *ctx, struct mg_connection *c, const struct mg_request_i
         http_reply(c, 405, json_type, allow, why, strlen(why));
         return;
     }
-    if (routes[i].fn) {
-        routes[i].fn(&cs->cx, c, ri);
-        return;
-    }
-    switch (i) {
-    case 0: api_status(cs, c); break;
-    case 1: api_events(cs, c); break;
-    case 2: api_emit(cs, c, ri); break;
-    default: api_reload(cs, c); break;
-    }
+    routes[i].fn(&cs->cx, c, ri);
 }
 
 console_http *console_http_open(const char *listen, const char *token_file, char *err, size_t err_size)
