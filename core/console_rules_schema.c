@@ -24,21 +24,12 @@
  * libraries those modules pull in (OpenSSL, D-Bus ...) would stay mapped after the modules are closed
  * again: megabytes for as long as the host runs. So the host runs itself as a child for it. */
 
-/* The running host's modules folder: where its module rules_files are (NULL: the default one). */
+/* The running host's modules folder (NULL: the default one). */
 static char *modules_dir(engine *e)
 {
-    const module_registry *reg = e->reg;
-    const char *any = NULL;
     plat_mutex_lock(&e->reload_lock);
-    for (size_t i = 0; !any && i < reg->count; i++) any = reg->mods[i]->path;
-    for (size_t i = 0; !any && i < reg->deferred_count; i++) any = reg->deferred[i];
-    char *dir = str_dup(any);
+    char *dir = str_dup(e->reg->dir);
     plat_mutex_unlock(&e->reload_lock);
-    if (!dir) return NULL;
-    char *cut = NULL;
-    for (char *p = dir; *p; p++) if (*p == '/' || *p == '\\') cut = p;
-    if (cut) *cut = '\0';
-    else { free(dir); dir = NULL; }
     return dir;
 }
 

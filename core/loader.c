@@ -310,9 +310,17 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Remembers the folder modules come from (the console's `host schema` child is given it). */
+static void note_dir(module_registry *reg, const char *dir)
+{
+    free(reg->dir);
+    reg->dir = str_dup(dir);
+}
+
 size_t loader_defer_dir(module_registry *reg, const char *dir, const wee_host_api *api)
 {
     reg->api = api;
+    note_dir(reg, dir);
     scan_ctx s = { NULL, 0, 0 };
     if (plat_dir_list(dir, collect_module_file, &s) != 0) {
         log_write(WEE_LOG_WARN, "loader", "cannot read module folder %s; no modules loaded from it "
@@ -337,6 +345,7 @@ size_t loader_defer_dir(module_registry *reg, const char *dir, const wee_host_ap
 size_t loader_scan(module_registry *reg, const char *dir, const wee_host_api *api)
 {
     reg->api = api;
+    note_dir(reg, dir);
     scan_ctx s = { NULL, 0, 0 };
     if (plat_dir_list(dir, collect_module_file, &s) != 0) {
         log_write(WEE_LOG_WARN, "loader", "cannot read module folder %s; no modules loaded from it "
@@ -379,6 +388,8 @@ void loader_unload_all(module_registry *reg)
     free(reg->mods);
     reg->mods = NULL;
     reg->count = 0;
+    free(reg->dir);
+    reg->dir = NULL;
     for (size_t i = 0; i < reg->deferred_count; i++) free(reg->deferred[i]);
     free(reg->deferred);
     reg->deferred = NULL;

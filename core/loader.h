@@ -33,6 +33,7 @@ typedef struct module_registry {
     const wee_host_api *api;     /* set by loader_scan; used to open an unloaded module again */
     char **deferred;             /* loader_defer_dir: module files not opened yet (NULL once opened) */
     size_t deferred_count;
+    char *dir;                   /* the folder loader_scan / loader_defer_dir read (NULL: none yet) */
 } module_registry;
 
 /* Loads every <name>.so/.dll in dir. Returns the number loaded; refusals are logged and counted. */
