@@ -118,14 +118,13 @@ int dispatcher_wait_idle(dispatcher *d, int64_t timeout_ms)
     return 0;
 }
 
-/* The file an action runs (a script: its WEE_OPTF_WATCHED_FILE option), for the stuck-worker report. */
+/* The file an action runs (a script: its WEE_OPTF_WATCHED_FILE option, as hot reload watches it), for
+ * the stuck-worker report; NULL if none. */
 static const char *watched_file(const rule_action *a)
 {
-    const wee_option_spec *spec = loader_action_options(&a->module->desc);
-    for (const wee_option_spec *s = spec; s && s->name; s = options_spec_next(spec, s))
-        if ((options_spec_flags(s) & WEE_OPTF_WATCHED_FILE) && s->type == WEE_OPT_STRING)
-            return options_string(options_static_view(a->params), s->name);
-    return NULL;
+    const char *file = NULL;
+    options_watched_files(a->params, loader_action_options(&a->module->desc), &file, 1);
+    return file;
 }
 
 /* Workers that have been in one action for grace_ns, counted from the later of the action's start and
