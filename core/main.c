@@ -32,25 +32,26 @@ typedef struct run_limits {
     const char *control_path; /* --control: overrides engine.control.path (and enables the channel) */
 } run_limits;
 
-/* Binds the control channel before any source starts, so a host that cannot own it fails early.
- * An explicit path (--control, engine.control.path) that cannot be bound is fatal; the per-user
- * default only warns, so several hosts (tests, side-by-side configs) can still run. */
 /* The control endpoint this host uses (--control, engine.control.path, else the per-user default);
- * the console's URL file lives beside it. 0, or -1 if no default could be built. */
+ * the console's URL file lives beside it. 1 for an explicit path, 0 for the default, -1 if no default
+ * could be built. */
 static int control_path_of(const config *cfg, const run_limits *lim, char *path, size_t size)
 {
     const char *explicit_path = lim->control_path ? lim->control_path : cfg->engine.control_path;
-    if (explicit_path) { snprintf(path, size, "%s", explicit_path); return 0; }
+    if (explicit_path) { snprintf(path, size, "%s", explicit_path); return 1; }
     return plat_ipc_default_path(path, size) == 0 ? 0 : -1;
 }
 
+/* Binds the control channel before any source starts, so a host that cannot own it fails early.
+ * An explicit path (--control, engine.control.path) that cannot be bound is fatal; the per-user
+ * default only warns, so several hosts (tests, side-by-side configs) can still run. */
 static int open_control(const config *cfg, const run_limits *lim, control_server **out)
 {
     *out = NULL;
-    const char *explicit_path = lim->control_path ? lim->control_path : cfg->engine.control_path;
     if (!cfg->engine.control_enabled && !lim->control_path) return 0;
     char path[1024], err[512] = "";
-    if (control_path_of(cfg, lim, path, sizeof path) != 0) {
+    int explicit_path = control_path_of(cfg, lim, path, sizeof path);
+    if (explicit_path < 0) {
         log_write(WEE_LOG_WARN, "control", "no default control path could be built; pass --control PATH");
         return 0;
     }
@@ -117,7 +118,7 @@ static int run_engine(module_registry *reg, const char *file, const run_limits *
     console_http *console = NULL;
     if (cfg->engine.console_listen) {
         char err[512] = "", ctl[1024], token_file[1100];
-        if (control_path_of(cfg, lim, ctl, sizeof ctl) != 0 ||
+        if (control_path_of(cfg, lim, ctl, sizeof ctl) < 0 ||
             plat_private_file_path(ctl, CONSOLE_FILE_SUFFIX, token_file, sizeof token_file) != 0)
             snprintf(err, sizeof err, "no private place for the console's token beside the control endpoint; pass --control PATH");
         else
