@@ -77,15 +77,8 @@ int config_get_int(const cJSON *obj, const char *key, const char *path, int64_t 
         *out = v;
         return 1;
     }
-    char sub[CONFIG_PATH_SIZE], seen[128];
-    diag_path_key(sub, sizeof sub, path, key);
-    diag_describe_json(j, seen, sizeof seen);
-    if (max == min + 1)
-        diag_add(d, sub, "expected %" PRId64 " or %" PRId64 ", got %s", min, max, seen);
-    else if (max == INT64_MAX)
-        diag_add(d, sub, "expected integer >= %" PRId64 ", got %s", min, seen);
-    else
-        diag_add(d, sub, "expected integer %" PRId64 "..%" PRId64 ", got %s", min, max, seen);
+    char sub[CONFIG_PATH_SIZE];
+    diag_int_range(d, diag_path_key(sub, sizeof sub, path, key), min, max, j);
     return -1;
 }
 

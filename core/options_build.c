@@ -164,11 +164,7 @@ static void check_int(build_ctx *b, const wee_option_spec *s, opt_node *n, const
     const char *unit = hi == WEE_DURATION_MS_MAX ? " (365 days)" : "";
     int integral = cJSON_IsNumber(j) && double_to_int64(j->valuedouble, &v);
     if (b->host_style && ranged && (!integral || v < lo || v > hi)) {
-        /* The wording of the rest of the host's config (config_values.c): the whole range at once. */
-        diag_describe_json(j, seen, sizeof seen);
-        if (hi == INT64_MAX) diag_add(b->d, path, "expected integer >= %" PRId64 ", got %s", lo, seen);
-        else if (hi == lo + 1) diag_add(b->d, path, "expected %" PRId64 " or %" PRId64 ", got %s", lo, hi, seen);
-        else diag_add(b->d, path, "expected integer %" PRId64 "..%" PRId64 ", got %s", lo, hi, seen);
+        diag_int_range(b->d, path, lo, hi, j); /* the rest of the host's config words it so: the whole range */
         return;
     }
     if (!integral) {

@@ -1,4 +1,5 @@
 #include "diag.h"
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,4 +112,16 @@ void diag_describe_json(const void *item, char *buf, size_t size)
     } else if (cJSON_IsArray(j)) snprintf(buf, size, "%s", j->child ? "an array" : "[]");
     else if (cJSON_IsObject(j)) snprintf(buf, size, "%s", j->child ? "an object" : "{}");
     else snprintf(buf, size, "an invalid value");
+}
+
+void diag_int_range(diag_list *d, const char *path, int64_t lo, int64_t hi, const void *cjson_item)
+{
+    char seen[128];
+    diag_describe_json(cjson_item, seen, sizeof seen);
+    if (hi == lo + 1)
+        diag_add(d, path, "expected %" PRId64 " or %" PRId64 ", got %s", lo, hi, seen);
+    else if (hi == INT64_MAX)
+        diag_add(d, path, "expected integer >= %" PRId64 ", got %s", lo, seen);
+    else
+        diag_add(d, path, "expected integer %" PRId64 "..%" PRId64 ", got %s", lo, hi, seen);
 }

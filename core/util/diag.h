@@ -6,6 +6,7 @@
 #ifndef WEE_DIAG_H
 #define WEE_DIAG_H
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* file: the file the error is in when it is not the config file itself (an included rule file,
@@ -27,4 +28,7 @@ const char *diag_path_key(char *buf, size_t size, const char *base, const char *
 const char *diag_path_index(char *buf, size_t size, const char *base, size_t index);
 /* Short human rendering of a JSON value for "got ..." (cJSON*, as void* to keep cJSON out). */
 void diag_describe_json(const void *cjson_item, char *buf, size_t size);
+/* "expected integer lo..hi, got ..." at path for a JSON value outside [lo, hi] (or not an integer):
+ * "lo or hi" when there are two, ">= lo" when hi is INT64_MAX. The host config's wording. */
+void diag_int_range(diag_list *d, const char *path, int64_t lo, int64_t hi, const void *cjson_item);
 #endif
