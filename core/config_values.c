@@ -3,7 +3,6 @@
  * reported with its exact JSON path and the value that was found.
  */
 #include "config_internal.h"
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
