@@ -46,12 +46,11 @@ function show(page) {
   for (const p of document.querySelectorAll('.page')) p.classList.toggle('hidden', p.id !== 'page-' + page);
   for (const b of document.querySelectorAll('.tab')) b.classList.toggle('active', b.dataset.page === page);
   if (location.hash !== '#' + page) history.replaceState(null, '', '#' + page);
-  if (page === 'live') startStream();
-  if (page === 'rules') rulesPage.show();
   if (pageHooks[page]) pageHooks[page]();
 }
-// Pages in their own files (tester.js, sources.js) register what to do when they are shown.
-const pageHooks = {};
+// What to do when a page is shown: the live view here, the pages in their own files (rules.js,
+// tester.js, sources.js) register theirs.
+const pageHooks = { live: () => startStream() };
 
 // ---- dashboard ----
 const samples = [];   // [time ms, processed]
@@ -236,15 +235,21 @@ function fieldValue(v) {
   if (v === 'false') return false;
   return v;
 }
-async function emit() {
-  const ev = { type: $('emit-type').value.trim() };
-  const out = $('emit-result');
-  for (const line of $('emit-fields').value.split('\n')) {
+// An event from its type and name=value lines (the Emit and Event tester forms): {ev} or {error}.
+function eventFromLines(type, lines) {
+  const ev = { type: type.trim() };
+  for (const line of lines.split('\n')) {
     if (!line.trim()) continue;
     const eq = line.indexOf('=');
-    if (eq <= 0) { out.textContent = 'line "' + line + '": expected name=value'; return; }
+    if (eq <= 0) return { error: 'line "' + line + '": expected name=value' };
     ev[line.slice(0, eq).trim()] = fieldValue(line.slice(eq + 1).trim());
   }
+  return { ev };
+}
+async function emit() {
+  const out = $('emit-result');
+  const { ev, error } = eventFromLines($('emit-type').value, $('emit-fields').value);
+  if (error) { out.textContent = error; return; }
   const r = await api('/api/emit', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ev) });
   const j = await r.json().catch(() => ({ text: 'HTTP ' + r.status }));
   out.textContent = (r.ok ? '' : 'error: ') + j.text;

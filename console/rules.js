@@ -508,3 +508,4 @@ const rulesPage = (() => {
 
   return { show, importText };
 })();
+pageHooks.rules = rulesPage.show;

@@ -1,6 +1,6 @@
 // Event tester page: an event (pasted, built from name=value lines, or picked from Live events) runs
 // through the running rules as `host test` runs it (POST /api/test); optionally the actions run too.
-// Uses console.js's helpers ($, el, api, fieldValue, show). Event data only ever goes into textContent.
+// Uses console.js's helpers ($, el, api, eventFromLines, show). Event data only ever goes into textContent.
 'use strict';
 
 // A "Test" button for a live event: copies the event into the tester and runs it.
@@ -18,13 +18,8 @@ function testerPick(ev) {
 }
 
 function testerBuild() {
-  const ev = { type: $('t-type').value.trim() };
-  for (const line of $('t-fields').value.split('\n')) {
-    if (!line.trim()) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) { $('t-summary').textContent = 'line "' + line + '": expected name=value'; return; }
-    ev[line.slice(0, eq).trim()] = fieldValue(line.slice(eq + 1).trim());
-  }
+  const { ev, error } = eventFromLines($('t-type').value, $('t-fields').value);
+  if (error) { $('t-summary').textContent = error; return; }
   $('t-json').value = JSON.stringify(ev, null, 2);
 }
 
