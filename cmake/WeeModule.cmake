@@ -18,3 +18,14 @@ function(wee_add_module)
   set_property(GLOBAL APPEND PROPERTY WEE_MODULE_TARGETS ${target})
 endfunction()
 
+# A static library of code modules share (or a module and its tests): its folder is public to who links
+# it, the SDK and core headers are its own.
+#   wee_add_module_library(NAME wee_x SOURCES a.c b.c LIBS wee_platform ...)
+function(wee_add_module_library)
+  cmake_parse_arguments(L "" "NAME" "SOURCES;LIBS" ${ARGN})
+  add_library(${L_NAME} STATIC ${L_SOURCES})
+  target_include_directories(${L_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
+    PRIVATE ${CMAKE_SOURCE_DIR}/sdk/include ${CMAKE_SOURCE_DIR}/core)
+  target_link_libraries(${L_NAME} PUBLIC ${L_LIBS})
+endfunction()
+
