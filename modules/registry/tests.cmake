@@ -12,6 +12,6 @@ if(TARGET mod_registry)
 endif()
 # Rule conditions and templates use the fields modules declare (ABI 1.3, tests/unit/module_fields.h): these
 # core tests compile in the registry's field table and key normaliser (the module is Windows-only).
-foreach(t test_cond test_rule_index test_template test_arg_check)
+foreach(t test_cond test_rule_index test_template test_arg_check test_rule_memory test_module_actions)
   wee_module_test(${t} SOURCES reg_fields.c reg_path.c)
 endforeach()

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "test_support.h"
-#include "field_traits.h"
+#include "module_fields.h"
 #include "action_call.h"
 #include "event.h"
 #include "event_batch.h"
@@ -647,20 +647,12 @@ static void test_exec_detached(void **state)
     free(killed); free(kept); free(dir);
 }
 
-/* batch.paths lists each collected event's subject field, which the file source declares (ABI 1.3 field
- * traits): these events are the file source's, so its declaration of `path` is registered as the host's
- * loader would. */
-static const wee_field_spec file_source_fields[] = {
-    WEE_FIELD(.name = "path", .traits = WEE_FIELD_PATH | WEE_FIELD_SUBJECT),
-    WEE_FIELD_END
-};
-
 int main(int argc, char **argv)
 {
-    field_traits_add("file", file_source_fields);
     /* Child mode first: as the exec child this program must print exactly what it was asked to. */
     if (argc >= 2 && strcmp(argv[1], "--child") == 0) return child_main(argc, argv);
     test_init();
+    module_fields_load(); /* batch.paths lists the subject field the file source declares */
     char exe_dir[1024];
     if (plat_exe_dir(exe_dir, sizeof exe_dir) != 0) {
         fprintf(stderr, "cannot find this executable's folder\n");
@@ -685,5 +677,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exec_missing_command_fails_with_reason),
         cmocka_unit_test(test_exec_detached),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    module_fields_unload();
+    return rc;
 }

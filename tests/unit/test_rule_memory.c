@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "test_support.h"
-#include "field_traits.h"
+#include "module_fields.h"
 #include "config.h"
 #include "event.h"
 #include "event_batch.h"
@@ -340,18 +340,10 @@ static void batch_events_expand_each_placeholders(void **state)
     config_free(c);
 }
 
-/* batch.paths lists each collected event's subject field, which the file source declares (ABI 1.3 field
- * traits): these events are the file source's, so its declaration of `path` is registered as the host's
- * loader would. */
-static const wee_field_spec file_source_fields[] = {
-    WEE_FIELD(.name = "path", .traits = WEE_FIELD_PATH | WEE_FIELD_SUBJECT),
-    WEE_FIELD_END
-};
-
 int main(void)
 {
-    field_traits_add("file", file_source_fields);
     test_init();
+    module_fields_load(); /* batch.paths lists the subject field the file source declares */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(threshold_fires_at_count_within_the_window_per_group),
         cmocka_unit_test(sequence_fires_in_order_within_the_window_joined_on_fields),
@@ -362,5 +354,7 @@ int main(void)
         cmocka_unit_test(config_errors_name_their_paths),
         cmocka_unit_test(batch_events_expand_each_placeholders),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    module_fields_unload();
+    return rc;
 }
