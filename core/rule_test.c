@@ -66,11 +66,9 @@ static const char *candidate_miss(const rule *r, const wee_event *ev, char *buf,
     return NULL;
 }
 
-/* The action's options rendered for this event, in its option table's order. */
-static cJSON *rendered_args(const rule_action *a, const wee_event *ev, const wee_event *results)
+/* The action's options as rendered for this event (view), in its option table's order. */
+static cJSON *args_json(const rule_action *a, const wee_options *view)
 {
-    render_ctx ctx = { ev, results };
-    wee_options *view = options_view_render(a->params, &ctx);
     const wee_option_spec *spec = loader_action_options(&a->module->desc);
     cJSON *args = cJSON_CreateObject();
     for (const wee_option_spec *s = spec; args && s && s->name; s = options_spec_next(spec, s)) {
@@ -80,7 +78,6 @@ static cJSON *rendered_args(const rule_action *a, const wee_event *ev, const wee
         cJSON_AddItemToObject(args, s->name, v ? v : cJSON_CreateNull());
         free(json);
     }
-    options_view_free(view);
     return args;
 }
 
@@ -109,10 +106,17 @@ static void test_actions(const rule_test *t, const rule *r, const wee_event *ev,
         cJSON_AddItemToArray(actions, ao);
         cJSON_AddStringToObject(ao, "path", a->json_path);
         cJSON_AddStringToObject(ao, "action", a->module->desc.name);
-        cJSON_AddItemToObject(ao, "args", rendered_args(a, ev, results));
-        if (!run) continue;
+        if (!run) {
+            render_ctx ctx = { ev, results };
+            wee_options *view = options_view_render(a->params, &ctx);
+            cJSON_AddItemToObject(ao, "args", args_json(a, view));
+            options_view_free(view);
+            continue;
+        }
+        /* Run: the arguments shown are the ones the action gets (rendered once, by the call). */
         struct wee_action_call call;
         action_call_init(&call, a->params, ev, results, a->module->desc.name, r->name, t->worker);
+        cJSON_AddItemToObject(ao, "args", args_json(a, call.params));
         int rc = action_call_run(&call, &a->module->desc, a->instance);
         cJSON_AddBoolToObject(ao, "ok", rc == 0);
         if (rc) cJSON_AddStringToObject(ao, "error", action_call_error_text(&call, rc));
