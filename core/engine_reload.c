@@ -46,39 +46,32 @@ static running_source *take_matching(running_source **old, size_t count, const s
     return NULL;
 }
 
-/* A rule keeps its "last fired" time (the console's rule list) across reloads, by name. */
-static void carry_last_fired(const rule_set *old, rule_set *neu)
+/* The old rule of the same name (names are unique within a config), or NULL. */
+static const rule *same_name(const rule_set *old, const rule *n)
 {
-    for (size_t i = 0; old && neu && i < rule_set_count(neu); i++) {
-        rule *n = rule_set_at(neu, i);
-        for (size_t j = 0; n->state && j < rule_set_count(old); j++) {
-            const rule *o = rule_set_at(old, j);
-            if (o->state && strcmp(o->name, n->name) == 0) {
-                atomic_store(&n->state->last_fired_ms, atomic_load(&o->state->last_fired_ms));
-                break;
-            }
-        }
-    }
+    for (size_t j = 0; old && j < rule_set_count(old); j++)
+        if (strcmp(rule_set_at(old, j)->name, n->name) == 0) return rule_set_at(old, j);
+    return NULL;
 }
 
-/* A stateful rule whose name and JSON are unchanged keeps what it remembered (partial sequences,
- * threshold windows, absence deadlines); a changed rule starts afresh. Returns how many kept it. */
-static size_t carry_memory(const rule_set *old, rule_set *neu)
+/* What a rule carries across a reload, found by its name: its "last fired" time (the console's rule
+ * list); and, for a stateful rule whose JSON is unchanged, what it remembered (partial sequences,
+ * threshold windows, absence deadlines), while a changed rule starts afresh. Returns how many kept
+ * their memory. */
+static size_t carry_rules(const rule_set *old, rule_set *neu)
 {
     size_t kept = 0;
     for (size_t i = 0; neu && i < rule_set_count(neu); i++) {
         rule *n = rule_set_at(neu, i);
-        if (n->memory.kind == MEMORY_NONE || !n->state->memory) continue;
-        for (size_t j = 0; old && j < rule_set_count(old); j++) {
-            const rule *o = rule_set_at(old, j);
-            if (o->memory.kind != n->memory.kind || !o->state->memory || strcmp(o->name, n->name) != 0 ||
-                strcmp(o->fingerprint, n->fingerprint) != 0)
-                continue;
-            rule_memory_unref(n->state->memory);
-            n->state->memory = rule_memory_ref(o->state->memory);
-            kept++;
-            break;
-        }
+        const rule *o = n->state ? same_name(old, n) : NULL;
+        if (!o || !o->state) continue;
+        atomic_store(&n->state->last_fired_ms, atomic_load(&o->state->last_fired_ms));
+        if (n->memory.kind == MEMORY_NONE || !n->state->memory || o->memory.kind != n->memory.kind ||
+            !o->state->memory || strcmp(o->fingerprint, n->fingerprint) != 0)
+            continue;
+        rule_memory_unref(n->state->memory);
+        n->state->memory = rule_memory_ref(o->state->memory);
+        kept++;
     }
     return kept;
 }
@@ -216,8 +209,7 @@ int engine_reload(engine *e, strbuf *report)
     }
     diag_free(&d);
 
-    carry_last_fired(e->cfg->rules, neu->rules);
-    size_t remembered = carry_memory(e->cfg->rules, neu->rules);
+    size_t remembered = carry_rules(e->cfg->rules, neu->rules);
     dispatcher_swap_rules(e->disp, neu->rules ? rule_set_ref(neu->rules) : NULL);
 
     running_source **old = e->sources;
