@@ -64,9 +64,8 @@ int cli_test(const module_registry *reg, const char *config_file, const char *ev
     if (run) config_activate_modules(c); /* actions really run: modules open what they need */
     const cJSON *item = cJSON_IsArray(doc) ? doc->child : NULL;
     for (size_t n = 0; n < count && !bad; n++, item = item ? item->next : NULL) {
-        char err[256], *one = item ? cJSON_PrintUnformatted(item) : NULL;
-        wee_event *ev = event_from_json(one ? one : text, err, sizeof err);
-        cJSON_free(one);
+        char err[256];
+        wee_event *ev = item ? event_from_cjson(item, err, sizeof err) : event_from_json(text, err, sizeof err);
         if (!ev) {
             if (count > 1) fprintf(stderr, "%s: [%zu]: %s\n", event_file, n, err);
             else fprintf(stderr, "%s: %s\n", event_file, err);

@@ -51,10 +51,8 @@ void console_api_test(const console_ctx *cx, struct mg_connection *c, const stru
     const cJSON *item = many ? events->child : events;
     char err[512] = "";
     for (int n = 0; t && reports && item && !err[0]; n++, item = many ? item->next : NULL) {
-        char *text = cJSON_PrintUnformatted(item), msg[256];
-        wee_event *ev = text ? event_from_json(text, msg, sizeof msg) : NULL;
-        if (!text) snprintf(msg, sizeof msg, "out of memory");
-        free(text);
+        char msg[256];
+        wee_event *ev = event_from_cjson(item, msg, sizeof msg);
         if (!ev) {
             if (many) snprintf(err, sizeof err, "event[%d]: %s", n, msg);
             else snprintf(err, sizeof err, "event: %s", msg);

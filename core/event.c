@@ -170,15 +170,22 @@ wee_event *event_from_json(const char *json_text, char *err, size_t err_size)
         snprintf(err, err_size, "event is not valid JSON near: %.20s", at ? at : "(start)");
         return NULL;
     }
-    wee_event *ev = NULL;
-    cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
+    wee_event *ev = event_from_cjson(root, err, err_size);
+    cJSON_Delete(root);
+    return ev;
+}
+
+wee_event *event_from_cjson(const void *item, char *err, size_t err_size)
+{
+    const cJSON *root = item;
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
     if (!cJSON_IsObject(root) || !cJSON_IsString(type) || !*type->valuestring) {
         snprintf(err, err_size, "event must be a JSON object with a string \"type\" such as \"custom.ping\"");
-        goto out;
+        return NULL;
     }
-    ev = event_new(type->valuestring);
-    if (!ev) { snprintf(err, err_size, "out of memory"); goto out; }
-    for (cJSON *it = root->child; it; it = it->next) {
+    wee_event *ev = event_new(type->valuestring);
+    if (!ev) { snprintf(err, err_size, "out of memory"); return NULL; }
+    for (const cJSON *it = root->child; it; it = it->next) {
         if (strcmp(it->string, "type") == 0) continue;
         int rc;
         if (cJSON_IsString(it)) rc = event_set_string(ev, it->string, it->valuestring);
@@ -190,21 +197,25 @@ wee_event *event_from_json(const char *json_text, char *err, size_t err_size)
             if (!double_to_int64(it->valuedouble, &v)) {
                 snprintf(err, err_size, "event field \"%s\": expected an integer from -2^63 to 2^63-1 (no fraction); "
                          "quote other numbers to pass them as text", it->string);
-                event_unref(ev); ev = NULL; goto out;
+                event_unref(ev);
+                return NULL;
             }
             rc = event_set_int(ev, it->string, v);
         } else {
             snprintf(err, err_size, "event field \"%s\": expected string, integer or boolean", it->string);
-            event_unref(ev); ev = NULL; goto out;
+            event_unref(ev);
+            return NULL;
         }
-        if (rc != 0) { snprintf(err, err_size, "event field \"%s\": %s", it->string, wee_strerror(rc)); event_unref(ev); ev = NULL; goto out; }
+        if (rc != 0) {
+            snprintf(err, err_size, "event field \"%s\": %s", it->string, wee_strerror(rc));
+            event_unref(ev);
+            return NULL;
+        }
     }
-out:
-    cJSON_Delete(root);
     return ev;
 }
 
-char *event_to_json(const wee_event *ev)
+void *event_to_cjson(const wee_event *ev)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
@@ -216,7 +227,13 @@ char *event_to_json(const wee_event *ev)
         else if (f->type == WEE_VALUE_BOOL) cJSON_AddBoolToObject(o, f->name, f->ival != 0);
         else cJSON_AddStringToObject(o, f->name, f->text);
     }
-    char *s = cJSON_PrintUnformatted(o);
+    return o;
+}
+
+char *event_to_json(const wee_event *ev)
+{
+    cJSON *o = event_to_cjson(ev);
+    char *s = o ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
     return s;
 }

@@ -63,6 +63,11 @@ const char *event_field_string(const wee_event *ev, size_t i);
 /* Build an event from a JSON object {"type": "...", "field": value, ...} (host test / host emit).
  * Returns NULL and fills err on bad input. */
 wee_event *event_from_json(const char *json_text, char *err, size_t err_size);
+/* The same from a parsed JSON value (a cJSON*, as void* to keep cJSON out of this header). */
+wee_event *event_from_cjson(const void *cjson_item, char *err, size_t err_size);
 /* JSON object text of the event (caller frees with free()). */
 char *event_to_json(const wee_event *ev);
+/* The same as a new cJSON object (a cJSON*; the caller deletes it); NULL when out of memory. Integers
+ * are raw items holding their exact decimal text. */
+void *event_to_cjson(const wee_event *ev);
 #endif

@@ -139,9 +139,7 @@ cJSON *rule_test_event(rule_test *t, wee_event *ev, int run)
     }
     event_set_string(ev, "type", ev->type);
     cJSON *report = cJSON_CreateObject();
-    char *ev_json = event_to_json(ev);
-    cJSON *ev_obj = ev_json ? cJSON_Parse(ev_json) : NULL;
-    free(ev_json);
+    cJSON *ev_obj = event_to_cjson(ev);
     cJSON_AddItemToObject(report, "event", ev_obj ? ev_obj : cJSON_CreateObject());
     cJSON *list = cJSON_AddArrayToObject(report, "rules");
     int matched = 0, failed = 0;
